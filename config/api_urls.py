@@ -1,0 +1,15 @@
+"""/api/v1/: every endpoint of the REST API, one line each."""
+
+from django.urls import path
+
+from leadline.accounts.apis import MeApi
+from leadline.participants.apis import CaseNoteListApi, ParticipantDetailApi, ParticipantListApi
+from leadline.sites.apis import SiteApi
+
+urlpatterns = [
+    path("me/", MeApi.as_view(), name="api-me"),
+    path("site/", SiteApi.as_view(), name="api-site"),
+    path("participants/", ParticipantListApi.as_view(), name="api-participants"),
+    path("participants/<int:participant_id>/", ParticipantDetailApi.as_view(), name="api-participant"),
+    path("participants/<int:participant_id>/notes/", CaseNoteListApi.as_view(), name="api-participant-notes"),
+]

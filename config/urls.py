@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from leadline.core.admin_site import configure_admin_site
+
+configure_admin_site(admin.site)
+
+urlpatterns = [
+    path("", include("leadline.core.urls")),
+    path("accounts/", include("leadline.accounts.urls")),
+    path("participants/", include("leadline.participants.urls")),
+    path("audit/", include("leadline.audit.urls")),
+    path("site/", include("leadline.sites.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler403 = "leadline.core.errors.forbidden"
+handler404 = "leadline.core.errors.not_found"
+handler500 = "leadline.core.errors.server_error"
+

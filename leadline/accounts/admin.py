@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+
+from leadline.accounts import services
+from leadline.accounts.models import Agency, APIToken, User
+from leadline.core.admin_site import CapabilityAdmin
+
+
+@admin.register(Agency)
+class AgencyAdmin(CapabilityAdmin):
+    list_display = ["name", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
+    view_capability = "user_account.view"
+    edit_capability = "user_account.edit"
+    list_display = ["username", "first_name", "last_name", "role", "agency", "is_active", "is_demo"]
+    list_filter = ["role", "agency", "is_active"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
+        ("Role", {"fields": ("role", "agency", "precinct")}),
+        ("Status", {"fields": ("is_active", "last_login", "date_joined", "is_demo")}),
+    )
+    readonly_fields = ["last_login", "date_joined", "is_demo", "is_active"]
+    actions = ["deactivate"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # accounts are disabled, never deleted: the audit trail refers to them
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        role_changed = "role" in form.changed_data
+        new_role = obj.role
+        super().save_model(request, obj, form, change)
+        if role_changed and new_role:
+            services.user_set_role(actor=request.user, user=obj, role=new_role)
+
+    @admin.action(description="Disable the selected accounts and end their sessions")
+    def deactivate(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset.filter(is_active=True):
+            services.user_deactivate(actor=request.user, user=user, reason="disabled by a site administrator")
+        messages.success(request, "Accounts disabled; their sessions ended and tokens revoked.")
+
+
+@admin.register(APIToken)
+class APITokenAdmin(CapabilityAdmin):
+    view_capability = "user_account.view"
+    edit_capability = "user_account.edit"
+    read_only = True
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leadline.accounts import policy
+
+
+class MeOut(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    agency = serializers.CharField(allow_null=True)
+    capabilities = serializers.DictField(child=serializers.CharField())
+
+
+class MeApi(APIView):
+    """Who the caller is, and what they may do (narrowed by the token's scopes when a token is used)."""
+
+    @extend_schema(responses=MeOut, operation_id="me")
+    def get(self, request: Request) -> Response:
+        user = request.user
+        return Response({
+            "username": user.get_username(),
+            "role": user.role,  # type: ignore[union-attr]
+            "agency": user.agency.name if user.agency else None,  # type: ignore[union-attr]
+            "capabilities": {k: v.value for k, v in policy.capabilities_of(user).items()},
+        })

@@ -1,0 +1,131 @@
+"""Agencies, users and their roles, API tokens, and the sessions a user holds."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from leadline.accounts.roles import ROLE_LABELS, Role
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        POLICE_DEPARTMENT = "police_department", _("Police department")
+        PRECINCT = "precinct", _("Police precinct / section")
+        PROSECUTOR = "prosecutor", _("Prosecutor's office")
+        DEFENDER = "defender", _("Defender's office")
+        CASE_MANAGEMENT = "case_management", _("Case-management agency")
+        SERVICE_PROVIDER = "service_provider", _("Service-provider organisation")
+        EVALUATOR = "evaluator", _("Evaluator")
+        PROGRAM = "program", _("Program administration")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("A precinct belongs to its police department."),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff account. Exactly one role; capabilities come from the role only.
+
+    ``is_superuser`` grants nothing in Leadline's own pages and API: policy.py reads the role alone
+    (no silent superuser bypass). ``is_staff`` (Django admin) is kept in step with the site
+    administrator role by services.user_set_role.
+    """
+
+    role = models.CharField(
+        _("role"), max_length=32, choices=[(r.value, ROLE_LABELS[r]) for r in Role], blank=True
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    precinct = models.ForeignKey(
+        Agency,
+        verbose_name=_("precinct"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="precinct_users",
+        limit_choices_to={"kind": Agency.Kind.PRECINCT},
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=[("en", "English"), ("es", "Español")], default="en"
+    )
+    is_demo = models.BooleanField(
+        _("demo account"),
+        default=False,
+        help_text=_("Seeded by the embedded demo. May skip MFA only while DEBUG is on."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def role_enum(self) -> Role | None:
+        return Role(self.role) if self.role else None
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS[Role(self.role)]) if self.role else str(_("No role assigned"))
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class APIToken(models.Model):
+    """A bearer token for the API, limited to a subset of its owner's capabilities.
+
+    Only the SHA-256 of the secret is stored; the secret is shown once, at creation.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(_("capabilities"), default=list)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class UserSession(models.Model):
+    """The sessions a user holds, so that disabling a user can end every one of them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tracked_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"

@@ -1,0 +1,73 @@
+"""The one decision point for who may do what (CONVENTIONS habit 5, PRODUCT.md §2 and §4 rule 1).
+
+Every domain's policy.py asks here; no view or template decides access on its own.
+
+- ``scope_of(user, capability)`` – the scope a user's role grants for a capability, or None.
+- ``can(user, capability)`` – the user holds the capability at some scope and the firewall allows it.
+- ``firewall_allows(user, data_class)`` – the hard rule: law-enforcement (and, for clinical content,
+  every criminal-justice) role is refused case notes, contact locations, health and treatment data and
+  whereabouts, whatever the role table says, whatever token or break-glass grant is presented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadline.accounts.roles import (
+    CAPABILITIES,
+    FIREWALL,
+    LAW_ENFORCEMENT_ROLES,
+    ROLE_CAPABILITIES,
+    DataClass,
+    Role,
+    Scope,
+)
+
+
+class UnknownCapability(KeyError):
+    pass
+
+
+def role_of(user: Any) -> Role | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    raw = getattr(user, "role", "")
+    return Role(raw) if raw else None
+
+
+def is_law_enforcement(user: Any) -> bool:
+    return role_of(user) in LAW_ENFORCEMENT_ROLES
+
+
+def firewall_allows(user: Any, data_class: DataClass) -> bool:
+    role = role_of(user)
+    if role is None:
+        return False
+    return role not in FIREWALL.get(data_class, frozenset())
+
+
+def scope_of(user: Any, capability: str) -> Scope | None:
+    """The scope the user holds ``capability`` at, or None when they do not hold it at all."""
+    try:
+        cap = CAPABILITIES[capability]
+    except KeyError as exc:  # a typo must fail loudly, never quietly deny or allow
+        raise UnknownCapability(capability) from exc
+    role = role_of(user)
+    if role is None or not firewall_allows(user, cap.data_class):
+        return None
+    scope = ROLE_CAPABILITIES.get(role, {}).get(capability)
+    if scope is None:
+        return None
+    # An API token narrows its owner's capabilities to the scopes it was issued with.
+    token_scopes = getattr(user, "token_scopes", None)
+    if token_scopes is not None and capability not in token_scopes:
+        return None
+    return scope
+
+
+def can(user: Any, capability: str) -> bool:
+    return scope_of(user, capability) is not None
+
+
+def capabilities_of(user: Any) -> dict[str, Scope]:
+    return {name: scope for name in CAPABILITIES if (scope := scope_of(user, name)) is not None}

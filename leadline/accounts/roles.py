@@ -1,0 +1,234 @@
+"""The roles of PRODUCT.md §2 and the capabilities each holds.
+
+Permissions are data (CONVENTIONS habit 5): named capabilities in view/edit pairs, each granted to a
+role with a *scope* that says which records it reaches. docs/permissions.md is the human-readable copy
+of ROLE_CAPABILITIES; tests/test_matrix.py fails if the two disagree.
+
+Every capability also names the *data class* it exposes. The data firewall (policy.firewall_allows)
+refuses some data classes to some roles whatever this table says, so a mistaken grant here can never
+open case notes, contact locations or health data to law enforcement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    POLICE_LIAISON = "police_liaison"
+    CASE_MANAGER = "case_manager"
+    OUTREACH_WORKER = "outreach_worker"
+    PROGRAM_MANAGER = "program_manager"
+    PROSECUTOR = "prosecutor"
+    DEFENDER = "defender"
+    PROVIDER_STAFF = "provider_staff"
+    EVALUATOR = "evaluator"
+    SITE_ADMIN = "site_admin"
+
+
+ROLE_LABELS = {
+    Role.OFFICER: _("Patrol officer"),
+    Role.POLICE_LIAISON: _("Police LEAD liaison / sergeant"),
+    Role.CASE_MANAGER: _("Case manager"),
+    Role.OUTREACH_WORKER: _("Outreach worker"),
+    Role.PROGRAM_MANAGER: _("Program manager"),
+    Role.PROSECUTOR: _("Liaison prosecutor"),
+    Role.DEFENDER: _("Defender"),
+    Role.PROVIDER_STAFF: _("Service provider staff"),
+    Role.EVALUATOR: _("Evaluator / analyst"),
+    Role.SITE_ADMIN: _("Site administrator"),
+}
+
+LAW_ENFORCEMENT_ROLES = frozenset({Role.OFFICER, Role.POLICE_LIAISON})
+CRIMINAL_JUSTICE_ROLES = LAW_ENFORCEMENT_ROLES | {Role.PROSECUTOR, Role.DEFENDER}
+
+
+class DataClass(StrEnum):
+    """What kind of information a capability exposes; the firewall speaks in these."""
+
+    CONFIG = "config"  # site configuration, users, agencies: no participant content
+    OPERATIONAL = "operational"  # referrals, hand-offs, enrolment yes/no, non-clinical outcome
+    IDENTITY = "identity"  # names, date of birth, photo, status
+    WHEREABOUTS = "whereabouts"  # last known whereabouts (where to find a person)
+    CASE_NOTES = "case_notes"
+    CONTACT_LOCATIONS = "contact_locations"
+    HEALTH = "health"  # physical and mental health
+    SUBSTANCE_USE = "substance_use"  # 42 CFR Part 2 treatment information
+    LEGAL = "legal"  # legal matters, holds, deadlines
+    AUDIT = "audit"  # who did what (metadata, never content)
+    DEIDENTIFIED = "deidentified"  # evaluation data without names, identifiers or free text
+
+
+# The firewall (PRODUCT.md §4 rule 1, §2 "never sees"). Enforced in policy.firewall_allows.
+FIREWALL: dict[DataClass, frozenset[Role]] = {
+    DataClass.CASE_NOTES: CRIMINAL_JUSTICE_ROLES,
+    DataClass.CONTACT_LOCATIONS: CRIMINAL_JUSTICE_ROLES,
+    DataClass.HEALTH: CRIMINAL_JUSTICE_ROLES,
+    DataClass.SUBSTANCE_USE: CRIMINAL_JUSTICE_ROLES,
+    # LEAD is not an informant programme: police never learn where a participant can be found.
+    DataClass.WHEREABOUTS: LAW_ENFORCEMENT_ROLES,
+}
+
+
+class Scope(StrEnum):
+    """Which records a grant reaches."""
+
+    ALL = "all"  # every record in the program
+    AGENCY = "agency"  # records of the user's own agency
+    PRECINCT = "precinct"  # records of the user's precinct
+    CASELOAD = "caseload"  # participants assigned to the user
+    OWN = "own"  # records the user created (e.g. an officer's own referrals)
+    CLIENTS = "clients"  # a defender's own clients
+    ORGANISATION = "organisation"  # referrals sent to the provider's organisation
+    SITE = "site"  # site configuration (no participant content)
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str  # "<thing>.<view|edit>"
+    data_class: DataClass
+    label: str
+
+
+def _pair(thing: str, data_class: DataClass, label: str) -> list[Capability]:
+    return [
+        Capability(f"{thing}.view", data_class, f"view {label}"),
+        Capability(f"{thing}.edit", data_class, f"edit {label}"),
+    ]
+
+
+CAPABILITIES: dict[str, Capability] = {
+    cap.name: cap
+    for cap in [
+        *_pair("referral", DataClass.OPERATIONAL, "referrals and their non-clinical outcome"),
+        *_pair("handoff", DataClass.OPERATIONAL, "hand-off requests and on-call"),
+        Capability("lookup.view", DataClass.OPERATIONAL, "field lookup: enrolled yes/no + LEAD line"),
+        *_pair("participant_card", DataClass.IDENTITY, "a participant's limited card"),
+        *_pair("participant_record", DataClass.IDENTITY, "a participant's full identity record"),
+        *_pair("whereabouts", DataClass.WHEREABOUTS, "last known whereabouts"),
+        *_pair("case_notes", DataClass.CASE_NOTES, "general case notes"),
+        *_pair("contact_locations", DataClass.CONTACT_LOCATIONS, "where contacts happened"),
+        *_pair("health", DataClass.HEALTH, "health and mental-health information"),
+        *_pair("substance_use", DataClass.SUBSTANCE_USE, "substance-use treatment information (Part 2)"),
+        Capability("participant_export.view", DataClass.IDENTITY, "export participant lists"),
+        *_pair("caseload", DataClass.IDENTITY, "caseload assignment"),
+        *_pair("legal_matter", DataClass.LEGAL, "legal matters, holds and deadlines"),
+        *_pair("service_referral", DataClass.OPERATIONAL, "service referrals"),
+        Capability("evaluation.view", DataClass.DEIDENTIFIED, "de-identified evaluation data"),
+        Capability("audit_report.view", DataClass.AUDIT, "audit reports"),
+        *_pair("site_config", DataClass.CONFIG, "site configuration"),
+        *_pair("user_account", DataClass.CONFIG, "user accounts"),
+        Capability("break_glass.edit", DataClass.CONFIG, "open audited break-glass access"),
+        *_pair("api_token", DataClass.CONFIG, "own API tokens"),
+    ]
+}
+
+A, AG, PR, CL, OWN, CLI, ORG, SITE = (
+    Scope.ALL,
+    Scope.AGENCY,
+    Scope.PRECINCT,
+    Scope.CASELOAD,
+    Scope.OWN,
+    Scope.CLIENTS,
+    Scope.ORGANISATION,
+    Scope.SITE,
+)
+
+_TOKENS = {"api_token.view": OWN, "api_token.edit": OWN}
+
+ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
+    Role.OFFICER: {
+        "referral.view": OWN, "referral.edit": OWN,
+        "handoff.view": OWN, "handoff.edit": OWN,
+        "lookup.view": A,
+        **_TOKENS,
+    },
+    Role.POLICE_LIAISON: {
+        "referral.view": PR, "referral.edit": PR,
+        "handoff.view": PR,
+        "lookup.view": A,
+        **_TOKENS,
+    },
+    Role.CASE_MANAGER: {
+        "referral.view": A, "referral.edit": A,
+        "handoff.view": A, "handoff.edit": A,
+        "lookup.view": A,
+        "participant_card.view": A,
+        "participant_record.view": CL, "participant_record.edit": CL,
+        "whereabouts.view": CL, "whereabouts.edit": CL,
+        "case_notes.view": CL, "case_notes.edit": CL,
+        "contact_locations.view": CL, "contact_locations.edit": CL,
+        "health.view": CL, "health.edit": CL,
+        "substance_use.view": CL, "substance_use.edit": CL,
+        "caseload.view": CL,
+        "legal_matter.view": CL,
+        "service_referral.view": CL, "service_referral.edit": CL,
+        **_TOKENS,
+    },
+    Role.OUTREACH_WORKER: {
+        "lookup.view": A,
+        "participant_card.view": A,
+        "whereabouts.view": A, "whereabouts.edit": A,
+        **_TOKENS,
+    },
+    Role.PROGRAM_MANAGER: {
+        "referral.view": A, "referral.edit": A,
+        "handoff.view": A, "handoff.edit": A,
+        "lookup.view": A,
+        "participant_card.view": A, "participant_card.edit": A,
+        "participant_record.view": A, "participant_record.edit": A,
+        "whereabouts.view": A, "whereabouts.edit": A,
+        "case_notes.view": A, "case_notes.edit": A,
+        "contact_locations.view": A, "contact_locations.edit": A,
+        "health.view": A, "health.edit": A,
+        "substance_use.view": A, "substance_use.edit": A,
+        "participant_export.view": A,
+        "caseload.view": A, "caseload.edit": A,
+        "legal_matter.view": A,
+        "service_referral.view": A, "service_referral.edit": A,
+        "evaluation.view": A,
+        "audit_report.view": A,
+        "site_config.view": SITE,
+        **_TOKENS,
+    },
+    Role.PROSECUTOR: {
+        "legal_matter.view": A, "legal_matter.edit": A,
+        **_TOKENS,
+    },
+    Role.DEFENDER: {
+        "legal_matter.view": CLI,
+        **_TOKENS,
+    },
+    Role.PROVIDER_STAFF: {
+        "service_referral.view": ORG, "service_referral.edit": ORG,
+        **_TOKENS,
+    },
+    Role.EVALUATOR: {
+        "evaluation.view": A,
+        **_TOKENS,
+    },
+    Role.SITE_ADMIN: {
+        "site_config.view": SITE, "site_config.edit": SITE,
+        "user_account.view": SITE, "user_account.edit": SITE,
+        "audit_report.view": A,
+        "break_glass.edit": SITE,
+        **_TOKENS,
+    },
+}  # fmt: skip
+
+# What an administrator may read, and only through an open break-glass grant (PRODUCT §2).
+BREAK_GLASS_CAPABILITIES = frozenset(
+    {
+        "participant_card.view",
+        "participant_record.view",
+        "whereabouts.view",
+        "case_notes.view",
+        "contact_locations.view",
+        "health.view",
+        "substance_use.view",
+    }
+)

@@ -1,0 +1,46 @@
+"""Sign-in events go to the audit trail, and each session is tracked so it can be ended."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from leadline.accounts.middleware import AUTH_KEY, SEEN_KEY
+from leadline.accounts.models import UserSession
+from leadline.audit.context import client_ip
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core import clock
+
+
+@receiver(user_logged_in)
+def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    now = clock.now()
+    request.session[AUTH_KEY] = now.isoformat()
+    request.session[SEEN_KEY] = now.isoformat()
+    if request.session.session_key is None:
+        request.session.save()
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={"user": user, "created_at": now, "ip": client_ip(request)},
+    )
+    audit_record(actor=user, action=AuditEvent.Action.LOGIN)
+
+
+@receiver(user_logged_out)
+def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is None:
+        return
+    if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+    audit_record(actor=user, action=AuditEvent.Action.LOGOUT)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    # Only the username is kept; the password never is.
+    audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED, username=str(credentials.get("username", "")))

@@ -1,0 +1,123 @@
+"""The role × capability matrix: docs/permissions.md is the source, and every endpoint is checked
+for every persona, including the refusals."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from leadline.accounts.matrix import (
+    DOC,
+    PERSONA_COLUMNS,
+    ROLE_COLUMNS,
+    capability_table,
+    parse_capabilities,
+    parse_endpoints,
+)
+from leadline.accounts.roles import CAPABILITIES, ROLE_CAPABILITIES, Role
+from leadline.accounts.services import api_token_create
+from leadline.core.testing import World, verified_client
+from leadline.participants.models import Participant
+
+DOC_TEXT = DOC.read_text(encoding="utf-8")
+ENDPOINTS = parse_endpoints(DOC_TEXT)
+
+
+def test_the_capability_table_in_the_docs_is_the_one_in_the_code():
+    documented = parse_capabilities(DOC_TEXT)
+    in_code = {
+        name: {role.value: scope.value for role, caps in ROLE_CAPABILITIES.items() if (scope := caps.get(name))}
+        for name in CAPABILITIES
+    }
+    assert documented == in_code, "docs/permissions.md is stale: run python -m leadline.accounts.matrix"
+    assert capability_table() in DOC_TEXT
+
+
+def test_every_role_of_the_product_is_in_the_matrix():
+    assert set(ROLE_COLUMNS) == {r.value for r in Role} == set(ROLE_CAPABILITIES)
+    assert len(Role) == 10
+
+
+def test_every_capability_comes_in_a_view_edit_pair_or_is_view_only_by_design():
+    things = {name.rsplit(".", 1)[0] for name in CAPABILITIES}
+    for thing in things:
+        assert f"{thing}.view" in CAPABILITIES or f"{thing}.edit" in CAPABILITIES
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("admin/"):
+                continue  # the admin is one door, governed by AdminSite.has_permission; rows cover it
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern)
+
+
+def _normalise(route: str) -> str:
+    import re
+
+    route = re.sub(r"<(?:\w+:)?(\w+)>", "{x}", route)
+    return "/" + route.replace("^", "").replace("$", "").replace("\\Z", "")
+
+
+def test_every_url_the_project_serves_has_a_row_in_the_endpoints_table():
+    import re
+
+    documented = {re.sub(r"\{\w+\}", "{x}", row.path.split("?")[0]) for row in ENDPOINTS}
+    served = {_normalise(r) for r in _walk(get_resolver().url_patterns)}
+    served -= {"/admin/login/"} - documented
+    missing = sorted(r for r in served if r not in documented)
+    assert not missing, f"add these to docs/permissions.md: {missing}"
+
+
+def _materialise(path: str, world: World, user, token_id: int) -> str:
+    return path.format(
+        mine=world.mine.pk,
+        other=world.other.pk,
+        missing=999999,
+        me=user.pk if user else 0,
+        token=token_id,
+    )
+
+
+def _post_data(path: str, world: World) -> dict:
+    if "/notes/" in path:
+        return {"body": "matrix note", "sensitivity": "general", "idempotency_key": uuid.uuid4().hex}
+    if path.endswith("/whereabouts/"):
+        pid = world.mine.pk if str(world.mine.pk) in path else world.other.pk
+        return {"whereabouts": "matrix place", "version": Participant.objects.get(pk=pid).version}
+    if "break-glass" in path:
+        return {"participant_id": world.mine.pk, "reason": "Subpoena review requested in writing", "minutes": 5}
+    if "setlang" in path:
+        return {"language": "en", "next": "/"}
+    return {}
+
+
+CASES = [(row, persona) for row in ENDPOINTS for persona in PERSONA_COLUMNS]
+
+
+@pytest.mark.parametrize(
+    ("row", "persona"), CASES, ids=[f"{r.method} {r.path} as {p}" for r, p in CASES]
+)
+def test_endpoint_answers_each_persona_as_the_matrix_says(row, persona, world):
+    token, _secret = api_token_create(
+        actor=world["case_manager"], name="matrix", scopes=["api_token.view"], days=5
+    )
+    user = None if persona == "anonymous" else world[persona]
+    client = Client() if user is None else verified_client(user)
+    path = _materialise(row.path, world, user, token.pk)
+    if row.method == "GET":
+        response = client.get(path)
+    else:
+        data = _post_data(path, world)
+        if path.startswith("/api/"):
+            response = client.post(path, data, content_type="application/json")
+        else:
+            response = client.post(path, data)
+    assert response.status_code == row.expected[persona], (
+        f"{row.method} {path} as {persona}: {response.status_code}, matrix says {row.expected[persona]}"
+    )

@@ -1,0 +1,55 @@
+"""Where an audited action came from (web request, API, task, command line)."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    client_ip: str | None = None
+    path: str = ""
+    method: str = ""
+    via: str = "cli"
+
+
+_current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=AuditContext())
+
+
+def current() -> AuditContext:
+    return _current.get()
+
+
+@contextmanager
+def use(ctx: AuditContext) -> Iterator[None]:
+    token = _current.set(ctx)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. Behind N trusted proxies, the Nth address from the right of X-Forwarded-For."""
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        parts = [p.strip() for p in forwarded.split(",") if p.strip()]
+        if len(parts) >= proxies:
+            return parts[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def from_request(request: HttpRequest) -> AuditContext:
+    return AuditContext(
+        client_ip=client_ip(request),
+        path=request.path[:300],
+        method=request.method or "",
+        via="api" if request.path.startswith("/api/") else "web",
+    )

@@ -1,0 +1,56 @@
+"""Reading the audit trail: the three reports, and open break-glass grants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from leadline.accounts import policy
+from leadline.audit.models import AuditEvent, BreakGlassGrant
+from leadline.core import clock
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def _require_reports(user: Any) -> None:
+    if not policy.can(user, "audit_report.view"):
+        raise NotAllowed
+
+
+def audit_events_for_participant(*, user: Any, participant_id: int) -> QuerySet[AuditEvent]:
+    """Everything done to one participant."""
+    _require_reports(user)
+    return AuditEvent.objects.filter(participant_id=participant_id)
+
+
+def audit_events_by_user(*, user: Any, actor_id: int) -> QuerySet[AuditEvent]:
+    """Everything one user did."""
+    _require_reports(user)
+    return AuditEvent.objects.filter(actor_id=actor_id)
+
+
+def audit_events_law_enforcement(*, user: Any, start: datetime, end: datetime) -> QuerySet[AuditEvent]:
+    """Every law-enforcement access in [start, end), for the Policy Coordinating Group."""
+    _require_reports(user)
+    return AuditEvent.objects.filter(law_enforcement=True, occurred_at__gte=start, occurred_at__lt=end)
+
+
+def break_glass_active(*, user: Any, participant_id: int) -> BreakGlassGrant | None:
+    now = clock.now()
+    return (
+        BreakGlassGrant.objects.filter(
+            user=user, participant_id=participant_id, expires_at__gt=now, closed_at__isnull=True
+        )
+        .order_by("-opened_at")
+        .first()
+    )
+
+
+def break_glass_list_for(*, user: Any) -> QuerySet[BreakGlassGrant]:
+    if policy.can(user, "audit_report.view"):
+        return BreakGlassGrant.objects.select_related("user")
+    return BreakGlassGrant.objects.filter(user=user).select_related("user")

@@ -1,0 +1,183 @@
+"""Writing the audit trail. Every service that reads or writes participant data calls audit_record in
+the same transaction as its change (CONVENTIONS habit 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from leadline.accounts import policy
+from leadline.audit import context
+from leadline.audit.models import AuditEvent, BreakGlassGrant
+from leadline.participants.models import Participant
+from leadline.core import clock
+
+# Field names whose values never enter the audit trail: only the fact that they changed.
+SENSITIVE_FIELDS = frozenset(
+    {
+        "body",
+        "text",
+        "notes",
+        "whereabouts",
+        "last_known_whereabouts",
+        "location",
+        "place",
+        "latitude",
+        "longitude",
+        "password",
+        "diagnosis",
+        "treatment",
+        "date_of_birth",
+        "phone",
+    }
+)
+MASK = "[redacted]"
+
+
+def mask_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep before/after for ordinary fields; for sensitive ones, say only that they changed."""
+    masked: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field in SENSITIVE_FIELDS:
+            masked[field] = MASK
+        elif isinstance(value, Mapping):
+            masked[field] = mask_changes(value)
+        else:
+            masked[field] = value
+    return masked
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{"field": {"before": x, "after": y}} for the fields that changed, masked."""
+    changed = {
+        k: {"before": before.get(k), "after": after.get(k)}
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    }
+    return {k: ({"before": MASK, "after": MASK} if k in SENSITIVE_FIELDS else v) for k, v in changed.items()}
+
+
+def _event(
+    *,
+    actor: Any,
+    action: str,
+    subject_type: str,
+    subject_id: Any,
+    participant_id: int | None,
+    reason: str,
+    changes: Mapping[str, Any] | None,
+    break_glass_id: int | None,
+    username: str = "",
+) -> AuditEvent:
+    ctx = context.current()
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    agency = getattr(actor, "agency", None) if authenticated else None
+    return AuditEvent(
+        occurred_at=clock.now(),
+        actor_id=actor.pk if authenticated else None,
+        actor_username=(actor.get_username() if authenticated else username)[:150],
+        actor_role=(getattr(actor, "role", "") or "") if authenticated else "",
+        actor_agency_id=agency.pk if agency else None,
+        actor_agency=agency.name if agency else "",
+        law_enforcement=authenticated and policy.is_law_enforcement(actor),
+        action=action,
+        subject_type=subject_type,
+        subject_id="" if subject_id is None else str(subject_id),
+        participant_id=participant_id,
+        reason=reason,
+        changes=mask_changes(changes or {}),
+        client_ip=ctx.client_ip,
+        path=ctx.path,
+        method=ctx.method,
+        via=ctx.via,
+        break_glass_id=break_glass_id,
+    )
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    subject_type: str = "",
+    subject_id: Any = None,
+    participant_id: int | None = None,
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+    break_glass_id: int | None = None,
+    username: str = "",
+) -> AuditEvent:
+    event = _event(
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        participant_id=participant_id,
+        reason=reason,
+        changes=changes,
+        break_glass_id=break_glass_id,
+        username=username,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def audit_record_reads(
+    *, actor: Any, action: str, subject_type: str, participant_ids: Iterable[int], reason: str = ""
+) -> None:
+    """One row per participant shown by a list, search or export, in one INSERT."""
+    AuditEvent.objects.bulk_create(
+        [
+            _event(
+                actor=actor,
+                action=action,
+                subject_type=subject_type,
+                subject_id=pid,
+                participant_id=pid,
+                reason=reason,
+                changes=None,
+                break_glass_id=None,
+            )
+            for pid in participant_ids
+        ]
+    )
+
+
+class BreakGlassRefused(Exception):
+    pass
+
+
+def break_glass_open(*, actor: Any, participant_id: int, reason: str, minutes: int) -> Any:
+    """Open time-boxed read access to one participant for a site administrator, with a written reason."""
+    if not policy.can(actor, "break_glass.edit"):
+        raise BreakGlassRefused("not allowed")
+    limit = settings.LEADLINE_BREAK_GLASS_MAX_MINUTES
+    if not 1 <= minutes <= limit:
+        raise BreakGlassRefused(f"minutes must be between 1 and {limit}")
+    if len(reason.strip()) < 20:
+        raise BreakGlassRefused("a written reason of at least 20 characters is required")
+    if not Participant.objects.filter(pk=participant_id).exists():
+        raise BreakGlassRefused("no such participant")
+    with transaction.atomic():
+        now = clock.now()
+        grant = BreakGlassGrant.objects.create(
+            user=actor,
+            participant_id=participant_id,
+            reason=reason.strip(),
+            opened_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.BREAK_GLASS,
+            subject_type="participant",
+            subject_id=participant_id,
+            participant_id=participant_id,
+            reason=grant.reason,
+            changes={"minutes": minutes, "expires_at": grant.expires_at.isoformat()},
+            break_glass_id=grant.pk,
+        )
+    return grant

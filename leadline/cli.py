@@ -1,0 +1,114 @@
+"""The `leadline` command (also `python -m leadline`).
+
+    leadline run [--port N]      the whole embedded system: migrate, seed the demo, web server + task worker
+    leadline seed-demo           create or refresh the demo site and print its logins
+    leadline manage ARGS...      any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _django(settings: str = "config.settings") -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str, **options: object) -> None:
+    from django.core.management import call_command
+
+    call_command(*args, **options)
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    # The embedded demo: SQLite, DEBUG on (so the seeded demo users may skip MFA, visibly).
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("LEADLINE_ENV", "embedded")
+    port = str(ns.port or os.environ.get("PORT") or "8000")
+    host = os.environ.get("LEADLINE_BIND", "127.0.0.1")
+    _django()
+    from django.conf import settings
+
+    from leadline.core.demo import DEMO_PASSWORD, seed_demo
+
+    if settings.PRODUCTION:
+        print("leadline run is the embedded demo; in production run a WSGI server and `manage.py db_worker`.")
+        return 2
+    _manage("migrate", "--no-input", verbosity=0)
+    users = seed_demo()
+    print(f"\nLeadline demo: {settings.DATABASES['default']['NAME']}")
+    print(f"Open http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/ and sign in as:")  # noqa: S104
+    print(f"  {'username':<9} {'role':<18} password")
+    for du in users:
+        print(f"  {du.username:<9} {(du.role.value if du.role else '(no role)'):<18} {DEMO_PASSWORD}")
+    print("Demo accounts skip two-factor sign-in only because DEBUG is on; real accounts always need it.\n",
+          flush=True)
+    env = dict(os.environ)
+    worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "db_worker"], env=env)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", f"{host}:{port}", "--noreload"], env=env
+    )
+
+    def stop(*_args: object) -> None:
+        for proc in (server, worker):
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        stop()
+        for proc in (server, worker):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return code
+
+
+def cmd_seed_demo(ns: argparse.Namespace) -> int:
+    _django()
+    _manage("migrate", "--no-input", verbosity=0)
+    _manage("seed_demo")
+    return 0
+
+
+def cmd_manage(ns: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["leadline manage", *ns.args])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT))
+    parser = argparse.ArgumentParser(prog="leadline", description="Leadline: run a LEAD program.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start the embedded system with the demo site")
+    run.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8000)")
+    run.set_defaults(func=cmd_run)
+    seed = sub.add_parser("seed-demo", help="create or refresh the demo site")
+    seed.set_defaults(func=cmd_seed_demo)
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    ns = parser.parse_args(argv)
+    return int(ns.func(ns) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

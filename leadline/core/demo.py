@@ -1,0 +1,173 @@
+"""The embedded demo: "Monroe County, NY (demo)", synthetic people only, and a login for every role.
+
+Idempotent: running it again resets the demo users' passwords and adds nothing twice. The names are
+made up from a fixed seed; no real person's data is ever in the demo.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from leadline.accounts.models import Agency, User
+from leadline.accounts.roles import Role
+from leadline.cases.services import case_note_add
+from leadline.participants.models import Participant
+from leadline.participants.services import participant_create
+from leadline.sites.models import Site
+from leadline.sites.services import site_import
+
+DEMO_SITE_NAME = "Monroe County, NY (demo)"
+DEMO_PASSWORD = "lead-demo-2026"  # noqa: S105  (printed on purpose: synthetic demo accounts only)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first: str
+    last: str
+    role: Role | None
+    agency: str
+
+
+DEMO_USERS = [
+    DemoUser("olivia", "Olivia", "Ortiz", Role.OFFICER, "Rochester Police Department"),
+    DemoUser("sam", "Sam", "Sergeant", Role.POLICE_LIAISON, "Rochester Police Department"),
+    DemoUser("carmen", "Carmen", "Castillo", Role.CASE_MANAGER, "LEAD Case Management (demo)"),
+    DemoUser("casey", "Casey", "Clarke", Role.CASE_MANAGER, "LEAD Case Management (demo)"),
+    DemoUser("omar", "Omar", "Owens", Role.OUTREACH_WORKER, "LEAD Case Management (demo)"),
+    DemoUser("paula", "Paula", "Prado", Role.PROGRAM_MANAGER, "Monroe LEAD Program Office (demo)"),
+    DemoUser("priya", "Priya", "Patel", Role.PROSECUTOR, "Monroe County District Attorney (demo)"),
+    DemoUser("dana", "Dana", "Diaz", Role.DEFENDER, "Monroe County Public Defender (demo)"),
+    DemoUser("pat", "Pat", "Park", Role.PROVIDER_STAFF, "Open Door Housing (demo)"),
+    DemoUser("ana", "Ana", "Alvarez", Role.EVALUATOR, "University Evaluation Team (demo)"),
+    DemoUser("adam", "Adam", "Adams", Role.SITE_ADMIN, "Monroe LEAD Program Office (demo)"),
+    DemoUser("oscar", "Oscar", "Outsider", None, "Open Door Housing (demo)"),
+]
+
+PRECINCTS = ["Clinton Section", "Genesee Section", "Goodman Section", "Lake Section", "Central Section"]
+
+DEMO_SITE_FILE = {
+    "format": "leadline-site",
+    "format_version": 1,
+    "site": {
+        "name": DEMO_SITE_NAME,
+        "time_zone": "America/New_York",
+        "languages": ["en", "es"],
+        "legal_mode": "expunge_after_participation",
+        "expunge_after_days": 30,
+        "no_file_window_days": 30,
+        "caseload_soft_limit": 20,
+        "caseload_hard_limit": 25,
+        "small_cell_threshold": 10,
+        "lead_line_phone": "+1 585 555 0100",
+        "handoff_target_minutes": 30,
+    },
+    "agencies": [
+        {"name": "Rochester Police Department", "kind": "police_department", "parent": None, "phone": ""},
+        *[{"name": p, "kind": "precinct", "parent": "Rochester Police Department", "phone": ""} for p in PRECINCTS],
+        {"name": "Monroe County District Attorney (demo)", "kind": "prosecutor", "parent": None, "phone": ""},
+        {"name": "Monroe County Public Defender (demo)", "kind": "defender", "parent": None, "phone": ""},
+        {"name": "LEAD Case Management (demo)", "kind": "case_management", "parent": None, "phone": ""},
+        {"name": "Open Door Housing (demo)", "kind": "service_provider", "parent": None, "phone": ""},
+        {"name": "Clear Path Treatment (demo)", "kind": "service_provider", "parent": None, "phone": ""},
+        {"name": "University Evaluation Team (demo)", "kind": "evaluator", "parent": None, "phone": ""},
+        {"name": "Monroe LEAD Program Office (demo)", "kind": "program", "parent": None, "phone": ""},
+    ],
+    "policy_versions": [
+        {
+            "label": "2026.1",
+            "effective_from": "2026-01-01",
+            "effective_to": None,
+            "minimum_age": 18,
+            "drug_quantity_cap_grams": "3.00",
+            "social_contact_lookback_months": 24,
+            "notes": "Illustrative demo policy; not legal advice.",
+            "offences": [
+                {"statute": "PL 220.03", "description": "Criminal possession of a controlled substance, 7th degree",
+                 "drug_quantity_cap_applies": True},
+                {"statute": "PL 230.00", "description": "Prostitution", "drug_quantity_cap_applies": False},
+                {"statute": "PL 140.10", "description": "Criminal trespass, 3rd degree",
+                 "drug_quantity_cap_applies": False},
+                {"statute": "PL 155.25", "description": "Petit larceny", "drug_quantity_cap_applies": False},
+                {"statute": "PL 165.40", "description": "Criminal possession of stolen property, 5th degree",
+                 "drug_quantity_cap_applies": False},
+            ],
+            "exclusions": [
+                {"code": "dealing_above_subsistence", "description": "Dealing above subsistence level",
+                 "lookback_years": None},
+                {"code": "exploits_minors", "description": "Exploiting minors", "lookback_years": None},
+                {"code": "promoting_prostitution", "description": "Promoting prostitution", "lookback_years": None},
+                {"code": "violent_history", "description": "Disqualifying violent history", "lookback_years": 10},
+                {"code": "pending_specialty_court", "description": "Pending drug or mental-health court case",
+                 "lookback_years": None},
+                {"code": "no_contact_order", "description": "No-contact order with a current participant",
+                 "lookback_years": None},
+            ],
+        }
+    ],
+}  # fmt: skip
+
+GIVEN = ["Alex", "Jordan", "Taylor", "Morgan", "Riley", "Jamie", "Casey", "Devon", "Rene", "Luis", "Maria",
+         "Keisha", "Tyrone", "Andre", "Rosa", "Jasmine", "Marcus", "Tanya", "Carlos", "Denise", "Kevin", "Latoya"]
+FAMILY = ["Rivera", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
+          "Wilson", "Anderson", "Thomas", "Moore", "Jackson", "White", "Harris", "Clark", "Lewis", "Walker"]
+PLACES = ["Near the Public Market", "Shelter on Main St", "Under the Inner Loop bridge", "Cousin's apartment, 14621",
+          "Library on Court St", "Bus terminal"]
+NOTES = [
+    ("general", "Met at the drop-in centre; talked about getting an ID replaced."),
+    ("general", "Wants help with a SNAP recertification appointment next week."),
+    ("health", "Reports foot pain; agreed to visit the street-medicine van."),
+    ("substance_use", "Discussed MOUD options; interested in a low-threshold buprenorphine clinic."),
+]
+
+
+def seed_demo() -> list[DemoUser]:
+    """Create or refresh the demo site. Returns the demo users, for printing their logins."""
+    with transaction.atomic():
+        if not Site.objects.filter(name=DEMO_SITE_NAME).exists():
+            site_import(actor=None, data=DEMO_SITE_FILE)
+        agencies = {a.name: a for a in Agency.objects.all()}
+        users: dict[str, User] = {}
+        for du in DEMO_USERS:
+            user, _created = User.objects.get_or_create(username=du.username)
+            user.first_name, user.last_name = du.first, du.last
+            user.email = f"{du.username}@demo.leadline.invalid"
+            user.role = du.role.value if du.role else ""
+            user.is_staff = du.role is Role.SITE_ADMIN
+            user.agency = agencies[du.agency]
+            user.precinct = agencies["Clinton Section"] if du.role in (Role.OFFICER, Role.POLICE_LIAISON) else None
+            user.is_demo = True
+            user.is_active = True
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            users[du.username] = user
+        if not Participant.objects.exists():
+            _seed_participants(users)
+    return DEMO_USERS
+
+
+def _seed_participants(users: dict[str, User]) -> None:
+    rng = random.Random(2026)  # fixed: the demo is the same on every machine
+    statuses = ["active"] * 6 + ["engaged"] * 2 + ["inactive"] * 2 + ["referred"]
+    for i in range(36):
+        manager = users["carmen"] if i < 14 else users["casey"] if i < 26 else None
+        p = participant_create(
+            actor=None,
+            given_name=rng.choice(GIVEN),
+            family_name=rng.choice(FAMILY),
+            date_of_birth=date(1960, 1, 1) + timedelta(days=rng.randint(0, 365 * 40)),
+            language="es" if rng.random() < 0.2 else "en",
+            status="referred" if manager is None else rng.choice(statuses),
+            case_manager=manager,
+            last_known_whereabouts=rng.choice(PLACES),
+        )
+        if manager is not None:
+            for j, (sensitivity, body) in enumerate(rng.sample(NOTES, k=3)):
+                case_note_add(
+                    actor=manager, participant=p, body=body, sensitivity=sensitivity,
+                    idempotency_key=f"demo-{p.pk}-{j}",
+                )

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from leadline.core.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the embedded demo site (synthetic people only) and print every role's login."
+
+    def handle(self, *args, **options):
+        users = seed_demo()
+        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        for du in users:
+            role = du.role.value if du.role else "(no role: outsider)"
+            self.stdout.write(f"  {du.username:<8} {role}")

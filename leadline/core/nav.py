@@ -1,0 +1,44 @@
+"""Role-aware navigation: each entry names the capability that opens it.
+
+Domain apps add their entries here as they are built; the shell shows an entry only when
+policy.can() says the user holds its capability, so navigation never offers what a page refuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from leadline.accounts import policy
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: str | Promise
+    url_name: str
+    capability: str | None  # None: every signed-in user
+
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV: list[NavEntry] = [
+    NavEntry("home", _("Home"), "core:home", None),
+    NavEntry("participants", _("Participants"), "participants:list", "participant_card.view"),
+    NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
+    NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),
+    NavEntry("site", _("Site configuration"), "sites:detail", "site_config.view"),
+    NavEntry("admin", _("Administration"), "admin:index", "user_account.edit"),
+    NavEntry("tokens", _("API tokens"), "accounts:tokens", "api_token.view"),
+    NavEntry("api_docs", _("API documentation"), "api-docs", "api_token.view"),
+]
+
+
+def nav_for(user) -> list[NavEntry]:
+    if not user.is_authenticated:
+        return []
+    return [e for e in NAV if e.capability is None or policy.can(user, e.capability)]

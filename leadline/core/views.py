@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from leadline.accounts import policy
+from leadline.core.nav import nav_for
+from leadline.participants.selectors import participant_list_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's start page: what they can do here, and for a case manager, their caseload."""
+    caseload = None
+    if policy.can(request.user, "participant_record.view"):
+        caseload = list(participant_list_for(user=request.user, caseload_only=True)[:25])
+    return render(
+        request,
+        "core/home.html",
+        {"entries": [e for e in nav_for(request.user) if e.key != "home"], "caseload": caseload},
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the proxy: the app answers and the database is reachable. No data, no auth."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

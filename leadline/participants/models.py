@@ -1,0 +1,55 @@
+"""A participant's identity and program status.
+
+Issue 4 grows this (aliases, photo, matching, merging, consents); the foundation holds what the
+firewall, the audit trail and the matrix need to be proven against real records.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Participant(models.Model):
+    class Status(models.TextChoices):
+        # No "terminated for non-compliance" state, ever (PRODUCT.md §4 rule 4).
+        REFERRED = "referred", _("Referred")
+        ENGAGED = "engaged", _("Engaged")
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive (in the wind)")
+        EXITED = "exited", _("Exited")
+
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REFERRED)
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caseload",
+    )
+    last_known_whereabouts = models.CharField(_("last known whereabouts"), max_length=300, blank=True)
+    whereabouts_updated_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: an edit names the version it started from (PRODUCT.md §4 rule 7).
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        indexes = [models.Index(fields=["case_manager", "family_name"])]
+        verbose_name = _("participant")
+
+    def __str__(self) -> str:
+        return f"participant #{self.pk}"  # never a name: __str__ ends up in logs and admin messages
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.given_name
+        return f"{first} {self.family_name}"

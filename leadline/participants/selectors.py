@@ -1,0 +1,66 @@
+"""Reading participants: every read takes the user, is filtered by policy and is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record, audit_record_reads
+from leadline.participants.models import Participant
+from leadline.participants.policy import ParticipantAccess, participant_access, participants_visible_to
+
+
+@dataclass
+class ParticipantView:
+    participant: Participant
+    access: ParticipantAccess
+
+
+def participant_search_filter(q: str) -> Q:
+    cond = Q()
+    for term in q.split():
+        cond &= Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(preferred_name__icontains=term)
+    return cond
+
+
+def participant_list_for(*, user: Any, q: str = "", caseload_only: bool = False) -> QuerySet[Participant]:
+    qs = participants_visible_to(user).select_related("case_manager")
+    if caseload_only:
+        qs = qs.filter(case_manager=user)
+    if q.strip():
+        qs = qs.filter(participant_search_filter(q))
+    return qs
+
+
+def participant_reads_audit(*, user: Any, participants: list[Participant], action: str, reason: str = "") -> None:
+    audit_record_reads(
+        actor=user, action=action, subject_type="participant", participant_ids=[p.pk for p in participants],
+        reason=reason,
+    )
+
+
+def participant_get_for(*, user: Any, participant_id: int, reason: str = "") -> ParticipantView:
+    """The participant and what this user may do with them; 404 when they may do nothing.
+
+    "Not found" and "not allowed" are the same 404 (CONVENTIONS habit 4).
+    """
+    participant = Participant.objects.select_related("case_manager").filter(pk=participant_id).first()
+    if participant is None:
+        raise Http404
+    access = participant_access(user, participant)
+    if not access.any:
+        raise Http404
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.VIEW,
+        subject_type="participant",
+        subject_id=participant.pk,
+        participant_id=participant.pk,
+        reason=reason or ("break-glass" if access.break_glass_id else ""),
+        break_glass_id=access.break_glass_id,
+    )
+    return ParticipantView(participant=participant, access=access)

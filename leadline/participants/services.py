@@ -1,0 +1,67 @@
+"""Every write to a participant goes through here, audited in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record, diff
+from leadline.core import clock
+from leadline.participants.models import Participant
+from leadline.participants.policy import participant_access
+
+
+class NotAllowed(Exception):
+    pass
+
+
+class StaleEdit(Exception):
+    """Somebody else changed the record since this edit began (PRODUCT.md §4 rule 7)."""
+
+
+def participant_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Participant:
+    now = clock.now()
+    with transaction.atomic():
+        participant = Participant.objects.create(
+            given_name=given_name, family_name=family_name, created_at=now, updated_at=now, **fields
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            subject_type="participant",
+            subject_id=participant.pk,
+            participant_id=participant.pk,
+            changes={"status": participant.status, "case_manager_id": participant.case_manager_id},
+        )
+    return participant
+
+
+def participant_update_whereabouts(
+    *, actor: Any, participant: Participant, whereabouts: str, expected_version: int
+) -> Participant:
+    if not participant_access(actor, participant).has("whereabouts.edit"):
+        raise NotAllowed
+    with transaction.atomic():
+        now = clock.now()
+        # Compare-and-set on the version: the UPDATE matches nothing if someone saved in between.
+        updated = Participant.objects.filter(pk=participant.pk, version=expected_version).update(
+            last_known_whereabouts=whereabouts, whereabouts_updated_at=now, updated_at=now,
+            version=expected_version + 1,
+        )
+        if updated != 1:
+            raise StaleEdit
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            subject_type="participant",
+            subject_id=participant.pk,
+            participant_id=participant.pk,
+            changes=diff(
+                {"last_known_whereabouts": participant.last_known_whereabouts},
+                {"last_known_whereabouts": whereabouts},
+            ),
+        )
+    participant.refresh_from_db()
+    return participant

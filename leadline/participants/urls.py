@@ -1,0 +1,12 @@
+from django.urls import path
+
+from leadline.participants import views
+
+app_name = "participants"
+urlpatterns = [
+    path("", views.participant_list, name="list"),
+    path("export.csv", views.participant_export, name="export"),
+    path("<int:participant_id>/", views.participant_detail, name="detail"),
+    path("<int:participant_id>/notes/", views.case_note_add, name="note_add"),
+    path("<int:participant_id>/whereabouts/", views.whereabouts_update, name="whereabouts"),
+]

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from leadline.audit.models import AuditEvent
+from leadline.cases import services as case_services
+from leadline.cases.selectors import case_note_list_for
+from leadline.core.csvsafe import csv_cell
+from leadline.core.decorators import capability_required
+from leadline.participants import services
+from leadline.participants.forms import CaseNoteForm, WhereaboutsForm
+from leadline.participants.selectors import (
+    participant_get_for,
+    participant_list_for,
+    participant_reads_audit,
+)
+
+
+@capability_required("participant_card.view")
+@require_GET
+def participant_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:100]
+    mine = request.GET.get("mine") == "1"
+    page = Paginator(participant_list_for(user=request.user, q=q, caseload_only=mine), 25).get_page(
+        request.GET.get("page")
+    )
+    participant_reads_audit(
+        user=request.user, participants=list(page.object_list),
+        action=AuditEvent.Action.SEARCH if q else AuditEvent.Action.LIST,
+    )
+    return render(request, "participants/list.html", {"page": page, "q": q, "mine": mine})
+
+
+def _detail_context(request: HttpRequest, participant_id: int, **extra: object) -> dict:
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    access = view.access
+    ctx: dict = {"p": view.participant, "access": access, "notes": None, "note_form": None}
+    if access.note_sensitivities_visible:
+        ctx["notes"] = list(case_note_list_for(view=view)[:50])
+    if access.note_sensitivities_writable:
+        ctx["note_form"] = CaseNoteForm(
+            writable=access.note_sensitivities_writable, initial={"idempotency_key": uuid.uuid4().hex}
+        )
+    if access.has("whereabouts.edit"):
+        ctx["whereabouts_form"] = WhereaboutsForm(
+            initial={"whereabouts": view.participant.last_known_whereabouts, "version": view.participant.version}
+        )
+    ctx.update(extra)
+    return ctx
+
+
+@login_required  # the selector decides, record by record (404), including break-glass
+@require_GET
+def participant_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
+    return render(request, "participants/detail.html", _detail_context(request, participant_id))
+
+
+@capability_required("case_notes.edit")
+@require_POST
+def case_note_add(request: HttpRequest, participant_id: int) -> HttpResponse:
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    if not view.access.note_sensitivities_writable:
+        raise Http404
+    form = CaseNoteForm(request.POST, writable=view.access.note_sensitivities_writable)
+    if not form.is_valid():
+        ctx = _detail_context(request, participant_id, note_form=form)
+        return render(request, "participants/detail.html", ctx, status=400)
+    try:
+        _note, created = case_services.case_note_add(
+            actor=request.user, participant=view.participant, **form.cleaned_data
+        )
+    except case_services.NotAllowed:
+        form.add_error("sensitivity", _("You may not write notes of this sensitivity for this participant."))
+        return render(request, "participants/detail.html", _detail_context(request, participant_id, note_form=form),
+                      status=400)
+    messages.success(request, _("Note saved.") if created else _("This note was already saved."))
+    return redirect("participants:detail", participant_id=participant_id)
+
+
+@capability_required("whereabouts.edit")
+@require_POST
+def whereabouts_update(request: HttpRequest, participant_id: int) -> HttpResponse:
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    if not view.access.has("whereabouts.edit"):
+        raise Http404
+    form = WhereaboutsForm(request.POST)
+    if not form.is_valid():
+        return render(request, "participants/detail.html",
+                      _detail_context(request, participant_id, whereabouts_form=form), status=400)
+    try:
+        services.participant_update_whereabouts(
+            actor=request.user, participant=view.participant,
+            whereabouts=form.cleaned_data["whereabouts"], expected_version=form.cleaned_data["version"],
+        )
+    except services.StaleEdit:
+        form.add_error(None, _("Someone else changed this record while you were editing. "
+                               "Their version is shown below; make your change again."))
+        fresh = _detail_context(request, participant_id)
+        fresh["whereabouts_conflict"] = form
+        return render(request, "participants/detail.html", fresh, status=409)
+    except services.NotAllowed as exc:
+        raise Http404 from exc
+    messages.success(request, _("Whereabouts updated."))
+    return redirect("participants:detail", participant_id=participant_id)
+
+
+@capability_required("participant_export.view")
+@require_GET
+def participant_export(request: HttpRequest) -> HttpResponse:
+    """CSV of the participants the user may list: identity and status only, never notes or whereabouts."""
+    rows = list(participant_list_for(user=request.user))
+    participant_reads_audit(user=request.user, participants=rows, action=AuditEvent.Action.EXPORT)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="participants.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["id", "given_name", "family_name", "status", "case_manager"])
+    for p in rows:
+        writer.writerow([csv_cell(v) for v in (p.pk, p.given_name, p.family_name, p.status,
+                         p.case_manager.get_full_name() if p.case_manager else "")])
+    return response

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from datetime import date
+
+from leadline.sites.models import PolicyVersion, Site
+
+
+def site_get() -> Site | None:
+    """The site this deployment runs (one per deployment), or None before it is configured."""
+    return Site.objects.order_by("pk").first()
+
+
+def policy_version_in_force(*, site: Site, on: date) -> PolicyVersion | None:
+    return (
+        site.policy_versions.filter(effective_from__lte=on)
+        .exclude(effective_to__lt=on)
+        .order_by("-effective_from")
+        .first()
+    )
