@@ -43,7 +43,8 @@ def mask_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     masked: dict[str, Any] = {}
     for field, value in changes.items():
         if field in SENSITIVE_FIELDS:
-            masked[field] = MASK
+            # Keep the shape ({"before", "after"}) so a reader sees what changed, never the value.
+            masked[field] = {k: MASK for k in value} if isinstance(value, Mapping) else MASK
         elif isinstance(value, Mapping):
             masked[field] = mask_changes(value)
         else:
@@ -58,7 +59,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
         for k in sorted(set(before) | set(after))
         if before.get(k) != after.get(k)
     }
-    return {k: ({"before": MASK, "after": MASK} if k in SENSITIVE_FIELDS else v) for k, v in changed.items()}
+    return mask_changes(changed)
 
 
 def _event(

@@ -1,0 +1,108 @@
+"""Site configuration is data: edited in the admin, exported and imported as one file."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+
+import pytest
+
+from leadline.accounts.models import Agency
+from leadline.audit.models import AuditEvent
+from leadline.core.demo import DEMO_SITE_FILE, DEMO_SITE_NAME
+from leadline.core.testing import verified_client
+from leadline.sites.models import PolicyVersion, Site
+from leadline.sites.selectors import policy_version_in_force
+from leadline.sites.services import SiteImportError, site_export, site_import
+
+
+@pytest.fixture
+def demo_site(db):
+    return site_import(actor=None, data=copy.deepcopy(DEMO_SITE_FILE))
+
+
+def test_the_demo_site_is_monroe_county_expunging_after_30_days(demo_site):
+    assert demo_site.name == DEMO_SITE_NAME == "Monroe County, NY (demo)"
+    assert demo_site.legal_mode == "expunge_after_participation" and demo_site.expunge_after_days == 30
+    assert (demo_site.caseload_soft_limit, demo_site.caseload_hard_limit, demo_site.small_cell_threshold) == (20, 25, 10)
+    assert Agency.objects.get(name="Clinton Section").parent.name == "Rochester Police Department"
+
+
+def test_export_then_import_gives_back_the_same_file(demo_site):
+    exported = site_export(site=demo_site)
+    site_import(actor=None, data=json.loads(json.dumps(exported)))
+    assert site_export(site=Site.objects.get()) == exported
+    assert Site.objects.count() == 1 and PolicyVersion.objects.count() == 1
+
+
+def test_a_new_policy_version_takes_over_on_its_effective_date(demo_site):
+    from datetime import date
+
+    data = site_export(site=demo_site)
+    data["policy_versions"].append({**data["policy_versions"][0], "label": "2027.1", "effective_from": "2027-01-01"})
+    data["policy_versions"][0]["effective_to"] = "2026-12-31"
+    site = site_import(actor=None, data=data)
+    assert policy_version_in_force(site=site, on=date(2026, 6, 1)).label == "2026.1"
+    assert policy_version_in_force(site=site, on=date(2027, 2, 1)).label == "2027.1"
+    assert policy_version_in_force(site=site, on=date(2025, 2, 1)) is None
+
+
+def test_a_bad_file_names_every_problem_and_writes_nothing(demo_site):
+    before = site_export(site=demo_site)
+    bad = copy.deepcopy(before)
+    bad["site"]["legal_mode"] = "no_file_on_intake"
+    bad["site"]["no_file_window_days"] = 45
+    bad["site"]["caseload_soft_limit"] = 30
+    bad["policy_versions"][0]["offences"][1]["statute"] = ""
+    bad["agencies"].append({"name": "Nowhere PD", "kind": "militia"})
+    with pytest.raises(SiteImportError) as exc:
+        site_import(actor=None, data=bad)
+    errors = "\n".join(exc.value.errors)
+    assert "site.no_file_window_days" in errors
+    assert "site.caseload_soft_limit" in errors
+    assert "policy_versions[0].offences[1].statute" in errors
+    assert "agencies[" in errors and ".kind" in errors
+    assert site_export(site=Site.objects.get()) == before
+    assert not Agency.objects.filter(name="Nowhere PD").exists()
+
+
+def test_the_no_file_window_is_never_more_than_30_days(demo_site):
+    data = site_export(site=demo_site)
+    data["site"].update(legal_mode="no_file_on_intake", no_file_window_days=31)
+    with pytest.raises(SiteImportError, match="no_file_window_days"):
+        site_import(actor=None, data=data)
+    data["site"]["no_file_window_days"] = 14
+    assert site_import(actor=None, data=data).no_file_window_days == 14
+
+
+def test_wrong_format_is_refused(db):
+    with pytest.raises(SiteImportError, match="format"):
+        site_import(actor=None, data={"hello": "world"})
+
+
+def test_the_administrator_imports_a_file_through_the_page_and_it_is_audited(world, demo_site):
+    client = verified_client(world["site_admin"])
+    data = site_export(site=demo_site)
+    data["site"]["caseload_soft_limit"] = 18
+    upload = io.BytesIO(json.dumps(data).encode())
+    upload.name = "site.json"
+    response = client.post("/site/import/", {"file": upload})
+    assert response.status_code == 302
+    assert Site.objects.get().caseload_soft_limit == 18
+    assert AuditEvent.objects.filter(subject_type="site_config", action="update", actor_id=world["site_admin"].pk)
+
+
+def test_an_invalid_upload_shows_the_errors_on_the_page(world, demo_site):
+    client = verified_client(world["site_admin"])
+    upload = io.BytesIO(b"{not json")
+    upload.name = "site.json"
+    response = client.post("/site/import/", {"file": upload})
+    assert response.status_code == 400 and "not valid JSON" in response.content.decode()
+
+
+def test_the_program_manager_can_read_and_export_but_not_import(world, demo_site):
+    client = verified_client(world["program_manager"])
+    exported = client.get("/site/export.json")
+    assert exported.status_code == 200 and exported.json()["site"]["name"] == DEMO_SITE_NAME
+    assert client.get("/site/import/").status_code == 403
