@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("LEADLINE_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; production uses Argon2
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

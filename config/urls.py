@@ -24,4 +24,3 @@ urlpatterns = [
 handler403 = "leadline.core.errors.forbidden"
 handler404 = "leadline.core.errors.not_found"
 handler500 = "leadline.core.errors.server_error"
-

@@ -1,8 +1,8 @@
 """The `leadline` command (also `python -m leadline`).
 
-    leadline run [--port N]      the whole embedded system: migrate, seed the demo, web server + task worker
-    leadline seed-demo           create or refresh the demo site and print its logins
-    leadline manage ARGS...      any Django management command
+leadline run [--port N]      the whole embedded system: migrate, seed the demo, web server + task worker
+leadline seed-demo           create or refresh the demo site and print its logins
+leadline manage ARGS...      any Django management command
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,7 @@ def _django(settings: str = "config.settings") -> None:
     django.setup()
 
 
-def _manage(*args: str, **options: object) -> None:
+def _manage(*args: str, **options: Any) -> None:
     from django.core.management import call_command
 
     call_command(*args, **options)
@@ -51,8 +52,10 @@ def cmd_run(ns: argparse.Namespace) -> int:
     print(f"  {'username':<9} {'role':<18} password")
     for du in users:
         print(f"  {du.username:<9} {(du.role.value if du.role else '(no role)'):<18} {DEMO_PASSWORD}")
-    print("Demo accounts skip two-factor sign-in only because DEBUG is on; real accounts always need it.\n",
-          flush=True)
+    print(
+        "Demo accounts skip two-factor sign-in only because DEBUG is on; real accounts always need it.\n",
+        flush=True,
+    )
     env = dict(os.environ)
     worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "db_worker"], env=env)
     server = subprocess.Popen(

@@ -36,7 +36,7 @@ class ScopedTokenAuthentication(authentication.BaseAuthentication):
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
         user = token.user
-        user.token_scopes = frozenset(token.scopes)  # read by accounts.policy.scope_of
+        user.token_scopes = frozenset(token.scopes)  # type: ignore[attr-defined]  # read by policy.scope_of
         APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token
 

@@ -22,9 +22,11 @@ class MeApi(APIView):
     @extend_schema(responses=MeOut, operation_id="me")
     def get(self, request: Request) -> Response:
         user = request.user
-        return Response({
-            "username": user.get_username(),
-            "role": user.role,  # type: ignore[union-attr]
-            "agency": user.agency.name if user.agency else None,  # type: ignore[union-attr]
-            "capabilities": {k: v.value for k, v in policy.capabilities_of(user).items()},
-        })
+        return Response(
+            {
+                "username": user.get_username(),
+                "role": user.role,  # type: ignore[union-attr]
+                "agency": user.agency.name if user.agency else None,  # type: ignore[union-attr]
+                "capabilities": {k: v.value for k, v in policy.capabilities_of(user).items()},
+            }
+        )

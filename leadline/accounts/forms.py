@@ -12,10 +12,13 @@ from leadline.accounts.roles import CAPABILITIES
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
-        label=_("Username"), widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"})
+        label=_("Username"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -24,7 +27,9 @@ class OTPCodeForm(forms.Form):
         label=_("6-digit code from your authenticator app"),
         min_length=6,
         max_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}
+        ),
     )
 
     def clean_code(self) -> str:
@@ -42,4 +47,4 @@ class APITokenForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         held = policy.capabilities_of(user)
-        self.fields["scopes"].choices = [(name, f"{name} — {CAPABILITIES[name].label}") for name in held]
+        self.fields["scopes"].choices = [(name, f"{name} — {CAPABILITIES[name].label}") for name in held]  # type: ignore[attr-defined]

@@ -9,8 +9,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from leadline.accounts.mfa import mfa_satisfied
@@ -22,7 +22,14 @@ SEEN_KEY = "ll_seen_at"
 AUTH_KEY = "ll_auth_at"
 
 # Paths a signed-in person may reach before finishing MFA.
-MFA_EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/mfa/", "/static/", "/i18n/", "/healthz")
+MFA_EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/mfa/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+)
 
 
 class SessionLifetimeMiddleware:
@@ -44,7 +51,10 @@ class SessionLifetimeMiddleware:
             reason = None
             if seen is not None and now - datetime.fromisoformat(seen) > settings.LEADLINE_IDLE_TIMEOUT:
                 reason = "idle"
-            elif started is not None and now - datetime.fromisoformat(started) > settings.LEADLINE_SESSION_ABSOLUTE:
+            elif (
+                started is not None
+                and now - datetime.fromisoformat(started) > settings.LEADLINE_SESSION_ABSOLUTE
+            ):
                 reason = "lifetime"
             if reason:
                 audit_record(actor=user, action=AuditEvent.Action.SESSION_ENDED, reason=reason)

@@ -57,7 +57,12 @@ class User(AbstractUser):
         _("role"), max_length=32, choices=[(r.value, ROLE_LABELS[r]) for r in Role], blank=True
     )
     agency = models.ForeignKey(
-        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
     )
     precinct = models.ForeignKey(
         Agency,

@@ -44,7 +44,8 @@ class BreachedPasswordValidator:
             candidate, _sep, count = line.partition(":")
             if candidate.strip().upper() == suffix and count.strip() not in ("", "0"):
                 raise ValidationError(
-                    _("This password has appeared in a data breach. Choose another."), code="password_breached"
+                    _("This password has appeared in a data breach. Choose another."),
+                    code="password_breached",
                 )
 
     def get_help_text(self) -> str:

@@ -40,8 +40,10 @@ def user_set_role(*, actor: Any, user: User, role: Role | str) -> User:
             action=AuditEvent.Action.UPDATE,
             subject_type="user",
             subject_id=user.pk,
-            changes={"role": {"before": before["role"], "after": user.role},
-                     "is_staff": {"before": before["is_staff"], "after": user.is_staff}},
+            changes={
+                "role": {"before": before["role"], "after": user.role},
+                "is_staff": {"before": before["is_staff"], "after": user.is_staff},
+            },
         )
     return user
 
@@ -68,12 +70,16 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
             subject_type="user",
             subject_id=user.pk,
             reason=reason,
-            changes={"is_active": {"before": True, "after": False}, "sessions_ended": ended, "tokens_revoked": revoked},
+            changes={
+                "is_active": {"before": True, "after": False},
+                "sessions_ended": ended,
+                "tokens_revoked": revoked,
+            },
         )
     return user
 
 
-TOKEN_PREFIX = "ll_"
+TOKEN_PREFIX = "ll_"  # noqa: S105 (a prefix, not a secret)
 TOKEN_MAX_DAYS = 365
 
 
@@ -107,7 +113,10 @@ def api_token_create(*, actor: User, name: str, scopes: list[str], days: int) ->
             expires_at=now + timedelta(days=days),
         )
         audit_record(
-            actor=actor, action=AuditEvent.Action.CREATE, subject_type="api_token", subject_id=token.pk,
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            subject_type="api_token",
+            subject_id=token.pk,
             changes={"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()},
         )
     return token, secret
@@ -119,6 +128,11 @@ def api_token_revoke(*, actor: User, token: APIToken) -> APIToken:
     with transaction.atomic():
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="api_token", subject_id=token.pk,
-                     changes={"revoked": True})
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            subject_type="api_token",
+            subject_id=token.pk,
+            changes={"revoked": True},
+        )
     return token

@@ -43,4 +43,6 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_login_failed)
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     # Only the username is kept; the password never is.
-    audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED, username=str(credentials.get("username", "")))
+    audit_record(
+        actor=None, action=AuditEvent.Action.LOGIN_FAILED, username=str(credentials.get("username", ""))
+    )

@@ -32,7 +32,9 @@ class SignInView(auth_views.LoginView):
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
@@ -57,7 +59,9 @@ def mfa(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            audit_record(actor=user, action=AuditEvent.Action.MFA, reason="enrolled" if setting_up else "verified")
+            audit_record(
+                actor=user, action=AuditEvent.Action.MFA, reason="enrolled" if setting_up else "verified"
+            )
             return redirect(_safe_next(request))
         audit_record(actor=user, action=AuditEvent.Action.MFA, reason="wrong code")
         form.add_error("code", _("That code is not right, or it has expired. Try the current one."))
@@ -86,10 +90,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
             form = APITokenForm(user=request.user)
         except services.InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    own_tokens = APIToken.objects.filter(user_id=int(request.user.pk or 0))
     return render(
-        request,
-        "accounts/tokens.html",
-        {"form": form, "tokens": APIToken.objects.filter(user=request.user), "new_secret": new_secret},
+        request, "accounts/tokens.html", {"form": form, "tokens": own_tokens, "new_secret": new_secret}
     )
 
 

@@ -19,11 +19,12 @@ class AuditContext:
     via: str = "cli"
 
 
-_current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=AuditContext())
+_EMPTY = AuditContext()
+_current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("audit_context", default=None)
 
 
 def current() -> AuditContext:
-    return _current.get()
+    return _current.get() or _EMPTY
 
 
 @contextmanager

@@ -22,5 +22,8 @@ class BreakGlassForm(forms.Form):
         label=_("Written reason"), widget=forms.Textarea(attrs={"rows": 3}), min_length=20, max_length=2000
     )
     minutes = forms.IntegerField(
-        label=_("Minutes of access"), min_value=1, max_value=settings.LEADLINE_BREAK_GLASS_MAX_MINUTES, initial=15
+        label=_("Minutes of access"),
+        min_value=1,
+        max_value=settings.LEADLINE_BREAK_GLASS_MAX_MINUTES,
+        initial=15,
     )

@@ -13,8 +13,8 @@ from django.db import transaction
 from leadline.accounts import policy
 from leadline.audit import context
 from leadline.audit.models import AuditEvent, BreakGlassGrant
-from leadline.participants.models import Participant
 from leadline.core import clock
+from leadline.participants.models import Participant
 
 # Field names whose values never enter the audit trail: only the fact that they changed.
 SENSITIVE_FIELDS = frozenset(

@@ -19,11 +19,25 @@ from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
 from leadline.sites.selectors import site_get
 
-CSV_COLUMNS = ["occurred_at", "actor_username", "actor_role", "actor_agency", "action", "subject_type",
-               "subject_id", "participant_id", "reason", "client_ip", "via", "path"]
+CSV_COLUMNS = [
+    "occurred_at",
+    "actor_username",
+    "actor_role",
+    "actor_agency",
+    "action",
+    "subject_type",
+    "subject_id",
+    "participant_id",
+    "reason",
+    "client_ip",
+    "via",
+    "path",
+]
 
 
-def _events_page(request: HttpRequest, events: QuerySet[AuditEvent], title: str, **extra: object) -> HttpResponse:
+def _events_page(
+    request: HttpRequest, events: QuerySet[AuditEvent], title: str, **extra: object
+) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
@@ -68,7 +82,9 @@ def law_enforcement_report(request: HttpRequest) -> HttpResponse:
     end = datetime.combine(form.cleaned_data["end"] + timedelta(days=1), time.min, tzinfo=tz)
     events = selectors.audit_events_law_enforcement(user=request.user, start=start, end=end)
     title = _("Law-enforcement access, %(start)s to %(end)s") % {
-        "start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
+        "start": form.cleaned_data["start"],
+        "end": form.cleaned_data["end"],
+    }
     return _events_page(request, events, title, csv_query=request.GET.urlencode())
 
 
@@ -82,9 +98,16 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         except services.BreakGlassRefused as exc:
             form.add_error(None, str(exc))
         else:
-            messages.warning(request, _("Break-glass access is open until %(t)s. Everything you open is audited.")
-                             % {"t": grant.expires_at.strftime("%H:%M UTC")})
+            messages.warning(
+                request,
+                _("Break-glass access is open until %(t)s. Everything you open is audited.")
+                % {"t": grant.expires_at.strftime("%H:%M UTC")},
+            )
             return redirect("participants:detail", participant_id=grant.participant_id)
     grants = selectors.break_glass_list_for(user=request.user)[:50]
-    return render(request, "audit/break_glass.html", {"form": form, "grants": grants},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "audit/break_glass.html",
+        {"form": form, "grants": grants},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -13,6 +13,6 @@ def case_note_list_for(*, view: ParticipantView) -> QuerySet[CaseNote]:
     the access already decided.
     """
     sensitivities = view.access.note_sensitivities_visible
-    return CaseNote.objects.filter(participant=view.participant, sensitivity__in=sensitivities).select_related(
-        "author"
-    )
+    return CaseNote.objects.filter(
+        participant=view.participant, sensitivity__in=sensitivities
+    ).select_related("author")

@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from leadline.accounts import policy
 
 
-def capability_required(capability: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def capability_required(
+    capability: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A page that needs a capability: anonymous -> sign-in, signed in without it -> 403.
 
     Whether a particular *record* is reachable is decided by the selector, which answers 404.

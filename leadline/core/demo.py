@@ -111,12 +111,60 @@ DEMO_SITE_FILE = {
     ],
 }  # fmt: skip
 
-GIVEN = ["Alex", "Jordan", "Taylor", "Morgan", "Riley", "Jamie", "Casey", "Devon", "Rene", "Luis", "Maria",
-         "Keisha", "Tyrone", "Andre", "Rosa", "Jasmine", "Marcus", "Tanya", "Carlos", "Denise", "Kevin", "Latoya"]
-FAMILY = ["Rivera", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-          "Wilson", "Anderson", "Thomas", "Moore", "Jackson", "White", "Harris", "Clark", "Lewis", "Walker"]
-PLACES = ["Near the Public Market", "Shelter on Main St", "Under the Inner Loop bridge", "Cousin's apartment, 14621",
-          "Library on Court St", "Bus terminal"]
+GIVEN = [
+    "Alex",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Riley",
+    "Jamie",
+    "Casey",
+    "Devon",
+    "Rene",
+    "Luis",
+    "Maria",
+    "Keisha",
+    "Tyrone",
+    "Andre",
+    "Rosa",
+    "Jasmine",
+    "Marcus",
+    "Tanya",
+    "Carlos",
+    "Denise",
+    "Kevin",
+    "Latoya",
+]
+FAMILY = [
+    "Rivera",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+]
+PLACES = [
+    "Near the Public Market",
+    "Shelter on Main St",
+    "Under the Inner Loop bridge",
+    "Cousin's apartment, 14621",
+    "Library on Court St",
+    "Bus terminal",
+]
 NOTES = [
     ("general", "Met at the drop-in centre; talked about getting an ID replaced."),
     ("general", "Wants help with a SNAP recertification appointment next week."),
@@ -139,7 +187,9 @@ def seed_demo() -> list[DemoUser]:
             user.role = du.role.value if du.role else ""
             user.is_staff = du.role is Role.SITE_ADMIN
             user.agency = agencies[du.agency]
-            user.precinct = agencies["Clinton Section"] if du.role in (Role.OFFICER, Role.POLICE_LIAISON) else None
+            user.precinct = (
+                agencies["Clinton Section"] if du.role in (Role.OFFICER, Role.POLICE_LIAISON) else None
+            )
             user.is_demo = True
             user.is_active = True
             user.set_password(DEMO_PASSWORD)
@@ -168,6 +218,9 @@ def _seed_participants(users: dict[str, User]) -> None:
         if manager is not None:
             for j, (sensitivity, body) in enumerate(rng.sample(NOTES, k=3)):
                 case_note_add(
-                    actor=manager, participant=p, body=body, sensitivity=sensitivity,
+                    actor=manager,
+                    participant=p,
+                    body=body,
+                    sensitivity=sensitivity,
                     idempotency_key=f"demo-{p.pk}-{j}",
                 )

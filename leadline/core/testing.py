@@ -54,7 +54,12 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 PERSONA_ROLES: dict[str, tuple[str, Role | None, str, str]] = {
     # persona key -> (username, role, agency, agency kind)
     "officer": ("olivia", Role.OFFICER, "Rochester Police Department", Agency.Kind.POLICE_DEPARTMENT),
-    "police_liaison": ("sam", Role.POLICE_LIAISON, "Rochester Police Department", Agency.Kind.POLICE_DEPARTMENT),
+    "police_liaison": (
+        "sam",
+        Role.POLICE_LIAISON,
+        "Rochester Police Department",
+        Agency.Kind.POLICE_DEPARTMENT,
+    ),
     "case_manager": ("carmen", Role.CASE_MANAGER, "LEAD Case Management", Agency.Kind.CASE_MANAGEMENT),
     "outreach_worker": ("omar", Role.OUTREACH_WORKER, "LEAD Case Management", Agency.Kind.CASE_MANAGEMENT),
     "program_manager": ("paula", Role.PROGRAM_MANAGER, "LEAD Program Office", Agency.Kind.PROGRAM),
@@ -81,7 +86,7 @@ class World:
 def make_user(persona: str) -> User:
     username, role, agency_name, kind = PERSONA_ROLES[persona]
     agency = AgencyFactory(name=agency_name, kind=kind)
-    return UserFactory(
+    return UserFactory.create(
         username=username, role=role.value if role else "", agency=agency, is_staff=role is Role.SITE_ADMIN
     )
 
@@ -89,14 +94,20 @@ def make_user(persona: str) -> User:
 def make_world() -> World:
     Site.objects.get_or_create(
         name="Test County (test)",
-        defaults={"time_zone": "America/New_York", "languages": ["en", "es"], "legal_mode": "expunge_after_participation"},
+        defaults={
+            "time_zone": "America/New_York",
+            "languages": ["en", "es"],
+            "legal_mode": "expunge_after_participation",
+        },
     )
     users = {persona: make_user(persona) for persona in PERSONA_ROLES}
-    casey = UserFactory(username="casey", role=Role.CASE_MANAGER.value, agency=users["case_manager"].agency)
-    mine = ParticipantFactory(
+    casey: User = UserFactory.create(
+        username="casey", role=Role.CASE_MANAGER.value, agency=users["case_manager"].agency
+    )
+    mine: Participant = ParticipantFactory.create(
         case_manager=users["case_manager"], last_known_whereabouts="Near the Public Market"
     )
-    other = ParticipantFactory(case_manager=casey, last_known_whereabouts="Bus terminal")
+    other: Participant = ParticipantFactory.create(case_manager=casey, last_known_whereabouts="Bus terminal")
     return World(users=users, casey=casey, mine=mine, other=other)
 
 

@@ -44,9 +44,13 @@ def participant_data(p: Participant, access: ParticipantAccess) -> dict[str, Any
         "case_manager": p.case_manager.get_full_name() if p.case_manager else None,
     }
     if access.has("participant_record.view"):
-        data.update(given_name=p.given_name, family_name=p.family_name,
-                    date_of_birth=p.date_of_birth.isoformat() if p.date_of_birth else None,
-                    language=p.language, version=p.version)
+        data.update(
+            given_name=p.given_name,
+            family_name=p.family_name,
+            date_of_birth=p.date_of_birth.isoformat() if p.date_of_birth else None,
+            language=p.language,
+            version=p.version,
+        )
     if access.has("whereabouts.view"):
         data["last_known_whereabouts"] = p.last_known_whereabouts
     return data
@@ -65,8 +69,9 @@ class ParticipantListApi(APIView):
         qs = participant_list_for(user=request.user, q=request.query_params.get("q", "")[:100])
         page = paginator.paginate_queryset(qs, request, view=self) or []
         participant_reads_audit(user=request.user, participants=page, action=AuditEvent.Action.LIST)
-        return paginator.get_paginated_response([participant_data(p, participant_access(request.user, p))
-                                                 for p in page])
+        return paginator.get_paginated_response(
+            [participant_data(p, participant_access(request.user, p)) for p in page]
+        )
 
 
 class ParticipantDetailApi(APIView):
@@ -98,16 +103,26 @@ class CaseNoteListApi(APIView):
         if not view.access.note_sensitivities_visible:
             raise NotFound  # the user may see the participant's card, but no notes of theirs
         notes = case_note_list_for(view=view)[:200]
-        return Response([
-            {"id": n.pk, "body": n.body, "sensitivity": n.sensitivity,
-             "author": n.author.get_full_name(), "created_at": n.created_at}
-            for n in notes
-        ])
+        return Response(
+            [
+                {
+                    "id": n.pk,
+                    "body": n.body,
+                    "sensitivity": n.sensitivity,
+                    "author": n.author.get_full_name(),
+                    "created_at": n.created_at,
+                }
+                for n in notes
+            ]
+        )
 
     @extend_schema(
         request=CaseNoteIn,
-        responses={201: CaseNoteOut, 200: CaseNoteOut,
-                   400: inline_serializer("ValidationErrors", {"field": serializers.ListField()})},
+        responses={
+            201: CaseNoteOut,
+            200: CaseNoteOut,
+            400: inline_serializer("ValidationErrors", {"field": serializers.ListField()}),
+        },
         operation_id="participant_notes_create",
     )
     def post(self, request: Request, participant_id: int) -> Response:
@@ -118,12 +133,20 @@ class CaseNoteListApi(APIView):
         body = CaseNoteIn(data=request.data)
         body.is_valid(raise_exception=True)
         if body.validated_data["sensitivity"] not in view.access.note_sensitivities_writable:
-            return Response({"sensitivity": ["You may not write notes of this sensitivity."]},
-                            status=status.HTTP_400_BAD_REQUEST)
-        note, created = case_services.case_note_add(actor=request.user, participant=view.participant,
-                                                    **body.validated_data)
+            return Response(
+                {"sensitivity": ["You may not write notes of this sensitivity."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        note, created = case_services.case_note_add(
+            actor=request.user, participant=view.participant, **body.validated_data
+        )
         return Response(
-            {"id": note.pk, "body": note.body, "sensitivity": note.sensitivity,
-             "author": note.author.get_full_name(), "created_at": note.created_at},
+            {
+                "id": note.pk,
+                "body": note.body,
+                "sensitivity": note.sensitivity,
+                "author": note.author.get_full_name(),
+                "created_at": note.created_at,
+            },
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )

@@ -15,7 +15,7 @@ class CaseNoteForm(forms.Form):
 
     def __init__(self, *args: Any, writable: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["sensitivity"].choices = [c for c in CaseNote.Sensitivity.choices if c[0] in writable]
+        self.fields["sensitivity"].choices = [c for c in CaseNote.Sensitivity.choices if c[0] in writable]  # type: ignore[attr-defined]
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].strip()

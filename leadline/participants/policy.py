@@ -12,8 +12,16 @@ from leadline.accounts.roles import BREAK_GLASS_CAPABILITIES, Scope
 from leadline.participants.models import Participant
 
 # Sensitivity of a case note -> the capability needed to read / write it, on top of case_notes.*.
-NOTE_VIEW_CAPABILITY = {"general": "case_notes.view", "health": "health.view", "substance_use": "substance_use.view"}
-NOTE_EDIT_CAPABILITY = {"general": "case_notes.edit", "health": "health.edit", "substance_use": "substance_use.edit"}
+NOTE_VIEW_CAPABILITY = {
+    "general": "case_notes.view",
+    "health": "health.view",
+    "substance_use": "substance_use.view",
+}
+NOTE_EDIT_CAPABILITY = {
+    "general": "case_notes.edit",
+    "health": "health.edit",
+    "substance_use": "substance_use.edit",
+}
 
 
 def _reaches(user: Any, scope: Scope | None, participant: Participant) -> bool:
@@ -92,7 +100,10 @@ def participant_access(user: Any, participant: Participant) -> ParticipantAccess
 
 def participants_visible_to(user: Any) -> QuerySet[Participant]:
     """The participants a user may find in lists and search (break-glass is by id, never by list)."""
-    scopes = {policy.scope_of(user, "participant_card.view"), policy.scope_of(user, "participant_record.view")}
+    scopes = {
+        policy.scope_of(user, "participant_card.view"),
+        policy.scope_of(user, "participant_record.view"),
+    }
     if Scope.ALL in scopes:
         return Participant.objects.all()
     if Scope.CASELOAD in scopes:

@@ -23,7 +23,9 @@ class ParticipantView:
 def participant_search_filter(q: str) -> Q:
     cond = Q()
     for term in q.split():
-        cond &= Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(preferred_name__icontains=term)
+        cond &= (
+            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(preferred_name__icontains=term)
+        )
     return cond
 
 
@@ -36,9 +38,14 @@ def participant_list_for(*, user: Any, q: str = "", caseload_only: bool = False)
     return qs
 
 
-def participant_reads_audit(*, user: Any, participants: list[Participant], action: str, reason: str = "") -> None:
+def participant_reads_audit(
+    *, user: Any, participants: list[Participant], action: str, reason: str = ""
+) -> None:
     audit_record_reads(
-        actor=user, action=action, subject_type="participant", participant_ids=[p.pk for p in participants],
+        actor=user,
+        action=action,
+        subject_type="participant",
+        participant_ids=[p.pk for p in participants],
         reason=reason,
     )
 

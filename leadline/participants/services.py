@@ -47,7 +47,9 @@ def participant_update_whereabouts(
         now = clock.now()
         # Compare-and-set on the version: the UPDATE matches nothing if someone saved in between.
         updated = Participant.objects.filter(pk=participant.pk, version=expected_version).update(
-            last_known_whereabouts=whereabouts, whereabouts_updated_at=now, updated_at=now,
+            last_known_whereabouts=whereabouts,
+            whereabouts_updated_at=now,
+            updated_at=now,
             version=expected_version + 1,
         )
         if updated != 1:

@@ -34,7 +34,8 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     participant_reads_audit(
-        user=request.user, participants=list(page.object_list),
+        user=request.user,
+        participants=list(page.object_list),
         action=AuditEvent.Action.SEARCH if q else AuditEvent.Action.LIST,
     )
     return render(request, "participants/list.html", {"page": page, "q": q, "mine": mine})
@@ -52,7 +53,10 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
         )
     if access.has("whereabouts.edit"):
         ctx["whereabouts_form"] = WhereaboutsForm(
-            initial={"whereabouts": view.participant.last_known_whereabouts, "version": view.participant.version}
+            initial={
+                "whereabouts": view.participant.last_known_whereabouts,
+                "version": view.participant.version,
+            }
         )
     ctx.update(extra)
     return ctx
@@ -80,8 +84,12 @@ def case_note_add(request: HttpRequest, participant_id: int) -> HttpResponse:
         )
     except case_services.NotAllowed:
         form.add_error("sensitivity", _("You may not write notes of this sensitivity for this participant."))
-        return render(request, "participants/detail.html", _detail_context(request, participant_id, note_form=form),
-                      status=400)
+        return render(
+            request,
+            "participants/detail.html",
+            _detail_context(request, participant_id, note_form=form),
+            status=400,
+        )
     messages.success(request, _("Note saved.") if created else _("This note was already saved."))
     return redirect("participants:detail", participant_id=participant_id)
 
@@ -94,16 +102,27 @@ def whereabouts_update(request: HttpRequest, participant_id: int) -> HttpRespons
         raise Http404
     form = WhereaboutsForm(request.POST)
     if not form.is_valid():
-        return render(request, "participants/detail.html",
-                      _detail_context(request, participant_id, whereabouts_form=form), status=400)
+        return render(
+            request,
+            "participants/detail.html",
+            _detail_context(request, participant_id, whereabouts_form=form),
+            status=400,
+        )
     try:
         services.participant_update_whereabouts(
-            actor=request.user, participant=view.participant,
-            whereabouts=form.cleaned_data["whereabouts"], expected_version=form.cleaned_data["version"],
+            actor=request.user,
+            participant=view.participant,
+            whereabouts=form.cleaned_data["whereabouts"],
+            expected_version=form.cleaned_data["version"],
         )
     except services.StaleEdit:
-        form.add_error(None, _("Someone else changed this record while you were editing. "
-                               "Their version is shown below; make your change again."))
+        form.add_error(
+            None,
+            _(
+                "Someone else changed this record while you were editing. "
+                "Their version is shown below; make your change again."
+            ),
+        )
         fresh = _detail_context(request, participant_id)
         fresh["whereabouts_conflict"] = form
         return render(request, "participants/detail.html", fresh, status=409)
@@ -124,6 +143,16 @@ def participant_export(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["id", "given_name", "family_name", "status", "case_manager"])
     for p in rows:
-        writer.writerow([csv_cell(v) for v in (p.pk, p.given_name, p.family_name, p.status,
-                         p.case_manager.get_full_name() if p.case_manager else "")])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    p.pk,
+                    p.given_name,
+                    p.family_name,
+                    p.status,
+                    p.case_manager.get_full_name() if p.case_manager else "",
+                )
+            ]
+        )
     return response

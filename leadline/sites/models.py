@@ -19,7 +19,9 @@ class Site(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
-    languages = models.JSONField(_("languages"), default=list, help_text=_("Language codes, e.g. [\"en\", \"es\"]"))
+    languages = models.JSONField(
+        _("languages"), default=list, help_text=_('Language codes, e.g. ["en", "es"]')
+    )
     legal_mode = models.CharField(_("legal-resolution mode"), max_length=40, choices=LegalMode.choices)
     expunge_after_days = models.PositiveIntegerField(
         _("days of participation before expungement"), default=30, validators=[MinValueValidator(1)]
@@ -42,7 +44,7 @@ class Site(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, object] = {}
         if self.caseload_soft_limit > self.caseload_hard_limit:
             errors["caseload_soft_limit"] = _("The soft limit cannot be above the hard limit.")
         if self.no_file_window_days > 30:
@@ -67,7 +69,9 @@ class PolicyVersion(models.Model):
     drug_quantity_cap_grams = models.DecimalField(
         _("drug-quantity cap (grams)"), max_digits=8, decimal_places=2, null=True, blank=True
     )
-    social_contact_lookback_months = models.PositiveIntegerField(_("social-contact lookback (months)"), default=24)
+    social_contact_lookback_months = models.PositiveIntegerField(
+        _("social-contact lookback (months)"), default=24
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

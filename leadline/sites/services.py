@@ -92,7 +92,7 @@ def site_import(*, actor: Any, data: Any) -> Site:
     """
     errors: list[str] = []
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SiteImportError([f"format: expected \"{FORMAT}\""])
+        raise SiteImportError([f'format: expected "{FORMAT}"'])
     if data.get("format_version") != FORMAT_VERSION:
         raise SiteImportError([f"format_version: expected {FORMAT_VERSION}"])
     site_data = _require(data, "site", dict, "file", errors)
@@ -116,12 +116,12 @@ def site_import(*, actor: Any, data: Any) -> Site:
                 errors.append(f"{where}.name: required")
                 continue
             if a["name"] in seen_agencies:
-                errors.append(f"{where}.name: duplicate \"{a['name']}\"")
+                errors.append(f'{where}.name: duplicate "{a["name"]}"')
             seen_agencies.add(a["name"])
             if a.get("kind") not in Agency.Kind.values:
                 errors.append(f"{where}.kind: must be one of {', '.join(Agency.Kind.values)}")
             if a.get("parent") and a["parent"] not in seen_agencies:
-                errors.append(f"{where}.parent: \"{a['parent']}\" must be listed before it")
+                errors.append(f'{where}.parent: "{a["parent"]}" must be listed before it')
 
         labels: set[str] = set()
         parsed_versions = []
@@ -133,12 +133,14 @@ def site_import(*, actor: Any, data: Any) -> Site:
             pv = PolicyVersion(site=site, **{f: v.get(f) for f in POLICY_FIELDS if f in v})
             _check(pv, where, errors, exclude=["site"])
             if pv.label in labels:
-                errors.append(f"{where}.label: duplicate \"{pv.label}\"")
+                errors.append(f'{where}.label: duplicate "{pv.label}"')
             labels.add(pv.label)
             offences = []
             for j, o in enumerate(v.get("offences") or []):
-                off = EligibleOffence(**{k: o.get(k) for k in ("statute", "description") if k in o},
-                                      drug_quantity_cap_applies=bool(o.get("drug_quantity_cap_applies")))
+                off = EligibleOffence(
+                    **{k: o.get(k) for k in ("statute", "description") if k in o},
+                    drug_quantity_cap_applies=bool(o.get("drug_quantity_cap_applies")),
+                )
                 _check(off, f"{where}.offences[{j}]", errors, exclude=["policy_version"])
                 offences.append(off)
             exclusions = []
@@ -179,7 +181,9 @@ def site_import(*, actor: Any, data: Any) -> Site:
             subject_type="site_config",
             subject_id=site.pk,
             reason="site configuration imported",
-            changes={"before_versions": [v["label"] for v in before.get("policy_versions", [])],
-                     "after_versions": sorted(labels)},
+            changes={
+                "before_versions": [v["label"] for v in before.get("policy_versions", [])],
+                "after_versions": sorted(labels),
+            },
         )
     return site

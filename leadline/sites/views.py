@@ -23,7 +23,11 @@ def site_detail(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sites/detail.html",
-        {"site_obj": site, "versions": versions, "can_edit_site": policy.can(request.user, "site_config.edit")},
+        {
+            "site_obj": site,
+            "versions": versions,
+            "can_edit_site": policy.can(request.user, "site_config.edit"),
+        },
     )
 
 

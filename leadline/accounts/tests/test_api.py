@@ -62,8 +62,11 @@ def test_a_session_without_mfa_cannot_use_the_api(world):
 
 def test_bad_api_input_names_the_field_and_writes_nothing(world):
     client = verified_client(world["case_manager"])
-    response = client.post(f"/api/v1/participants/{world.mine.pk}/notes/", {"sensitivity": "gossip"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/participants/{world.mine.pk}/notes/",
+        {"sensitivity": "gossip"},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert set(response.json()) >= {"body", "sensitivity", "idempotency_key"}
     assert not world.mine.case_notes.exists()
@@ -72,8 +75,12 @@ def test_bad_api_input_names_the_field_and_writes_nothing(world):
 def test_a_double_submitted_note_makes_one_record(world):
     client = verified_client(world["case_manager"])
     payload = {"body": "Met at the library", "sensitivity": "general", "idempotency_key": "abc123"}
-    first = client.post(f"/api/v1/participants/{world.mine.pk}/notes/", payload, content_type="application/json")
-    second = client.post(f"/api/v1/participants/{world.mine.pk}/notes/", payload, content_type="application/json")
+    first = client.post(
+        f"/api/v1/participants/{world.mine.pk}/notes/", payload, content_type="application/json"
+    )
+    second = client.post(
+        f"/api/v1/participants/{world.mine.pk}/notes/", payload, content_type="application/json"
+    )
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
     page = {"body": "Met again", "sensitivity": "general", "idempotency_key": "form-1"}
@@ -91,8 +98,13 @@ def test_the_openapi_document_describes_every_endpoint(world):
         import yaml
 
         paths = yaml.safe_load(schema.content)["paths"]
-    assert {"/api/v1/me/", "/api/v1/participants/", "/api/v1/participants/{participant_id}/",
-            "/api/v1/participants/{participant_id}/notes/", "/api/v1/site/"} <= set(paths)
+    assert {
+        "/api/v1/me/",
+        "/api/v1/participants/",
+        "/api/v1/participants/{participant_id}/",
+        "/api/v1/participants/{participant_id}/notes/",
+        "/api/v1/site/",
+    } <= set(paths)
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
     assert b"cdn" not in docs.content.lower()  # served from the sidecar, no network needed

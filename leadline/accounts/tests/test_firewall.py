@@ -38,8 +38,12 @@ def test_the_firewall_table_covers_every_criminal_justice_role_for_clinical_cont
 
 @pytest.mark.parametrize("role", sorted(CRIMINAL_JUSTICE_ROLES))
 def test_a_mistaken_grant_in_the_role_table_still_cannot_open_firewalled_data(role, world, monkeypatch):
-    persona = {Role.OFFICER: "officer", Role.POLICE_LIAISON: "police_liaison",
-               Role.PROSECUTOR: "prosecutor", Role.DEFENDER: "defender"}[role]
+    persona = {
+        Role.OFFICER: "officer",
+        Role.POLICE_LIAISON: "police_liaison",
+        Role.PROSECUTOR: "prosecutor",
+        Role.DEFENDER: "defender",
+    }[role]
     user = world[persona]
     firewalled_caps = [name for name, cap in CAPABILITIES.items() if cap.data_class in FIREWALLED]
     # Somebody edits the matrix and gives this role everything at the widest scope.
@@ -62,10 +66,20 @@ def planted(world):
     """Notes of every sensitivity and whereabouts, each carrying a marker that must never leak."""
     carmen = world["case_manager"]
     for sensitivity, marker in MARKERS.items():
-        case_note_add(actor=carmen, participant=world.mine, body=f"note {marker}", sensitivity=sensitivity,
-                      idempotency_key=f"plant-{sensitivity}")
-        case_note_add(actor=world.casey, participant=world.other, body=f"note {marker}", sensitivity=sensitivity,
-                      idempotency_key=f"plant-other-{sensitivity}")
+        case_note_add(
+            actor=carmen,
+            participant=world.mine,
+            body=f"note {marker}",
+            sensitivity=sensitivity,
+            idempotency_key=f"plant-{sensitivity}",
+        )
+        case_note_add(
+            actor=world.casey,
+            participant=world.other,
+            body=f"note {marker}",
+            sensitivity=sensitivity,
+            idempotency_key=f"plant-other-{sensitivity}",
+        )
     for p in (world.mine, world.other):
         p.last_known_whereabouts = WHEREABOUTS_MARKER
         p.save(update_fields=["last_known_whereabouts"])
@@ -74,12 +88,21 @@ def planted(world):
 
 def _all_get_paths(world, user) -> list[str]:
     rows = parse_endpoints(DOC.read_text(encoding="utf-8"))
-    paths = [r.path.format(mine=world.mine.pk, other=world.other.pk, missing=999999, me=user.pk, token=0)
-             for r in rows if r.method == "GET"]
+    paths = [
+        r.path.format(mine=world.mine.pk, other=world.other.pk, missing=999999, me=user.pk, token=0)
+        for r in rows
+        if r.method == "GET"
+    ]
     # Search (for words in the notes; pages echo the query itself, so the marker is not the query) and
     # error pages too.
-    return [*paths, "/participants/?q=note", "/api/v1/participants/?q=note", "/no-such-page/",
-            f"/participants/{world.mine.pk}/notes/", f"/api/v1/participants/{world.mine.pk}/notes/?format=api"]
+    return [
+        *paths,
+        "/participants/?q=note",
+        "/api/v1/participants/?q=note",
+        "/no-such-page/",
+        f"/participants/{world.mine.pk}/notes/",
+        f"/api/v1/participants/{world.mine.pk}/notes/?format=api",
+    ]
 
 
 def _leaks(body: bytes) -> list[str]:

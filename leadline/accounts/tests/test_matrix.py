@@ -29,7 +29,9 @@ ENDPOINTS = parse_endpoints(DOC_TEXT)
 def test_the_capability_table_in_the_docs_is_the_one_in_the_code():
     documented = parse_capabilities(DOC_TEXT)
     in_code = {
-        name: {role.value: scope.value for role, caps in ROLE_CAPABILITIES.items() if (scope := caps.get(name))}
+        name: {
+            role.value: scope.value for role, caps in ROLE_CAPABILITIES.items() if (scope := caps.get(name))
+        }
         for name in CAPABILITIES
     }
     assert documented == in_code, "docs/permissions.md is stale: run python -m leadline.accounts.matrix"
@@ -91,7 +93,11 @@ def _post_data(path: str, world: World) -> dict:
         pid = world.mine.pk if str(world.mine.pk) in path else world.other.pk
         return {"whereabouts": "matrix place", "version": Participant.objects.get(pk=pid).version}
     if "break-glass" in path:
-        return {"participant_id": world.mine.pk, "reason": "Subpoena review requested in writing", "minutes": 5}
+        return {
+            "participant_id": world.mine.pk,
+            "reason": "Subpoena review requested in writing",
+            "minutes": 5,
+        }
     if "setlang" in path:
         return {"language": "en", "next": "/"}
     return {}
@@ -100,9 +106,7 @@ def _post_data(path: str, world: World) -> dict:
 CASES = [(row, persona) for row in ENDPOINTS for persona in PERSONA_COLUMNS]
 
 
-@pytest.mark.parametrize(
-    ("row", "persona"), CASES, ids=[f"{r.method} {r.path} as {p}" for r, p in CASES]
-)
+@pytest.mark.parametrize(("row", "persona"), CASES, ids=[f"{r.method} {r.path} as {p}" for r, p in CASES])
 def test_endpoint_answers_each_persona_as_the_matrix_says(row, persona, world):
     token, _secret = api_token_create(
         actor=world["case_manager"], name="matrix", scopes=["api_token.view"], days=5

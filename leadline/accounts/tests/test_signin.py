@@ -37,6 +37,7 @@ def _code(device: TOTPDevice) -> str:
 
 # --- lockout ---------------------------------------------------------------------------------------
 
+
 def test_five_failures_lock_the_username_even_with_the_right_password_then_the_cool_off_ends(world):
     client = Client()
     with time_machine.travel(clock.now(), tick=False) as traveller:
@@ -67,6 +68,7 @@ def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(world):
 
 
 # --- sessions --------------------------------------------------------------------------------------
+
 
 def test_thirty_minutes_idle_locks_the_session(world):
     with time_machine.travel(clock.now(), tick=False) as traveller:
@@ -113,6 +115,7 @@ def test_disabling_a_user_ends_every_session_and_revokes_tokens(world):
 
 
 # --- MFA -------------------------------------------------------------------------------------------
+
 
 def test_every_view_requires_mfa_after_the_password(world):
     client = Client()
@@ -181,6 +184,7 @@ def test_demo_users_need_mfa_when_debug_is_off(world):
 
 # --- passwords -------------------------------------------------------------------------------------
 
+
 def test_passwords_are_hashed_with_argon2_in_the_real_settings():
     text = (ROOT / "config" / "settings.py").read_text()
     assert '"django.contrib.auth.hashers.Argon2PasswordHasher",' in text.split("PASSWORD_HASHERS")[1][:200]
@@ -213,6 +217,7 @@ def test_a_breached_password_is_refused_when_a_range_service_is_configured(world
 
 # --- headers ---------------------------------------------------------------------------------------
 
+
 def test_security_headers_and_no_store_on_participant_pages(world):
     client = verified_client(world["case_manager"])
     response = client.get(f"/participants/{world.mine.pk}/")
@@ -241,7 +246,12 @@ def _production_env(**extra: str) -> dict[str, str]:
 def test_check_deploy_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(), capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -251,17 +261,29 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = _production_env()
     del env["DJANGO_SECRET_KEY"]
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_production_sets_hsts_and_secure_cookies():
-    code = ("from django.conf import settings as s; "
-            "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)")
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)"
+    )
     result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=_production_env(),
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.stdout.split() == ["31536000", "True", "True", "True"], result.stderr

@@ -48,12 +48,21 @@ def test_api_reads_are_audited_as_api(world):
 
 
 def test_a_write_records_before_and_after_without_the_sensitive_value(world):
-    participant_update_whereabouts(actor=world["outreach_worker"], participant=world.mine,
-                                   whereabouts="Library on Court St", expected_version=world.mine.version)
+    participant_update_whereabouts(
+        actor=world["outreach_worker"],
+        participant=world.mine,
+        whereabouts="Library on Court St",
+        expected_version=world.mine.version,
+    )
     event = AuditEvent.objects.filter(action="update", participant_id=world.mine.pk).latest("id")
     assert event.changes == {"last_known_whereabouts": {"before": "[redacted]", "after": "[redacted]"}}
-    note, _ = case_note_add(actor=world["case_manager"], participant=world.mine, body="private words",
-                            sensitivity="health", idempotency_key="k1")
+    note, _ = case_note_add(
+        actor=world["case_manager"],
+        participant=world.mine,
+        body="private words",
+        sensitivity="health",
+        idempotency_key="k1",
+    )
     created = AuditEvent.objects.get(action="create", subject_type="case_note", subject_id=str(note.pk))
     assert created.changes == {"sensitivity": "health", "body": "[redacted]"}
     assert "private words" not in str(AuditEvent.objects.values_list("changes", "reason"))
@@ -61,12 +70,14 @@ def test_a_write_records_before_and_after_without_the_sensitive_value(world):
 
 def test_a_stale_edit_is_refused_and_writes_nothing(world):
     version = world.mine.version
-    participant_update_whereabouts(actor=world["case_manager"], participant=world.mine, whereabouts="A",
-                                   expected_version=version)
+    participant_update_whereabouts(
+        actor=world["case_manager"], participant=world.mine, whereabouts="A", expected_version=version
+    )
     count = AuditEvent.objects.count()
     with pytest.raises(StaleEdit):
-        participant_update_whereabouts(actor=world["outreach_worker"], participant=world.mine, whereabouts="B",
-                                       expected_version=version)
+        participant_update_whereabouts(
+            actor=world["outreach_worker"], participant=world.mine, whereabouts="B", expected_version=version
+        )
     world.mine.refresh_from_db()
     assert world.mine.last_known_whereabouts == "A"
     assert AuditEvent.objects.count() == count
@@ -80,6 +91,7 @@ def test_sign_in_and_failed_sign_in_are_recorded_without_the_password(world, cli
 
 
 # --- append-only, enforced by the database (runs on SQLite and on PostgreSQL in CI) ----------------
+
 
 @pytest.fixture
 def event(world):
@@ -118,6 +130,7 @@ def test_the_database_refuses_to_truncate_the_audit_table_on_postgresql(event):
 
 # --- reports -------------------------------------------------------------------------------------
 
+
 def test_the_participant_report_lists_everything_done_to_that_participant(world):
     verified_client(world["case_manager"]).get(f"/participants/{world.mine.pk}/")
     verified_client(world["program_manager"]).get(f"/participants/{world.other.pk}/")
@@ -146,13 +159,17 @@ def test_the_law_enforcement_report_shows_every_police_access_in_the_period_and_
     assert rows and {e.actor_username for e in rows} == {"olivia"}
     assert all(e.law_enforcement for e in rows)
     later = today + timedelta(days=30)
-    assert not list(client.get(f"/audit/law-enforcement/?start={later}&end={later}").context["page"].object_list)
+    assert not list(
+        client.get(f"/audit/law-enforcement/?start={later}&end={later}").context["page"].object_list
+    )
     csv = client.get(f"/audit/law-enforcement/?start={today}&end={today}&format=csv")
     assert csv["Content-Type"].startswith("text/csv") and b"olivia" in csv.content
 
 
 def test_a_bad_period_names_the_field(world):
-    response = verified_client(world["program_manager"]).get("/audit/law-enforcement/?start=2026-05-01&end=2026-04-01")
+    response = verified_client(world["program_manager"]).get(
+        "/audit/law-enforcement/?start=2026-05-01&end=2026-04-01"
+    )
     assert response.status_code == 400
     assert "The end date is before the start date." in response.content.decode()
 
@@ -164,6 +181,7 @@ def test_a_refused_request_by_law_enforcement_is_itself_on_the_report(world):
 
 # --- break-glass ---------------------------------------------------------------------------------
 
+
 def test_break_glass_needs_a_written_reason_and_a_bounded_time(world):
     admin = world["site_admin"]
     with pytest.raises(BreakGlassRefused):
@@ -171,7 +189,9 @@ def test_break_glass_needs_a_written_reason_and_a_bounded_time(world):
     with pytest.raises(BreakGlassRefused):
         break_glass_open(actor=admin, participant_id=world.mine.pk, reason="x" * 40, minutes=24 * 60)
     with pytest.raises(BreakGlassRefused):
-        break_glass_open(actor=world["program_manager"], participant_id=world.mine.pk, reason="x" * 40, minutes=5)
+        break_glass_open(
+            actor=world["program_manager"], participant_id=world.mine.pk, reason="x" * 40, minutes=5
+        )
     assert not BreakGlassGrant.objects.exists()
 
 
@@ -180,8 +200,14 @@ def test_break_glass_opens_read_access_for_its_time_only_and_every_read_is_audit
     client = verified_client(admin)
     assert client.get(f"/participants/{world.mine.pk}/").status_code == 404
     with time_machine.travel(clock.now(), tick=False) as traveller:
-        response = client.post("/audit/break-glass/", {
-            "participant_id": world.mine.pk, "reason": "Court order 26-CV-113 requires review", "minutes": 15})
+        response = client.post(
+            "/audit/break-glass/",
+            {
+                "participant_id": world.mine.pk,
+                "reason": "Court order 26-CV-113 requires review",
+                "minutes": 15,
+            },
+        )
         assert response.status_code == 302
         grant = BreakGlassGrant.objects.get()
         opened = AuditEvent.objects.get(action="break_glass")
@@ -192,7 +218,12 @@ def test_break_glass_opens_read_access_for_its_time_only_and_every_read_is_audit
         assert read.break_glass_id == grant.pk
         # Only the participant named in the grant, and only reading.
         assert client.get(f"/participants/{world.other.pk}/").status_code == 404
-        assert client.post(f"/participants/{world.mine.pk}/notes/", {"body": "x", "sensitivity": "general",
-                                                                     "idempotency_key": "bg"}).status_code == 403
+        assert (
+            client.post(
+                f"/participants/{world.mine.pk}/notes/",
+                {"body": "x", "sensitivity": "general", "idempotency_key": "bg"},
+            ).status_code
+            == 403
+        )
         traveller.shift(timedelta(minutes=16))
         assert client.get(f"/participants/{world.mine.pk}/").status_code == 404

@@ -6,8 +6,14 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_python_m_leadline_lists_its_commands():
-    result = subprocess.run([sys.executable, "-m", "leadline", "--help"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "leadline", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0
     for command in ("run", "seed-demo", "manage"):
         assert command in result.stdout

@@ -8,7 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = seed_demo()
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for du in users:
             role = du.role.value if du.role else "(no role: outsider)"
             self.stdout.write(f"  {du.username:<8} {role}")
