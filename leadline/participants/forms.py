@@ -17,12 +17,6 @@ class CaseNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sensitivity"].choices = [c for c in CaseNote.Sensitivity.choices if c[0] in writable]  # type: ignore[attr-defined]
 
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise forms.ValidationError(_("Write the note before saving it."))
-        return body
-
 
 class WhereaboutsForm(forms.Form):
     whereabouts = forms.CharField(label=_("Last known whereabouts"), max_length=300, required=False)
