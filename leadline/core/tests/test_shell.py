@@ -1,0 +1,35 @@
+"""The shell: static assets exist (vendored, no CDN), navigation follows capabilities, pages are private."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.staticfiles import finders
+
+from leadline.accounts import policy
+from leadline.core.nav import NAV, nav_for
+from leadline.core.testing import verified_client
+
+
+def test_every_asset_the_base_template_loads_is_served_from_this_project(world):
+    page = verified_client(world["case_manager"]).get("/").content.decode()
+    assets = re.findall(r'(?:href|src)="/static/([^"]+)"', page)
+    assert {"leadline/app.css", "vendor/htmx.min.js"} <= set(assets)
+    for asset in assets:
+        assert finders.find(asset), f"/static/{asset} is not served"
+    assert "//" not in "".join(re.findall(r'(?:href|src)="(https?:)?//', page))  # no CDN
+
+
+def test_navigation_offers_exactly_what_the_role_may_open(world):
+    for persona, user in world.users.items():
+        offered = {e.key for e in nav_for(user)}
+        expected = {e.key for e in NAV if e.capability is None or policy.can(user, e.capability)}
+        assert offered == expected, persona
+        page = verified_client(user).get("/").content.decode()
+        shown = set(re.findall(r'data-nav="(\w+)"', page))
+        assert shown == offered, persona
+
+
+def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
+    assert {e.key for e in nav_for(world["officer"])} == {"home", "tokens", "api_docs"}
+    assert {e.key for e in nav_for(world["no_role"])} == {"home"}
