@@ -31,7 +31,7 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
         ("Status", {"fields": ("is_active", "last_login", "date_joined", "is_demo")}),
     )
     readonly_fields = ["last_login", "date_joined", "is_demo", "is_active"]
-    actions = ["deactivate"]
+    actions = ["deactivate", "reset_mfa"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are disabled, never deleted: the audit trail refers to them
@@ -48,6 +48,12 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
         for user in queryset.filter(is_active=True):
             services.user_deactivate(actor=request.user, user=user, reason="disabled by a site administrator")
         messages.success(request, "Accounts disabled; their sessions ended and tokens revoked.")
+
+    @admin.action(description="Reset two-factor sign-in (lost phone): they enrol again at next sign-in")
+    def reset_mfa(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            services.user_mfa_reset(actor=request.user, user=user, reason="reset by a site administrator")
+        messages.success(request, "Two-factor sign-in reset; the users' sessions ended.")
 
 
 @admin.register(APIToken)

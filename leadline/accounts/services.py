@@ -79,6 +79,29 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
     return user
 
 
+def user_mfa_reset(*, actor: Any, user: User, reason: str) -> int:
+    """Remove a user's authenticators (lost phone): they must enrol again at their next sign-in.
+
+    Their sessions end too, so a session verified with the lost device cannot go on.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not reason.strip():
+        raise InvalidInput("reason", "A reason is required.")
+    with transaction.atomic():
+        removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+        ended = user_sessions_end(user=user)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.MFA,
+            subject_type="user",
+            subject_id=user.pk,
+            reason=reason,
+            changes={"devices_removed": removed, "sessions_ended": ended},
+        )
+    return removed
+
+
 TOKEN_PREFIX = "ll_"  # noqa: S105 (a prefix, not a secret)
 TOKEN_MAX_DAYS = 365
 

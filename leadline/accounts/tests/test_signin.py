@@ -287,3 +287,29 @@ def test_production_sets_hsts_and_secure_cookies():
         check=False,
     )
     assert result.stdout.split() == ["31536000", "True", "True", "True"], result.stderr
+
+
+def test_resetting_mfa_ends_sessions_and_sends_the_user_to_enrol_again(world):
+    from leadline.accounts.services import user_mfa_reset
+
+    carmen = world["case_manager"]
+    client = verified_client(carmen)
+    assert user_mfa_reset(actor=world["site_admin"], user=carmen, reason="lost phone") == 1
+    assert client.get("/").status_code == 302
+    fresh = Client()
+    _sign_in(fresh, "carmen")
+    enrol = fresh.get("/accounts/mfa/")
+    assert b"Scan this code" in enrol.content
+
+
+def test_the_administrator_disables_an_account_from_the_admin(world):
+    admin = verified_client(world["site_admin"])
+    carmen = world["case_manager"]
+    victim_session = verified_client(carmen)
+    response = admin.post(
+        "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [carmen.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    carmen.refresh_from_db()
+    assert not carmen.is_active
+    assert victim_session.get("/").status_code == 302
