@@ -62,6 +62,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_type}"
 
+    @property
+    def actor_role_label(self) -> str:
+        from leadline.accounts.roles import ROLE_LABELS, Role
+
+        return str(ROLE_LABELS[Role(self.actor_role)]) if self.actor_role in Role._value2member_map_ else ""
+
 
 class BreakGlassGrant(models.Model):
     """Time-boxed access of a site administrator to one participant's content, with a written reason."""

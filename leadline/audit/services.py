@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.audit import context
@@ -154,14 +155,14 @@ class BreakGlassRefused(Exception):
 def break_glass_open(*, actor: Any, participant_id: int, reason: str, minutes: int) -> Any:
     """Open time-boxed read access to one participant for a site administrator, with a written reason."""
     if not policy.can(actor, "break_glass.edit"):
-        raise BreakGlassRefused("not allowed")
+        raise BreakGlassRefused(_("Your role may not open break-glass access."))
     limit = settings.LEADLINE_BREAK_GLASS_MAX_MINUTES
     if not 1 <= minutes <= limit:
-        raise BreakGlassRefused(f"minutes must be between 1 and {limit}")
+        raise BreakGlassRefused(_("Minutes must be between 1 and %(limit)s.") % {"limit": limit})
     if len(reason.strip()) < 20:
-        raise BreakGlassRefused("a written reason of at least 20 characters is required")
+        raise BreakGlassRefused(_("A written reason of at least 20 characters is required."))
     if not Participant.objects.filter(pk=participant_id).exists():
-        raise BreakGlassRefused("no such participant")
+        raise BreakGlassRefused(_("There is no participant with that number."))
     with transaction.atomic():
         now = clock.now()
         grant = BreakGlassGrant.objects.create(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,6 +49,13 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"participant #{self.pk}"  # never a name: __str__ ends up in logs and admin messages
+
+    @property
+    def language_label(self) -> str:
+        try:
+            return str(get_language_info(self.language)["name_local"]).capitalize()
+        except KeyError:
+            return self.language
 
     @property
     def display_name(self) -> str:

@@ -34,8 +34,6 @@ PRINTF_RE = re.compile(
 )
 BRACE_RE = re.compile(r"(?<!\{)\{(\w*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-LEADING_WS_RE = re.compile(r"^\s*")
-TRAILING_WS_RE = re.compile(r"\s*$")
 
 # Python: the call names xgettext looks for under makemessages (django adds the _lazy / p* ones).
 # Value: (index of msgctxt or None, index of msgid, index of msgid_plural or None).
@@ -80,6 +78,13 @@ def _printf_specs(s: str) -> tuple[Counter, list[str]]:
         else:
             unnamed.append(m["conv"])
     return named, unnamed
+
+
+def _edges(s: str) -> tuple[str, str]:
+    """The leading and trailing whitespace (newlines included) of s."""
+    if not s.strip():
+        return (s, "")
+    return (s[: len(s) - len(s.lstrip())], s[len(s.rstrip()) :])
 
 
 def _label(entry: polib._BaseEntry) -> str:
@@ -132,10 +137,7 @@ def test_po_translations_keep_placeholders_entities_and_edges():
                 problems.append(f"{_label(e)}: brace placeholders differ in {s!r}")
             if Counter(ENTITY_RE.findall(e.msgid)) != Counter(ENTITY_RE.findall(s)):
                 problems.append(f"{_label(e)}: HTML entities differ in {s!r}")
-            if (
-                LEADING_WS_RE.match(e.msgid)[0] != LEADING_WS_RE.match(s)[0]
-                or TRAILING_WS_RE.search(e.msgid)[0] != TRAILING_WS_RE.search(s)[0]
-            ):
+            if _edges(e.msgid) != _edges(s):
                 problems.append(f"{_label(e)}: leading/trailing whitespace differs in {s!r}")
     assert not problems, "\n".join(problems)
 
@@ -167,6 +169,19 @@ def test_mo_is_compiled_from_the_current_po():
 # --- everything marked for translation is in the catalogue ----------------------------------
 
 
+_NOT_LITERAL = object()
+
+
+def _literal_arg(args: list[ast.expr], i: int | None) -> object:
+    """Argument i as a str if it is a string literal, None if not wanted, else _NOT_LITERAL."""
+    if i is None:
+        return None
+    arg = args[i] if i < len(args) else None
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value  # adjacent literals ("a" "b") are already joined by the parser
+    return _NOT_LITERAL  # a variable or an expression: xgettext cannot extract it either
+
+
 def _py_marked(path: Path) -> list[tuple[tuple, int]]:
     """((msgctxt, msgid, msgid_plural), line) for each gettext call with literal arguments."""
     found = []
@@ -174,25 +189,12 @@ def _py_marked(path: Path) -> list[tuple[tuple, int]]:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        name = (
-            func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-        )
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)  # _() or x.gettext()
         if name not in PY_KEYWORDS:
             continue
-        ctx_i, id_i, plural_i = PY_KEYWORDS[name]
-        args = node.args
-
-        def lit(i):
-            if i is None:
-                return None
-            if i < len(args) and isinstance(args[i], ast.Constant) and isinstance(args[i].value, str):
-                return args[i].value  # adjacent literals are already joined by the parser
-            return ...  # not a literal: xgettext cannot extract it either
-
-        key = (lit(ctx_i), lit(id_i), lit(plural_i))
-        if ... in key:
-            continue
-        found.append((key, node.lineno))
+        key = tuple(_literal_arg(node.args, i) for i in PY_KEYWORDS[name])
+        if _NOT_LITERAL not in key:
+            found.append((key, node.lineno))
     return found
 
 

@@ -53,8 +53,10 @@ def test_search_finds_by_any_part_of_the_name(world):
 
 def test_an_empty_note_is_refused_naming_the_field(world):
     client = verified_client(world["case_manager"])
-    response = client.post(f"/participants/{world.mine.pk}/notes/",
-                           {"body": "   ", "sensitivity": "general", "idempotency_key": "k"})
+    response = client.post(
+        f"/participants/{world.mine.pk}/notes/",
+        {"body": "   ", "sensitivity": "general", "idempotency_key": "k"},
+    )
     assert response.status_code == 400
     errors = response.context["note_form"].errors
     assert list(errors) == ["body"] and "This field is required." in errors["body"]
@@ -65,9 +67,13 @@ def test_an_empty_note_is_refused_naming_the_field(world):
 def test_two_people_editing_whereabouts_cannot_silently_overwrite_each_other(world):
     carmen, omar = verified_client(world["case_manager"]), verified_client(world["outreach_worker"])
     version = world.mine.version
-    first = carmen.post(f"/participants/{world.mine.pk}/whereabouts/", {"whereabouts": "Shelter", "version": version})
+    first = carmen.post(
+        f"/participants/{world.mine.pk}/whereabouts/", {"whereabouts": "Shelter", "version": version}
+    )
     assert first.status_code == 302
-    second = omar.post(f"/participants/{world.mine.pk}/whereabouts/", {"whereabouts": "Bridge", "version": version})
+    second = omar.post(
+        f"/participants/{world.mine.pk}/whereabouts/", {"whereabouts": "Bridge", "version": version}
+    )
     assert second.status_code == 409
     assert "Someone else changed this record" in second.content.decode()
     world.mine.refresh_from_db()
@@ -75,7 +81,7 @@ def test_two_people_editing_whereabouts_cannot_silently_overwrite_each_other(wor
 
 
 def test_the_export_neutralises_spreadsheet_formulas(world):
-    world.mine.given_name = "=HYPERLINK(\"http://x\")"
+    world.mine.given_name = '=HYPERLINK("http://x")'
     world.mine.save()
     body = verified_client(world["program_manager"]).get("/participants/export.csv").content.decode()
     assert "'=HYPERLINK" in body
