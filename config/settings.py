@@ -259,10 +259,15 @@ LEADLINE_BREAK_GLASS_MAX_MINUTES = env_int("LEADLINE_BREAK_GLASS_MAX_MINUTES", 6
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query": {"()": "leadline.core.logging.StripQueryStrings"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query"]}},
     "root": {"handlers": ["console"], "level": env_str("LEADLINE_LOG_LEVEL", "INFO")},
-    # Participant content never goes to logs; request logging records paths only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Participant content never goes to logs; request lines are logged without their query strings.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 LEADLINE_PWNED_PASSWORDS_URL = env_str("LEADLINE_PWNED_PASSWORDS_URL", "")
 

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from leadline.core.admin_site import configure_admin_site
+from leadline.core.admin_site import admin_login, configure_admin_site
 
 configure_admin_site(admin.site)
 
@@ -14,7 +13,7 @@ urlpatterns = [
     path("audit/", include("leadline.audit.urls")),
     path("site/", include("leadline.sites.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -59,7 +59,7 @@ class SessionLifetimeMiddleware:
             if reason:
                 audit_record(actor=user, action=AuditEvent.Action.SESSION_ENDED, reason=reason)
                 logout(request)
-                if request.path.startswith("/api/"):
+                if request.path_info.startswith("/api/"):
                     return JsonResponse({"detail": "Session expired."}, status=401)
                 messages.info(
                     request,
@@ -89,8 +89,8 @@ class MFARequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
-            and not request.path.startswith("/api/")
+            and not request.path_info.startswith(MFA_EXEMPT_PREFIXES)
+            and not request.path_info.startswith("/api/")
             and not mfa_satisfied(request)
         ):
             return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.path})}")

@@ -29,11 +29,15 @@ class InvalidInput(ValueError):
 
 
 def user_set_role(*, actor: Any, user: User, role: Role | str) -> User:
-    role = Role(role)
+    """Give a user a role ("" takes it away). Nobody changes their own role."""
+    new_role = Role(role) if role else None
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise NotAllowed("You cannot change your own role.")
     with transaction.atomic():
-        before = {"role": user.role, "is_staff": user.is_staff}
-        user.role = role.value
-        user.is_staff = role is Role.SITE_ADMIN  # the Django admin is for site administrators only
+        stored = User.objects.select_for_update().values("role", "is_staff").get(pk=user.pk)
+        before = {"role": stored["role"], "is_staff": stored["is_staff"]}
+        user.role = new_role.value if new_role else ""
+        user.is_staff = new_role is Role.SITE_ADMIN  # the Django admin is for site administrators only
         user.save(update_fields=["role", "is_staff"])
         audit_record(
             actor=actor,

@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from leadline.accounts.middleware import AUTH_KEY, SEEN_KEY
-from leadline.accounts.models import UserSession
+from leadline.accounts.models import User, UserSession
 from leadline.audit.context import client_ip
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
@@ -42,7 +42,11 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    # Only the username is kept; the password never is.
+    # The username only if it is an account's: a password typed into the username box must not be kept.
+    typed = str(credentials.get("username", ""))[:150]
+    known = User.objects.filter(username=typed).exists()
     audit_record(
-        actor=None, action=AuditEvent.Action.LOGIN_FAILED, username=str(credentials.get("username", ""))
+        actor=None,
+        action=AuditEvent.Action.LOGIN_FAILED,
+        username=typed if known else "[unknown username]",
     )

@@ -52,5 +52,5 @@ def from_request(request: HttpRequest) -> AuditContext:
         client_ip=client_ip(request),
         path=request.path[:300],
         method=request.method or "",
-        via="api" if request.path.startswith("/api/") else "web",
+        via="api" if request.path_info.startswith("/api/") else "web",
     )

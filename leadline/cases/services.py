@@ -16,15 +16,30 @@ class NotAllowed(Exception):
     pass
 
 
+class IdempotencyConflict(Exception):
+    """The key was already used by this author for a different note."""
+
+
 def case_note_add(
     *, actor: Any, participant: Participant, body: str, sensitivity: str, idempotency_key: str
 ) -> tuple[CaseNote, bool]:
     """Add a note; returns (note, created). A repeated submit with the same key returns the first note."""
     if sensitivity not in participant_access(actor, participant).note_sensitivities_writable:
         raise NotAllowed
+
+    def replay(existing: CaseNote) -> tuple[CaseNote, bool]:
+        same = (existing.participant_id, existing.body, existing.sensitivity) == (
+            participant.pk,
+            body,
+            sensitivity,
+        )
+        if not same:
+            raise IdempotencyConflict
+        return existing, False
+
     existing = CaseNote.objects.filter(author=actor, idempotency_key=idempotency_key).first()
     if existing is not None:
-        return existing, False
+        return replay(existing)
     try:
         with transaction.atomic():
             note = CaseNote.objects.create(
@@ -41,9 +56,10 @@ def case_note_add(
                 subject_type="case_note",
                 subject_id=note.pk,
                 participant_id=participant.pk,
-                changes={"sensitivity": sensitivity, "body": body},
+                # Neither the text nor the sensitivity: under Part 2 the fact of treatment is protected.
+                changes={"body": body, "sensitivity": "[redacted]"},
             )
     except IntegrityError:
         # Two submits raced past the check above; the unique constraint kept one.
-        return CaseNote.objects.get(author=actor, idempotency_key=idempotency_key), False
+        return replay(CaseNote.objects.get(author=actor, idempotency_key=idempotency_key))
     return note, True

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from leadline.accounts import policy
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
 
 
 def capability_required(
@@ -27,6 +29,7 @@ def capability_required(
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not policy.can(request.user, capability):
+                audit_record(actor=request.user, action=AuditEvent.Action.DENIED, reason=capability)
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from leadline.accounts.models import Agency, User
@@ -173,15 +174,27 @@ NOTES = [
 ]
 
 
+class DemoRefused(RuntimeError):
+    pass
+
+
 def seed_demo() -> list[DemoUser]:
-    """Create or refresh the demo site. Returns the demo users, for printing their logins."""
+    """Create or refresh the demo site. Returns the demo users, for printing their logins.
+
+    Refuses in production: the demo password is published. Never touches an account that is not a
+    demo account, so running it against a real database cannot hand a real login to anybody.
+    """
+    if settings.PRODUCTION:
+        raise DemoRefused("The demo site is never seeded in production (LEADLINE_ENV=production).")
     with transaction.atomic():
         if not Site.objects.filter(name=DEMO_SITE_NAME).exists():
             site_import(actor=None, data=DEMO_SITE_FILE)
         agencies = {a.name: a for a in Agency.objects.all()}
         users: dict[str, User] = {}
         for du in DEMO_USERS:
-            user, _created = User.objects.get_or_create(username=du.username)
+            user, created = User.objects.get_or_create(username=du.username, defaults={"is_demo": True})
+            if not created and not user.is_demo:
+                raise DemoRefused(f"{du.username!r} is a real account here; the demo will not overwrite it.")
             user.first_name, user.last_name = du.first, du.last
             user.email = f"{du.username}@demo.leadline.invalid"
             user.role = du.role.value if du.role else ""

@@ -19,7 +19,7 @@ class PrivateCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
+        if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response

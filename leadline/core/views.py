@@ -6,8 +6,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from leadline.accounts import policy
+from leadline.audit.models import AuditEvent
 from leadline.core.nav import nav_for
-from leadline.participants.selectors import participant_list_for
+from leadline.participants.selectors import participant_list_for, participant_reads_audit
 
 
 @login_required
@@ -16,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     caseload = None
     if policy.can(request.user, "participant_record.view"):
         caseload = list(participant_list_for(user=request.user, caseload_only=True)[:25])
+        participant_reads_audit(user=request.user, participants=caseload, action=AuditEvent.Action.LIST)
     return render(
         request,
         "core/home.html",

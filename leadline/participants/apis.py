@@ -137,9 +137,15 @@ class CaseNoteListApi(APIView):
                 {"sensitivity": ["You may not write notes of this sensitivity."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        note, created = case_services.case_note_add(
-            actor=request.user, participant=view.participant, **body.validated_data
-        )
+        try:
+            note, created = case_services.case_note_add(
+                actor=request.user, participant=view.participant, **body.validated_data
+            )
+        except case_services.IdempotencyConflict:
+            return Response(
+                {"idempotency_key": ["Already used for a different note; send a new key."]},
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(
             {
                 "id": note.pk,

@@ -84,7 +84,12 @@ def participant_access(user: Any, participant: Participant) -> ParticipantAccess
         if _reaches(user, policy.scope_of(user, cap), participant):
             access.capabilities.add(cap)
     # Break-glass: a site administrator with an open, time-boxed grant may read (never write).
-    if not access.any and policy.can(user, "break_glass.edit"):
+    # Never through an API token: break-glass is a person at a screen, with a reason, for minutes.
+    if (
+        not access.any
+        and policy.can(user, "break_glass.edit")
+        and getattr(user, "token_scopes", None) is None
+    ):
         from leadline.audit.selectors import break_glass_active
 
         grant = break_glass_active(user=user, participant_id=participant.pk)

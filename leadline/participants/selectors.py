@@ -56,10 +56,17 @@ def participant_get_for(*, user: Any, participant_id: int, reason: str = "") -> 
     "Not found" and "not allowed" are the same 404 (CONVENTIONS habit 4).
     """
     participant = Participant.objects.select_related("case_manager").filter(pk=participant_id).first()
-    if participant is None:
-        raise Http404
-    access = participant_access(user, participant)
-    if not access.any:
+    access = participant_access(user, participant) if participant is not None else None
+    if participant is None or access is None or not access.any:
+        # A refusal is itself on the record (who tried to open what), so the Policy Coordinating
+        # Group sees police attempts too. It names the number asked for, nothing about the person.
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.DENIED,
+            subject_type="participant",
+            subject_id=participant_id,
+            participant_id=participant.pk if participant is not None else None,
+        )
         raise Http404
     audit_record(
         actor=user,

@@ -82,8 +82,13 @@ def case_note_add(request: HttpRequest, participant_id: int) -> HttpResponse:
         _note, created = case_services.case_note_add(
             actor=request.user, participant=view.participant, **form.cleaned_data
         )
-    except case_services.NotAllowed:
-        form.add_error("sensitivity", _("You may not write notes of this sensitivity for this participant."))
+    except (case_services.NotAllowed, case_services.IdempotencyConflict) as exc:
+        if isinstance(exc, case_services.IdempotencyConflict):
+            form.add_error(None, _("This form was already used for another note. Write the note again."))
+        else:
+            form.add_error(
+                "sensitivity", _("You may not write notes of this sensitivity for this participant.")
+            )
         return render(
             request,
             "participants/detail.html",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from leadline.accounts.models import Agency
 from leadline.audit.models import AuditEvent
@@ -47,7 +48,7 @@ def site_export(*, site: Site) -> dict[str, Any]:
         "site": {f: plain(getattr(site, f)) for f in SITE_FIELDS},
         "agencies": [
             {"name": a.name, "kind": a.kind, "parent": a.parent.name if a.parent else None, "phone": a.phone}
-            for a in Agency.objects.select_related("parent").order_by("parent_id", "name")
+            for a in Agency.objects.select_related("parent").order_by(F("parent_id").asc(nulls_first=True), "name")
         ],
         "policy_versions": [
             {

@@ -108,3 +108,24 @@ def test_the_openapi_document_describes_every_endpoint(world):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
     assert b"cdn" not in docs.content.lower()  # served from the sidecar, no network needed
+
+
+def test_reusing_a_key_for_another_note_is_a_conflict_and_shows_nothing(world):
+    from leadline.cases.services import case_note_add
+
+    carmen = world["case_manager"]
+    case_note_add(
+        actor=carmen,
+        participant=world.mine,
+        body="secret treatment words",
+        sensitivity="substance_use",
+        idempotency_key="k1",
+    )
+    client = verified_client(carmen)
+    response = client.post(
+        f"/api/v1/participants/{world.mine.pk}/notes/",
+        {"body": "other", "sensitivity": "general", "idempotency_key": "k1"},
+        content_type="application/json",
+    )
+    assert response.status_code == 409 and b"secret treatment" not in response.content
+    assert world.mine.case_notes.count() == 1

@@ -313,3 +313,24 @@ def test_the_administrator_disables_an_account_from_the_admin(world):
     carmen.refresh_from_db()
     assert not carmen.is_active
     assert victim_session.get("/").status_code == 302
+
+
+def test_script_name_cannot_smuggle_a_request_past_mfa(world):
+    client = Client()
+    _sign_in(client, "paula")  # password only
+    for prefix in ["/api", "/accounts/mfa", "/static", "/i18n"]:
+        response = client.get(f"/participants/{world.mine.pk}/", SCRIPT_NAME=prefix)
+        assert response.status_code == 302 and "/accounts/mfa/" in response["Location"], prefix
+
+
+def test_break_glass_never_works_through_an_api_token(world):
+    from leadline.audit.services import break_glass_open
+
+    adam = world["site_admin"]
+    break_glass_open(
+        actor=adam, participant_id=world.mine.pk, reason="Court order 26-CV-113 review", minutes=10
+    )
+    assert verified_client(adam).get(f"/participants/{world.mine.pk}/").status_code == 200
+    _token, secret = api_token_create(actor=adam, name="x", scopes=["break_glass.edit"], days=1)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert api.get(f"/api/v1/participants/{world.mine.pk}/").status_code == 404

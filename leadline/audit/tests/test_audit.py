@@ -64,7 +64,8 @@ def test_a_write_records_before_and_after_without_the_sensitive_value(world):
         idempotency_key="k1",
     )
     created = AuditEvent.objects.get(action="create", subject_type="case_note", subject_id=str(note.pk))
-    assert created.changes == {"sensitivity": "health", "body": "[redacted]"}
+    # Not even the sensitivity: under Part 2 the fact of treatment is itself protected.
+    assert created.changes == {"sensitivity": "[redacted]", "body": "[redacted]"}
     assert "private words" not in str(AuditEvent.objects.values_list("changes", "reason"))
 
 
@@ -175,8 +176,46 @@ def test_a_bad_period_names_the_field(world):
 
 
 def test_a_refused_request_by_law_enforcement_is_itself_on_the_report(world):
-    verified_client(world["officer"]).get(f"/participants/{world.mine.pk}/")
-    assert AuditEvent.objects.filter(actor_username="olivia", law_enforcement=True).exists()
+    client = verified_client(world["officer"])
+    after_login = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    client.get(f"/participants/{world.mine.pk}/")
+    client.get(f"/api/v1/participants/{world.mine.pk}/")
+    client.get("/participants/")
+    denied = AuditEvent.objects.filter(id__gt=after_login, actor_username="olivia", action="denied")
+    assert denied.count() == 3 and all(e.law_enforcement for e in denied)
+    assert {e.participant_id for e in denied} == {world.mine.pk, None}
+    assert "participant_card.view" in {e.reason for e in denied}
+
+
+def test_the_home_page_caseload_is_an_audited_read(world):
+    verified_client(world["case_manager"]).get("/")
+    assert AuditEvent.objects.filter(
+        action="list", participant_id=world.mine.pk, actor_username="carmen"
+    ).exists()
+
+
+def test_a_password_typed_as_a_username_is_not_kept(world, client):
+    client.post("/accounts/login/", {"username": "hunter2-secret!", "password": "x"})
+    assert not AuditEvent.objects.filter(actor_username__contains="hunter2").exists()
+    assert AuditEvent.objects.filter(action="login_failed", actor_username="[unknown username]").exists()
+
+
+def test_request_logs_never_carry_query_strings():
+    import logging
+
+    from leadline.core.logging import StripQueryStrings
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        "",
+        0,
+        '"%s" %s %s',
+        ("GET /participants/?q=Keisha+Rivera HTTP/1.1", "200", "512"),
+        None,
+    )
+    StripQueryStrings().filter(record)
+    assert "Keisha" not in record.getMessage() and "/participants/?[query removed]" in record.getMessage()
 
 
 # --- break-glass ---------------------------------------------------------------------------------
