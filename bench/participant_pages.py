@@ -55,18 +55,30 @@ def main() -> None:
     managers = [world["case_manager"], world.casey]
     Participant.objects.bulk_create(
         [
-            Participant(given_name=f"Given{i}", family_name=f"Family{i:05d}", status="active",
-                        case_manager=managers[i % 2], created_at=now, updated_at=now)
+            Participant(
+                given_name=f"Given{i}",
+                family_name=f"Family{i:05d}",
+                status="active",
+                case_manager=managers[i % 2],
+                created_at=now,
+                updated_at=now,
+            )
             for i in range(args.participants)
         ],
         batch_size=1000,
     )
     ids = list(Participant.objects.values_list("pk", flat=True))
     notes = [
-        CaseNote(participant_id=pid, author=world["case_manager"], body="Routine check-in at the drop-in centre.",
-                 sensitivity=("general", "health", "substance_use")[n % 3], created_at=now,
-                 idempotency_key=f"b{pid}-{n}")
-        for pid in ids for n in range(args.notes_per)
+        CaseNote(
+            participant_id=pid,
+            author=world["case_manager"],
+            body="Routine check-in at the drop-in centre.",
+            sensitivity=("general", "health", "substance_use")[n % 3],
+            created_at=now,
+            idempotency_key=f"b{pid}-{n}",
+        )
+        for pid in ids
+        for n in range(args.notes_per)
     ]
     CaseNote.objects.bulk_create(notes, batch_size=5000)
     print(f"data: {len(ids)} participants, {len(notes)} case notes, SQLite at {tmp}")
@@ -80,7 +92,8 @@ def main() -> None:
             samples.append((time.perf_counter() - start) * 1000)
         samples.sort()
         p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
-        print(f"{label:<48} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms   (n={len(samples)})")
+        median = statistics.median(samples)
+        print(f"{label:<48} median {median:7.1f} ms   p95 {p95:7.1f} ms   (n={len(samples)})")
 
     pm = verified_client(world["program_manager"])
     cm = verified_client(world["case_manager"])
@@ -91,7 +104,10 @@ def main() -> None:
 
     timed("GET /participants/ (program manager, page 1)", lambda: ok(pm.get("/participants/")))
     timed("GET /participants/?q=Family0420 (search)", lambda: ok(pm.get("/participants/?q=Family0420")))
-    timed(f"GET /participants/{{id}}/ (case manager, {args.notes_per} notes)", lambda: ok(cm.get(f"/participants/{target}/")))
+    timed(
+        f"GET /participants/{{id}}/ (case manager, {args.notes_per} notes)",
+        lambda: ok(cm.get(f"/participants/{target}/")),
+    )
     timed("GET /api/v1/participants/ (50 per page)", lambda: ok(pm.get("/api/v1/participants/")))
 
     user = world["officer"]

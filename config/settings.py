@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "leadline.core.middleware.PrivateCacheMiddleware",
+    "leadline.core.middleware.FriendlyErrorsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+from leadline.core import errors
 
 
 class PrivateCacheMiddleware:
@@ -23,3 +26,27 @@ class PrivateCacheMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class FriendlyErrorsMiddleware:
+    """The app's own 404 and 403 pages, even with DEBUG on.
+
+    Django's DEBUG 404 page lists every URL pattern and is not made for a phone; the embedded demo runs
+    with DEBUG on (so demo users may skip MFA), and must still answer an officer with the plain page.
+    The API has its own handler (core.api.exception_handler) and is left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path_info.startswith("/api/"):
+            return None
+        if isinstance(exception, Http404):
+            return errors.not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return errors.forbidden(request, exception)
+        return None

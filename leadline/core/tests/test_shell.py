@@ -33,3 +33,11 @@ def test_navigation_offers_exactly_what_the_role_may_open(world):
 def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
     assert {e.key for e in nav_for(world["officer"])} == {"home", "tokens", "api_docs"}
     assert {e.key for e in nav_for(world["no_role"])} == {"home"}
+
+
+def test_a_404_is_the_apps_own_page_even_with_debug_on(world, settings):
+    settings.DEBUG = True
+    response = verified_client(world["officer"]).get(f"/participants/{world.mine.pk}/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "<h1>Not found</h1>" in body and "URLconf" not in body and world.mine.family_name not in body
