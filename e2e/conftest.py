@@ -68,6 +68,29 @@ def pytest_terminal_summary(
         terminalreporter.write_line(SKIP_NOTICE, yellow=True, bold=True)
 
 
+SERVER_ENV: dict[str, str] = {}  # the running demo server's environment, for `manage`
+
+
+@pytest.fixture
+def manage(base_url: str) -> Callable[..., str]:
+    """manage("shell", "-c", code) -> stdout: a management command against the demo server's database."""
+
+    def run(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=SERVER_ENV,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    return run
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -154,11 +177,13 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = var_dir / "server.log"
+    SERVER_ENV.clear()
+    SERVER_ENV.update(_server_env(var_dir))
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "leadline", "run", "--port", str(port)],
             cwd=ROOT,
-            env=_server_env(var_dir),
+            env=SERVER_ENV,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
