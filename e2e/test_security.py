@@ -56,7 +56,7 @@ def test_the_same_note_form_sent_twice_makes_one_note(page: Page) -> None:
     page.locator(".cards a").first.click()
     before = page.locator('[data-field="note-body"]').count()
     form = page.locator("form", has=page.locator("#id_body"))
-    fields = {
+    fields: dict[str, str | float | bool] = {
         "csrfmiddlewaretoken": form.locator("[name=csrfmiddlewaretoken]").input_value(),
         "idempotency_key": form.locator("[name=idempotency_key]").input_value(),
         "body": "Walked to the ID office together; appointment booked.",
