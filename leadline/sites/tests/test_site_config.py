@@ -117,3 +117,31 @@ def test_the_program_manager_can_read_and_export_but_not_import(world, demo_site
     exported = client.get("/site/export.json")
     assert exported.status_code == 200 and exported.json()["site"]["name"] == DEMO_SITE_NAME
     assert client.get("/site/import/").status_code == 403
+
+
+def test_the_administrator_edits_the_site_in_the_admin_and_bad_limits_are_refused(world, demo_site):
+    client = verified_client(world["site_admin"])
+    form = {
+        f: getattr(demo_site, f)
+        for f in (
+            "name",
+            "time_zone",
+            "legal_mode",
+            "expunge_after_days",
+            "no_file_window_days",
+            "caseload_soft_limit",
+            "caseload_hard_limit",
+            "small_cell_threshold",
+            "lead_line_phone",
+            "handoff_target_minutes",
+        )
+    }
+    form["languages"] = json.dumps(demo_site.languages)
+    bad = client.post(f"/admin/sites/site/{demo_site.pk}/change/", {**form, "caseload_soft_limit": 30})
+    assert bad.status_code == 200
+    assert "The soft limit cannot be above the hard limit." in bad.content.decode()
+    assert Site.objects.get().caseload_soft_limit == 20
+    good = client.post(f"/admin/sites/site/{demo_site.pk}/change/", {**form, "small_cell_threshold": 11})
+    assert good.status_code == 302
+    assert Site.objects.get().small_cell_threshold == 11
+    assert AuditEvent.objects.filter(subject_type="sites.site", action="update").exists()
