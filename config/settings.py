@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "leadline.accounts",
     "leadline.audit",
     "leadline.sites",
+    "leadline.referrals",
     "leadline.participants",
     "leadline.cases",
 ]

@@ -9,6 +9,7 @@ configure_admin_site(admin.site)
 urlpatterns = [
     path("", include("leadline.core.urls")),
     path("accounts/", include("leadline.accounts.urls")),
+    path("referrals/", include("leadline.referrals.urls")),
     path("participants/", include("leadline.participants.urls")),
     path("audit/", include("leadline.audit.urls")),
     path("site/", include("leadline.sites.urls")),

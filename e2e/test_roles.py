@@ -33,12 +33,12 @@ pytestmark = pytest.mark.e2e
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 EXPECTED_NAV: dict[str, list[str]] = {
-    "olivia": ["home", "tokens", "api_docs"],  # officer
-    "sam": ["home", "tokens", "api_docs"],  # police liaison
-    "carmen": ["home", "participants", "tokens", "api_docs"],  # case manager
-    "casey": ["home", "participants", "tokens", "api_docs"],  # case manager
+    "olivia": ["home", "refer", "referrals", "tokens", "api_docs"],  # officer
+    "sam": ["home", "refer", "referrals", "tokens", "api_docs"],  # police liaison
+    "carmen": ["home", "refer", "referrals", "participants", "tokens", "api_docs"],  # case manager
+    "casey": ["home", "refer", "referrals", "participants", "tokens", "api_docs"],  # case manager
     "omar": ["home", "participants", "tokens", "api_docs"],  # outreach worker
-    "paula": ["home", "participants", "audit", "site", "tokens", "api_docs"],  # program manager
+    "paula": ["home", "refer", "referrals", "participants", "audit", "site", "tokens", "api_docs"],  # manager
     "priya": ["home", "tokens", "api_docs"],  # prosecutor
     "dana": ["home", "tokens", "api_docs"],  # defender
     "pat": ["home", "tokens", "api_docs"],  # provider staff
@@ -49,6 +49,8 @@ EXPECTED_NAV: dict[str, list[str]] = {
 
 ENTRY_PATHS = {
     "home": "/",
+    "refer": "/referrals/new/",
+    "referrals": "/referrals/",
     "participants": "/participants/",
     "audit": "/audit/",
     "break_glass": "/audit/break-glass/",
@@ -59,6 +61,8 @@ ENTRY_PATHS = {
 }
 
 ENTRY_HEADINGS = {
+    "refer": "New referral",
+    "referrals": "Referrals",
     "participants": "Participants",
     "audit": "Audit reports",
     "break_glass": "Break-glass access",

@@ -105,6 +105,7 @@ CAPABILITIES: dict[str, Capability] = {
     cap.name: cap
     for cap in [
         *_pair("referral", DataClass.OPERATIONAL, "referrals and their non-clinical outcome"),
+        Capability("eligibility_override.edit", DataClass.OPERATIONAL, "override an ineligible decision"),
         *_pair("handoff", DataClass.OPERATIONAL, "hand-off requests and on-call"),
         Capability("lookup.view", DataClass.OPERATIONAL, "field lookup: enrolled yes/no + LEAD line"),
         *_pair("participant_card", DataClass.IDENTITY, "a participant's limited card"),
@@ -177,6 +178,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
     },
     Role.PROGRAM_MANAGER: {
         "referral.view": A, "referral.edit": A,
+        "eligibility_override.edit": A,
         "handoff.view": A, "handoff.edit": A,
         "lookup.view": A,
         "participant_card.view": A, "participant_card.edit": A,

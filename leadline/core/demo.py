@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.db import transaction
 from leadline.accounts.models import Agency, User
 from leadline.accounts.roles import Role
 from leadline.cases.services import case_note_add
+from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.participants.services import participant_create
 from leadline.sites.models import Site
@@ -210,7 +212,107 @@ def seed_demo() -> list[DemoUser]:
             users[du.username] = user
         if not Participant.objects.exists():
             _seed_participants(users)
+        _seed_referrals(users)
     return DEMO_USERS
+
+
+DEMO_REFERRALS = [
+    # (officer, key, door, given, family, dob, statute, grams, exclusions, person agrees)
+    (
+        "olivia",
+        "demo-ref-1",
+        "arrest_diversion",
+        "Tanya",
+        "Brooks",
+        date(1991, 3, 14),
+        "PL 220.03",
+        "0.50",
+        (),
+        True,
+    ),
+    (
+        "olivia",
+        "demo-ref-2",
+        "arrest_diversion",
+        "Marcus",
+        "Hill",
+        date(1984, 7, 2),
+        "PL 140.10",
+        None,
+        (),
+        True,
+    ),
+    (
+        "olivia",
+        "demo-ref-3",
+        "arrest_diversion",
+        "Devon",
+        "Price",
+        date(1979, 11, 30),
+        "PL 220.03",
+        "5.00",
+        (),
+        True,
+    ),
+    (
+        "olivia",
+        "demo-ref-4",
+        "arrest_diversion",
+        "Keisha",
+        "Young",
+        date(1995, 1, 9),
+        "PL 155.25",
+        None,
+        ("no_contact_order",),
+        True,
+    ),
+    ("olivia", "demo-ref-5", "social_contact", "Rene", "Lopez", date(1988, 5, 21), None, None, (), True),
+    (
+        "sam",
+        "demo-ref-6",
+        "arrest_diversion",
+        "Luis",
+        "Ortega",
+        date(1990, 8, 8),
+        "PL 230.00",
+        None,
+        (),
+        False,
+    ),
+]
+
+
+def _seed_referrals(users: dict[str, User]) -> None:
+    """A few referrals, so officers and the liaison see their own on first run (eligible and not)."""
+    from leadline.referrals.services import ReferralInput, referral_submit
+    from leadline.sites.selectors import policy_version_in_force, site_get
+
+    site = site_get()
+    version = policy_version_in_force(site=site, on=clock.now().date()) if site else None
+    if version is None:
+        return
+    offences = {o.statute: o for o in version.offences.all()}
+    for officer, key, door, given, family, dob, statute, grams, exclusions, agrees in DEMO_REFERRALS:
+        social = door == "social_contact"
+        referral_submit(
+            actor=users[officer],
+            idempotency_key=key,
+            data=ReferralInput(
+                door=door,
+                given_name=given,
+                family_name=family,
+                date_of_birth=dob,
+                person_agrees=agrees,
+                aggrieved_party="none_present",
+                occurred_at=clock.now(),
+                offence=offences.get(statute) if statute else None,
+                drug_quantity_grams=Decimal(grams) if grams else None,
+                exclusions_flagged=exclusions,
+                verification="observed" if social else "",
+                verified_on=clock.now().date() if social else None,
+                inside_catchment=True if social else None,
+            ),
+        )
 
 
 def _seed_participants(users: dict[str, User]) -> None:

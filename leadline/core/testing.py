@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import uuid
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import factory
@@ -13,8 +17,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from leadline.accounts.models import Agency, User
 from leadline.accounts.roles import Role
 from leadline.core import clock
+from leadline.core.demo import DEMO_SITE_FILE
 from leadline.participants.models import Participant
-from leadline.sites.models import Site
+from leadline.referrals.models import Referral
+from leadline.referrals.services import ReferralInput, referral_submit
+from leadline.sites.models import EligibleOffence, Site
+from leadline.sites.services import site_import
 
 PASSWORD = "correct horse battery staple 9"  # noqa: S105
 
@@ -78,6 +86,8 @@ class World:
     casey: User  # a second case manager
     mine: Participant  # on Carmen's caseload
     other: Participant  # on Casey's caseload
+    referral: Referral  # by officer Olivia (Clinton Section), ineligible (an exclusion applies)
+    other_referral: Referral  # by officer Otto (Genesee Section), eligible
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -92,15 +102,13 @@ def make_user(persona: str) -> User:
 
 
 def make_world() -> World:
-    Site.objects.get_or_create(
-        name="Test County (test)",
-        defaults={
-            "time_zone": "America/New_York",
-            "languages": ["en", "es"],
-            "legal_mode": "expunge_after_participation",
-        },
-    )
+    if not Site.objects.exists():
+        site_import(actor=None, data=copy.deepcopy(DEMO_SITE_FILE))
     users = {persona: make_user(persona) for persona in PERSONA_ROLES}
+    precinct = Agency.objects.get(name="Clinton Section")
+    for persona in ("officer", "police_liaison"):
+        users[persona].precinct = precinct
+        users[persona].save(update_fields=["precinct"])
     casey: User = UserFactory.create(
         username="casey", role=Role.CASE_MANAGER.value, agency=users["case_manager"].agency
     )
@@ -108,7 +116,32 @@ def make_world() -> World:
         case_manager=users["case_manager"], last_known_whereabouts="Near the Public Market"
     )
     other: Participant = ParticipantFactory.create(case_manager=casey, last_known_whereabouts="Bus terminal")
-    return World(users=users, casey=casey, mine=mine, other=other)
+    otto: User = UserFactory.create(
+        username="otto",
+        role=Role.OFFICER.value,
+        agency=users["officer"].agency,
+        precinct=Agency.objects.get(name="Genesee Section"),
+    )
+    referral = make_referral(users["officer"], exclusions_flagged=("violent_history",))
+    other_referral = make_referral(otto)
+    return World(
+        users=users, casey=casey, mine=mine, other=other, referral=referral, other_referral=other_referral
+    )
+
+
+def make_referral(officer: User, **overrides: Any) -> Referral:
+    """An arrest diversion for possession under the cap, by ``officer`` (eligible unless overridden)."""
+    offence = EligibleOffence.objects.get(statute="PL 220.03")
+    fields: dict[str, Any] = {
+        "door": "arrest_diversion", "given_name": "Jordan", "family_name": "Rivera", "person_agrees": True,
+        "aggrieved_party": "none_present", "occurred_at": clock.now(), "date_of_birth": date(1990, 5, 17),
+        "offence": offence, "drug_quantity_grams": Decimal("1.20"),
+    }  # fmt: skip
+    fields.update(overrides)
+    referral, _created = referral_submit(
+        actor=officer, data=ReferralInput(**fields), idempotency_key=uuid.uuid4().hex
+    )
+    return referral
 
 
 def verified_client(user: User, client: Client | None = None, **kwargs: Any) -> Client:
@@ -122,3 +155,16 @@ def verified_client(user: User, client: Client | None = None, **kwargs: Any) -> 
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0) -> str:
+    """A path from the endpoint table of docs/permissions.md, with its placeholders filled for ``world``."""
+    return path.format(
+        mine=world.mine.pk,
+        other=world.other.pk,
+        missing=999999,
+        me=user.pk if user else 0,
+        token=token_id,
+        referral=world.referral.pk,
+        other_referral=world.other_referral.pk,
+    )

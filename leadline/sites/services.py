@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 
 from leadline.accounts.models import Agency
 from leadline.audit.models import AuditEvent
@@ -35,36 +36,44 @@ class SiteImportError(Exception):
 
 
 def site_export(*, site: Site) -> dict[str, Any]:
-    def plain(value: Any) -> Any:
-        if isinstance(value, date):
-            return value.isoformat()
-        if value is not None and type(value).__name__ == "Decimal":
-            return str(value)
-        return value
-
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "site": {f: plain(getattr(site, f)) for f in SITE_FIELDS},
+        "site": {f: _plain(getattr(site, f)) for f in SITE_FIELDS},
         "agencies": [
             {"name": a.name, "kind": a.kind, "parent": a.parent.name if a.parent else None, "phone": a.phone}
             for a in Agency.objects.select_related("parent").order_by(F("parent_id").asc(nulls_first=True), "name")
         ],
         "policy_versions": [
-            {
-                **{f: plain(getattr(pv, f)) for f in POLICY_FIELDS},
-                "offences": [
-                    {"statute": o.statute, "description": o.description,
-                     "drug_quantity_cap_applies": o.drug_quantity_cap_applies}
-                    for o in pv.offences.all()
-                ],
-                "exclusions": [
-                    {"code": e.code, "description": e.description, "lookback_years": e.lookback_years}
-                    for e in pv.exclusions.all()
-                ],
-            }
+            _version_dict(pv, list(pv.offences.all()), list(pv.exclusions.all()))
             for pv in site.policy_versions.prefetch_related("offences", "exclusions").order_by("effective_from")
         ],
+    }  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    return value
+
+
+def _version_dict(
+    pv: PolicyVersion, offences: list[EligibleOffence], exclusions: list[Exclusion]
+) -> dict[str, Any]:
+    return {
+        **{f: _plain(getattr(pv, f)) for f in POLICY_FIELDS},
+        "offences": sorted(
+            ({"statute": o.statute, "description": o.description,
+              "drug_quantity_cap_applies": o.drug_quantity_cap_applies} for o in offences),
+            key=lambda o: o["statute"],
+        ),
+        "exclusions": sorted(
+            ({"code": e.code, "description": e.description, "lookback_years": e.lookback_years}
+             for e in exclusions),
+            key=lambda e: e["code"],
+        ),
     }  # fmt: skip
 
 
@@ -162,14 +171,30 @@ def site_import(*, actor: Any, data: Any) -> Site:
             agency.parent = by_name.get(a["parent"]) if a.get("parent") else None
             agency.save()
             by_name[agency.name] = agency
-        for pv, offences, exclusions in parsed_versions:
+        for i, (pv, offences, exclusions) in enumerate(parsed_versions):
             existing = site.policy_versions.filter(label=pv.label).first()
             if existing is not None:
+                incoming = _version_dict(pv, offences, exclusions)
+                if (
+                    _version_dict(existing, list(existing.offences.all()), list(existing.exclusions.all()))
+                    == incoming
+                ):
+                    continue  # unchanged
                 pv.pk = existing.pk
             pv.site = site
             pv.save()
-            pv.offences.all().delete()
-            pv.exclusions.all().delete()
+            try:
+                with transaction.atomic():
+                    pv.offences.all().delete()
+                    pv.exclusions.all().delete()
+            except ProtectedError:
+                # Decisions were made under this version: it is the record of why, and cannot change.
+                raise SiteImportError(
+                    [
+                        f'policy_versions[{i}]: version "{pv.label}" has already decided referrals and cannot '
+                        "be changed; add a new version with a later effective date"
+                    ]
+                ) from None
             for off in offences:
                 off.policy_version = pv
             for exc in exclusions:

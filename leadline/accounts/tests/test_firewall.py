@@ -19,7 +19,7 @@ from leadline.accounts.roles import (
 )
 from leadline.accounts.services import api_token_create
 from leadline.cases.services import case_note_add
-from leadline.core.testing import verified_client
+from leadline.core.testing import endpoint_path, verified_client
 
 FIREWALLED = [DataClass.CASE_NOTES, DataClass.CONTACT_LOCATIONS, DataClass.HEALTH, DataClass.SUBSTANCE_USE]
 MARKERS = {
@@ -88,11 +88,7 @@ def planted(world):
 
 def _all_get_paths(world, user) -> list[str]:
     rows = parse_endpoints(DOC.read_text(encoding="utf-8"))
-    paths = [
-        r.path.format(mine=world.mine.pk, other=world.other.pk, missing=999999, me=user.pk, token=0)
-        for r in rows
-        if r.method == "GET"
-    ]
+    paths = [endpoint_path(r.path, world, user) for r in rows if r.method == "GET"]
     # Search (for words in the notes; pages echo the query itself, so the marker is not the query) and
     # error pages too.
     return [

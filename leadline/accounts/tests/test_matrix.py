@@ -19,8 +19,9 @@ from leadline.accounts.matrix import (
 )
 from leadline.accounts.roles import CAPABILITIES, ROLE_CAPABILITIES, Role
 from leadline.accounts.services import api_token_create
-from leadline.core.testing import World, verified_client
+from leadline.core.testing import World, endpoint_path, verified_client
 from leadline.participants.models import Participant
+from leadline.sites.models import EligibleOffence
 
 DOC_TEXT = DOC.read_text(encoding="utf-8")
 ENDPOINTS = parse_endpoints(DOC_TEXT)
@@ -76,16 +77,6 @@ def test_every_url_the_project_serves_has_a_row_in_the_endpoints_table():
     assert not missing, f"add these to docs/permissions.md: {missing}"
 
 
-def _materialise(path: str, world: World, user, token_id: int) -> str:
-    return path.format(
-        mine=world.mine.pk,
-        other=world.other.pk,
-        missing=999999,
-        me=user.pk if user else 0,
-        token=token_id,
-    )
-
-
 def _post_data(path: str, world: World) -> dict:
     if "/notes/" in path:
         return {"body": "matrix note", "sensitivity": "general", "idempotency_key": uuid.uuid4().hex}
@@ -100,6 +91,35 @@ def _post_data(path: str, world: World) -> dict:
         }
     if "setlang" in path:
         return {"language": "en", "next": "/"}
+    if path.endswith("/override/"):
+        return {"reason": "Violent history was a 2009 dismissal, not a conviction."}
+    if path == "/referrals/new/":
+        offence = EligibleOffence.objects.get(
+            statute="PL 220.03", policy_version=world.referral.policy_version
+        )
+        return {
+            "door": "arrest_diversion",
+            "given_name": "Sam",
+            "family_name": "Lee",
+            "date_of_birth": "1988-02-03",
+            "offence": offence.pk,
+            "drug_quantity_grams": "0.5",
+            "person_agrees": "yes",
+            "aggrieved_party": "none_present",
+            "idempotency_key": uuid.uuid4().hex,
+        }
+    if path == "/api/v1/referrals/":
+        return {
+            "door": "arrest_diversion",
+            "given_name": "Sam",
+            "family_name": "Lee",
+            "date_of_birth": "1988-02-03",
+            "statute": "PL 220.03",
+            "drug_quantity_grams": "0.5",
+            "person_agrees": True,
+            "aggrieved_party": "none_present",
+            "idempotency_key": uuid.uuid4().hex,
+        }
     return {}
 
 
@@ -113,7 +133,7 @@ def test_endpoint_answers_each_persona_as_the_matrix_says(row, persona, world):
     )
     user = None if persona == "anonymous" else world[persona]
     client = Client() if user is None else verified_client(user)
-    path = _materialise(row.path, world, user, token.pk)
+    path = endpoint_path(row.path, world, user, token.pk)
     if row.method == "GET":
         response = client.get(path)
     else:

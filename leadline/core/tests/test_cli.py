@@ -25,10 +25,13 @@ def test_seed_demo_is_idempotent_and_makes_every_role(db):
     from leadline.core.demo import seed_demo
     from leadline.participants.models import Participant
 
+    from leadline.referrals.models import Referral
+
     seed_demo()
-    counts = (User.objects.count(), Participant.objects.count())
+    counts = (User.objects.count(), Participant.objects.count(), Referral.objects.count())
     seed_demo()
-    assert (User.objects.count(), Participant.objects.count()) == counts
+    assert (User.objects.count(), Participant.objects.count(), Referral.objects.count()) == counts
+    assert set(Referral.objects.values_list("status", flat=True)) >= {"eligible", "ineligible", "declined"}
     assert {r.value for r in Role} <= set(User.objects.values_list("role", flat=True))
     assert User.objects.filter(role="").exists()  # the outsider
     assert all(u.is_demo for u in User.objects.all())

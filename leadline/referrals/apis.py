@@ -1,0 +1,148 @@
+"""Referral API, for police records systems: the same service and the same checks as the form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leadline.accounts import policy
+from leadline.core import clock
+from leadline.referrals import services
+from leadline.referrals.models import Referral
+from leadline.referrals.selectors import referral_get_for, referral_list_for
+from leadline.sites.models import EligibleOffence
+
+
+class ReferralIn(serializers.Serializer):
+    door = serializers.ChoiceField(choices=["arrest_diversion", "social_contact"])
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    stated_age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    statute = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    drug_quantity_grams = serializers.DecimalField(
+        required=False, allow_null=True, max_digits=8, decimal_places=2
+    )
+    exclusions_flagged = serializers.ListField(child=serializers.SlugField(), required=False)
+    verification = serializers.ChoiceField(
+        choices=Referral.Verification.choices, required=False, allow_blank=True
+    )
+    verified_on = serializers.DateField(required=False, allow_null=True)
+    inside_catchment = serializers.BooleanField(required=False, allow_null=True)
+    person_agrees = serializers.BooleanField()
+    aggrieved_party = serializers.ChoiceField(choices=Referral.AggrievedParty.choices)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    idempotency_key = serializers.CharField(max_length=64)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("date_of_birth") and attrs.get("stated_age") is None:
+            raise serializers.ValidationError({"date_of_birth": "Give the date of birth or the stated age."})
+        if attrs["door"] == "arrest_diversion" and not attrs.get("statute"):
+            raise serializers.ValidationError({"statute": "Required for an arrest diversion."})
+        return attrs
+
+
+class CheckOut(serializers.Serializer):
+    criterion = serializers.CharField()
+    passed = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class ReferralOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    door = serializers.CharField()
+    status = serializers.CharField()
+    policy_version = serializers.CharField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    checks = CheckOut(many=True)
+
+
+def referral_data(r: Referral) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "door": r.door,
+        "status": r.status,
+        "policy_version": r.policy_version.label,
+        "given_name": r.given_name,
+        "family_name": r.family_name,
+        "created_at": r.created_at,
+        "checks": [
+            {"criterion": c.criterion, "passed": c.passed, "detail": c.detail} for c in r.checks.all()
+        ],
+    }
+
+
+class ReferralListApi(APIView):
+    @extend_schema(responses=ReferralOut(many=True), operation_id="referrals_list")
+    def get(self, request: Request) -> Response:
+        if not policy.can(request.user, "referral.view"):
+            raise PermissionDenied
+        paginator = PageNumberPagination()
+        qs = referral_list_for(user=request.user).prefetch_related("checks")
+        page = paginator.paginate_queryset(qs, request, view=self) or []
+        return paginator.get_paginated_response([referral_data(r) for r in page])
+
+    @extend_schema(
+        request=ReferralIn, responses={201: ReferralOut, 200: ReferralOut}, operation_id="referrals_create"
+    )
+    def post(self, request: Request) -> Response:
+        if not policy.can(request.user, "referral.edit"):
+            raise PermissionDenied
+        body = ReferralIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        offence = None
+        if d["door"] == "arrest_diversion":
+            offence = (
+                EligibleOffence.objects.filter(statute=d["statute"])
+                .order_by("-policy_version__effective_from")
+                .first()
+            )
+        data = services.ReferralInput(
+            door=d["door"],
+            given_name=d["given_name"].strip(),
+            family_name=d["family_name"].strip(),
+            person_agrees=d["person_agrees"],
+            aggrieved_party=d["aggrieved_party"],
+            occurred_at=clock.now(),
+            date_of_birth=d.get("date_of_birth"),
+            stated_age=d.get("stated_age"),
+            offence=offence,
+            drug_quantity_grams=d.get("drug_quantity_grams"),
+            exclusions_flagged=tuple(d.get("exclusions_flagged", ())),
+            place=d.get("place", ""),
+            verification=d.get("verification", ""),
+            verified_on=d.get("verified_on"),
+            inside_catchment=d.get("inside_catchment"),
+        )
+        try:
+            referral, created = services.referral_submit(
+                actor=request.user, data=data, idempotency_key=d["idempotency_key"]
+            )
+        except services.InvalidInput as exc:
+            return Response({exc.field: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+        except services.IdempotencyConflict:
+            return Response(
+                {"idempotency_key": ["Already used for a different referral."]},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            referral_data(referral), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class ReferralDetailApi(APIView):
+    @extend_schema(responses=ReferralOut, operation_id="referrals_retrieve")
+    def get(self, request: Request, referral_id: int) -> Response:
+        if not policy.can(request.user, "referral.view"):
+            raise PermissionDenied
+        return Response(referral_data(referral_get_for(user=request.user, referral_id=referral_id)))

@@ -1,0 +1,120 @@
+"""Eligibility as versioned policy: a pure function of the facts and the policy version in force.
+
+Every criterion is evaluated and reported, passed or not, so the record says not only *that* a person
+was ineligible but every reason why (PRODUCT.md §1: "every ineligibility reason is recorded").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from leadline.sites.models import PolicyVersion
+
+ARREST = "arrest_diversion"
+SOCIAL = "social_contact"
+COMMUNITY = "community"
+
+
+@dataclass(frozen=True)
+class Facts:
+    door: str
+    on: date  # the date of the encounter (site time zone)
+    date_of_birth: date | None = None
+    stated_age: int | None = None
+    statute: str | None = None  # for arrest diversion
+    drug_quantity_grams: Decimal | None = None
+    exclusions_flagged: frozenset[str] = frozenset()
+    verification: str = ""  # social contact
+    verified_on: date | None = None
+    inside_catchment: bool | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    criterion: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class Decision:
+    policy_label: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def reasons(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+
+def age_on(dob: date, on: date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def decide(facts: Facts, policy: PolicyVersion) -> Decision:
+    decision = Decision(policy_label=policy.label)
+    add = decision.checks.append
+
+    # Adults only.
+    age = age_on(facts.date_of_birth, facts.on) if facts.date_of_birth else facts.stated_age
+    if age is None:
+        add(Check("adult", False, "age unknown"))
+    else:
+        add(Check("adult", age >= policy.minimum_age, f"age {age}, minimum {policy.minimum_age}"))
+
+    if facts.door == ARREST:
+        offences = {o.statute: o for o in policy.offences.all()}
+        offence = offences.get(facts.statute or "")
+        add(
+            Check(
+                "eligible_offence",
+                offence is not None,
+                f"{facts.statute or 'none given'}" + ("" if offence else " is not an eligible offence"),
+            )
+        )
+        if (
+            offence is not None
+            and offence.drug_quantity_cap_applies
+            and policy.drug_quantity_cap_grams is not None
+        ):
+            qty = facts.drug_quantity_grams
+            if qty is None:
+                add(Check("drug_quantity_cap", False, "quantity not given"))
+            else:
+                cap = policy.drug_quantity_cap_grams
+                add(Check("drug_quantity_cap", qty <= cap, f"{qty} g, cap {cap} g"))
+
+    if facts.door == SOCIAL:
+        add(
+            Check("verification", bool(facts.verification), facts.verification or "how the risk was verified")
+        )
+        lookback = policy.social_contact_lookback_months
+        if facts.verified_on is None:
+            add(Check("verification_recent", False, "date of verified activity not given"))
+        else:
+            earliest = facts.on - relativedelta(months=lookback)
+            recent = earliest <= facts.verified_on <= facts.on
+            add(Check("verification_recent", recent, f"{facts.verified_on}, within {lookback} months"))
+        add(
+            Check(
+                "inside_catchment",
+                facts.inside_catchment is True,
+                "inside the catchment area" if facts.inside_catchment else "not inside the catchment area",
+            )
+        )
+
+    # Every exclusion in the policy is a criterion of its own, so its absence is recorded as well.
+    for exclusion in policy.exclusions.all():
+        flagged = exclusion.code in facts.exclusions_flagged
+        add(Check(f"exclusion:{exclusion.code}", not flagged, exclusion.description))
+    unknown = facts.exclusions_flagged - {e.code for e in policy.exclusions.all()}
+    for code in sorted(unknown):
+        add(Check(f"exclusion:{code}", False, "flagged, not in this policy version"))
+    return decision

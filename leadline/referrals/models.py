@@ -1,0 +1,118 @@
+"""Referrals through the three doors, with the eligibility decision that was made and why.
+
+Every criterion's result is a row (EligibilityCheck), tied to the policy version in force: the
+ineligibility reasons are the raw material of the equity analysis (PRODUCT.md §1, §4 rule 6).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Referral(models.Model):
+    class Door(models.TextChoices):
+        ARREST_DIVERSION = "arrest_diversion", _("Arrest diversion")
+        SOCIAL_CONTACT = "social_contact", _("Social-contact referral")
+        COMMUNITY = "community", _("Community referral")
+
+    class Status(models.TextChoices):
+        ELIGIBLE = "eligible", _("Eligible")
+        INELIGIBLE = "ineligible", _("Not eligible")
+        WAITLISTED = "waitlisted", _("Waiting for capacity")
+        DECLINED = "declined", _("Person declined")
+
+    class AggrievedParty(models.TextChoices):
+        NONE_PRESENT = "none_present", _("No aggrieved party present")
+        AGREES = "agrees", _("Aggrieved party present and agrees")
+        DECLINES = "declines", _("Aggrieved party present and declines")
+
+    class Verification(models.TextChoices):
+        RECORDS = "records", _("Police records")
+        OBSERVED = "observed", _("Observed by the officer")
+        RELIABLE_REPORT = "reliable_report", _("Reliable report")
+
+    door = models.CharField(_("door"), max_length=20, choices=Door.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    policy_version = models.ForeignKey("sites.PolicyVersion", on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, null=True, related_name="+")
+    precinct = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The person, as given at the scene.
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    stated_age = models.PositiveSmallIntegerField(_("age (if no date of birth)"), null=True, blank=True)
+    # What happened.
+    occurred_at = models.DateTimeField(_("when"))
+    offence = models.ForeignKey(
+        "sites.EligibleOffence",
+        verbose_name=_("offence"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    offence_other = models.CharField(_("other offence (statute)"), max_length=60, blank=True)
+    drug_quantity_grams = models.DecimalField(
+        _("drug quantity (grams)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    exclusions_flagged = models.JSONField(_("exclusions that apply"), default=list, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # Social contact: how the risk of arrest was verified.
+    verification = models.CharField(_("verified by"), max_length=20, choices=Verification.choices, blank=True)
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    inside_catchment = models.BooleanField(_("inside the catchment area"), null=True, blank=True)
+    # Consent at the scene.
+    person_agrees = models.BooleanField(_("the person agrees to LEAD"))
+    aggrieved_party = models.CharField(_("aggrieved party"), max_length=16, choices=AggrievedParty.choices)
+    consent_witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    consent_recorded_at = models.DateTimeField(null=True)
+    # Override of an ineligible decision: a capability and a written reason.
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    override_reason = models.TextField(blank=True)
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referred_by", "idempotency_key"], name="referral_once_per_submit"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["precinct", "created_at"]),
+            models.Index(fields=["referred_by", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral #{self.pk}"
+
+
+class EligibilityCheck(models.Model):
+    """One criterion's result for one referral, under the policy version that decided it."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="checks")
+    criterion = models.CharField(max_length=60)
+    passed = models.BooleanField()
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["criterion", "passed"])]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {'pass' if self.passed else 'fail'}"

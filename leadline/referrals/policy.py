@@ -1,0 +1,27 @@
+"""Who sees which referrals: the scope of referral.view (own, precinct, all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from leadline.accounts import policy
+from leadline.accounts.roles import Scope
+from leadline.referrals.models import Referral
+
+
+def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+    scope = policy.scope_of(user, "referral.view")
+    if scope is Scope.ALL:
+        return Referral.objects.all()
+    if scope is Scope.PRECINCT:
+        precinct_id = getattr(user, "precinct_id", None)
+        return Referral.objects.filter(precinct_id=precinct_id) if precinct_id else Referral.objects.none()
+    if scope is Scope.OWN:
+        return Referral.objects.filter(referred_by=user)
+    return Referral.objects.none()
+
+
+def may_override(user: Any) -> bool:
+    return policy.can(user, "eligibility_override.edit")

@@ -1,0 +1,208 @@
+"""Referral writes: submit (with the eligibility decision and consent), override. Audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from leadline.accounts import policy
+from leadline.accounts.models import User
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core import clock
+from leadline.participants.models import Participant
+from leadline.referrals.eligibility import SOCIAL, Facts, decide
+from leadline.referrals.models import EligibilityCheck, Referral
+from leadline.sites.models import EligibleOffence, Site
+from leadline.sites.selectors import policy_version_in_force, site_get
+
+
+class NotAllowed(Exception):
+    pass
+
+
+class InvalidInput(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class IdempotencyConflict(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ReferralInput:
+    door: str
+    given_name: str
+    family_name: str
+    person_agrees: bool
+    aggrieved_party: str
+    occurred_at: datetime
+    date_of_birth: date | None = None
+    stated_age: int | None = None
+    offence: EligibleOffence | None = None
+    drug_quantity_grams: Decimal | None = None
+    exclusions_flagged: tuple[str, ...] = ()
+    place: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    verification: str = ""
+    verified_on: date | None = None
+    inside_catchment: bool | None = None
+
+
+OPEN_STATUSES = (Participant.Status.REFERRED, Participant.Status.ENGAGED, Participant.Status.ACTIVE)
+
+
+def program_has_capacity(*, site: Site) -> bool:
+    """Room on some caseload: active case managers x the hard limit, against open participants."""
+    managers = User.objects.filter(role="case_manager", is_active=True).count()
+    open_participants = Participant.objects.filter(status__in=OPEN_STATUSES).count()
+    return open_participants < managers * site.caseload_hard_limit
+
+
+def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) -> tuple[Referral, bool]:
+    """Record a referral and its eligibility decision. Returns (referral, created).
+
+    The same form sent twice (same key) returns the first referral.
+    """
+    if not policy.can(actor, "referral.edit"):
+        raise NotAllowed
+    existing = Referral.objects.filter(referred_by=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replay(existing, data)
+    site = site_get()
+    if site is None:
+        raise InvalidInput("door", "The site is not configured yet.")
+    on = data.occurred_at.astimezone(ZoneInfo(site.time_zone)).date()
+    version = policy_version_in_force(site=site, on=on)
+    if version is None:
+        raise InvalidInput("occurred_at", f"No eligibility policy is in force on {on}.")
+    if data.offence is not None and data.offence.policy_version_id != version.pk:
+        raise InvalidInput("offence", "That offence is not in the policy in force.")
+    decision = decide(
+        Facts(
+            door=data.door,
+            on=on,
+            date_of_birth=data.date_of_birth,
+            stated_age=data.stated_age,
+            statute=data.offence.statute if data.offence else None,
+            drug_quantity_grams=data.drug_quantity_grams,
+            exclusions_flagged=frozenset(data.exclusions_flagged),
+            verification=data.verification,
+            verified_on=data.verified_on,
+            inside_catchment=data.inside_catchment,
+        ),
+        version,
+    )
+    if not data.person_agrees:
+        status = Referral.Status.DECLINED
+    elif not decision.eligible:
+        status = Referral.Status.INELIGIBLE
+    elif data.door == SOCIAL and not program_has_capacity(site=site):
+        status = Referral.Status.WAITLISTED
+    else:
+        status = Referral.Status.ELIGIBLE
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                door=data.door,
+                status=status,
+                policy_version=version,
+                referred_by=actor,
+                agency=getattr(actor, "agency", None),
+                precinct=getattr(actor, "precinct", None),
+                given_name=data.given_name,
+                family_name=data.family_name,
+                date_of_birth=data.date_of_birth,
+                stated_age=data.stated_age,
+                occurred_at=data.occurred_at,
+                offence=data.offence,
+                drug_quantity_grams=data.drug_quantity_grams,
+                exclusions_flagged=sorted(data.exclusions_flagged),
+                place=data.place,
+                latitude=data.latitude,
+                longitude=data.longitude,
+                verification=data.verification,
+                verified_on=data.verified_on,
+                inside_catchment=data.inside_catchment,
+                person_agrees=data.person_agrees,
+                aggrieved_party=data.aggrieved_party,
+                consent_witnessed_by=actor,
+                consent_recorded_at=now,
+                idempotency_key=idempotency_key,
+                created_at=now,
+            )
+            EligibilityCheck.objects.bulk_create(
+                EligibilityCheck(
+                    referral=referral, criterion=c.criterion, passed=c.passed, detail=c.detail[:300]
+                )
+                for c in decision.checks
+            )
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CREATE,
+                subject_type="referral",
+                subject_id=referral.pk,
+                changes={
+                    "door": data.door,
+                    "status": status,
+                    "policy_version": version.label,
+                    "ineligible_reasons": [c.criterion for c in decision.reasons],
+                    "person_agrees": data.person_agrees,
+                    "aggrieved_party": data.aggrieved_party,
+                },
+            )
+    except IntegrityError:
+        # A twin submit raced past the check above; the unique constraint kept one.
+        return _replay(Referral.objects.get(referred_by=actor, idempotency_key=idempotency_key), data)
+    return referral, True
+
+
+def _replay(existing: Referral, data: ReferralInput) -> tuple[Referral, bool]:
+    same = (existing.door, existing.given_name, existing.family_name) == (
+        data.door,
+        data.given_name,
+        data.family_name,
+    )
+    if not same:
+        raise IdempotencyConflict
+    return existing, False
+
+
+def referral_override(*, actor: Any, referral: Referral, reason: str) -> Referral:
+    """Make an ineligible referral eligible: needs the capability and a written reason."""
+    if not policy.can(actor, "eligibility_override.edit"):
+        raise NotAllowed
+    if referral.status != Referral.Status.INELIGIBLE:
+        raise InvalidInput("reason", "Only a referral found ineligible can be overridden.")
+    if len(reason.strip()) < 10:
+        raise InvalidInput("reason", "Write the reason for the override (at least 10 characters).")
+    with transaction.atomic():
+        updated = Referral.objects.filter(Q(pk=referral.pk) & Q(status=Referral.Status.INELIGIBLE)).update(
+            status=Referral.Status.ELIGIBLE,
+            override_by=actor,
+            override_reason=reason.strip(),
+            overridden_at=clock.now(),
+        )
+        if updated != 1:
+            raise InvalidInput("reason", "Someone else changed this referral; reload it.")
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            subject_type="referral",
+            subject_id=referral.pk,
+            reason=reason.strip(),
+            changes={"status": {"before": Referral.Status.INELIGIBLE, "after": Referral.Status.ELIGIBLE}},
+        )
+    referral.refresh_from_db()
+    return referral

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from leadline.core import clock
+from leadline.core.decorators import capability_required
+from leadline.referrals import services
+from leadline.referrals.forms import OverrideForm, ReferralForm
+from leadline.referrals.policy import may_override
+from leadline.referrals.selectors import referral_get_for, referral_list_for
+from leadline.sites.selectors import policy_version_in_force, site_get
+
+
+def _input_from(form: ReferralForm) -> services.ReferralInput:
+    d = form.cleaned_data
+    door = d["door"]
+    arrest = door == "arrest_diversion"
+    social = door == "social_contact"
+    return services.ReferralInput(
+        door=door,
+        given_name=d["given_name"].strip(),
+        family_name=d["family_name"].strip(),
+        person_agrees=d["person_agrees"] == "yes",
+        aggrieved_party=d["aggrieved_party"],
+        occurred_at=clock.now(),
+        date_of_birth=d.get("date_of_birth"),
+        stated_age=d.get("stated_age"),
+        offence=d.get("offence") if arrest else None,
+        drug_quantity_grams=d.get("drug_quantity_grams") if arrest else None,
+        exclusions_flagged=tuple(d.get("exclusions_flagged") or ()),
+        place=d.get("place", ""),
+        latitude=d.get("latitude"),
+        longitude=d.get("longitude"),
+        verification=d.get("verification", "") if social else "",
+        verified_on=d.get("verified_on") if social else None,
+        inside_catchment=(d.get("inside_catchment") == "yes") if social else None,
+    )
+
+
+@capability_required("referral.edit")
+@require_http_methods(["GET", "POST"])
+def referral_new(request: HttpRequest) -> HttpResponse:
+    site = site_get()
+    version = policy_version_in_force(site=site, on=clock.now().date()) if site else None
+    if version is None:
+        return render(request, "referrals/no_policy.html", status=503)
+    form = ReferralForm(
+        request.POST or None,
+        policy_version=version,
+        initial={"idempotency_key": uuid.uuid4().hex, "aggrieved_party": "none_present"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral, created = services.referral_submit(
+                actor=request.user,
+                data=_input_from(form),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except services.InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except services.IdempotencyConflict:
+            form.add_error(None, _("This form was already used for another referral. Start a new one."))
+        else:
+            if not created:
+                messages.info(request, _("This referral was already recorded."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "referrals/new.html", {"form": form, "version": version}, status=status)
+
+
+@capability_required("referral.view")
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(referral_list_for(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "referrals/list.html", {"page": page})
+
+
+@capability_required("referral.view")
+@require_GET
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for(user=request.user, referral_id=referral_id)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "r": referral,
+            "checks": list(referral.checks.all()),
+            "override_form": OverrideForm()
+            if may_override(request.user) and referral.status == "ineligible"
+            else None,
+        },
+    )
+
+
+@capability_required("eligibility_override.edit")
+@require_POST
+def referral_override(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for(user=request.user, referral_id=referral_id)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_override(
+                actor=request.user, referral=referral, reason=form.cleaned_data["reason"]
+            )
+        except services.InvalidInput as exc:
+            form.add_error("reason", exc.message)
+        else:
+            messages.success(request, _("Eligibility overridden; the reason is on the record."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return render(
+        request,
+        "referrals/detail.html",
+        {"r": referral, "checks": list(referral.checks.all()), "override_form": form},
+        status=400,
+    )
