@@ -24,7 +24,6 @@ def test_seed_demo_is_idempotent_and_makes_every_role(db):
     from leadline.accounts.roles import Role
     from leadline.core.demo import seed_demo
     from leadline.participants.models import Participant
-
     from leadline.referrals.models import Referral
 
     seed_demo()
