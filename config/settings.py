@@ -276,3 +276,8 @@ LEADLINE_PWNED_PASSWORDS_URL = env_str("LEADLINE_PWNED_PASSWORDS_URL", "")
 # Lockout is by username on purpose (issue #2): officers share station and mobile-carrier addresses, so an
 # IP lockout would lock out a whole precinct. See docs/decisions/0003-sign-in-security.md.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# SMS provider interface (leadline/core/sms.py): console in the embedded mode, http in production.
+LEADLINE_SMS_BACKEND = env_str("LEADLINE_SMS_BACKEND", "console")
+LEADLINE_SMS_URL = env_str("LEADLINE_SMS_URL", "")
+LEADLINE_SMS_TOKEN = env_str("LEADLINE_SMS_TOKEN", "")

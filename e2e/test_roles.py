@@ -33,12 +33,30 @@ pytestmark = pytest.mark.e2e
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 EXPECTED_NAV: dict[str, list[str]] = {
-    "olivia": ["home", "refer", "referrals", "tokens", "api_docs"],  # officer
-    "sam": ["home", "refer", "referrals", "tokens", "api_docs"],  # police liaison
-    "carmen": ["home", "refer", "referrals", "participants", "tokens", "api_docs"],  # case manager
-    "casey": ["home", "refer", "referrals", "participants", "tokens", "api_docs"],  # case manager
+    "olivia": ["home", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # officer
+    "sam": ["home", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # police liaison
+    "carmen": [
+        "home",
+        "refer",
+        "referrals",
+        "handoffs",
+        "participants",
+        "tokens",
+        "api_docs",
+    ],  # case manager
+    "casey": ["home", "refer", "referrals", "handoffs", "participants", "tokens", "api_docs"],  # case manager
     "omar": ["home", "participants", "tokens", "api_docs"],  # outreach worker
-    "paula": ["home", "refer", "referrals", "participants", "audit", "site", "tokens", "api_docs"],  # manager
+    "paula": [
+        "home",
+        "refer",
+        "referrals",
+        "handoffs",
+        "participants",
+        "audit",
+        "site",
+        "tokens",
+        "api_docs",
+    ],  # manager
     "priya": ["home", "tokens", "api_docs"],  # prosecutor
     "dana": ["home", "tokens", "api_docs"],  # defender
     "pat": ["home", "tokens", "api_docs"],  # provider staff
@@ -51,6 +69,7 @@ ENTRY_PATHS = {
     "home": "/",
     "refer": "/referrals/new/",
     "referrals": "/referrals/",
+    "handoffs": "/referrals/handoffs/",
     "participants": "/participants/",
     "audit": "/audit/",
     "break_glass": "/audit/break-glass/",
@@ -63,6 +82,7 @@ ENTRY_PATHS = {
 ENTRY_HEADINGS = {
     "refer": "New referral",
     "referrals": "Referrals",
+    "handoffs": "Hand-offs",
     "participants": "Participants",
     "audit": "Audit reports",
     "break_glass": "Break-glass access",

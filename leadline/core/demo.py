@@ -68,6 +68,7 @@ DEMO_SITE_FILE = {
         "small_cell_threshold": 10,
         "lead_line_phone": "+1 585 555 0100",
         "handoff_target_minutes": 30,
+        "handoff_ack_minutes": 5,
     },
     "agencies": [
         {"name": "Rochester Police Department", "kind": "police_department", "parent": None, "phone": ""},
@@ -207,13 +208,30 @@ def seed_demo() -> list[DemoUser]:
             )
             user.is_demo = True
             user.is_active = True
+            user.phone = f"+1 585 555 01{DEMO_USERS.index(du):02d}"
             user.set_password(DEMO_PASSWORD)
             user.save()
             users[du.username] = user
         if not Participant.objects.exists():
             _seed_participants(users)
         _seed_referrals(users)
+        _seed_on_call(users)
     return DEMO_USERS
+
+
+def _seed_on_call(users: dict[str, User]) -> None:
+    """Carmen on call, Casey as backup, Paula to escalate to: a shift around now, so the LEAD line answers."""
+    from leadline.referrals.models import OnCallShift
+
+    now = clock.now()
+    if not OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now).exists():
+        OnCallShift.objects.create(
+            case_manager=users["carmen"],
+            backup=users["casey"],
+            supervisor=users["paula"],
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=60),
+        )
 
 
 DEMO_REFERRALS = [

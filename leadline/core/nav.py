@@ -30,6 +30,7 @@ NAV: list[NavEntry] = [
     NavEntry("home", _("Home"), "core:home", None),
     NavEntry("refer", _("Refer someone"), "referrals:new", "referral.edit"),
     NavEntry("referrals", _("Referrals"), "referrals:list", "referral.view"),
+    NavEntry("handoffs", _("Hand-offs"), "referrals:handoffs", "handoff.view"),
     NavEntry("participants", _("Participants"), "participants:list", "participant_card.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),

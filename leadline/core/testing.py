@@ -19,8 +19,8 @@ from leadline.accounts.roles import Role
 from leadline.core import clock
 from leadline.core.demo import DEMO_SITE_FILE
 from leadline.participants.models import Participant
-from leadline.referrals.models import Referral
-from leadline.referrals.services import ReferralInput, referral_submit
+from leadline.referrals.models import Handoff, Referral
+from leadline.referrals.services import ReferralInput, handoff_request, referral_submit
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.services import site_import
 
@@ -88,6 +88,8 @@ class World:
     other: Participant  # on Casey's caseload
     referral: Referral  # by officer Olivia (Clinton Section), ineligible (an exclusion applies)
     other_referral: Referral  # by officer Otto (Genesee Section), eligible
+    eligible: Referral  # by officer Olivia, eligible, with a hand-off requested
+    handoff: Handoff  # the LEAD-line request for ``eligible`` (nobody on call: paged to the program manager)
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -124,8 +126,19 @@ def make_world() -> World:
     )
     referral = make_referral(users["officer"], exclusions_flagged=("violent_history",))
     other_referral = make_referral(otto)
+    eligible = make_referral(users["officer"], given_name="Avery")
+    handoff, _created = handoff_request(
+        actor=users["officer"], referral=eligible, callback_phone="+1 585 555 0199"
+    )
     return World(
-        users=users, casey=casey, mine=mine, other=other, referral=referral, other_referral=other_referral
+        users=users,
+        casey=casey,
+        mine=mine,
+        other=other,
+        referral=referral,
+        other_referral=other_referral,
+        eligible=eligible,
+        handoff=handoff,
     )
 
 
@@ -167,4 +180,6 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         token=token_id,
         referral=world.referral.pk,
         other_referral=world.other_referral.pk,
+        eligible=world.eligible.pk,
+        handoff=world.handoff.pk,
     )

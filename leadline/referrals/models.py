@@ -116,3 +116,94 @@ class EligibilityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {'pass' if self.passed else 'fail'}"
+
+
+class OnCallShift(models.Model):
+    """Who answers the LEAD line when: a case manager, a backup, and a supervisor to escalate to."""
+
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("on call"), on_delete=models.PROTECT, related_name="+"
+    )
+    backup = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("backup"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"on-call shift #{self.pk}"
+
+
+class Handoff(models.Model):
+    """One call to the LEAD line: the warm hand-off at the scene, with every timestamp."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ARRIVED = "arrived", _("Case manager arrived")
+        HANDED_OFF = "handed_off", _("Handed off")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="handoff")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    callback_phone = models.CharField(_("call-back number"), max_length=40)
+    shift = models.ForeignKey(OnCallShift, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    escalation_level = models.PositiveSmallIntegerField(default=0)  # 0 on call, 1 backup, 2 supervisor
+    last_paged_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    eta_minutes = models.PositiveSmallIntegerField(_("minutes to arrive"), null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    officer_cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "last_paged_at"])]
+
+    def __str__(self) -> str:
+        return f"hand-off #{self.pk}"
+
+    @property
+    def minutes_to_handoff(self) -> float | None:
+        """Requested → case manager arrived, in minutes: the figure measured against the 30-minute target."""
+        if self.arrived_at is None:
+            return None
+        return round((self.arrived_at - self.requested_at).total_seconds() / 60, 1)
+
+
+class HandoffPage(models.Model):
+    """A page sent to someone about a hand-off: in the app always, and by SMS when they have a phone."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="pages")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField()
+    sms_status = models.CharField(max_length=20, blank=True)  # "", "sent", "failed", "no phone"
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"page #{self.pk}"

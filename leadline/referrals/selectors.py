@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.referrals.models import Referral
+from leadline.core import clock
+from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import referrals_visible_to
 
 
@@ -29,3 +32,29 @@ def referral_get_for(*, user: Any, referral_id: int) -> Referral:
         raise Http404
     audit_record(actor=user, action=AuditEvent.Action.VIEW, subject_type="referral", subject_id=referral.pk)
     return referral
+
+
+def handoff_get_for(*, user: Any, handoff_id: int) -> Handoff:
+    """A hand-off the user may see: through a referral they may see, and only with handoff.view."""
+    handoff = (
+        Handoff.objects.select_related("referral", "referral__offence", "acknowledged_by", "shift")
+        .filter(pk=handoff_id, referral__in=referrals_visible_to(user))
+        .first()
+    )
+    if handoff is None or not policy.can(user, "handoff.view"):
+        audit_record(
+            actor=user, action=AuditEvent.Action.DENIED, subject_type="handoff", subject_id=handoff_id
+        )
+        raise Http404
+    return handoff
+
+
+def handoff_open_list_for(*, user: Any) -> list[Handoff]:
+    """Requests not yet handed off (or handed off within the last day), newest first."""
+    since = clock.now() - timedelta(days=1)
+    return list(
+        Handoff.objects.select_related("referral", "referral__offence", "acknowledged_by")
+        .filter(referral__in=referrals_visible_to(user))
+        .filter(Q(handed_off_at__isnull=True) | Q(handed_off_at__gte=since))
+        .exclude(status=Handoff.Status.CANCELLED)[:50]
+    )

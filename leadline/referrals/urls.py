@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadline.referrals import views
+from leadline.referrals import handoff_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -8,4 +8,16 @@ urlpatterns = [
     path("new/", views.referral_new, name="new"),
     path("<int:referral_id>/", views.referral_detail, name="detail"),
     path("<int:referral_id>/override/", views.referral_override, name="override"),
+    path("<int:referral_id>/handoff/", handoff_views.handoff_request, name="handoff_request"),
+    path("handoffs/", handoff_views.handoff_list, name="handoffs"),
+    path("handoffs/<int:handoff_id>/status/", handoff_views.handoff_status, name="handoff_status"),
+    *[
+        path(
+            f"handoffs/<int:handoff_id>/{action}/",
+            handoff_views.handoff_act,
+            {"action": action},
+            name=f"handoff_{action}",
+        )
+        for action in ("acknowledge", "arrive", "complete", "clear")
+    ],
 ]

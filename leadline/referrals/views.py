@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leadline.accounts import policy
 from leadline.core import clock
 from leadline.core.decorators import capability_required
 from leadline.referrals import services
 from leadline.referrals.forms import OverrideForm, ReferralForm
+from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import may_override
 from leadline.referrals.selectors import referral_get_for, referral_list_for
 from leadline.sites.selectors import policy_version_in_force, site_get
@@ -82,21 +84,29 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/list.html", {"page": page})
 
 
+def _detail_context(
+    request: HttpRequest, referral: Referral, override_form: OverrideForm | None = None
+) -> dict:
+    handoff = Handoff.objects.filter(referral=referral).select_related("acknowledged_by").first()
+    if override_form is None and may_override(request.user) and referral.status == Referral.Status.INELIGIBLE:
+        override_form = OverrideForm()
+    return {
+        "r": referral,
+        "checks": list(referral.checks.all()),
+        "override_form": override_form,
+        "h": handoff,
+        "can_call": handoff is None
+        and referral.status == Referral.Status.ELIGIBLE
+        and policy.can(request.user, "handoff.edit"),
+        "leadline_site": site_get(),
+    }
+
+
 @capability_required("referral.view")
 @require_GET
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for(user=request.user, referral_id=referral_id)
-    return render(
-        request,
-        "referrals/detail.html",
-        {
-            "r": referral,
-            "checks": list(referral.checks.all()),
-            "override_form": OverrideForm()
-            if may_override(request.user) and referral.status == "ineligible"
-            else None,
-        },
-    )
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
 @capability_required("eligibility_override.edit")
@@ -117,6 +127,6 @@ def referral_override(request: HttpRequest, referral_id: int) -> HttpResponse:
     return render(
         request,
         "referrals/detail.html",
-        {"r": referral, "checks": list(referral.checks.all()), "override_form": form},
+        _detail_context(request, referral, form),
         status=400,
     )

@@ -36,6 +36,9 @@ class Site(models.Model):
     small_cell_threshold = models.PositiveIntegerField(_("small-cell threshold"), default=10)
     lead_line_phone = models.CharField(_("LEAD line phone"), max_length=40, blank=True)
     handoff_target_minutes = models.PositiveIntegerField(_("hand-off target (minutes)"), default=30)
+    handoff_ack_minutes = models.PositiveIntegerField(
+        _("minutes to acknowledge a page before escalating"), default=5, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         verbose_name = _("site")

@@ -91,6 +91,10 @@ def _post_data(path: str, world: World) -> dict:
         }
     if "setlang" in path:
         return {"language": "en", "next": "/"}
+    if path.endswith("/handoff/"):
+        return {"callback_phone": "+1 585 555 0123"}
+    if path.endswith("/acknowledge/"):
+        return {"eta_minutes": "15"}
     if path.endswith("/override/"):
         return {"reason": "Violent history was a 2009 dismissal, not a conviction."}
     if path == "/referrals/new/":

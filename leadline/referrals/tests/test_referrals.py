@@ -169,9 +169,10 @@ def test_officers_see_their_own_the_liaison_their_precinct_the_program_all(world
     def listed(persona) -> set[int]:
         return {r.pk for r in verified_client(world[persona]).get("/referrals/").context["page"].object_list}
 
-    assert listed("officer") == {world.referral.pk}
-    assert listed("police_liaison") == {world.referral.pk}  # Clinton Section
-    assert listed("program_manager") == {world.referral.pk, world.other_referral.pk}
+    olivias = {world.referral.pk, world.eligible.pk}
+    assert listed("officer") == olivias
+    assert listed("police_liaison") == olivias  # Clinton Section
+    assert listed("program_manager") == olivias | {world.other_referral.pk}
     assert verified_client(world["officer"]).get(f"/referrals/{world.other_referral.pk}/").status_code == 404
 
 

@@ -134,6 +134,7 @@ def test_the_administrator_edits_the_site_in_the_admin_and_bad_limits_are_refuse
             "small_cell_threshold",
             "lead_line_phone",
             "handoff_target_minutes",
+            "handoff_ack_minutes",
         )
     }
     form["languages"] = json.dumps(demo_site.languages)

@@ -1,0 +1,70 @@
+"""The warm hand-off on phone-sized screens: the officer calls the LEAD line, the on-call case manager
+acknowledges, arrives and hands off, and the officer sees each step and clears.
+
+(Issue #3 continues: the participant created at hand-off, escalation to the backup with a frozen clock,
+and the field lookup join this flow in the next part.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _refer(page: Page, given: str) -> None:
+    page.goto("/referrals/new/")
+    page.get_by_label("Arrest diversion").check()
+    page.get_by_label("Given name").fill(given)
+    page.get_by_label("Family name").fill("Morales")
+    page.get_by_label("Date of birth", exact=True).fill("1987-09-09")
+    page.get_by_label("Offence").select_option(label="PL 140.10 Criminal trespass, 3rd degree")
+    page.get_by_label("Place").fill("Main St & Clinton Ave")
+    page.locator("input[name=person_agrees][value=yes]").check()
+    page.get_by_role("button", name="Submit referral").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "eligible")
+
+
+def test_officer_calls_the_lead_line_and_the_case_manager_takes_it_to_hand_off(
+    page: Page, make_page: Callable[..., Page]
+) -> None:
+    officer = page
+    sign_in(officer, "", "olivia")
+    _refer(officer, "Harper")
+    officer.get_by_role("button", name="Call the LEAD line").click()
+    status = officer.locator("#handoff-status")
+    expect(status).to_have_attribute("data-handoff-status", "requested")
+    check_axe(officer)
+    check_no_horizontal_scroll(officer)
+    referral_url = officer.url
+
+    carmen = make_page()
+    sign_in(carmen, "", "carmen")  # on call in the demo roster
+    open_menu(carmen)
+    carmen.locator('[data-nav="handoffs"]').click()
+    card = carmen.locator("li[data-handoff]").filter(has_text="Main St & Clinton Ave").first
+    expect(card).to_be_visible()
+    check_axe(carmen)
+    check_no_horizontal_scroll(carmen)
+    card.get_by_label("Minutes to arrive").fill("12")
+    card.get_by_role("button", name="Acknowledge").click()
+
+    # The officer's page updates by itself (htmx polls the status every 10 s); no reload needed.
+    expect(status).to_have_attribute("data-handoff-status", "acknowledged", timeout=15_000)
+    expect(status).to_contain_text("arriving in about 12 minutes")
+
+    card = carmen.locator("li[data-handoff]").filter(has_text="Main St & Clinton Ave").first
+    card.get_by_role("button", name="I have arrived").click()
+    card = carmen.locator("li[data-handoff]").filter(has_text="Main St & Clinton Ave").first
+    card.get_by_role("button", name="Hand-off done").click()
+
+    officer.goto(referral_url)
+    expect(officer.locator("#handoff-status")).to_have_attribute("data-handoff-status", "handed_off")
+    expect(officer.locator("#handoff-status")).to_contain_text("(target 30)")
+    officer.get_by_role("button", name="I am clear of the scene").click()
+    expect(officer.locator("#handoff-status")).to_contain_text("Officer cleared")
+    check_axe(officer)

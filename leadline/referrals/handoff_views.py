@@ -1,0 +1,98 @@
+"""The LEAD line in the browser: the officer's button and live status, the case manager's answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from leadline.accounts import policy
+from leadline.core.decorators import capability_required
+from leadline.referrals import services
+from leadline.referrals.models import Handoff
+from leadline.referrals.selectors import handoff_get_for, handoff_open_list_for, referral_get_for
+from leadline.sites.selectors import site_get
+
+
+@capability_required("handoff.edit")
+@require_POST
+def handoff_request(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for(user=request.user, referral_id=referral_id)
+    phone = request.POST.get("callback_phone", "").strip()[:40]
+    if not phone:
+        messages.error(request, _("Call-back number: give a number the case manager can call."))
+        return redirect("referrals:detail", referral_id=referral.pk)
+    try:
+        services.handoff_request(actor=request.user, referral=referral, callback_phone=phone)
+    except services.HandoffRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("The LEAD line has been called. The on-call case manager is being paged.")
+        )
+    return redirect("referrals:detail", referral_id=referral.pk)
+
+
+@capability_required("handoff.view")
+@require_GET
+def handoff_status(request: HttpRequest, handoff_id: int) -> HttpResponse:
+    """The live status panel (htmx polls it on the officer's referral page)."""
+    handoff = handoff_get_for(user=request.user, handoff_id=handoff_id)
+    return render(request, "referrals/_handoff_status.html", {"h": handoff, "site": site_get()})
+
+
+@capability_required("handoff.view")
+@require_GET
+def handoff_list(request: HttpRequest) -> HttpResponse:
+    can_answer = policy.can(request.user, "handoff.edit") and not policy.is_law_enforcement(request.user)
+    return render(
+        request,
+        "referrals/handoffs.html",
+        {"handoffs": handoff_open_list_for(user=request.user), "can_answer": can_answer, "site": site_get()},
+    )
+
+
+ACTIONS: dict[str, Callable[..., Handoff]] = {
+    "acknowledge": services.handoff_acknowledge,
+    "arrive": services.handoff_arrive,
+    "complete": services.handoff_complete,
+    "clear": services.handoff_clear,
+}
+
+
+@capability_required("handoff.view")
+@require_POST
+def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpResponse:
+    handoff = handoff_get_for(user=request.user, handoff_id=handoff_id)
+    act = ACTIONS.get(action)
+    if act is None:
+        raise Http404
+    answers = policy.can(request.user, "handoff.edit") and not policy.is_law_enforcement(request.user)
+    if not (answers or (action == "clear" and handoff.requested_by_id == request.user.pk)):
+        raise PermissionDenied
+    try:
+        if action == "acknowledge":
+            try:
+                eta = int(request.POST.get("eta_minutes", ""))
+            except ValueError:
+                messages.error(request, _("Minutes to arrive: give a whole number of minutes."))
+                return redirect(_back(request, handoff))
+            services.handoff_acknowledge(actor=request.user, handoff=handoff, eta_minutes=eta)
+        else:
+            act(actor=request.user, handoff=handoff)
+    except services.HandoffRefused as exc:
+        messages.error(request, exc.message)
+    return redirect(_back(request, handoff))
+
+
+def _back(request: HttpRequest, handoff: Handoff) -> str:
+    from django.urls import reverse
+
+    if request.POST.get("back") == "referral":
+        return reverse("referrals:detail", kwargs={"referral_id": handoff.referral_id})
+    return reverse("referrals:handoffs")

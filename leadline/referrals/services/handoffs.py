@@ -1,0 +1,227 @@
+"""The LEAD line: one tap raises a hand-off request, the on-call case manager is paged, and if nobody
+acknowledges within the site's minutes the backup and then the supervisor are paged.
+
+Every step is a compare-and-set on the hand-off's status, so two people pressing the same button, or the
+escalation task running twice (catching up after downtime), change it once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from leadline.accounts import policy
+from leadline.accounts.models import User
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core import clock
+from leadline.core.sms import SmsError, send_sms
+from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
+from leadline.sites.selectors import site_get
+
+LEVELS = ("on call", "backup", "supervisor")
+
+
+class HandoffRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def shift_on_call(*, at: datetime) -> OnCallShift | None:
+    return OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at).order_by("-starts_at").first()
+
+
+def _recipient(handoff: Handoff, level: int) -> User | None:
+    shift = handoff.shift
+    if shift is not None:
+        return [shift.case_manager, shift.backup, shift.supervisor][level]
+    # Nobody rostered: the request must still reach someone, so it goes straight to a program manager.
+    if level == 2:
+        return User.objects.filter(role="program_manager", is_active=True).order_by("pk").first()
+    return None
+
+
+def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
+    """Page the person at ``level`` (skipping empty levels upwards). SMS goes after the commit."""
+    while level <= 2:
+        recipient = _recipient(handoff, level)
+        if recipient is not None:
+            break
+        level += 1
+    else:
+        return None
+    page = HandoffPage.objects.create(handoff=handoff, recipient=recipient, level=level, sent_at=now)
+    Handoff.objects.filter(pk=handoff.pk).update(escalation_level=level, last_paged_at=now)
+    handoff.escalation_level, handoff.last_paged_at = level, now
+    referral = handoff.referral
+    offence = f" {referral.offence.statute}" if referral.offence else ""
+    body = (
+        f"LEAD hand-off #{handoff.pk} ({LEVELS[level]}): {referral.get_door_display()}{offence}, "
+        f"{referral.place or 'place on the request'}. Open Leadline to acknowledge."
+    )
+    phone = recipient.phone
+
+    def deliver() -> None:
+        if not phone:
+            HandoffPage.objects.filter(pk=page.pk).update(sms_status="no phone")
+            return
+        try:
+            send_sms(phone, body)
+        except SmsError:
+            HandoffPage.objects.filter(pk=page.pk).update(sms_status="failed")
+        else:
+            HandoffPage.objects.filter(pk=page.pk).update(sms_status="sent")
+
+    transaction.on_commit(deliver)
+    return page
+
+
+def _schedule_check(handoff: Handoff, ack_minutes: int) -> None:
+    from leadline.referrals.tasks import handoff_check
+
+    run_after = clock.now() + timedelta(minutes=ack_minutes)
+
+    def enqueue() -> None:
+        task = handoff_check
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=run_after)
+        task.enqueue(handoff.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> tuple[Handoff, bool]:
+    """Raise the LEAD-line request for an eligible referral. A second tap returns the same request."""
+    if not policy.can(actor, "handoff.edit"):
+        raise HandoffRefused("Your role may not call the LEAD line.")
+    if referral.status != Referral.Status.ELIGIBLE:
+        raise HandoffRefused("Only an eligible referral can be handed off.")
+    existing = Handoff.objects.filter(referral=referral).first()
+    if existing is not None:
+        return existing, False
+    site = site_get()
+    ack_minutes = site.handoff_ack_minutes if site else 5
+    now = clock.now()
+    with transaction.atomic():
+        handoff = Handoff.objects.create(
+            referral=referral, requested_by=actor, callback_phone=callback_phone.strip(),
+            shift=shift_on_call(at=now), requested_at=now,
+        )  # fmt: skip
+        page = _page(handoff, 0, now)
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE, subject_type="handoff", subject_id=handoff.pk,
+            changes={"referral": referral.pk, "paged_level": page.level if page else None},
+        )  # fmt: skip
+        _schedule_check(handoff, ack_minutes)
+    return handoff, True
+
+
+def handoff_escalate_due(*, now: datetime | None = None) -> int:
+    """Page the next level for every request nobody acknowledged in time. Idempotent; catches up."""
+    site = site_get()
+    ack = timedelta(minutes=site.handoff_ack_minutes if site else 5)
+    now = now or clock.now()
+    escalated = 0
+    due = Handoff.objects.filter(
+        status=Handoff.Status.REQUESTED, escalation_level__lt=2, last_paged_at__lte=now - ack
+    )
+    for handoff in due.select_related("shift", "referral", "referral__offence"):
+        with transaction.atomic():
+            # Compare-and-set: only one run escalates from this level.
+            claimed = Handoff.objects.filter(
+                pk=handoff.pk, status=Handoff.Status.REQUESTED, escalation_level=handoff.escalation_level
+            ).update(last_paged_at=now)
+            if not claimed:
+                continue
+            page = _page(handoff, handoff.escalation_level + 1, now)
+            if page is None:
+                continue
+            audit_record(
+                actor=None, action=AuditEvent.Action.UPDATE, subject_type="handoff", subject_id=handoff.pk,
+                reason="not acknowledged in time", changes={"escalated_to": LEVELS[page.level]},
+            )  # fmt: skip
+            escalated += 1
+            if page.level < 2:
+                _schedule_check(handoff, int(ack.total_seconds() // 60))
+    return escalated
+
+
+def _advance(
+    *, actor: Any, handoff: Handoff, frm: tuple[str, ...], to: str, stamp: str, **extra: Any
+) -> Handoff:
+    now = clock.now()
+    with transaction.atomic():
+        updated = Handoff.objects.filter(Q(pk=handoff.pk) & Q(status__in=frm)).update(
+            status=to, **{stamp: now}, **extra
+        )
+        if updated != 1:
+            raise HandoffRefused("This hand-off has already moved on; the page shows where it is now.")
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="handoff", subject_id=handoff.pk,
+            changes={"status": {"before": handoff.status, "after": to}},
+        )  # fmt: skip
+    handoff.refresh_from_db()
+    return handoff
+
+
+def _require_case_side(actor: Any) -> None:
+    if not policy.can(actor, "handoff.edit") or policy.is_law_enforcement(actor):
+        raise HandoffRefused("Only the case-management side answers a hand-off.")
+
+
+def handoff_acknowledge(*, actor: Any, handoff: Handoff, eta_minutes: int) -> Handoff:
+    _require_case_side(actor)
+    if not 0 <= eta_minutes <= 240:
+        raise HandoffRefused("The time to arrive must be between 0 and 240 minutes.")
+    return _advance(
+        actor=actor, handoff=handoff, frm=(Handoff.Status.REQUESTED,), to=Handoff.Status.ACKNOWLEDGED,
+        stamp="acknowledged_at", acknowledged_by=actor, eta_minutes=eta_minutes,
+    )  # fmt: skip
+
+
+def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:
+    _require_case_side(actor)
+    return _advance(
+        actor=actor,
+        handoff=handoff,
+        frm=(Handoff.Status.ACKNOWLEDGED,),
+        to=Handoff.Status.ARRIVED,
+        stamp="arrived_at",
+    )
+
+
+def handoff_complete(*, actor: Any, handoff: Handoff) -> Handoff:
+    _require_case_side(actor)
+    return _advance(
+        actor=actor,
+        handoff=handoff,
+        frm=(Handoff.Status.ARRIVED,),
+        to=Handoff.Status.HANDED_OFF,
+        stamp="handed_off_at",
+    )
+
+
+def handoff_clear(*, actor: Any, handoff: Handoff) -> Handoff:
+    """The officer is free to leave the scene (after the hand-off)."""
+    if handoff.requested_by_id != getattr(actor, "pk", None) and not policy.can(actor, "handoff.edit"):
+        raise HandoffRefused("Only the officer on the scene clears.")
+    now = clock.now()
+    with transaction.atomic():
+        updated = Handoff.objects.filter(
+            pk=handoff.pk, status=Handoff.Status.HANDED_OFF, officer_cleared_at__isnull=True
+        ).update(officer_cleared_at=now)
+        if updated != 1:
+            raise HandoffRefused("The officer can clear once the hand-off is done, and only once.")
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            subject_type="handoff",
+            subject_id=handoff.pk,
+            changes={"officer_cleared": True},
+        )
+    handoff.refresh_from_db()
+    return handoff
