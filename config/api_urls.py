@@ -4,6 +4,7 @@ from django.urls import path
 
 from leadline.accounts.apis import MeApi
 from leadline.participants.apis import CaseNoteListApi, ParticipantDetailApi, ParticipantListApi
+from leadline.participants.lookup_views import LookupApi
 from leadline.referrals.apis import ReferralDetailApi, ReferralListApi
 from leadline.sites.apis import SiteApi
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("site/", SiteApi.as_view(), name="api-site"),
     path("referrals/", ReferralListApi.as_view(), name="api-referrals"),
     path("referrals/<int:referral_id>/", ReferralDetailApi.as_view(), name="api-referral"),
+    path("lookup/", LookupApi.as_view(), name="api-lookup"),
     path("participants/", ParticipantListApi.as_view(), name="api-participants"),
     path("participants/<int:participant_id>/", ParticipantDetailApi.as_view(), name="api-participant"),
     path("participants/<int:participant_id>/notes/", CaseNoteListApi.as_view(), name="api-participant-notes"),

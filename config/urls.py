@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadline.core.admin_site import admin_login, configure_admin_site
+from leadline.participants import lookup_views
 
 configure_admin_site(admin.site)
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("leadline.accounts.urls")),
     path("referrals/", include("leadline.referrals.urls")),
     path("participants/", include("leadline.participants.urls")),
+    path("lookup/", lookup_views.lookup, name="lookup"),
     path("audit/", include("leadline.audit.urls")),
     path("site/", include("leadline.sites.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

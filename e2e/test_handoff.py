@@ -68,3 +68,32 @@ def test_officer_calls_the_lead_line_and_the_case_manager_takes_it_to_hand_off(
     officer.get_by_role("button", name="I am clear of the scene").click()
     expect(officer.locator("#handoff-status")).to_contain_text("Officer cleared")
     check_axe(officer)
+
+
+def test_an_officer_lookup_reveals_only_enrolled_and_the_lead_line(
+    page: Page, make_page: Callable[..., Page]
+) -> None:
+    carmen = make_page()
+    sign_in(carmen, "", "carmen")
+    carmen.locator(".cards a").first.click()
+    legal = carmen.locator(".facts dd").nth(0).inner_text().strip()  # "Given Family"
+    dob = carmen.locator(".facts dd").nth(1).inner_text().strip()
+    whereabouts = carmen.locator('[data-field="whereabouts"]').inner_text().strip()
+    given, family = legal.split(" ", 1)
+
+    sign_in(page, "", "olivia")
+    open_menu(page)
+    page.locator('[data-nav="lookup"]').click()
+    # A typo in the family name, and the names the other way round: still found.
+    page.get_by_label("Given name or nickname").fill(family[:-1] + family[-1].upper())
+    page.get_by_label("Family name").fill(given)
+    page.get_by_label("Date of birth (if known)").fill(dob)
+    page.get_by_role("button", name="Look up").click()
+    result = page.locator(".lookup-result")
+    expect(result).to_have_attribute("data-enrolled", "yes")
+    expect(result).to_contain_text("+1 585 555 0100")
+    shown = page.locator("main").inner_text()
+    for secret in (whereabouts, "Carmen", "Castillo"):
+        assert secret not in shown, secret
+    check_axe(page)
+    check_no_horizontal_scroll(page)

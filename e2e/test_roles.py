@@ -33,10 +33,11 @@ pytestmark = pytest.mark.e2e
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 EXPECTED_NAV: dict[str, list[str]] = {
-    "olivia": ["home", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # officer
-    "sam": ["home", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # police liaison
+    "olivia": ["home", "lookup", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # officer
+    "sam": ["home", "lookup", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # police liaison
     "carmen": [
         "home",
+        "lookup",
         "refer",
         "referrals",
         "handoffs",
@@ -44,10 +45,20 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "tokens",
         "api_docs",
     ],  # case manager
-    "casey": ["home", "refer", "referrals", "handoffs", "participants", "tokens", "api_docs"],  # case manager
-    "omar": ["home", "participants", "tokens", "api_docs"],  # outreach worker
+    "casey": [
+        "home",
+        "lookup",
+        "refer",
+        "referrals",
+        "handoffs",
+        "participants",
+        "tokens",
+        "api_docs",
+    ],  # case manager
+    "omar": ["home", "lookup", "participants", "tokens", "api_docs"],  # outreach worker
     "paula": [
         "home",
+        "lookup",
         "refer",
         "referrals",
         "handoffs",
@@ -67,6 +78,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
 
 ENTRY_PATHS = {
     "home": "/",
+    "lookup": "/lookup/",
     "refer": "/referrals/new/",
     "referrals": "/referrals/",
     "handoffs": "/referrals/handoffs/",
@@ -80,6 +92,7 @@ ENTRY_PATHS = {
 }
 
 ENTRY_HEADINGS = {
+    "lookup": "Is this person in LEAD?",
     "refer": "New referral",
     "referrals": "Referrals",
     "handoffs": "Hand-offs",

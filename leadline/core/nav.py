@@ -28,6 +28,7 @@ class NavEntry:
 
 NAV: list[NavEntry] = [
     NavEntry("home", _("Home"), "core:home", None),
+    NavEntry("lookup", _("Is this person in LEAD?"), "lookup", "lookup.view"),
     NavEntry("refer", _("Refer someone"), "referrals:new", "referral.edit"),
     NavEntry("referrals", _("Referrals"), "referrals:list", "referral.view"),
     NavEntry("handoffs", _("Hand-offs"), "referrals:handoffs", "handoff.view"),

@@ -51,12 +51,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ParticipantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Participant
+        skip_postgeneration_save = True
 
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
     status = Participant.Status.ACTIVE
     created_at = factory.LazyFunction(clock.now)
     updated_at = factory.LazyFunction(clock.now)
+
+    @factory.post_generation
+    def match_keys(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            from leadline.participants.services import participant_match_keys_refresh
+
+            participant_match_keys_refresh(participant=self)  # type: ignore[arg-type]
 
 
 PERSONA_ROLES: dict[str, tuple[str, Role | None, str, str]] = {

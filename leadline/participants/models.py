@@ -61,3 +61,18 @@ class Participant(models.Model):
     def display_name(self) -> str:
         first = self.preferred_name or self.given_name
         return f"{first} {self.family_name}"
+
+
+class ParticipantMatchKey(models.Model):
+    """The blocking keys of a participant (matching.blocking_keys), so a lookup reads a few index ranges
+    instead of scanning everyone. Kept by participants.services; rebuilt by `manage.py match_keys`."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="match_keys")
+    key = models.CharField(max_length=80)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "participant"])]
+        constraints = [models.UniqueConstraint(fields=["participant", "key"], name="match_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key

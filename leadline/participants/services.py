@@ -9,7 +9,8 @@ from django.db import transaction
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock
-from leadline.participants.models import Participant
+from leadline.participants.matching import blocking_keys
+from leadline.participants.models import Participant, ParticipantMatchKey
 from leadline.participants.policy import participant_access
 
 
@@ -27,6 +28,7 @@ def participant_create(*, actor: Any, given_name: str, family_name: str, **field
         participant = Participant.objects.create(
             given_name=given_name, family_name=family_name, created_at=now, updated_at=now, **fields
         )
+        participant_match_keys_refresh(participant=participant)
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,
@@ -67,3 +69,17 @@ def participant_update_whereabouts(
         )
     participant.refresh_from_db()
     return participant
+
+
+def participant_match_keys_refresh(*, participant: Participant) -> None:
+    """Store the participant's blocking keys for the field lookup and duplicate detection."""
+    keys = blocking_keys(
+        participant.given_name,
+        participant.family_name,
+        participant.date_of_birth,
+        [participant.preferred_name] if participant.preferred_name else [],
+    )
+    ParticipantMatchKey.objects.filter(participant=participant).delete()
+    ParticipantMatchKey.objects.bulk_create(
+        ParticipantMatchKey(participant=participant, key=k) for k in sorted(keys)
+    )

@@ -91,6 +91,8 @@ def _post_data(path: str, world: World) -> dict:
         }
     if "setlang" in path:
         return {"language": "en", "next": "/"}
+    if path in ("/lookup/", "/api/v1/lookup/"):
+        return {"given_name": world.mine.given_name, "family_name": world.mine.family_name}
     if path.endswith("/handoff/"):
         return {"callback_phone": "+1 585 555 0123"}
     if path.endswith("/acknowledge/"):

@@ -33,6 +33,7 @@ def test_navigation_offers_exactly_what_the_role_may_open(world):
 def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
     assert {e.key for e in nav_for(world["officer"])} == {
         "home",
+        "lookup",
         "refer",
         "referrals",
         "handoffs",
