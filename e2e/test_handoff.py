@@ -62,6 +62,10 @@ def test_officer_calls_the_lead_line_and_the_case_manager_takes_it_to_hand_off(
     card = carmen.locator("li[data-handoff]").filter(has_text="Main St & Clinton Ave").first
     card.get_by_role("button", name="Hand-off done").click()
 
+    # The person is now a participant pending intake, on Carmen's caseload.
+    carmen.goto("/")
+    expect(carmen.locator(".cards li").filter(has_text="Harper Morales")).to_contain_text("Referred")
+
     officer.goto(referral_url)
     expect(officer.locator("#handoff-status")).to_have_attribute("data-handoff-status", "handed_off")
     expect(officer.locator("#handoff-status")).to_contain_text("(target 30)")

@@ -83,3 +83,34 @@ def participant_match_keys_refresh(*, participant: Participant) -> None:
     ParticipantMatchKey.objects.bulk_create(
         ParticipantMatchKey(participant=participant, key=k) for k in sorted(keys)
     )
+
+
+def participant_update(*, actor: Any, participant: Participant, reason: str, **changes: Any) -> Participant:
+    """Change status or assignment, audited with before/after and the reason (a status change is always
+    recorded with who and why: PRODUCT.md §4 rule 6)."""
+    allowed = {"status", "case_manager"}
+    if not set(changes) <= allowed:
+        raise ValueError(f"participant_update changes only {sorted(allowed)}")
+    with transaction.atomic():
+        fresh = Participant.objects.select_for_update().get(pk=participant.pk)
+        before = {k: _plain(getattr(fresh, k)) for k in changes}
+        for field, value in changes.items():
+            setattr(fresh, field, value)
+        fresh.updated_at = clock.now()
+        fresh.version += 1
+        fresh.save(update_fields=[*changes, "updated_at", "version"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            subject_type="participant",
+            subject_id=fresh.pk,
+            participant_id=fresh.pk,
+            reason=reason,
+            changes=diff(before, {k: _plain(getattr(fresh, k)) for k in changes}),
+        )
+    participant.refresh_from_db()
+    return participant
+
+
+def _plain(value: Any) -> Any:
+    return value.pk if hasattr(value, "pk") else value

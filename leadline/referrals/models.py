@@ -83,6 +83,10 @@ class Referral(models.Model):
     )
     override_reason = models.TextField(blank=True)
     overridden_at = models.DateTimeField(null=True, blank=True)
+    # The participant this referral became (created or matched at the hand-off).
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
     idempotency_key = models.CharField(max_length=64)
     created_at = models.DateTimeField(db_index=True)
 

@@ -99,6 +99,10 @@ def _detail_context(
         and referral.status == Referral.Status.ELIGIBLE
         and policy.can(request.user, "handoff.edit"),
         "leadline_site": site_get(),
+        # The participant the referral became: the program's side only (officers see the referral's outcome).
+        "participant_link": referral.participant_id
+        if policy.can(request.user, "participant_card.view")
+        else None,
     }
 
 

@@ -19,7 +19,11 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.core.sms import SmsError, send_sms
+from leadline.participants.lookup import find_participant
+from leadline.participants.models import Participant
+from leadline.participants.services import participant_create, participant_update
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
+from leadline.referrals.services.referrals import OPEN_STATUSES
 from leadline.sites.selectors import site_get
 
 LEVELS = ("on call", "backup", "supervisor")
@@ -195,14 +199,48 @@ def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:
 
 
 def handoff_complete(*, actor: Any, handoff: Handoff) -> Handoff:
+    """The hand-off is done: the person becomes a participant pending intake (PRODUCT.md §3), matched to
+    an existing record when there is one (no duplicates; re-engagement needs no new referral)."""
     _require_case_side(actor)
-    return _advance(
-        actor=actor,
-        handoff=handoff,
-        frm=(Handoff.Status.ARRIVED,),
-        to=Handoff.Status.HANDED_OFF,
-        stamp="handed_off_at",
+    with transaction.atomic():
+        handoff = _advance(
+            actor=actor, handoff=handoff, frm=(Handoff.Status.ARRIVED,), to=Handoff.Status.HANDED_OFF,
+            stamp="handed_off_at",
+        )  # fmt: skip
+        participant_from_handoff(actor=actor, referral=handoff.referral)
+    return handoff
+
+
+def participant_from_handoff(*, actor: Any, referral: Referral) -> Participant:
+    """Create or match the participant, on the receiving case manager's caseload while it has room
+    (above the hard limit the participant waits unassigned for the program manager: issue #4's rule)."""
+    existing = find_participant(
+        given=referral.given_name, family=referral.family_name, dob=referral.date_of_birth
     )
+    site = site_get()
+    hard = site.caseload_hard_limit if site else 25
+    open_count = Participant.objects.filter(case_manager=actor, status__in=OPEN_STATUSES).count()
+    has_room = getattr(actor, "role", "") == "case_manager" and open_count < hard
+    if existing is not None:
+        participant = existing
+        changes: dict[str, Any] = {}
+        if participant.status == Participant.Status.EXITED:
+            changes["status"] = Participant.Status.REFERRED  # back in LEAD, pending intake again
+        if participant.case_manager_id is None and has_room:
+            changes["case_manager"] = actor
+        if changes:
+            participant_update(
+                actor=actor, participant=participant, reason="re-engaged at a hand-off", **changes
+            )
+    else:
+        participant = participant_create(
+            actor=actor, given_name=referral.given_name, family_name=referral.family_name,
+            date_of_birth=referral.date_of_birth, status=Participant.Status.REFERRED,
+            case_manager=actor if has_room else None,
+        )  # fmt: skip
+    Referral.objects.filter(pk=referral.pk).update(participant=participant)
+    referral.participant = participant
+    return participant
 
 
 def handoff_clear(*, actor: Any, handoff: Handoff) -> Handoff:

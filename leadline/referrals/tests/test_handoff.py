@@ -3,7 +3,7 @@ supervisor; every timestamp is kept; the task is idempotent and catches up."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -188,3 +188,57 @@ def test_a_stranger_case_manager_from_the_roster_is_not_needed_to_answer(roster)
     services.handoff_acknowledge(actor=other_cm, handoff=handoff, eta_minutes=8)
     handoff.refresh_from_db()
     assert handoff.acknowledged_by == other_cm
+
+
+def _to_arrived(world, handoff):
+    services.handoff_acknowledge(actor=world["case_manager"], handoff=handoff, eta_minutes=5)
+    services.handoff_arrive(actor=world["case_manager"], handoff=handoff)
+
+
+def test_a_completed_hand_off_makes_a_participant_pending_intake_on_the_case_managers_caseload(roster):
+    handoff, _ = _request(roster)
+    _to_arrived(roster, handoff)
+    services.handoff_complete(actor=roster["case_manager"], handoff=handoff)
+    handoff.referral.refresh_from_db()
+    participant = handoff.referral.participant
+    assert participant is not None and participant.status == "referred"
+    assert participant.case_manager == roster["case_manager"]
+    assert (participant.given_name, participant.family_name) == ("Quinn", "Rivera")
+    assert participant.match_keys.exists()  # findable by the field lookup from now on
+
+
+def test_someone_already_known_is_matched_not_duplicated_and_an_exited_person_comes_back(roster):
+    from leadline.core.testing import ParticipantFactory
+    from leadline.participants.models import Participant
+
+    known = ParticipantFactory.create(
+        given_name="Quinn",
+        family_name="Rivera",
+        date_of_birth=date(1990, 5, 17),
+        status="exited",
+        case_manager=None,
+    )
+    before = Participant.objects.count()
+    handoff, _ = _request(roster)
+    _to_arrived(roster, handoff)
+    services.handoff_complete(actor=roster["case_manager"], handoff=handoff)
+    known.refresh_from_db()
+    assert Participant.objects.count() == before
+    assert known.status == "referred" and known.case_manager == roster["case_manager"]
+    from leadline.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(participant_id=known.pk, action="update").latest("id")
+    assert event.reason == "re-engaged at a hand-off" and event.changes["status"]["before"] == "exited"
+
+
+def test_a_full_caseload_leaves_the_new_participant_for_the_program_manager_to_assign(roster):
+    from leadline.sites.models import Site
+
+    site = Site.objects.get()
+    site.caseload_hard_limit = 1  # Carmen already has world.mine
+    site.save()
+    handoff, _ = _request(roster)
+    _to_arrived(roster, handoff)
+    services.handoff_complete(actor=roster["case_manager"], handoff=handoff)
+    handoff.referral.refresh_from_db()
+    assert handoff.referral.participant is not None and handoff.referral.participant.case_manager is None
