@@ -33,14 +33,33 @@ pytestmark = pytest.mark.e2e
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 EXPECTED_NAV: dict[str, list[str]] = {
-    "olivia": ["home", "lookup", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # officer
-    "sam": ["home", "lookup", "refer", "referrals", "handoffs", "tokens", "api_docs"],  # police liaison
+    "olivia": [
+        "home",
+        "lookup",
+        "refer",
+        "referrals",
+        "handoffs",
+        "dashboard",
+        "tokens",
+        "api_docs",
+    ],  # officer
+    "sam": [
+        "home",
+        "lookup",
+        "refer",
+        "referrals",
+        "handoffs",
+        "dashboard",
+        "tokens",
+        "api_docs",
+    ],  # police liaison
     "carmen": [
         "home",
         "lookup",
         "refer",
         "referrals",
         "handoffs",
+        "dashboard",
         "participants",
         "tokens",
         "api_docs",
@@ -51,6 +70,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "refer",
         "referrals",
         "handoffs",
+        "dashboard",
         "participants",
         "tokens",
         "api_docs",
@@ -62,6 +82,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "refer",
         "referrals",
         "handoffs",
+        "dashboard",
         "participants",
         "audit",
         "site",
@@ -82,6 +103,7 @@ ENTRY_PATHS = {
     "refer": "/referrals/new/",
     "referrals": "/referrals/",
     "handoffs": "/referrals/handoffs/",
+    "dashboard": "/referrals/dashboard/",
     "participants": "/participants/",
     "audit": "/audit/",
     "break_glass": "/audit/break-glass/",
@@ -96,6 +118,7 @@ ENTRY_HEADINGS = {
     "refer": "New referral",
     "referrals": "Referrals",
     "handoffs": "Hand-offs",
+    "dashboard": "Referral dashboard",
     "participants": "Participants",
     "audit": "Audit reports",
     "break_glass": "Break-glass access",

@@ -32,6 +32,7 @@ NAV: list[NavEntry] = [
     NavEntry("refer", _("Refer someone"), "referrals:new", "referral.edit"),
     NavEntry("referrals", _("Referrals"), "referrals:list", "referral.view"),
     NavEntry("handoffs", _("Hand-offs"), "referrals:handoffs", "handoff.view"),
+    NavEntry("dashboard", _("Referral dashboard"), "referrals:dashboard", "referral.view"),
     NavEntry("participants", _("Participants"), "participants:list", "participant_card.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),

@@ -9,6 +9,7 @@ trace of their name.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +21,14 @@ from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.participants.matching import PersonRecord, blocking_keys, score_candidates
+from leadline.participants.matching import (
+    PersonRecord,
+    blocking_keys,
+    name_tokens,
+    normalise,
+    score_candidates,
+    token_key,
+)
 from leadline.participants.models import Participant, ParticipantMatchKey
 from leadline.sites.selectors import site_get
 
@@ -31,6 +39,18 @@ ENROLLED = (
     Participant.Status.INACTIVE,  # nobody fails out: "in the wind" is still in LEAD
 )
 MAX_CANDIDATES = 500
+
+
+_population_cache: tuple[float, int] = (0.0, 0)
+
+
+def _population() -> int:
+    """How many participants there are, refreshed once a minute (scoring needs only its order of size)."""
+    global _population_cache
+    now = time.monotonic()
+    if now - _population_cache[0] > 60:
+        _population_cache = (now, Participant.objects.count())
+    return _population_cache[1]
 
 
 class LookupRefused(Exception):
@@ -67,16 +87,32 @@ def find_participant(*, given: str, family: str, dob: date | None) -> Participan
                      aliases=[p.preferred_name] if p.preferred_name else [], dob=p.date_of_birth)
         for p in people.values()
     ]  # fmt: skip
-    counts = dict(
-        ParticipantMatchKey.objects.filter(key__in=keys)
+    # How common each name is (the scorer asks when there is no date of birth): the query's keys and the
+    # candidates' name sounds in one grouped query; anything else on demand.
+    wanted = set(keys)
+    if dob is None:
+        for record in records:
+            for name in (record.given, record.family):
+                tokens = name_tokens(normalise(name))
+                if tokens:
+                    wanted.add(token_key(tokens[0]))
+    counts: dict[str, int] = dict.fromkeys(wanted, 0)
+    counts.update(
+        ParticipantMatchKey.objects.filter(key__in=sorted(wanted))
         .values("key")
         .annotate(n=Count("id"))
         .values_list("key", "n")
     )
+
+    def name_count(key: str) -> int:
+        """How many people hold a key: the scorer discounts common names (it asks for a few token keys)."""
+        if key not in counts:
+            counts[key] = ParticipantMatchKey.objects.filter(key=key).count()
+        return counts[key]
+
     matches = score_candidates(
-        given, family, dob, records, population=Participant.objects.count(),
-        name_count=lambda key: counts.get(key, 0), limit=1,
-    )  # fmt: skip
+        given, family, dob, records, population=_population(), name_count=name_count, limit=1
+    )
     return people[matches[0].key] if matches else None
 
 

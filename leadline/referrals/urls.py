@@ -6,6 +6,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
     path("new/", views.referral_new, name="new"),
+    path("dashboard/", views.referral_dashboard, name="dashboard"),
     path("<int:referral_id>/", views.referral_detail, name="detail"),
     path("<int:referral_id>/override/", views.referral_override, name="override"),
     path("<int:referral_id>/handoff/", handoff_views.handoff_request, name="handoff_request"),

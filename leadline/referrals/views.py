@@ -13,6 +13,7 @@ from leadline.accounts import policy
 from leadline.core import clock
 from leadline.core.decorators import capability_required
 from leadline.referrals import services
+from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.forms import OverrideForm, ReferralForm
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import may_override
@@ -134,3 +135,9 @@ def referral_override(request: HttpRequest, referral_id: int) -> HttpResponse:
         _detail_context(request, referral, form),
         status=400,
     )
+
+
+@capability_required("referral.view")
+@require_GET
+def referral_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "referrals/dashboard.html", {"d": dashboard_for(user=request.user)})

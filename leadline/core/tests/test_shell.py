@@ -37,6 +37,7 @@ def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
         "refer",
         "referrals",
         "handoffs",
+        "dashboard",
         "tokens",
         "api_docs",
     }

@@ -198,3 +198,34 @@ def test_the_api_decides_the_same_way(world):
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     bad = client.post("/api/v1/referrals/", {"door": "arrest_diversion"}, content_type="application/json")
     assert bad.status_code == 400 and {"given_name", "person_agrees", "aggrieved_party"} <= set(bad.json())
+
+
+def test_the_dashboard_counts_within_the_viewers_scope(world):
+    from leadline.referrals.dashboard import dashboard_for
+
+    liaison = dashboard_for(user=world["police_liaison"])
+    program = dashboard_for(user=world["program_manager"])
+    assert sum(liaison.totals) == 2 and liaison.precincts == ["Clinton Section"]
+    assert sum(program.totals) == 3 and program.precincts == ["Clinton Section", "Genesee Section"]
+    assert ("exclusion:violent_history", 1) in liaison.reasons
+    page = verified_client(world["police_liaison"]).get("/referrals/dashboard/").content.decode()
+    assert "Clinton Section" in page and "Genesee Section" not in page
+    assert "No hand-off has reached an arrival yet." in page
+
+
+def test_the_dashboard_reports_hand_off_times_against_the_target(world):
+    from datetime import timedelta
+
+    import time_machine
+
+    from leadline.core import clock
+    from leadline.referrals.dashboard import dashboard_for
+
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        handoff = world.handoff
+        services.handoff_acknowledge(actor=world["case_manager"], handoff=handoff, eta_minutes=10)
+        traveller.shift(timedelta(minutes=40))  # arrives 40 minutes after the call: over the target
+        services.handoff_arrive(actor=world["case_manager"], handoff=handoff)
+        d = dashboard_for(user=world["program_manager"])
+    assert (d.handoffs, d.within_target, d.target) == (1, 0, 30)
+    assert d.median_minutes is not None and d.median_minutes >= 40
