@@ -101,3 +101,30 @@ def test_an_officer_lookup_reveals_only_enrolled_and_the_lead_line(
         assert secret not in shown, secret
     check_axe(page)
     check_no_horizontal_scroll(page)
+
+
+def test_an_unanswered_page_escalates_to_the_backup_and_the_officer_sees_it(
+    page: Page, manage: Callable[..., str]
+) -> None:
+    sign_in(page, "", "olivia")
+    _refer(page, "Rowan")
+    page.get_by_role("button", name="Call the LEAD line").click()
+    status = page.locator("#handoff-status")
+    expect(status).to_have_attribute("data-handoff-status", "requested")
+    status_url = page.locator("#handoff-status").get_attribute("hx-get") or ""
+    handoff_id = status_url.split("/")[-3]  # .../handoffs/<id>/status/
+    # Six minutes pass with nobody answering: the escalation task runs, on a frozen clock, on the server's DB.
+    out = manage(
+        "shell",
+        "-c",
+        "import time_machine; from datetime import timedelta; from leadline.core import clock;"
+        "from leadline.referrals.services import handoff_escalate_due;"
+        "from leadline.referrals.models import HandoffPage\n"
+        "with time_machine.travel(clock.now() + timedelta(minutes=6), tick=False):\n"
+        "    handoff_escalate_due()\n"
+        f"pages = HandoffPage.objects.filter(handoff_id={handoff_id})\n"
+        "print(list(pages.values_list('recipient__username', 'level')))",
+    )
+    assert "('carmen', 0)" in out and "('casey', 1)" in out
+    # The officer's panel updates by itself.
+    expect(status).to_contain_text("the backup has been paged", timeout=15_000)
