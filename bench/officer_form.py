@@ -5,8 +5,8 @@ transferred, usable on Chromium's "Slow 3G" profile).
 
 Starts the embedded demo (`leadline run`) on a free port with a scratch database, signs in as the demo
 officer in Debian's Chromium at 360x740, then with the network throttled to Chromium DevTools' Slow 3G
-preset as DevTools defines it (500 kbit/s down, 500 kbit/s up, 2,000 ms latency) and the cache disabled, opens the form, fills it and submits it. Prints the bytes transferred
-for the form page (all its resources) and the times.
+preset (500 kbit/s down, 500 kbit/s up, 2,000 ms latency) and the cache disabled, opens the form,
+fills it and submits it. Prints the bytes transferred for the form page (all its resources) and the times.
 """
 
 from __future__ import annotations
@@ -88,12 +88,9 @@ def main() -> None:
             submitted = time.perf_counter() - t1
             status = page.locator("[data-status]").get_attribute("data-status")
             browser.close()
-        print(
-            f"form page on Slow 3G (cache off): {page_bytes / 1024:.1f} KB transferred, loaded in {loaded:.1f} s"
-        )
-        print(
-            f"fill + submit + decision page on Slow 3G: {submitted:.1f} s (automated typing); decision: {status}"
-        )
+        kb = page_bytes / 1024
+        print(f"form page on Slow 3G (cache off): {kb:.1f} KB transferred, loaded in {loaded:.1f} s")
+        print(f"fill + submit + decision page on Slow 3G: {submitted:.1f} s (automated typing); {status}")
     finally:
         server.terminate()
         server.wait(timeout=20)
