@@ -78,3 +78,34 @@ def test_the_program_manager_overrides_with_a_written_reason(
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "eligible")
     expect(page.locator(".facts")).to_contain_text("No-contact order expired")
     check_axe(page)
+
+
+def test_a_partner_refers_and_the_program_manager_approves(
+    page: Page, make_page: Callable[..., Page]
+) -> None:
+    sign_in(page, "", "pat")
+    open_menu(page)
+    page.locator('[data-nav="community"]').click()
+    check_axe(page)
+    check_no_horizontal_scroll(page)
+    page.get_by_label("Given name").fill("Indigo")
+    page.get_by_label("Family name").fill("Baker")
+    page.get_by_label("Or their age, if no date of birth").fill("39")
+    page.get_by_label("Why you are referring").fill("Comes to the pantry; asked about housing and ID")
+    page.locator("input[name=person_agrees][value=yes]").check()
+    page.get_by_role("button", name="Send the referral").click()
+    mine = page.locator(".cards li").filter(has_text="Indigo Baker")
+    expect(mine.locator("[data-status]")).to_have_attribute("data-status", "pending_approval")
+
+    paula = make_page()
+    sign_in(paula, "", "paula")
+    paula.goto("/referrals/")
+    paula.get_by_role("link", name="Indigo Baker").click()
+    paula.get_by_role("radio", name="Approve").check()
+    paula.get_by_label("Reason").fill("Known to outreach; a case manager has room")
+    paula.get_by_role("button", name="Record the decision").click()
+    expect(paula.locator("[data-status]")).to_have_attribute("data-status", "eligible")
+    check_axe(paula)
+
+    page.reload()
+    expect(mine.locator("[data-status]")).to_have_attribute("data-status", "eligible")

@@ -91,7 +91,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
     ],  # manager
     "priya": ["home", "tokens", "api_docs"],  # prosecutor
     "dana": ["home", "tokens", "api_docs"],  # defender
-    "pat": ["home", "tokens", "api_docs"],  # provider staff
+    "pat": ["home", "community", "community_list", "tokens", "api_docs"],  # provider staff
     "ana": ["home", "tokens", "api_docs"],  # evaluator
     "adam": ["home", "audit", "break_glass", "site", "admin", "tokens", "api_docs"],  # site administrator
     "oscar": ["home"],  # no role
@@ -104,6 +104,8 @@ ENTRY_PATHS = {
     "referrals": "/referrals/",
     "handoffs": "/referrals/handoffs/",
     "dashboard": "/referrals/dashboard/",
+    "community": "/referrals/community/new/",
+    "community_list": "/referrals/community/",
     "participants": "/participants/",
     "audit": "/audit/",
     "break_glass": "/audit/break-glass/",
@@ -119,6 +121,8 @@ ENTRY_HEADINGS = {
     "referrals": "Referrals",
     "handoffs": "Hand-offs",
     "dashboard": "Referral dashboard",
+    "community": "Refer to LEAD",
+    "community_list": "Our referrals",
     "participants": "Participants",
     "audit": "Audit reports",
     "break_glass": "Break-glass access",

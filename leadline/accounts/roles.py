@@ -106,6 +106,12 @@ CAPABILITIES: dict[str, Capability] = {
     for cap in [
         *_pair("referral", DataClass.OPERATIONAL, "referrals and their non-clinical outcome"),
         Capability("eligibility_override.edit", DataClass.OPERATIONAL, "override an ineligible decision"),
+        *_pair(
+            "community_referral", DataClass.OPERATIONAL, "community referrals from a partner organisation"
+        ),
+        Capability(
+            "community_approval.edit", DataClass.OPERATIONAL, "approve or decline community referrals"
+        ),
         *_pair("handoff", DataClass.OPERATIONAL, "hand-off requests and on-call"),
         Capability("lookup.view", DataClass.OPERATIONAL, "field lookup: enrolled yes/no + LEAD line"),
         *_pair("participant_card", DataClass.IDENTITY, "a participant's limited card"),
@@ -179,6 +185,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
     Role.PROGRAM_MANAGER: {
         "referral.view": A, "referral.edit": A,
         "eligibility_override.edit": A,
+        "community_approval.edit": A,
         "handoff.view": A, "handoff.edit": A,
         "lookup.view": A,
         "participant_card.view": A, "participant_card.edit": A,
@@ -206,6 +213,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         **_TOKENS,
     },
     Role.PROVIDER_STAFF: {
+        "community_referral.view": ORG, "community_referral.edit": ORG,
         "service_referral.view": ORG, "service_referral.edit": ORG,
         **_TOKENS,
     },

@@ -33,6 +33,8 @@ NAV: list[NavEntry] = [
     NavEntry("referrals", _("Referrals"), "referrals:list", "referral.view"),
     NavEntry("handoffs", _("Hand-offs"), "referrals:handoffs", "handoff.view"),
     NavEntry("dashboard", _("Referral dashboard"), "referrals:dashboard", "referral.view"),
+    NavEntry("community", _("Refer to LEAD"), "referrals:community_new", "community_referral.edit"),
+    NavEntry("community_list", _("Our referrals"), "referrals:community_list", "community_referral.view"),
     NavEntry("participants", _("Participants"), "participants:list", "participant_card.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),

@@ -20,7 +20,13 @@ from leadline.core import clock
 from leadline.core.demo import DEMO_SITE_FILE
 from leadline.participants.models import Participant
 from leadline.referrals.models import Handoff, Referral
-from leadline.referrals.services import ReferralInput, handoff_request, referral_submit
+from leadline.referrals.services import (
+    CommunityInput,
+    ReferralInput,
+    community_referral_submit,
+    handoff_request,
+    referral_submit,
+)
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.services import site_import
 
@@ -97,6 +103,7 @@ class World:
     referral: Referral  # by officer Olivia (Clinton Section), ineligible (an exclusion applies)
     other_referral: Referral  # by officer Otto (Genesee Section), eligible
     eligible: Referral  # by officer Olivia, eligible, with a hand-off requested
+    community: Referral  # a community referral by provider Pat's organisation, waiting for the approver
     handoff: Handoff  # the LEAD-line request for ``eligible`` (nobody on call: paged to the program manager)
 
     def __getitem__(self, persona: str) -> User:
@@ -138,6 +145,14 @@ def make_world() -> World:
     handoff, _created = handoff_request(
         actor=users["officer"], referral=eligible, callback_phone="+1 585 555 0199"
     )
+    community, _created = community_referral_submit(
+        actor=users["provider_staff"],
+        idempotency_key=uuid.uuid4().hex,
+        data=CommunityInput(
+            given_name="Sky", family_name="Ward", concern="Sleeping in the doorway every night",
+            person_agrees=True, date_of_birth=date(1980, 1, 1),
+        ),
+    )  # fmt: skip
     return World(
         users=users,
         casey=casey,
@@ -147,6 +162,7 @@ def make_world() -> World:
         other_referral=other_referral,
         eligible=eligible,
         handoff=handoff,
+        community=community,
     )
 
 
@@ -190,4 +206,5 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         other_referral=world.other_referral.pk,
         eligible=world.eligible.pk,
         handoff=world.handoff.pk,
+        community=world.community.pk,
     )

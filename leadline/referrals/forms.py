@@ -123,3 +123,42 @@ class OverrideForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class CommunityReferralForm(forms.Form):
+    """A partner organisation's referral: who, why, and whether the person agrees to be contacted."""
+
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    stated_age = forms.IntegerField(
+        label=_("Or their age, if no date of birth"), required=False, min_value=0, max_value=120
+    )
+    concern = forms.CharField(
+        label=_("Why you are referring"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you have seen; no medical details."),
+    )  # fmt: skip
+    place = forms.CharField(label=_("Where they can be found"), max_length=200, required=False)
+    person_agrees = forms.ChoiceField(
+        label=_("Does the person agree to be contacted by LEAD?"), choices=YES_NO, widget=forms.RadioSelect
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("date_of_birth") and data.get("stated_age") is None:
+            self.add_error("date_of_birth", _("Give the date of birth, or the age if they do not know it."))
+        return data
+
+
+class ApprovalForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("decline", _("Decline"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), min_length=5, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -22,6 +22,8 @@ class Referral(models.Model):
         INELIGIBLE = "ineligible", _("Not eligible")
         WAITLISTED = "waitlisted", _("Waiting for capacity")
         DECLINED = "declined", _("Person declined")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for the approver")
+        NOT_APPROVED = "not_approved", _("Not approved")
 
     class AggrievedParty(models.TextChoices):
         NONE_PRESENT = "none_present", _("No aggrieved party present")
@@ -83,6 +85,13 @@ class Referral(models.Model):
     )
     override_reason = models.TextField(blank=True)
     overridden_at = models.DateTimeField(null=True, blank=True)
+    # Community door: what the partner saw, and the designated approver's decision.
+    concern = models.CharField(_("why you are referring"), max_length=300, blank=True)
+    approval_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approval_reason = models.TextField(blank=True)
+    approval_at = models.DateTimeField(null=True, blank=True)
     # The participant this referral became (created or matched at the hand-off).
     participant = models.ForeignKey(
         "participants.Participant", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"

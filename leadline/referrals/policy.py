@@ -20,7 +20,16 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
         return Referral.objects.filter(precinct_id=precinct_id) if precinct_id else Referral.objects.none()
     if scope is Scope.OWN:
         return Referral.objects.filter(referred_by=user)
+    if policy.scope_of(user, "community_referral.view") is Scope.ORGANISATION and getattr(
+        user, "agency_id", None
+    ):
+        # A partner organisation sees the community referrals it made, and their status.
+        return Referral.objects.filter(door=Referral.Door.COMMUNITY, agency_id=user.agency_id)
     return Referral.objects.none()
+
+
+def may_approve(user: Any) -> bool:
+    return policy.can(user, "community_approval.edit")
 
 
 def may_override(user: Any) -> bool:

@@ -14,9 +14,9 @@ from leadline.core import clock
 from leadline.core.decorators import capability_required
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
-from leadline.referrals.forms import OverrideForm, ReferralForm
+from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Handoff, Referral
-from leadline.referrals.policy import may_override
+from leadline.referrals.policy import may_approve, may_override
 from leadline.referrals.selectors import referral_get_for, referral_list_for
 from leadline.sites.selectors import policy_version_in_force, site_get
 
@@ -104,6 +104,9 @@ def _detail_context(
         "participant_link": referral.participant_id
         if policy.can(request.user, "participant_card.view")
         else None,
+        "approval_form": ApprovalForm()
+        if may_approve(request.user) and referral.status == Referral.Status.PENDING_APPROVAL
+        else None,
     }
 
 
@@ -141,3 +144,59 @@ def referral_override(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_GET
 def referral_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/dashboard.html", {"d": dashboard_for(user=request.user)})
+
+
+@capability_required("community_referral.edit")
+@require_http_methods(["GET", "POST"])
+def community_new(request: HttpRequest) -> HttpResponse:
+    form = CommunityReferralForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.community_referral_submit(
+                actor=request.user,
+                idempotency_key=d["idempotency_key"],
+                data=services.CommunityInput(
+                    given_name=d["given_name"].strip(), family_name=d["family_name"].strip(),
+                    concern=d["concern"].strip(), person_agrees=d["person_agrees"] == "yes",
+                    date_of_birth=d.get("date_of_birth"), stated_age=d.get("stated_age"),
+                    place=d.get("place", ""),
+                ),
+            )  # fmt: skip
+        except services.InvalidInput as exc:
+            form.add_error(None, exc.message)
+        except services.IdempotencyConflict:
+            form.add_error(None, _("This form was already used for another referral. Start a new one."))
+        else:
+            messages.success(request, _("Thank you. LEAD will review this referral."))
+            return redirect("referrals:community_list")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "referrals/community_new.html", {"form": form}, status=status)
+
+
+@capability_required("community_referral.view")
+@require_GET
+def community_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(referral_list_for(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "referrals/community_list.html", {"page": page})
+
+
+@capability_required("community_approval.edit")
+@require_POST
+def community_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for(user=request.user, referral_id=referral_id)
+    form = ApprovalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.community_referral_decide(
+                actor=request.user, referral=referral, approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except services.InvalidInput as exc:
+            form.add_error("reason", exc.message)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    ctx = _detail_context(request, referral)
+    ctx["approval_form"] = form
+    return render(request, "referrals/detail.html", ctx, status=400)

@@ -91,6 +91,17 @@ def _post_data(path: str, world: World) -> dict:
         }
     if "setlang" in path:
         return {"language": "en", "next": "/"}
+    if path == "/referrals/community/new/":
+        return {
+            "given_name": "Kim",
+            "family_name": "Lo",
+            "date_of_birth": "1970-02-02",
+            "concern": "Asked for help",
+            "person_agrees": "yes",
+            "idempotency_key": uuid.uuid4().hex,
+        }
+    if path.endswith("/decide/"):
+        return {"decision": "approve", "reason": "Known to the outreach team"}
     if path in ("/lookup/", "/api/v1/lookup/"):
         return {"given_name": world.mine.given_name, "family_name": world.mine.family_name}
     if path.endswith("/handoff/"):

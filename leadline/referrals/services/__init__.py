@@ -10,21 +10,27 @@ from leadline.referrals.services.handoffs import (
     handoff_request,
 )
 from leadline.referrals.services.referrals import (
+    CommunityInput,
     IdempotencyConflict,
     InvalidInput,
     NotAllowed,
     ReferralInput,
+    community_referral_decide,
+    community_referral_submit,
     program_has_capacity,
     referral_override,
     referral_submit,
 )
 
 __all__ = [
+    "CommunityInput",
     "HandoffRefused",
     "IdempotencyConflict",
     "InvalidInput",
     "NotAllowed",
     "ReferralInput",
+    "community_referral_decide",
+    "community_referral_submit",
     "handoff_acknowledge",
     "handoff_arrive",
     "handoff_clear",

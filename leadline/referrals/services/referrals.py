@@ -70,12 +70,17 @@ def program_has_capacity(*, site: Site) -> bool:
 
 
 def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) -> tuple[Referral, bool]:
-    """Record a referral and its eligibility decision. Returns (referral, created).
-
-    The same form sent twice (same key) returns the first referral.
+    """Record a police referral (arrest diversion or social contact) and its eligibility decision.
+    Returns (referral, created). The same form sent twice (same key) returns the first referral.
     """
-    if not policy.can(actor, "referral.edit"):
+    if not policy.can(actor, "referral.edit") or data.door == "community":
         raise NotAllowed
+    return _submit(actor=actor, data=data, idempotency_key=idempotency_key)
+
+
+def _submit(
+    *, actor: Any, data: ReferralInput, idempotency_key: str, concern: str = ""
+) -> tuple[Referral, bool]:
     existing = Referral.objects.filter(referred_by=actor, idempotency_key=idempotency_key).first()
     if existing is not None:
         return _replay(existing, data)
@@ -109,6 +114,8 @@ def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) ->
         status = Referral.Status.INELIGIBLE
     elif data.door == SOCIAL and not program_has_capacity(site=site):
         status = Referral.Status.WAITLISTED
+    elif data.door == "community":
+        status = Referral.Status.PENDING_APPROVAL  # a designated approver decides
     else:
         status = Referral.Status.ELIGIBLE
     now = clock.now()
@@ -141,6 +148,7 @@ def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) ->
                 consent_recorded_at=now,
                 idempotency_key=idempotency_key,
                 created_at=now,
+                concern=concern,
             )
             EligibilityCheck.objects.bulk_create(
                 EligibilityCheck(
@@ -204,5 +212,57 @@ def referral_override(*, actor: Any, referral: Referral, reason: str) -> Referra
             reason=reason.strip(),
             changes={"status": {"before": Referral.Status.INELIGIBLE, "after": Referral.Status.ELIGIBLE}},
         )
+    referral.refresh_from_db()
+    return referral
+
+
+@dataclass(frozen=True)
+class CommunityInput:
+    given_name: str
+    family_name: str
+    concern: str
+    person_agrees: bool
+    date_of_birth: date | None = None
+    stated_age: int | None = None
+    place: str = ""
+    exclusions_flagged: tuple[str, ...] = ()
+
+
+def community_referral_submit(
+    *, actor: Any, data: CommunityInput, idempotency_key: str
+) -> tuple[Referral, bool]:
+    """A partner organisation refers someone. Eligible ones wait for the designated approver."""
+    if not policy.can(actor, "community_referral.edit"):
+        raise NotAllowed
+    referral_data = ReferralInput(
+        door="community", given_name=data.given_name, family_name=data.family_name,
+        person_agrees=data.person_agrees, aggrieved_party=Referral.AggrievedParty.NONE_PRESENT,
+        occurred_at=clock.now(), date_of_birth=data.date_of_birth, stated_age=data.stated_age,
+        exclusions_flagged=data.exclusions_flagged, place=data.place,
+    )  # fmt: skip
+    referral, created = _submit(
+        actor=actor, data=referral_data, idempotency_key=idempotency_key, concern=data.concern
+    )
+    return referral, created
+
+
+def community_referral_decide(*, actor: Any, referral: Referral, approve: bool, reason: str) -> Referral:
+    """The designated approver accepts or declines a community referral, with a written reason."""
+    if not policy.can(actor, "community_approval.edit"):
+        raise NotAllowed
+    if len(reason.strip()) < 5:
+        raise InvalidInput("reason", "Write the reason for the decision.")
+    to = Referral.Status.ELIGIBLE if approve else Referral.Status.NOT_APPROVED
+    with transaction.atomic():
+        updated = Referral.objects.filter(pk=referral.pk, status=Referral.Status.PENDING_APPROVAL).update(
+            status=to, approval_by=actor, approval_reason=reason.strip(), approval_at=clock.now()
+        )
+        if updated != 1:
+            raise InvalidInput("reason", "This referral is no longer waiting for a decision.")
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="referral", subject_id=referral.pk,
+            reason=reason.strip(),
+            changes={"status": {"before": Referral.Status.PENDING_APPROVAL, "after": to}},
+        )  # fmt: skip
     referral.refresh_from_db()
     return referral

@@ -172,7 +172,7 @@ def test_officers_see_their_own_the_liaison_their_precinct_the_program_all(world
     olivias = {world.referral.pk, world.eligible.pk}
     assert listed("officer") == olivias
     assert listed("police_liaison") == olivias  # Clinton Section
-    assert listed("program_manager") == olivias | {world.other_referral.pk}
+    assert listed("program_manager") == olivias | {world.other_referral.pk, world.community.pk}
     assert verified_client(world["officer"]).get(f"/referrals/{world.other_referral.pk}/").status_code == 404
 
 
@@ -206,7 +206,8 @@ def test_the_dashboard_counts_within_the_viewers_scope(world):
     liaison = dashboard_for(user=world["police_liaison"])
     program = dashboard_for(user=world["program_manager"])
     assert sum(liaison.totals) == 2 and liaison.precincts == ["Clinton Section"]
-    assert sum(program.totals) == 3 and program.precincts == ["Clinton Section", "Genesee Section"]
+    # The program also sees the community referral (no precinct: "—").
+    assert sum(program.totals) == 4 and program.precincts == ["Clinton Section", "Genesee Section", "—"]
     assert ("exclusion:violent_history", 1) in liaison.reasons
     page = verified_client(world["police_liaison"]).get("/referrals/dashboard/").content.decode()
     assert "Clinton Section" in page and "Genesee Section" not in page
@@ -229,3 +230,73 @@ def test_the_dashboard_reports_hand_off_times_against_the_target(world):
         d = dashboard_for(user=world["program_manager"])
     assert (d.handoffs, d.within_target, d.target) == (1, 0, 30)
     assert d.median_minutes is not None and d.median_minutes >= 40
+
+
+def test_a_partner_organisation_refers_and_the_designated_approver_decides(world):
+    pat = verified_client(world["provider_staff"])
+    response = pat.post("/referrals/community/new/", {
+        "given_name": "Robin", "family_name": "Shaw", "stated_age": "44", "concern": "Asked us about housing",
+        "person_agrees": "yes", "idempotency_key": "c-1"})  # fmt: skip
+    assert response.status_code == 302
+    referral = Referral.objects.get(given_name="Robin")
+    assert referral.door == "community" and referral.status == "pending_approval"
+    listing = pat.get("/referrals/community/").content.decode()
+    assert "Robin Shaw" in listing and "Waiting for the approver" in listing
+    # The provider sees only its own organisation's community referrals, and no police referrals.
+    assert "Jordan Rivera" not in listing
+    # Only the designated approver (program manager) decides, with a reason.
+    assert (
+        verified_client(world["case_manager"])
+        .post(f"/referrals/{referral.pk}/decide/", {"decision": "approve", "reason": "ok fine"})
+        .status_code
+        == 403
+    )
+    paula = verified_client(world["program_manager"])
+    assert "Approve this community referral" in paula.get(f"/referrals/{referral.pk}/").content.decode()
+    assert (
+        paula.post(f"/referrals/{referral.pk}/decide/", {"decision": "approve", "reason": ""}).status_code
+        == 400
+    )
+    assert (
+        paula.post(
+            f"/referrals/{referral.pk}/decide/",
+            {"decision": "approve", "reason": "Known to outreach; has capacity"},
+        ).status_code
+        == 302
+    )
+    referral.refresh_from_db()
+    assert referral.status == "eligible" and referral.approval_by == world["program_manager"]
+    event = AuditEvent.objects.filter(
+        subject_type="referral", subject_id=str(referral.pk), action="update"
+    ).get()
+    assert event.reason == "Known to outreach; has capacity"
+
+
+def test_a_community_referral_still_records_its_eligibility_and_a_minor_is_not_eligible(world):
+    pat = verified_client(world["provider_staff"])
+    pat.post(
+        "/referrals/community/new/",
+        {
+            "given_name": "Teen",
+            "family_name": "Ager",
+            "stated_age": "16",
+            "concern": "x",
+            "person_agrees": "yes",
+            "idempotency_key": "c-2",
+        },
+    )
+    referral = Referral.objects.get(given_name="Teen")
+    assert referral.status == "ineligible"
+    assert set(
+        EligibilityCheck.objects.filter(referral=referral, passed=False).values_list("criterion", flat=True)
+    ) == {"adult"}
+
+
+def test_police_cannot_submit_through_the_community_door(world):
+    with pytest.raises(services.NotAllowed):
+        services.community_referral_submit(
+            actor=world["officer"], idempotency_key="x",
+            data=services.CommunityInput(
+                given_name="a", family_name="b", concern="c", person_agrees=True, stated_age=30
+            ),
+        )  # fmt: skip
