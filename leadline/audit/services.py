@@ -183,3 +183,23 @@ def break_glass_open(*, actor: Any, participant_id: int, reason: str, minutes: i
             break_glass_id=grant.pk,
         )
     return grant
+
+
+def audit_record_subjects(
+    *,
+    actor: Any,
+    action: str,
+    subject_type: str,
+    subjects: Iterable[tuple[Any, int | None]],
+    reason: str = "",
+) -> None:
+    """One row per record shown (subject id, and the participant it concerns if any), in one INSERT."""
+    AuditEvent.objects.bulk_create(
+        [
+            _event(
+                actor=actor, action=action, subject_type=subject_type, subject_id=sid, participant_id=pid,
+                reason=reason, changes=None, break_glass_id=None,
+            )
+            for sid, pid in subjects
+        ]
+    )  # fmt: skip

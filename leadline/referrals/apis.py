@@ -16,8 +16,8 @@ from leadline.accounts import policy
 from leadline.core import clock
 from leadline.referrals import services
 from leadline.referrals.models import Referral
-from leadline.referrals.selectors import referral_get_for, referral_list_for
-from leadline.sites.models import EligibleOffence
+from leadline.referrals.selectors import referral_get_for, referral_list_for, referral_reads_audit
+from leadline.sites.selectors import policy_version_in_force, site_get
 
 
 class ReferralIn(serializers.Serializer):
@@ -89,6 +89,7 @@ class ReferralListApi(APIView):
         paginator = PageNumberPagination()
         qs = referral_list_for(user=request.user).prefetch_related("checks")
         page = paginator.paginate_queryset(qs, request, view=self) or []
+        referral_reads_audit(user=request.user, referrals=page)
         return paginator.get_paginated_response([referral_data(r) for r in page])
 
     @extend_schema(
@@ -102,11 +103,10 @@ class ReferralListApi(APIView):
         d = body.validated_data
         offence = None
         if d["door"] == "arrest_diversion":
-            offence = (
-                EligibleOffence.objects.filter(statute=d["statute"])
-                .order_by("-policy_version__effective_from")
-                .first()
-            )
+            # The statute as the policy in force today knows it (not a future or an old version's).
+            site = site_get()
+            version = policy_version_in_force(site=site, on=clock.now().date()) if site else None
+            offence = version.offences.filter(statute=d["statute"]).first() if version else None
         data = services.ReferralInput(
             door=d["door"],
             given_name=d["given_name"].strip(),

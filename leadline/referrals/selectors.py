@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -8,7 +9,7 @@ from django.http import Http404
 
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record
+from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.core import clock
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import referrals_visible_to
@@ -30,7 +31,13 @@ def referral_get_for(*, user: Any, referral_id: int) -> Referral:
             actor=user, action=AuditEvent.Action.DENIED, subject_type="referral", subject_id=referral_id
         )
         raise Http404
-    audit_record(actor=user, action=AuditEvent.Action.VIEW, subject_type="referral", subject_id=referral.pk)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.VIEW,
+        subject_type="referral",
+        subject_id=referral.pk,
+        participant_id=referral.participant_id,  # so the participant's trail shows who read their referral
+    )
     return referral
 
 
@@ -57,4 +64,14 @@ def handoff_open_list_for(*, user: Any) -> list[Handoff]:
         .filter(referral__in=referrals_visible_to(user))
         .filter(Q(handed_off_at__isnull=True) | Q(handed_off_at__gte=since))
         .exclude(status=Handoff.Status.CANCELLED)[:50]
+    )
+
+
+def referral_reads_audit(*, user: Any, referrals: Iterable[Referral]) -> None:
+    """Lists show names: one audit row per referral shown."""
+    audit_record_subjects(
+        actor=user,
+        action=AuditEvent.Action.LIST,
+        subject_type="referral",
+        subjects=[(r.pk, r.participant_id) for r in referrals],
     )

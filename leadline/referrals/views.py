@@ -17,7 +17,7 @@ from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import may_approve, may_override
-from leadline.referrals.selectors import referral_get_for, referral_list_for
+from leadline.referrals.selectors import referral_get_for, referral_list_for, referral_reads_audit
 from leadline.sites.selectors import policy_version_in_force, site_get
 
 
@@ -82,6 +82,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(referral_list_for(user=request.user), 25).get_page(request.GET.get("page"))
+    referral_reads_audit(user=request.user, referrals=page.object_list)
     return render(request, "referrals/list.html", {"page": page})
 
 
@@ -178,6 +179,7 @@ def community_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def community_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(referral_list_for(user=request.user), 25).get_page(request.GET.get("page"))
+    referral_reads_audit(user=request.user, referrals=page.object_list)
     return render(request, "referrals/community_list.html", {"page": page})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from leadline.accounts import policy
@@ -27,6 +27,7 @@ from leadline.referrals.services.referrals import OPEN_STATUSES
 from leadline.sites.selectors import site_get
 
 LEVELS = ("on call", "backup", "supervisor")
+PARTICIPANT_MATCH_LOCK = 4_242_001  # pg_advisory_xact_lock key for participant find-then-create
 
 
 class HandoffRefused(Exception):
@@ -41,12 +42,11 @@ def shift_on_call(*, at: datetime) -> OnCallShift | None:
 
 def _recipient(handoff: Handoff, level: int) -> User | None:
     shift = handoff.shift
-    if shift is not None:
-        return [shift.case_manager, shift.backup, shift.supervisor][level]
-    # Nobody rostered: the request must still reach someone, so it goes straight to a program manager.
-    if level == 2:
-        return User.objects.filter(role="program_manager", is_active=True).order_by("pk").first()
-    return None
+    person = [shift.case_manager, shift.backup, shift.supervisor][level] if shift is not None else None
+    if person is None and level == 2:
+        # No supervisor rostered (or no shift at all): the request must still reach someone.
+        person = User.objects.filter(role="program_manager", is_active=True).order_by("pk").first()
+    return person
 
 
 def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
@@ -110,6 +110,18 @@ def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> t
     site = site_get()
     ack_minutes = site.handoff_ack_minutes if site else 5
     now = clock.now()
+    try:
+        return _handoff_create(
+            actor=actor, referral=referral, callback_phone=callback_phone, now=now, ack_minutes=ack_minutes
+        ), True
+    except IntegrityError:
+        # A second tap raced the first past the check above; the one-to-one constraint kept one.
+        return Handoff.objects.get(referral=referral), False
+
+
+def _handoff_create(
+    *, actor: Any, referral: Referral, callback_phone: str, now: datetime, ack_minutes: int
+) -> Handoff:
     with transaction.atomic():
         handoff = Handoff.objects.create(
             referral=referral, requested_by=actor, callback_phone=callback_phone.strip(),
@@ -121,7 +133,7 @@ def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> t
             changes={"referral": referral.pk, "paged_level": page.level if page else None},
         )  # fmt: skip
         _schedule_check(handoff, ack_minutes)
-    return handoff, True
+    return handoff
 
 
 def handoff_escalate_due(*, now: datetime | None = None) -> int:
@@ -214,6 +226,11 @@ def handoff_complete(*, actor: Any, handoff: Handoff) -> Handoff:
 def participant_from_handoff(*, actor: Any, referral: Referral) -> Participant:
     """Create or match the participant, on the receiving case manager's caseload while it has room
     (above the hard limit the participant waits unassigned for the program manager: issue #4's rule)."""
+    if connection.vendor == "postgresql":
+        # Find-then-create must not run twice at once, or two hand-offs of one person make two records.
+        # (SQLite's IMMEDIATE transactions already serialise writers.) Hand-offs are rare: one lock will do.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARTICIPANT_MATCH_LOCK])
     existing = find_participant(
         given=referral.given_name, family=referral.family_name, dob=referral.date_of_birth
     )

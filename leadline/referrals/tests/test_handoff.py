@@ -242,3 +242,36 @@ def test_a_full_caseload_leaves_the_new_participant_for_the_program_manager_to_a
     services.handoff_complete(actor=roster["case_manager"], handoff=handoff)
     handoff.referral.refresh_from_db()
     assert handoff.referral.participant is not None and handoff.referral.participant.case_manager is None
+
+
+def test_a_shift_without_backup_or_supervisor_still_escalates_to_a_program_manager(world):
+    OnCallShift.objects.create(
+        case_manager=world["case_manager"],
+        starts_at=clock.now() - timedelta(hours=1),
+        ends_at=clock.now() + timedelta(hours=4),
+    )
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        handoff, _ = _request(world)
+        traveller.shift(timedelta(minutes=6))
+        assert services.handoff_escalate_due() == 1
+    levels = list(HandoffPage.objects.filter(handoff=handoff).values_list("recipient__username", "level"))
+    assert levels == [("carmen", 0), ("paula", 2)]
+
+
+def test_two_taps_racing_past_the_check_return_the_same_request(roster, monkeypatch):
+    handoff, _ = _request(roster)
+    # The second tap saw no hand-off yet (the race), then lost to the first at the database.
+    real_filter = Handoff.objects.filter
+    calls = {"n": 0}
+
+    def racing_filter(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return real_filter(pk=-1)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Handoff.objects, "filter", racing_filter)
+    again, created = services.handoff_request(
+        actor=roster["officer"], referral=handoff.referral, callback_phone="1"
+    )
+    assert not created and again.pk == handoff.pk

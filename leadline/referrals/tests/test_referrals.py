@@ -300,3 +300,13 @@ def test_police_cannot_submit_through_the_community_door(world):
                 given_name="a", family_name="b", concern="c", person_agrees=True, stated_age=30
             ),
         )  # fmt: skip
+
+
+def test_referral_lists_are_audited_reads(world):
+    verified_client(world["police_liaison"]).get("/referrals/")
+    shown = set(
+        AuditEvent.objects.filter(action="list", subject_type="referral", actor_username="sam").values_list(
+            "subject_id", flat=True
+        )
+    )
+    assert shown == {str(world.referral.pk), str(world.eligible.pk)}
