@@ -15,9 +15,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Sum, When
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -120,20 +122,29 @@ def lookup_for(*, user: Any, given: str, family: str, dob: date | None) -> Looku
     if not policy.can(user, "lookup.view"):
         raise LookupRefused
     limit = settings.LEADLINE_LOOKUPS_PER_HOUR
-    recent = AuditEvent.objects.filter(
-        actor_id=user.pk, subject_type="lookup", occurred_at__gte=clock.now() - timedelta(hours=1)
-    ).filter(Q(action=AuditEvent.Action.SEARCH) | Q(action=AuditEvent.Action.DENIED))
-    if recent.count() >= limit:
-        audit_record(actor=user, action=AuditEvent.Action.DENIED, subject_type="lookup", reason="rate limit")
+    with transaction.atomic():
+        # One user's lookups are counted one at a time (a row lock on the account), so parallel requests
+        # cannot slip past the limit between the count and the audit row that the next count reads.
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        recent = AuditEvent.objects.filter(
+            actor_id=user.pk, subject_type="lookup", occurred_at__gte=clock.now() - timedelta(hours=1)
+        ).filter(Q(action=AuditEvent.Action.SEARCH) | Q(action=AuditEvent.Action.DENIED))
+        limited = recent.count() >= limit
+        if limited:
+            audit_record(
+                actor=user, action=AuditEvent.Action.DENIED, subject_type="lookup", reason="rate limit"
+            )
+        else:
+            match = find_participant(given=given, family=family, dob=dob)
+            enrolled = match is not None and match.status in ENROLLED
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.SEARCH,
+                subject_type="lookup",
+                participant_id=match.pk if match is not None else None,
+                changes={"result": "enrolled" if enrolled else "not found", "with_dob": dob is not None},
+            )
+    if limited:
         raise RateLimited
-    match = find_participant(given=given, family=family, dob=dob)
-    enrolled = match is not None and match.status in ENROLLED
-    audit_record(
-        actor=user,
-        action=AuditEvent.Action.SEARCH,
-        subject_type="lookup",
-        participant_id=match.pk if match is not None else None,
-        changes={"result": "enrolled" if enrolled else "not found", "with_dob": dob is not None},
-    )
     site = site_get()
     return LookupResult(enrolled=enrolled, lead_line=site.lead_line_phone if site else "")
