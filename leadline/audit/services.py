@@ -131,20 +131,12 @@ def audit_record_reads(
     *, actor: Any, action: str, subject_type: str, participant_ids: Iterable[int], reason: str = ""
 ) -> None:
     """One row per participant shown by a list, search or export, in one INSERT."""
-    AuditEvent.objects.bulk_create(
-        [
-            _event(
-                actor=actor,
-                action=action,
-                subject_type=subject_type,
-                subject_id=pid,
-                participant_id=pid,
-                reason=reason,
-                changes=None,
-                break_glass_id=None,
-            )
-            for pid in participant_ids
-        ]
+    audit_record_subjects(
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subjects=[(pid, pid) for pid in participant_ids],
+        reason=reason,
     )
 
 

@@ -303,10 +303,9 @@ DEMO_REFERRALS = [
 def _seed_referrals(users: dict[str, User]) -> None:
     """A few referrals, so officers and the liaison see their own on first run (eligible and not)."""
     from leadline.referrals.services import ReferralInput, referral_submit
-    from leadline.sites.selectors import policy_version_in_force, site_get
+    from leadline.sites.selectors import policy_version_today
 
-    site = site_get()
-    version = policy_version_in_force(site=site, on=clock.now().date()) if site else None
+    version = policy_version_today()
     if version is None:
         return
     offences = {o.statute: o for o in version.offences.all()}

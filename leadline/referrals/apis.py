@@ -17,7 +17,7 @@ from leadline.core import clock
 from leadline.referrals import services
 from leadline.referrals.models import Referral
 from leadline.referrals.selectors import referral_get_for, referral_list_for, referral_reads_audit
-from leadline.sites.selectors import policy_version_in_force, site_get
+from leadline.sites.selectors import policy_version_today
 
 
 class ReferralIn(serializers.Serializer):
@@ -104,8 +104,7 @@ class ReferralListApi(APIView):
         offence = None
         if d["door"] == "arrest_diversion":
             # The statute as the policy in force today knows it (not a future or an old version's).
-            site = site_get()
-            version = policy_version_in_force(site=site, on=clock.now().date()) if site else None
+            version = policy_version_today()
             offence = version.offences.filter(statute=d["statute"]).first() if version else None
         data = services.ReferralInput(
             door=d["door"],

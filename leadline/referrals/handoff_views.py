@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from leadline.accounts import policy
 from leadline.core.decorators import capability_required
 from leadline.referrals import services
 from leadline.referrals.models import Handoff
+from leadline.referrals.policy import may_answer_handoff
 from leadline.referrals.selectors import handoff_get_for, handoff_open_list_for, referral_get_for
 from leadline.sites.selectors import site_get
 
@@ -49,7 +49,7 @@ def handoff_status(request: HttpRequest, handoff_id: int) -> HttpResponse:
 @capability_required("handoff.view")
 @require_GET
 def handoff_list(request: HttpRequest) -> HttpResponse:
-    can_answer = policy.can(request.user, "handoff.edit") and not policy.is_law_enforcement(request.user)
+    can_answer = may_answer_handoff(request.user)
     return render(
         request,
         "referrals/handoffs.html",
@@ -72,8 +72,9 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
     act = ACTIONS.get(action)
     if act is None:
         raise Http404
-    answers = policy.can(request.user, "handoff.edit") and not policy.is_law_enforcement(request.user)
-    if not (answers or (action == "clear" and handoff.requested_by_id == request.user.pk)):
+    if not (
+        may_answer_handoff(request.user) or (action == "clear" and handoff.requested_by_id == request.user.pk)
+    ):
         raise PermissionDenied
     try:
         if action == "acknowledge":

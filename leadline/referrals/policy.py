@@ -34,3 +34,14 @@ def may_approve(user: Any) -> bool:
 
 def may_override(user: Any) -> bool:
     return policy.can(user, "eligibility_override.edit")
+
+
+def may_answer_handoff(user: Any) -> bool:
+    """Acknowledge, arrive, complete: the case-management side only, never a police role."""
+    return policy.can(user, "handoff.edit") and not policy.is_law_enforcement(user)
+
+
+def may_request_handoff(user: Any, referral: Referral, has_handoff: bool) -> bool:
+    return (
+        not has_handoff and referral.status == Referral.Status.ELIGIBLE and policy.can(user, "handoff.edit")
+    )

@@ -16,9 +16,9 @@ from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Handoff, Referral
-from leadline.referrals.policy import may_approve, may_override
+from leadline.referrals.policy import may_approve, may_override, may_request_handoff
 from leadline.referrals.selectors import referral_get_for, referral_list_for, referral_reads_audit
-from leadline.sites.selectors import policy_version_in_force, site_get
+from leadline.sites.selectors import policy_version_today, site_get
 
 
 def _input_from(form: ReferralForm) -> services.ReferralInput:
@@ -50,8 +50,7 @@ def _input_from(form: ReferralForm) -> services.ReferralInput:
 @capability_required("referral.edit")
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest) -> HttpResponse:
-    site = site_get()
-    version = policy_version_in_force(site=site, on=clock.now().date()) if site else None
+    version = policy_version_today()
     if version is None:
         return render(request, "referrals/no_policy.html", status=503)
     form = ReferralForm(
@@ -97,9 +96,7 @@ def _detail_context(
         "checks": list(referral.checks.all()),
         "override_form": override_form,
         "h": handoff,
-        "can_call": handoff is None
-        and referral.status == Referral.Status.ELIGIBLE
-        and policy.can(request.user, "handoff.edit"),
+        "can_call": may_request_handoff(request.user, referral, has_handoff=handoff is not None),
         "leadline_site": site_get(),
         # The participant the referral became: the program's side only (officers see the referral's outcome).
         "participant_link": referral.participant_id

@@ -44,10 +44,12 @@ def test_every_role_of_the_product_is_in_the_matrix():
     assert len(Role) == 10
 
 
-def test_every_capability_comes_in_a_view_edit_pair_or_is_view_only_by_design():
-    things = {name.rsplit(".", 1)[0] for name in CAPABILITIES}
-    for thing in things:
-        assert f"{thing}.view" in CAPABILITIES or f"{thing}.edit" in CAPABILITIES
+def test_every_capability_is_a_view_or_an_edit_of_a_named_thing():
+    import re
+
+    bad = [name for name in CAPABILITIES if not re.fullmatch(r"[a-z_]+\.(view|edit)", name)]
+    assert not bad, bad
+    assert all(cap.name == name for name, cap in CAPABILITIES.items())
 
 
 def _walk(patterns, prefix=""):

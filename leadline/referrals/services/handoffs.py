@@ -23,6 +23,7 @@ from leadline.participants.lookup import find_participant
 from leadline.participants.models import Participant
 from leadline.participants.services import participant_create, participant_update
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
+from leadline.referrals.policy import may_answer_handoff
 from leadline.referrals.services.referrals import OPEN_STATUSES
 from leadline.sites.selectors import site_get
 
@@ -185,7 +186,7 @@ def _advance(
 
 
 def _require_case_side(actor: Any) -> None:
-    if not policy.can(actor, "handoff.edit") or policy.is_law_enforcement(actor):
+    if not may_answer_handoff(actor):
         raise HandoffRefused("Only the case-management side answers a hand-off.")
 
 
