@@ -283,4 +283,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 LEADLINE_SMS_BACKEND = env_str("LEADLINE_SMS_BACKEND", "console")
 LEADLINE_SMS_URL = env_str("LEADLINE_SMS_URL", "")
 LEADLINE_SMS_TOKEN = env_str("LEADLINE_SMS_TOKEN", "")
+# The LEAD number as a phone line (leadline/referrals/line_views.py): the phone provider signs each
+# inbound text or call with this shared secret. Empty: the webhook is off (404).
+LEADLINE_LINE_SECRET = env_str("LEADLINE_LINE_SECRET", "")
+LEADLINE_LINE_MAX_SKEW_SECONDS = env_int("LEADLINE_LINE_MAX_SKEW_SECONDS", 300)
 LEADLINE_LOOKUPS_PER_HOUR = env_int("LEADLINE_LOOKUPS_PER_HOUR", 30)

@@ -12,3 +12,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # tests run tasks explicitly
 LEADLINE_SMS_BACKEND = "locmem"
+LEADLINE_LINE_SECRET = "test-line-secret"  # noqa: S105 (a test fixture, not a credential)

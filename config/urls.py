@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from leadline.core.admin_site import admin_login, configure_admin_site
 from leadline.participants import lookup_views
+from leadline.referrals import line_views
 
 configure_admin_site(admin.site)
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("referrals/", include("leadline.referrals.urls")),
     path("participants/", include("leadline.participants.urls")),
     path("lookup/", lookup_views.lookup, name="lookup"),
+    path("hooks/lead-line/", line_views.lead_line_inbound, name="lead-line-inbound"),
     path("audit/", include("leadline.audit.urls")),
     path("site/", include("leadline.sites.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

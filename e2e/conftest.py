@@ -68,6 +68,7 @@ def pytest_terminal_summary(
         terminalreporter.write_line(SKIP_NOTICE, yellow=True, bold=True)
 
 
+LINE_SECRET = "e2e-line-secret"
 SERVER_ENV: dict[str, str] = {}  # the running demo server's environment, for `manage`
 
 
@@ -119,6 +120,7 @@ def _server_env(var_dir: Path) -> dict[str, str]:
             "LEADLINE_ENV": "embedded",
             "LEADLINE_DEMO_MFA_SKIP": "1",
             "LEADLINE_BIND": "127.0.0.1",
+            "LEADLINE_LINE_SECRET": LINE_SECRET,  # the LEAD number's inbound webhook, signed in tests
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -1,16 +1,20 @@
 """The warm hand-off on phone-sized screens: the officer calls the LEAD line, the on-call case manager
 acknowledges, arrives and hands off, and the officer sees each step and clears.
 
-(Issue #3 continues: the participant created at hand-off, escalation to the backup with a frozen clock,
-and the field lookup join this flow in the next part.)"""
+Also: escalation to the backup on a frozen clock, the officer's lookup, and the LEAD number as a real
+phone line (a signed inbound text raises the request; the officer links the referral afterwards)."""
 
 from __future__ import annotations
 
+import json
+import time
+import urllib.request
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from e2e.conftest import LINE_SECRET
 from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -128,3 +132,62 @@ def test_an_unanswered_page_escalates_to_the_backup_and_the_officer_sees_it(
     assert "('carmen', 0)" in out and "('casey', 1)" in out
     # The officer's panel updates by itself.
     expect(status).to_contain_text("the backup has been paged", timeout=15_000)
+
+
+def _text_the_lead_line(base_url: str, from_phone: str, text: str) -> dict:
+    """What the phone provider does when an officer texts the LEAD number: a signed POST."""
+    from leadline.referrals.services.line import signature_for
+
+    body = json.dumps(
+        {"channel": "sms", "from": from_phone, "text": text, "message_id": f"SM{time.time_ns()}"}
+    )
+    ts = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310 (the local test server)
+        f"{base_url}/hooks/lead-line/",
+        data=body.encode(),
+        headers={
+            "Content-Type": "application/json",
+            "X-Leadline-Timestamp": ts,
+            "X-Leadline-Signature": signature_for(LINE_SECRET, ts, body.encode()),
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the local test server)
+        assert response.status == 201
+        return json.loads(response.read())
+
+
+def test_an_officer_texts_the_lead_line_and_links_the_referral_afterwards(
+    page: Page, make_page: Callable[..., Page], base_url: str
+) -> None:
+    answer = _text_the_lead_line(base_url, "+1 (585) 555-0200", "LEAD Lake Ave & Driving Park")  # Olivia
+    request_id = answer["request"]
+    assert f"#{request_id}" in answer["reply"]
+
+    carmen = make_page()
+    sign_in(carmen, "", "carmen")
+    open_menu(carmen)
+    carmen.locator('[data-nav="handoffs"]').click()
+    card = carmen.locator(f'li[data-handoff="{request_id}"]')
+    expect(card).to_contain_text("Lake Ave & Driving Park")
+    expect(card.locator("[data-awaiting-referral]")).to_contain_text("Olivia Ortiz")
+    card.get_by_label("Minutes to arrive").fill("9")
+    card.get_by_role("button", name="Acknowledge").click()
+    check_axe(carmen)
+
+    sign_in(page, "", "olivia")
+    _refer(page, "Sky")
+    page.get_by_role("button", name=f"This referral is for request #{request_id}").click()
+    status = page.locator("#handoff-status")
+    expect(status).to_have_attribute("data-handoff-status", "acknowledged")
+    expect(status).to_contain_text("arriving in about 9 minutes")
+    check_axe(page)
+    check_no_horizontal_scroll(page)
+
+    # Linked: the case manager can now take it to hand-off, and the person becomes a participant.
+    carmen.reload()
+    card = carmen.locator(f'li[data-handoff="{request_id}"]')
+    card.get_by_role("button", name="I have arrived").click()
+    carmen.locator(f'li[data-handoff="{request_id}"]').get_by_role("button", name="Hand-off done").click()
+    carmen.goto("/")
+    expect(carmen.locator(".cards li").filter(has_text="Sky Morales")).to_contain_text("Referred")

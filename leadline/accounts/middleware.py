@@ -29,6 +29,7 @@ MFA_EXEMPT_PREFIXES = (
     "/static/",
     "/i18n/",
     "/healthz",
+    "/hooks/",  # signed by the phone provider; no session is read
 )
 
 

@@ -208,7 +208,7 @@ def seed_demo() -> list[DemoUser]:
             )
             user.is_demo = True
             user.is_active = True
-            user.phone = f"+1 585 555 01{DEMO_USERS.index(du):02d}"
+            user.phone = f"+1 585 555 02{DEMO_USERS.index(du):02d}"  # the LEAD line is 0100
             user.set_password(DEMO_PASSWORD)
             user.save()
             users[du.username] = user

@@ -38,6 +38,21 @@ def handoff_request(request: HttpRequest, referral_id: int) -> HttpResponse:
     return redirect("referrals:detail", referral_id=referral.pk)
 
 
+@capability_required("handoff.edit")
+@require_POST
+def handoff_link_view(request: HttpRequest, referral_id: int, handoff_id: int) -> HttpResponse:
+    """The officer who reached the LEAD line by phone attaches the referral they have just submitted."""
+    referral = referral_get_for(user=request.user, referral_id=referral_id)
+    handoff = handoff_get_for(user=request.user, handoff_id=handoff_id)
+    try:
+        services.handoff_link(actor=request.user, handoff=handoff, referral=referral)
+    except services.HandoffRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The referral is linked to your LEAD-line call."))
+    return redirect("referrals:detail", referral_id=referral.pk)
+
+
 @capability_required("handoff.view")
 @require_GET
 def handoff_status(request: HttpRequest, handoff_id: int) -> HttpResponse:
@@ -62,7 +77,9 @@ ACTIONS: dict[str, Callable[..., Handoff]] = {
     "arrive": services.handoff_arrive,
     "complete": services.handoff_complete,
     "clear": services.handoff_clear,
+    "cancel": services.handoff_cancel,
 }
+OFFICER_ACTIONS = ("clear", "cancel")  # what the officer who raised the request may do to it
 
 
 @capability_required("handoff.view")
@@ -73,7 +90,8 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
     if act is None:
         raise Http404
     if not (
-        may_answer_handoff(request.user) or (action == "clear" and handoff.requested_by_id == request.user.pk)
+        may_answer_handoff(request.user)
+        or (action in OFFICER_ACTIONS and handoff.requested_by_id == request.user.pk)
     ):
         raise PermissionDenied
     try:
@@ -84,6 +102,10 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
                 messages.error(request, _("Minutes to arrive: give a whole number of minutes."))
                 return redirect(_back(request, handoff))
             services.handoff_acknowledge(actor=request.user, handoff=handoff, eta_minutes=eta)
+        elif action == "cancel":
+            reason = request.POST.get("reason", "")
+            services.handoff_cancel(actor=request.user, handoff=handoff, reason=reason)
+            messages.success(request, _("The request is cancelled."))
         else:
             act(actor=request.user, handoff=handoff)
     except services.HandoffRefused as exc:
@@ -94,6 +116,6 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
 def _back(request: HttpRequest, handoff: Handoff) -> str:
     from django.urls import reverse
 
-    if request.POST.get("back") == "referral":
+    if request.POST.get("back") == "referral" and handoff.referral_id:
         return reverse("referrals:detail", kwargs={"referral_id": handoff.referral_id})
     return reverse("referrals:handoffs")

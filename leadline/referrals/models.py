@@ -174,8 +174,21 @@ class Handoff(models.Model):
         HANDED_OFF = "handed_off", _("Handed off")
         CANCELLED = "cancelled", _("Cancelled")
 
-    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="handoff")
+    class Channel(models.TextChoices):
+        APP = "app", _("In the app")
+        SMS = "sms", _("Text message")
+        VOICE = "voice", _("Phone call")
+
+    # Null while a request raised by phone waits for the officer's referral (linked from the app).
+    referral = models.OneToOneField(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="handoff"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.APP)
+    # What the officer texted to the LEAD number (place, offence), kept for the case manager.
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    # The phone provider's id for the inbound message or call: a retried delivery makes one request.
+    provider_message_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     callback_phone = models.CharField(_("call-back number"), max_length=40)
     shift = models.ForeignKey(OnCallShift, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

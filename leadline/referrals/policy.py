@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
 from leadline.accounts.roles import Scope
-from leadline.referrals.models import Referral
+from leadline.referrals.models import Handoff, Referral
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
@@ -26,6 +26,27 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
         # A partner organisation sees the community referrals it made, and their status.
         return Referral.objects.filter(door=Referral.Door.COMMUNITY, agency_id=user.agency_id)
     return Referral.objects.none()
+
+
+def handoffs_visible_to(user: Any) -> QuerySet[Handoff]:
+    """The scope of handoff.view. A request raised by phone has no referral until the officer links
+    one, so its scope reads the officer who raised it: their own, their precinct's, or all."""
+    if not policy.can(user, "handoff.view"):
+        return Handoff.objects.none()
+    scope = policy.scope_of(user, "handoff.view")
+    if scope is Scope.ALL:
+        return Handoff.objects.all()
+    if scope is Scope.PRECINCT:
+        precinct_id = getattr(user, "precinct_id", None)
+        if not precinct_id:
+            return Handoff.objects.none()
+        return Handoff.objects.filter(
+            Q(referral__precinct_id=precinct_id)
+            | Q(referral__isnull=True, requested_by__precinct_id=precinct_id)
+        )
+    if scope is Scope.OWN:
+        return Handoff.objects.filter(Q(referral__referred_by=user) | Q(requested_by=user))
+    return Handoff.objects.none()
 
 
 def may_approve(user: Any) -> bool:

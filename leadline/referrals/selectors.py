@@ -7,12 +7,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.core import clock
 from leadline.referrals.models import Handoff, Referral
-from leadline.referrals.policy import referrals_visible_to
+from leadline.referrals.policy import handoffs_visible_to, referrals_visible_to
 
 
 def referral_list_for(*, user: Any) -> QuerySet[Referral]:
@@ -42,13 +41,14 @@ def referral_get_for(*, user: Any, referral_id: int) -> Referral:
 
 
 def handoff_get_for(*, user: Any, handoff_id: int) -> Handoff:
-    """A hand-off the user may see: through a referral they may see, and only with handoff.view."""
+    """A hand-off the user may see (the scope of handoff.view)."""
     handoff = (
-        Handoff.objects.select_related("referral", "referral__offence", "acknowledged_by", "shift")
-        .filter(pk=handoff_id, referral__in=referrals_visible_to(user))
+        handoffs_visible_to(user)
+        .select_related("referral", "referral__offence", "acknowledged_by", "shift", "requested_by")
+        .filter(pk=handoff_id)
         .first()
     )
-    if handoff is None or not policy.can(user, "handoff.view"):
+    if handoff is None:
         audit_record(
             actor=user, action=AuditEvent.Action.DENIED, subject_type="handoff", subject_id=handoff_id
         )
@@ -60,10 +60,20 @@ def handoff_open_list_for(*, user: Any) -> list[Handoff]:
     """Requests not yet handed off (or handed off within the last day), newest first."""
     since = clock.now() - timedelta(days=1)
     return list(
-        Handoff.objects.select_related("referral", "referral__offence", "acknowledged_by")
-        .filter(referral__in=referrals_visible_to(user))
+        handoffs_visible_to(user)
+        .select_related("referral", "referral__offence", "acknowledged_by", "requested_by")
         .filter(Q(handed_off_at__isnull=True) | Q(handed_off_at__gte=since))
         .exclude(status=Handoff.Status.CANCELLED)[:50]
+    )
+
+
+def handoffs_to_link_for(*, user: Any) -> list[Handoff]:
+    """The officer's own requests raised by phone that still wait for their referral (last 12 hours)."""
+    since = clock.now() - timedelta(hours=12)
+    return list(
+        Handoff.objects.filter(requested_by=user, referral__isnull=True, requested_at__gte=since).exclude(
+            status=Handoff.Status.CANCELLED
+        )[:5]
     )
 
 

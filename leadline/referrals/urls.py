@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:referral_id>/", views.referral_detail, name="detail"),
     path("<int:referral_id>/override/", views.referral_override, name="override"),
     path("<int:referral_id>/handoff/", handoff_views.handoff_request, name="handoff_request"),
+    path(
+        "<int:referral_id>/handoff/link/<int:handoff_id>/",
+        handoff_views.handoff_link_view,
+        name="handoff_link",
+    ),
     path("handoffs/", handoff_views.handoff_list, name="handoffs"),
     path("handoffs/<int:handoff_id>/status/", handoff_views.handoff_status, name="handoff_status"),
     *[
@@ -22,6 +27,6 @@ urlpatterns = [
             {"action": action},
             name=f"handoff_{action}",
         )
-        for action in ("acknowledge", "arrive", "complete", "clear")
+        for action in ("acknowledge", "arrive", "complete", "clear", "cancel")
     ],
 ]

@@ -17,7 +17,12 @@ from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import may_approve, may_override, may_request_handoff
-from leadline.referrals.selectors import referral_get_for, referral_list_for, referral_reads_audit
+from leadline.referrals.selectors import (
+    handoffs_to_link_for,
+    referral_get_for,
+    referral_list_for,
+    referral_reads_audit,
+)
 from leadline.sites.selectors import policy_version_today, site_get
 
 
@@ -91,12 +96,17 @@ def _detail_context(
     handoff = Handoff.objects.filter(referral=referral).select_related("acknowledged_by").first()
     if override_form is None and may_override(request.user) and referral.status == Referral.Status.INELIGIBLE:
         override_form = OverrideForm()
+    can_call = may_request_handoff(request.user, referral, has_handoff=handoff is not None)
     return {
         "r": referral,
         "checks": list(referral.checks.all()),
         "override_form": override_form,
         "h": handoff,
-        "can_call": may_request_handoff(request.user, referral, has_handoff=handoff is not None),
+        "can_call": can_call,
+        # Requests this officer raised by phone that wait for a referral: this one can be linked.
+        "line_calls": handoffs_to_link_for(user=request.user)
+        if can_call and referral.referred_by_id == request.user.pk
+        else [],
         "leadline_site": site_get(),
         # The participant the referral became: the program's side only (officers see the referral's outcome).
         "participant_link": referral.participant_id

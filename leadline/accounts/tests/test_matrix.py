@@ -108,6 +108,10 @@ def _post_data(path: str, world: World) -> dict:
         return {"given_name": world.mine.given_name, "family_name": world.mine.family_name}
     if path.endswith("/handoff/"):
         return {"callback_phone": "+1 585 555 0123"}
+    if path.endswith("/cancel/"):
+        return {"reason": "Person walked away"}
+    if path == "/hooks/lead-line/":  # unsigned: refused whoever is signed in
+        return {"channel": "sms", "from": "+1 585 555 0101", "message_id": "matrix"}
     if path.endswith("/acknowledge/"):
         return {"eta_minutes": "15"}
     if path.endswith("/override/"):

@@ -9,6 +9,12 @@ from leadline.referrals.services.handoffs import (
     handoff_escalate_due,
     handoff_request,
 )
+from leadline.referrals.services.line import (
+    LineAnswer,
+    handoff_cancel,
+    handoff_link,
+    handoff_request_by_phone,
+)
 from leadline.referrals.services.referrals import (
     CommunityInput,
     IdempotencyConflict,
@@ -27,16 +33,20 @@ __all__ = [
     "HandoffRefused",
     "IdempotencyConflict",
     "InvalidInput",
+    "LineAnswer",
     "NotAllowed",
     "ReferralInput",
     "community_referral_decide",
     "community_referral_submit",
     "handoff_acknowledge",
     "handoff_arrive",
+    "handoff_cancel",
     "handoff_clear",
     "handoff_complete",
     "handoff_escalate_due",
+    "handoff_link",
     "handoff_request",
+    "handoff_request_by_phone",
     "program_has_capacity",
     "referral_override",
     "referral_submit",

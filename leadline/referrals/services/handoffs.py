@@ -7,6 +7,7 @@ escalation task running twice (catching up after downtime), change it once.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,12 +63,7 @@ def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
     page = HandoffPage.objects.create(handoff=handoff, recipient=recipient, level=level, sent_at=now)
     Handoff.objects.filter(pk=handoff.pk).update(escalation_level=level, last_paged_at=now)
     handoff.escalation_level, handoff.last_paged_at = level, now
-    referral = handoff.referral
-    offence = f" {referral.offence.statute}" if referral.offence else ""
-    body = (
-        f"LEAD hand-off #{handoff.pk} ({LEVELS[level]}): {referral.get_door_display()}{offence}, "
-        f"{referral.place or 'place on the request'}. Open Leadline to acknowledge."
-    )
+    body = page_text(handoff, level)
     phone = recipient.phone
 
     def deliver() -> None:
@@ -83,6 +79,18 @@ def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
 
     transaction.on_commit(deliver)
     return page
+
+
+def page_text(handoff: Handoff, level: int) -> str:
+    """The SMS page: the door, offence code and place, or for a phone request the call-back number.
+    Never a name or the officer's free text (an SMS is not a safe place for either)."""
+    referral = handoff.referral
+    if referral is None:
+        what = f"{handoff.get_channel_display().lower()} to the LEAD line, call-back {handoff.callback_phone}"
+    else:
+        offence = f" {referral.offence.statute}" if referral.offence else ""
+        what = f"{referral.get_door_display()}{offence}, {referral.place or 'place on the request'}"
+    return f"LEAD hand-off #{handoff.pk} ({LEVELS[level]}): {what}. Open Leadline to acknowledge."
 
 
 def _schedule_check(handoff: Handoff, ack_minutes: int) -> None:
@@ -112,7 +120,7 @@ def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> t
     ack_minutes = site.handoff_ack_minutes if site else 5
     now = clock.now()
     try:
-        return _handoff_create(
+        return handoff_raise(
             actor=actor, referral=referral, callback_phone=callback_phone, now=now, ack_minutes=ack_minutes
         ), True
     except IntegrityError:
@@ -120,18 +128,29 @@ def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> t
         return Handoff.objects.get(referral=referral), False
 
 
-def _handoff_create(
-    *, actor: Any, referral: Referral, callback_phone: str, now: datetime, ack_minutes: int
+def handoff_raise(
+    *,
+    actor: Any,
+    referral: Referral | None,
+    callback_phone: str,
+    now: datetime,
+    ack_minutes: int,
+    **phone: Any,
 ) -> Handoff:
+    """Create the request, page the on-call case manager and schedule the escalation check.
+    ``phone`` carries channel, message and provider_message_id for a request raised by phone."""
     with transaction.atomic():
         handoff = Handoff.objects.create(
             referral=referral, requested_by=actor, callback_phone=callback_phone.strip(),
-            shift=shift_on_call(at=now), requested_at=now,
+            shift=shift_on_call(at=now), requested_at=now, **phone,
         )  # fmt: skip
         page = _page(handoff, 0, now)
         audit_record(
             actor=actor, action=AuditEvent.Action.CREATE, subject_type="handoff", subject_id=handoff.pk,
-            changes={"referral": referral.pk, "paged_level": page.level if page else None},
+            changes={
+                "referral": referral.pk if referral else None, "channel": handoff.channel,
+                "paged_level": page.level if page else None,
+            },
         )  # fmt: skip
         _schedule_check(handoff, ack_minutes)
     return handoff
@@ -194,10 +213,26 @@ def handoff_acknowledge(*, actor: Any, handoff: Handoff, eta_minutes: int) -> Ha
     _require_case_side(actor)
     if not 0 <= eta_minutes <= 240:
         raise HandoffRefused("The time to arrive must be between 0 and 240 minutes.")
-    return _advance(
-        actor=actor, handoff=handoff, frm=(Handoff.Status.REQUESTED,), to=Handoff.Status.ACKNOWLEDGED,
-        stamp="acknowledged_at", acknowledged_by=actor, eta_minutes=eta_minutes,
-    )  # fmt: skip
+    with transaction.atomic():
+        handoff = _advance(
+            actor=actor, handoff=handoff, frm=(Handoff.Status.REQUESTED,), to=Handoff.Status.ACKNOWLEDGED,
+            stamp="acknowledged_at", acknowledged_by=actor, eta_minutes=eta_minutes,
+        )  # fmt: skip
+        if handoff.channel != Handoff.Channel.APP:
+            # The officer called from a phone, maybe without the app open: the status goes back by SMS.
+            _tell_officer(handoff, f"LEAD hand-off #{handoff.pk}: acknowledged, arriving in about "
+                          f"{eta_minutes} minutes.")  # fmt: skip
+    return handoff
+
+
+def _tell_officer(handoff: Handoff, body: str) -> None:
+    phone = handoff.callback_phone
+
+    def deliver() -> None:
+        with contextlib.suppress(SmsError):  # the status is on the officer's hand-off page either way
+            send_sms(phone, body)
+
+    transaction.on_commit(deliver)
 
 
 def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:
@@ -215,11 +250,18 @@ def handoff_complete(*, actor: Any, handoff: Handoff) -> Handoff:
     """The hand-off is done: the person becomes a participant pending intake (PRODUCT.md §3), matched to
     an existing record when there is one (no duplicates; re-engagement needs no new referral)."""
     _require_case_side(actor)
+    if handoff.referral_id is None:
+        # Eligibility is decided by the referral: a request raised by phone waits for the officer's form.
+        raise HandoffRefused(
+            "The officer's referral is not linked yet: the officer submits the referral and links it "
+            "to this LEAD-line call."
+        )
     with transaction.atomic():
         handoff = _advance(
             actor=actor, handoff=handoff, frm=(Handoff.Status.ARRIVED,), to=Handoff.Status.HANDED_OFF,
             stamp="handed_off_at",
         )  # fmt: skip
+        assert handoff.referral is not None
         participant_from_handoff(actor=actor, referral=handoff.referral)
     return handoff
 
