@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "leadline.sites",
     "leadline.referrals",
     "leadline.participants",
+    "leadline.consents",
     "leadline.cases",
 ]
 

@@ -216,6 +216,7 @@ def seed_demo() -> list[DemoUser]:
             _seed_participants(users)
         _seed_referrals(users)
         _seed_on_call(users)
+        _seed_officer_feedback(users)
     return DEMO_USERS
 
 
@@ -298,6 +299,35 @@ DEMO_REFERRALS = [
         False,
     ),
 ]
+
+
+def _seed_officer_feedback(users: dict[str, User]) -> None:
+    """Two of Olivia's referrals taken through the LEAD line to hand-off: Tanya engaged and opted in to
+    officer feedback (Olivia sees "Engaged with LEAD"); Marcus did not opt in ("not shared")."""
+    from leadline.consents.services import consent_record
+    from leadline.participants.services import participant_update
+    from leadline.referrals import services
+    from leadline.referrals.models import Referral
+
+    carmen = users["carmen"]
+    for key, opted_in in (("demo-ref-1", True), ("demo-ref-2", False)):
+        referral = Referral.objects.filter(referred_by=users["olivia"], idempotency_key=key).first()
+        if referral is None or referral.participant_id is not None or referral.status != "eligible":
+            continue
+        handoff, _created = services.handoff_request(
+            actor=users["olivia"], referral=referral, callback_phone=users["olivia"].phone
+        )
+        handoff = services.handoff_acknowledge(actor=carmen, handoff=handoff, eta_minutes=15)
+        handoff = services.handoff_arrive(actor=carmen, handoff=handoff)
+        services.handoff_complete(actor=carmen, handoff=handoff)
+        referral.refresh_from_db()
+        if opted_in and referral.participant is not None:
+            participant_update(
+                actor=carmen, participant=referral.participant, reason="intake done", status="active"
+            )
+            consent_record(
+                actor=carmen, participant=referral.participant, kind="officer_feedback", method="verbal"
+            )
 
 
 def _seed_referrals(users: dict[str, User]) -> None:

@@ -16,6 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadline.accounts.models import Agency, User
 from leadline.accounts.roles import Role
+from leadline.consents.models import Consent
+from leadline.consents.services import consent_record
 from leadline.core import clock
 from leadline.core.demo import DEMO_SITE_FILE
 from leadline.participants.models import Participant
@@ -62,6 +64,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
     status = Participant.Status.ACTIVE
+    engaged_at = factory.LazyAttribute(lambda o: clock.now() if o.status in ("engaged", "active") else None)
     created_at = factory.LazyFunction(clock.now)
     updated_at = factory.LazyFunction(clock.now)
 
@@ -105,6 +108,7 @@ class World:
     eligible: Referral  # by officer Olivia, eligible, with a hand-off requested
     community: Referral  # a community referral by provider Pat's organisation, waiting for the approver
     handoff: Handoff  # the LEAD-line request for ``eligible`` (nobody on call: paged to the program manager)
+    consent: Consent  # ``mine``'s opt-in to tell the referring officer whether they engaged
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -153,7 +157,11 @@ def make_world() -> World:
             person_agrees=True, date_of_birth=date(1980, 1, 1),
         ),
     )  # fmt: skip
+    consent, _created = consent_record(
+        actor=users["case_manager"], participant=mine, kind="officer_feedback", method="verbal"
+    )
     return World(
+        consent=consent,
         users=users,
         casey=casey,
         mine=mine,
@@ -207,4 +215,5 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         eligible=world.eligible.pk,
         handoff=world.handoff.pk,
         community=world.community.pk,
+        consent=world.consent.pk,
     )

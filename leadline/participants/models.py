@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+ENGAGED_STATUSES = ("engaged", "active")
+
 
 class Participant(models.Model):
     class Status(models.TextChoices):
@@ -35,6 +37,9 @@ class Participant(models.Model):
         blank=True,
         related_name="caseload",
     )
+    # When the person first engaged (intake reached): the "engaged" a referring officer may be told of,
+    # with the participant's opt-in. Kept when they later go inactive or exit.
+    engaged_at = models.DateTimeField(null=True, blank=True)
     last_known_whereabouts = models.CharField(_("last known whereabouts"), max_length=300, blank=True)
     whereabouts_updated_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: an edit names the version it started from (PRODUCT.md §4 rule 7).

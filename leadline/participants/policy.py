@@ -75,6 +75,8 @@ PARTICIPANT_CAPABILITIES = (
     "health.edit",
     "substance_use.view",
     "substance_use.edit",
+    "consent.view",
+    "consent.edit",
 )
 
 

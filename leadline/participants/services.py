@@ -10,7 +10,7 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock
 from leadline.participants.matching import blocking_keys
-from leadline.participants.models import Participant, ParticipantMatchKey
+from leadline.participants.models import ENGAGED_STATUSES, Participant, ParticipantMatchKey
 from leadline.participants.policy import participant_access
 
 
@@ -24,6 +24,8 @@ class StaleEdit(Exception):
 
 def participant_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Participant:
     now = clock.now()
+    if fields.get("status") in ENGAGED_STATUSES:
+        fields.setdefault("engaged_at", now)
     with transaction.atomic():
         participant = Participant.objects.create(
             given_name=given_name, family_name=family_name, created_at=now, updated_at=now, **fields
@@ -98,7 +100,11 @@ def participant_update(*, actor: Any, participant: Participant, reason: str, **c
             setattr(fresh, field, value)
         fresh.updated_at = clock.now()
         fresh.version += 1
-        fresh.save(update_fields=[*changes, "updated_at", "version"])
+        stamped = []
+        if fresh.status in ENGAGED_STATUSES and fresh.engaged_at is None:
+            fresh.engaged_at = fresh.updated_at  # first engagement: kept for good
+            stamped = ["engaged_at"]
+        fresh.save(update_fields=[*changes, *stamped, "updated_at", "version"])
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,

@@ -58,6 +58,16 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
                 "version": view.participant.version,
             }
         )
+    if access.has("consent.view"):
+        from leadline.consents.forms import ConsentForm, RevokeForm
+        from leadline.consents.selectors import consent_list_for_participant
+
+        ctx["consents"] = consent_list_for_participant(participant_id=view.participant.pk)
+        if access.has("consent.edit"):
+            open_kinds = {c.kind for c in ctx["consents"] if c.revoked_at is None}
+            if "officer_feedback" not in open_kinds:
+                ctx["consent_form"] = ConsentForm(initial={"kind": "officer_feedback", "method": "verbal"})
+            ctx["revoke_form"] = RevokeForm()
     ctx.update(extra)
     return ctx
 

@@ -16,7 +16,12 @@ from leadline.accounts import policy
 from leadline.core import clock
 from leadline.referrals import services
 from leadline.referrals.models import Referral
-from leadline.referrals.selectors import referral_get_for, referral_list_for, referral_reads_audit
+from leadline.referrals.selectors import (
+    referral_get_for,
+    referral_list_for,
+    referral_outcomes_for,
+    referral_reads_audit,
+)
 from leadline.sites.selectors import policy_version_today
 
 
@@ -64,10 +69,16 @@ class ReferralOut(serializers.Serializer):
     family_name = serializers.CharField()
     created_at = serializers.DateTimeField()
     checks = CheckOut(many=True)
+    outcome = serializers.ChoiceField(
+        choices=["engaged", "not_yet_engaged", "not_shared"],
+        allow_null=True,
+        help_text="For the referring officer only: whether the person engaged, when they opted in.",
+    )
 
 
-def referral_data(r: Referral) -> dict[str, Any]:
+def referral_data(r: Referral, outcome: str | None = None) -> dict[str, Any]:
     return {
+        "outcome": outcome,
         "id": r.pk,
         "door": r.door,
         "status": r.status,
@@ -90,7 +101,8 @@ class ReferralListApi(APIView):
         qs = referral_list_for(user=request.user).prefetch_related("checks")
         page = paginator.paginate_queryset(qs, request, view=self) or []
         referral_reads_audit(user=request.user, referrals=page)
-        return paginator.get_paginated_response([referral_data(r) for r in page])
+        outcomes = referral_outcomes_for(user=request.user, referrals=page)
+        return paginator.get_paginated_response([referral_data(r, outcomes.get(r.pk)) for r in page])
 
     @extend_schema(
         request=ReferralIn, responses={201: ReferralOut, 200: ReferralOut}, operation_id="referrals_create"
@@ -144,4 +156,6 @@ class ReferralDetailApi(APIView):
     def get(self, request: Request, referral_id: int) -> Response:
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied
-        return Response(referral_data(referral_get_for(user=request.user, referral_id=referral_id)))
+        referral = referral_get_for(user=request.user, referral_id=referral_id)
+        outcome = referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk)
+        return Response(referral_data(referral, outcome))

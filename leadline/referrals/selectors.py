@@ -77,6 +77,47 @@ def handoffs_to_link_for(*, user: Any) -> list[Handoff]:
     )
 
 
+OUTCOME_ENGAGED = "engaged"
+OUTCOME_NOT_YET = "not_yet_engaged"
+OUTCOME_NOT_SHARED = "not_shared"
+
+
+def referral_outcomes_for(*, user: Any, referrals: Iterable[Referral]) -> dict[int, str]:
+    """The non-clinical outcome a referring officer may be told (PRODUCT.md §2): for their own
+    referrals that became a participant, "engaged" or "not yet" only while the participant's
+    officer-feedback consent is in force, else "not shared". Nothing else of the participant, ever.
+    Each outcome shown is a disclosure under a consent, so each is audited."""
+    own = [r for r in referrals if r.referred_by_id == getattr(user, "pk", None) and r.participant_id]
+    if not own:
+        return {}
+    from leadline.consents.models import Consent
+    from leadline.consents.selectors import consents_in_force
+    from leadline.participants.models import Participant
+
+    consents = consents_in_force(
+        participant_ids={r.participant_id for r in own if r.participant_id},
+        kind=Consent.Kind.OFFICER_FEEDBACK,
+    )
+    engaged = dict(Participant.objects.filter(pk__in=list(consents)).values_list("pk", "engaged_at"))
+    outcomes: dict[int, str] = {}
+    disclosed: list[tuple[int, int | None]] = []
+    for r in own:
+        consent = consents.get(r.participant_id or 0)
+        if consent is None:
+            outcomes[r.pk] = OUTCOME_NOT_SHARED
+            continue
+        outcomes[r.pk] = OUTCOME_ENGAGED if engaged.get(consent.participant_id) else OUTCOME_NOT_YET
+        disclosed.append((consent.pk, r.participant_id))
+    audit_record_subjects(
+        actor=user,
+        action=AuditEvent.Action.VIEW,
+        subject_type="consent",
+        subjects=disclosed,
+        reason="non-clinical outcome shown to the referring officer under the participant's opt-in",
+    )
+    return outcomes
+
+
 def referral_reads_audit(*, user: Any, referrals: Iterable[Referral]) -> None:
     """Lists show names: one audit row per referral shown."""
     audit_record_subjects(

@@ -21,6 +21,7 @@ from leadline.referrals.selectors import (
     handoffs_to_link_for,
     referral_get_for,
     referral_list_for,
+    referral_outcomes_for,
     referral_reads_audit,
 )
 from leadline.sites.selectors import policy_version_today, site_get
@@ -86,8 +87,12 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(referral_list_for(user=request.user), 25).get_page(request.GET.get("page"))
-    referral_reads_audit(user=request.user, referrals=page.object_list)
-    return render(request, "referrals/list.html", {"page": page})
+    rows = list(page.object_list)
+    referral_reads_audit(user=request.user, referrals=rows)
+    outcomes = referral_outcomes_for(user=request.user, referrals=rows)
+    for r in rows:
+        r.outcome = outcomes.get(r.pk)  # type: ignore[attr-defined]
+    return render(request, "referrals/list.html", {"page": page, "rows": rows})
 
 
 def _detail_context(
@@ -99,6 +104,7 @@ def _detail_context(
     can_call = may_request_handoff(request.user, referral, has_handoff=handoff is not None)
     return {
         "r": referral,
+        "outcome": referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk),
         "checks": list(referral.checks.all()),
         "override_form": override_form,
         "h": handoff,

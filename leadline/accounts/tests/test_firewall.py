@@ -20,6 +20,7 @@ from leadline.accounts.roles import (
 from leadline.accounts.services import api_token_create
 from leadline.cases.services import case_note_add
 from leadline.core.testing import endpoint_path, verified_client
+from leadline.referrals.models import Referral
 
 FIREWALLED = [DataClass.CASE_NOTES, DataClass.CONTACT_LOCATIONS, DataClass.HEALTH, DataClass.SUBSTANCE_USE]
 MARKERS = {
@@ -83,6 +84,9 @@ def planted(world):
     for p in (world.mine, world.other):
         p.last_known_whereabouts = WHEREABOUTS_MARKER
         p.save(update_fields=["last_known_whereabouts"])
+    # Olivia's eligible referral became ``mine``, who opted in to officer feedback: the referral pages
+    # now disclose an outcome, and must disclose nothing else.
+    Referral.objects.filter(pk=world.eligible.pk).update(participant=world.mine)
     return world
 
 
@@ -121,6 +125,11 @@ def test_no_page_api_search_export_or_error_shows_firewalled_data_to_criminal_ju
         if path.startswith("/api/"):
             response = api.get(path)
             assert not _leaks(response.content), f"{persona} token saw {_leaks(response.content)} at {path}"
+
+
+def test_the_officer_does_see_the_outcome_so_the_feedback_path_is_covered(planted):
+    body = verified_client(planted["officer"]).get(f"/referrals/{planted.eligible.pk}/").content.decode()
+    assert 'data-outcome="engaged"' in body
 
 
 def test_the_case_manager_sees_the_planted_notes_so_the_firewall_test_is_not_vacuous(planted):

@@ -108,6 +108,10 @@ def _post_data(path: str, world: World) -> dict:
         return {"given_name": world.mine.given_name, "family_name": world.mine.family_name}
     if path.endswith("/handoff/"):
         return {"callback_phone": "+1 585 555 0123"}
+    if path.endswith("/consents/"):
+        return {"kind": "officer_feedback", "method": "verbal"}
+    if path.endswith("/revoke/"):
+        return {"note": "Said so on the phone"}
     if path.endswith("/cancel/"):
         return {"reason": "Person walked away"}
     if path == "/hooks/lead-line/":  # unsigned: refused whoever is signed in

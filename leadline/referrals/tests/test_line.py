@@ -221,7 +221,7 @@ def test_linking_is_the_calling_officers_own_and_only_once(line):
 
 def test_another_officer_cannot_see_a_phone_request(line):
     handoff_id = _post(_sms()).json()["request"]
-    stranger = UserFactory(username="stranger", role="officer")
+    stranger = UserFactory.create(username="stranger", role="officer")
     assert verified_client(stranger).get(f"/referrals/handoffs/{handoff_id}/status/").status_code == 404
     assert (
         f'data-handoff="{handoff_id}"'
