@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from leadline.accounts import services
 from leadline.accounts.models import Agency, APIToken, User
+from leadline.accounts.roles import ROLE_CAPABILITIES, Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.admin_site import CapabilityAdmin
@@ -24,6 +25,17 @@ class AgencyAdmin(CapabilityAdmin):
 
 
 class UserAdminForm(UserChangeForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role = data.get("role", self.instance.role)
+        allowed = bool(role) and "community_approval.edit" in ROLE_CAPABILITIES.get(Role(role), {})
+        if data.get("is_community_approver") and not allowed:
+            self.add_error(
+                "is_community_approver",
+                "Only a role that may approve community referrals (program manager) can be designated.",
+            )
+        return data
+
     def clean_role(self) -> str:
         role = self.cleaned_data.get("role", "")
         editor = getattr(self, "editor", None)
@@ -38,11 +50,11 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
     edit_capability = "user_account.edit"
     form = UserAdminForm
     list_display = ["username", "first_name", "last_name", "role", "agency", "is_active", "is_demo"]
-    list_filter = ["role", "agency", "is_active"]
+    list_filter = ["role", "agency", "is_active", "is_community_approver"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
-        ("Role", {"fields": ("role", "agency", "precinct")}),
+        ("Role", {"fields": ("role", "agency", "precinct", "is_community_approver")}),
         ("Status", {"fields": ("is_active", "last_login", "date_joined", "is_demo")}),
     )
     readonly_fields = ["last_login", "date_joined", "is_demo", "is_active"]

@@ -77,6 +77,13 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=[("en", "English"), ("es", "Español")], default="en"
     )
+    # Community referrals are decided by a designated approver (PRODUCT.md §1), not by every holder of
+    # the capability: the site administrator designates them here.
+    is_community_approver = models.BooleanField(
+        _("designated approver for community referrals"),
+        default=False,
+        help_text=_("Decides partner organisations' referrals. The role must allow approving."),
+    )
     is_demo = models.BooleanField(
         _("demo account"),
         default=False,

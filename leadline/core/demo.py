@@ -209,6 +209,7 @@ def seed_demo() -> list[DemoUser]:
             user.is_demo = True
             user.is_active = True
             user.phone = f"+1 585 555 02{DEMO_USERS.index(du):02d}"  # the LEAD line is 0100
+            user.is_community_approver = du.username == "paula"
             user.set_password(DEMO_PASSWORD)
             user.save()
             users[du.username] = user

@@ -130,6 +130,8 @@ def make_world() -> World:
     for persona in ("officer", "police_liaison"):
         users[persona].precinct = precinct
         users[persona].save(update_fields=["precinct"])
+    users["program_manager"].is_community_approver = True  # the designated approver
+    users["program_manager"].save(update_fields=["is_community_approver"])
     casey: User = UserFactory.create(
         username="casey", role=Role.CASE_MANAGER.value, agency=users["case_manager"].agency
     )

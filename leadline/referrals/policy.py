@@ -50,7 +50,14 @@ def handoffs_visible_to(user: Any) -> QuerySet[Handoff]:
 
 
 def may_approve(user: Any) -> bool:
-    return policy.can(user, "community_approval.edit")
+    """A community referral is decided by a designated approver: the capability and the designation."""
+    return policy.can(user, "community_approval.edit") and bool(getattr(user, "is_community_approver", False))
+
+
+def community_approvers() -> list[Any]:
+    from leadline.accounts.models import User
+
+    return [u for u in User.objects.filter(is_active=True, is_community_approver=True) if may_approve(u)]
 
 
 def may_override(user: Any) -> bool:

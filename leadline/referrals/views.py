@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,12 @@ from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Handoff, Referral
-from leadline.referrals.policy import may_approve, may_override, may_request_handoff
+from leadline.referrals.policy import (
+    community_approvers,
+    may_approve,
+    may_override,
+    may_request_handoff,
+)
 from leadline.referrals.selectors import (
     handoffs_to_link_for,
     referral_get_for,
@@ -118,6 +124,9 @@ def _detail_context(
         "participant_link": referral.participant_id
         if policy.can(request.user, "participant_card.view")
         else None,
+        "approvers": community_approvers()
+        if referral.status == Referral.Status.PENDING_APPROVAL and policy.can(request.user, "referral.view")
+        else None,
         "approval_form": ApprovalForm()
         if may_approve(request.user) and referral.status == Referral.Status.PENDING_APPROVAL
         else None,
@@ -199,6 +208,8 @@ def community_list(request: HttpRequest) -> HttpResponse:
 @capability_required("community_approval.edit")
 @require_POST
 def community_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
+    if not may_approve(request.user):
+        raise PermissionDenied  # the capability, but not designated as the approver
     referral = referral_get_for(user=request.user, referral_id=referral_id)
     form = ApprovalForm(request.POST)
     if form.is_valid():

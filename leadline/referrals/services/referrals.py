@@ -19,6 +19,7 @@ from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.referrals.eligibility import SOCIAL, Facts, decide
 from leadline.referrals.models import EligibilityCheck, Referral
+from leadline.referrals.policy import may_approve
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.selectors import policy_version_in_force, site_get
 
@@ -248,7 +249,7 @@ def community_referral_submit(
 
 def community_referral_decide(*, actor: Any, referral: Referral, approve: bool, reason: str) -> Referral:
     """The designated approver accepts or declines a community referral, with a written reason."""
-    if not policy.can(actor, "community_approval.edit"):
+    if not may_approve(actor):
         raise NotAllowed
     if len(reason.strip()) < 5:
         raise InvalidInput("reason", "Write the reason for the decision.")

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.core.testing import make_referral, verified_client
 from leadline.referrals import services
@@ -270,6 +271,51 @@ def test_a_partner_organisation_refers_and_the_designated_approver_decides(world
         subject_type="referral", subject_id=str(referral.pk), action="update"
     ).get()
     assert event.reason == "Known to outreach; has capacity"
+
+
+def test_a_program_manager_who_is_not_designated_cannot_decide(world):
+    from leadline.core.testing import UserFactory
+
+    second = UserFactory.create(username="pm2", role="program_manager")
+    client = verified_client(second)
+    page = client.get(f"/referrals/{world.community.pk}/").content.decode()
+    assert "Approve this community referral" not in page
+    assert "Waiting for the designated approver" in page and world["program_manager"].get_full_name() in page
+    response = client.post(
+        f"/referrals/{world.community.pk}/decide/", {"decision": "approve", "reason": "Looks fine"}
+    )
+    assert response.status_code == 403
+    with pytest.raises(services.NotAllowed):
+        services.community_referral_decide(
+            actor=second, referral=world.community, approve=True, reason="Looks fine"
+        )
+    world.community.refresh_from_db()
+    assert world.community.status == "pending_approval"
+    # Nobody designated: the page says so, rather than leaving the referral silently waiting.
+    User.objects.update(is_community_approver=False)
+    page = client.get(f"/referrals/{world.community.pk}/").content.decode()
+    assert "No approver is designated yet" in page
+
+
+def test_the_admin_designates_only_a_role_that_may_approve(world):
+    from django.forms import modelform_factory
+
+    from leadline.accounts.admin import UserAdminForm
+
+    form_class = modelform_factory(
+        User, form=UserAdminForm, fields=["username", "role", "is_community_approver"]
+    )
+    officer, paula = world["officer"], world["program_manager"]
+    form = form_class(
+        instance=officer,
+        data={"username": officer.username, "role": "officer", "is_community_approver": "on"},
+    )
+    assert not form.is_valid() and "is_community_approver" in form.errors
+    form = form_class(
+        instance=paula,
+        data={"username": paula.username, "role": "program_manager", "is_community_approver": "on"},
+    )
+    assert form.is_valid(), form.errors
 
 
 def test_a_community_referral_still_records_its_eligibility_and_a_minor_is_not_eligible(world):
