@@ -184,13 +184,14 @@ def audit_record_subjects(
     subject_type: str,
     subjects: Iterable[tuple[Any, int | None]],
     reason: str = "",
+    changes: Mapping[str, Any] | None = None,
 ) -> None:
     """One row per record shown (subject id, and the participant it concerns if any), in one INSERT."""
     AuditEvent.objects.bulk_create(
         [
             _event(
                 actor=actor, action=action, subject_type=subject_type, subject_id=sid, participant_id=pid,
-                reason=reason, changes=None, break_glass_id=None,
+                reason=reason, changes=changes, break_glass_id=None,
             )
             for sid, pid in subjects
         ]

@@ -86,6 +86,7 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str) -> Consent:
     if len(note) < 3:
         raise ConsentRefused("note", _("Note: say in a few words how the participant revoked it."))
     now = clock.now()
+    version = policy_version_today()
     with transaction.atomic():
         updated = Consent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=actor, revocation_note=note[:500]
@@ -94,7 +95,8 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str) -> Consent:
             raise ConsentRefused("note", _("This consent was already revoked."))
         audit_record(
             actor=actor, action=AuditEvent.Action.UPDATE, subject_type="consent", subject_id=consent.pk,
-            participant_id=consent.participant_id, reason=note[:500], changes={"revoked": True},
+            participant_id=consent.participant_id, reason=note[:500],
+            changes={"revoked": True, "policy_version": version.label if version else None},
         )  # fmt: skip
     consent.refresh_from_db()
     return consent

@@ -179,9 +179,10 @@ class Handoff(models.Model):
         SMS = "sms", _("Text message")
         VOICE = "voice", _("Phone call")
 
-    # Null while a request raised by phone waits for the officer's referral (linked from the app).
-    referral = models.OneToOneField(
-        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="handoff"
+    # Null while a request raised by phone waits for the officer's referral (linked from the app). A
+    # referral has at most one live (not cancelled) hand-off; after a cancel it may be called again.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="handoffs"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.APP)
@@ -207,6 +208,13 @@ class Handoff(models.Model):
     class Meta:
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["status", "last_paged_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=models.Q(referral__isnull=False) & ~models.Q(status="cancelled"),
+                name="one_live_handoff_per_referral",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"hand-off #{self.pk}"

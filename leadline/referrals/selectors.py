@@ -108,13 +108,18 @@ def referral_outcomes_for(*, user: Any, referrals: Iterable[Referral]) -> dict[i
             continue
         outcomes[r.pk] = OUTCOME_ENGAGED if engaged.get(consent.participant_id) else OUTCOME_NOT_YET
         disclosed.append((consent.pk, r.participant_id))
-    audit_record_subjects(
-        actor=user,
-        action=AuditEvent.Action.VIEW,
-        subject_type="consent",
-        subjects=disclosed,
-        reason="non-clinical outcome shown to the referring officer under the participant's opt-in",
-    )
+    if disclosed:
+        from leadline.sites.selectors import policy_version_today
+
+        version = policy_version_today()
+        audit_record_subjects(
+            actor=user,
+            action=AuditEvent.Action.VIEW,
+            subject_type="consent",
+            subjects=disclosed,
+            reason="non-clinical outcome shown to the referring officer under the participant's opt-in",
+            changes={"kind": "officer_feedback", "policy_version": version.label if version else None},
+        )
     return outcomes
 
 

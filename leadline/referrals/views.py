@@ -16,7 +16,7 @@ from leadline.core.decorators import capability_required
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
-from leadline.referrals.models import Handoff, Referral
+from leadline.referrals.models import Referral
 from leadline.referrals.policy import (
     community_approvers,
     may_approve,
@@ -104,7 +104,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(
     request: HttpRequest, referral: Referral, override_form: OverrideForm | None = None
 ) -> dict:
-    handoff = Handoff.objects.filter(referral=referral).select_related("acknowledged_by").first()
+    handoff = services.live_handoff_of(referral)
     if override_form is None and may_override(request.user) and referral.status == Referral.Status.INELIGIBLE:
         override_form = OverrideForm()
     can_call = may_request_handoff(request.user, referral, has_handoff=handoff is not None)

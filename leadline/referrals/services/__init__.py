@@ -8,6 +8,7 @@ from leadline.referrals.services.handoffs import (
     handoff_complete,
     handoff_escalate_due,
     handoff_request,
+    live_handoff_of,
 )
 from leadline.referrals.services.line import (
     LineAnswer,
@@ -47,6 +48,7 @@ __all__ = [
     "handoff_link",
     "handoff_request",
     "handoff_request_by_phone",
+    "live_handoff_of",
     "program_has_capacity",
     "referral_override",
     "referral_submit",

@@ -107,13 +107,23 @@ def _schedule_check(handoff: Handoff, ack_minutes: int) -> None:
     transaction.on_commit(enqueue)
 
 
+def live_handoff_of(referral: Referral) -> Handoff | None:
+    """The referral's hand-off that is not cancelled (at most one: a partial unique constraint)."""
+    return (
+        Handoff.objects.filter(referral=referral)
+        .exclude(status=Handoff.Status.CANCELLED)
+        .select_related("acknowledged_by")
+        .first()
+    )
+
+
 def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> tuple[Handoff, bool]:
     """Raise the LEAD-line request for an eligible referral. A second tap returns the same request."""
     if not policy.can(actor, "handoff.edit"):
         raise HandoffRefused("Your role may not call the LEAD line.")
     if referral.status != Referral.Status.ELIGIBLE:
         raise HandoffRefused("Only an eligible referral can be handed off.")
-    existing = Handoff.objects.filter(referral=referral).first()
+    existing = live_handoff_of(referral)
     if existing is not None:
         return existing, False
     site = site_get()
@@ -124,8 +134,10 @@ def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> t
             actor=actor, referral=referral, callback_phone=callback_phone, now=now, ack_minutes=ack_minutes
         ), True
     except IntegrityError:
-        # A second tap raced the first past the check above; the one-to-one constraint kept one.
-        return Handoff.objects.get(referral=referral), False
+        # A second tap raced the first past the check above; the partial unique constraint kept one.
+        live = live_handoff_of(referral)
+        assert live is not None
+        return live, False
 
 
 def handoff_raise(

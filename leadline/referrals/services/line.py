@@ -36,6 +36,8 @@ from leadline.referrals.services.handoffs import HandoffRefused, handoff_raise
 from leadline.sites.selectors import site_get
 
 SIGNATURE_PREFIX = "sha256="
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}")
 SAME_REQUEST_MINUTES = 10  # a second text from the same officer within this is the same request
 OPEN = (Handoff.Status.REQUESTED, Handoff.Status.ACKNOWLEDGED, Handoff.Status.ARRIVED)
 
@@ -49,11 +51,13 @@ def signature_valid(
     *, secret: str, timestamp: str, body: bytes, signature: str, now: datetime, max_skew_seconds: int
 ) -> bool:
     """True when the signature is the secret's over this body and the timestamp is recent."""
-    if not secret or not timestamp.isdigit() or not signature.startswith(SIGNATURE_PREFIX):
+    # Headers are attacker-controlled: accept only ASCII digits and hex before any arithmetic or
+    # comparison, so odd input is a refusal (403), never an exception (500).
+    if not secret or not TIMESTAMP.fullmatch(timestamp) or not SIGNATURE.fullmatch(signature):
         return False
     if abs(now.timestamp() - int(timestamp)) > max_skew_seconds:
         return False
-    return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
+    return hmac.compare_digest(signature_for(secret, timestamp, body).encode(), signature.encode())
 
 
 def normalise_phone(raw: str) -> str:
@@ -103,28 +107,31 @@ def handoff_request_by_phone(*, channel: str, from_phone: str, text: str, messag
             reason="call from a phone not registered to an officer", changes={"from": masked(from_phone)},
         )  # fmt: skip
         return LineAnswer(None, _("This phone is not registered for the LEAD line. Use the Leadline app."))
+    provider_id = f"{channel}:{message_id[:90]}" if message_id else None  # SMS and call ids apart
     with translation.override(officer.preferred_language or "en"):
-        existing = _same_request(officer, message_id)
-        if existing is not None:
-            return LineAnswer(existing, _reply(existing))
-        site = site_get()
-        now = clock.now()
         try:
-            handoff = handoff_raise(
-                actor=officer, referral=None, callback_phone=from_phone[:40], now=now,
-                ack_minutes=site.handoff_ack_minutes if site else 5, channel=channel,
-                message=_clean(text), provider_message_id=message_id[:100] or None,
-            )  # fmt: skip
+            with transaction.atomic():
+                # One officer's deliveries are handled one at a time (a text and a call at the same
+                # moment, or a provider retry racing the first delivery): check-then-create stays one.
+                User.objects.select_for_update().filter(pk=officer.pk).first()
+                existing = _same_request(officer, provider_id)
+                if existing is not None:
+                    return LineAnswer(existing, _reply(existing))
+                site = site_get()
+                handoff = handoff_raise(
+                    actor=officer, referral=None, callback_phone=from_phone[:40], now=clock.now(),
+                    ack_minutes=site.handoff_ack_minutes if site else 5, channel=channel,
+                    message=_clean(text), provider_message_id=provider_id,
+                )  # fmt: skip
         except IntegrityError:
-            # The provider retried while the first delivery was still being handled.
-            handoff = Handoff.objects.get(provider_message_id=message_id[:100])
-            return LineAnswer(handoff, _reply(handoff))
+            # The id is taken by another officer's request (a provider reusing ids): say nothing of it.
+            return LineAnswer(None, _("The LEAD line could not take this message. Use the Leadline app."))
         return LineAnswer(handoff, _reply(handoff), created=True)
 
 
-def _same_request(officer: User, message_id: str) -> Handoff | None:
-    if message_id:
-        retried = Handoff.objects.filter(provider_message_id=message_id[:100]).first()
+def _same_request(officer: User, provider_id: str | None) -> Handoff | None:
+    if provider_id:
+        retried = Handoff.objects.filter(provider_message_id=provider_id, requested_by=officer).first()
         if retried is not None:
             return retried
     since = clock.now() - timedelta(minutes=SAME_REQUEST_MINUTES)
@@ -165,15 +172,17 @@ def handoff_link(*, actor: Any, handoff: Handoff, referral: Referral) -> Handoff
         raise HandoffRefused("This LEAD-line call is no longer open.")
     try:
         with transaction.atomic():
-            linked = Handoff.objects.filter(pk=handoff.pk, referral__isnull=True).update(referral=referral)
+            linked = Handoff.objects.filter(pk=handoff.pk, referral__isnull=True, status__in=OPEN).update(
+                referral=referral
+            )
             if linked != 1:
-                raise HandoffRefused("This LEAD-line call already has a referral.")
+                raise HandoffRefused("This LEAD-line call already has a referral, or is no longer open.")
             audit_record(
                 actor=actor, action=AuditEvent.Action.UPDATE, subject_type="handoff", subject_id=handoff.pk,
                 changes={"referral": {"before": None, "after": referral.pk}},
             )  # fmt: skip
     except IntegrityError as exc:
-        # The referral already has its own hand-off (one-to-one).
+        # The referral already has a live hand-off of its own (one live hand-off per referral).
         raise HandoffRefused("This referral already has a LEAD-line request.") from exc
     handoff.refresh_from_db()
     return handoff

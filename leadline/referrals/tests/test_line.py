@@ -250,3 +250,45 @@ def test_the_officer_cancels_with_a_reason_and_nothing_moves_after(line):
     event = AuditEvent.objects.filter(subject_type="handoff", subject_id=str(handoff.pk)).latest("pk")
     assert event.reason == "Person walked away"
     assert services.handoff_escalate_due(now=clock.now() + timedelta(hours=1)) == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Leadline-Timestamp": "²", "X-Leadline-Signature": "sha256=" + "0" * 64},  # a digit to isdigit()
+        {"X-Leadline-Timestamp": "9" * 400, "X-Leadline-Signature": "sha256=" + "0" * 64},  # overflow
+        {"X-Leadline-Timestamp": "1", "X-Leadline-Signature": "sha256=é"},  # non-ASCII to compare_digest
+    ],
+)
+def test_crafted_headers_are_refused_not_crashed_on(line, headers):
+    response = Client(raise_request_exception=False).post(
+        "/hooks/lead-line/", json.dumps(_sms()), content_type="application/json", headers=headers
+    )
+    assert response.status_code == 403
+
+
+def test_a_message_id_taken_by_another_officer_reveals_nothing_of_their_request(line):
+    first = _post(_sms(message_id="SAME")).json()["request"]
+    other = UserFactory.create(username="otto2", role="officer", phone="+1 585 555 0143")
+    answer = _post(_sms(message_id="SAME", frm=other.phone)).json()
+    assert answer["request"] is None and f"#{first}" not in answer["reply"]
+
+
+def test_a_cancelled_call_cannot_be_linked_and_a_cancelled_referral_hand_off_can_be_called_again(line):
+    officer = line["officer"]
+    phone_request = Handoff.objects.get(pk=_post(_sms()).json()["request"])
+    services.handoff_cancel(actor=officer, handoff=phone_request, reason="Walked away")
+    with pytest.raises(services.HandoffRefused, match="no longer open"):
+        services.handoff_link(actor=officer, handoff=phone_request, referral=make_referral(officer))
+    # The app request of an eligible referral, cancelled: the referral can call the line again.
+    referral = make_referral(officer, given_name="Again")
+    first, _ = services.handoff_request(actor=officer, referral=referral, callback_phone="+15855550199")
+    services.handoff_cancel(actor=officer, handoff=first, reason="Person left before the case manager came")
+    page = verified_client(officer).get(f"/referrals/{referral.pk}/").content.decode()
+    assert "Call the LEAD line" in page
+    second, created = services.handoff_request(
+        actor=officer, referral=referral, callback_phone="+15855550199"
+    )
+    assert created and second.pk != first.pk
+    again, created = services.handoff_request(actor=officer, referral=referral, callback_phone="+15855550199")
+    assert not created and again.pk == second.pk  # still one live request per referral
