@@ -51,6 +51,7 @@ def main() -> None:
     from leadline.participants.lookup import find_participant
     from leadline.participants.matching import blocking_keys
     from leadline.participants.models import Participant, ParticipantMatchKey
+    from leadline.participants.services import participant_key_counts_rebuild
     from leadline.participants.tests.test_matching import make_population, make_queries, make_strangers
 
     started = time.perf_counter()
@@ -70,6 +71,7 @@ def main() -> None:
         for k in sorted(blocking_keys(p.given, p.family, p.dob))
     ]
     ParticipantMatchKey.objects.bulk_create(keys, batch_size=20_000)
+    participant_key_counts_rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, Sum, When
+from django.db.models import Case, IntegerField, Q, Sum, When
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
@@ -31,7 +31,7 @@ from leadline.participants.matching import (
     score_candidates,
     token_key,
 )
-from leadline.participants.models import Participant, ParticipantMatchKey
+from leadline.participants.models import Participant, ParticipantKeyCount, ParticipantMatchKey
 from leadline.sites.selectors import site_get
 
 ENROLLED = (
@@ -83,11 +83,14 @@ def find_participant(*, given: str, family: str, dob: date | None) -> Participan
     ids = [row["participant_id"] for row in hits]
     if not ids:
         return None
-    people = {p.pk: p for p in Participant.objects.filter(pk__in=ids)}
+    # Plain tuples, not model instances: hundreds of candidates per lookup, one of which may win.
+    rows = Participant.objects.filter(pk__in=ids).values_list(
+        "pk", "given_name", "family_name", "preferred_name", "date_of_birth"
+    )
     records = [
-        PersonRecord(key=p.pk, given=p.given_name, family=p.family_name,
-                     aliases=[p.preferred_name] if p.preferred_name else [], dob=p.date_of_birth)
-        for p in people.values()
+        PersonRecord(key=pk, given=given_name, family=family_name,
+                     aliases=[preferred] if preferred else [], dob=born)
+        for pk, given_name, family_name, preferred, born in rows
     ]  # fmt: skip
     # How common each name is (the scorer asks when there is no date of birth): the query's keys and the
     # candidates' name sounds in one grouped query; anything else on demand.
@@ -99,23 +102,18 @@ def find_participant(*, given: str, family: str, dob: date | None) -> Participan
                 if tokens:
                     wanted.add(token_key(tokens[0]))
     counts: dict[str, int] = dict.fromkeys(wanted, 0)
-    counts.update(
-        ParticipantMatchKey.objects.filter(key__in=sorted(wanted))
-        .values("key")
-        .annotate(n=Count("id"))
-        .values_list("key", "n")
-    )
+    counts.update(ParticipantKeyCount.objects.filter(key__in=sorted(wanted)).values_list("key", "n"))
 
     def name_count(key: str) -> int:
         """How many people hold a key: the scorer discounts common names (it asks for a few token keys)."""
         if key not in counts:
-            counts[key] = ParticipantMatchKey.objects.filter(key=key).count()
+            counts[key] = ParticipantKeyCount.objects.filter(key=key).values_list("n", flat=True).first() or 0
         return counts[key]
 
     matches = score_candidates(
         given, family, dob, records, population=_population(), name_count=name_count, limit=1
     )
-    return people[matches[0].key] if matches else None
+    return Participant.objects.filter(pk=matches[0].key).first() if matches else None
 
 
 def lookup_for(*, user: Any, given: str, family: str, dob: date | None) -> LookupResult:

@@ -119,6 +119,7 @@ _UNDECOMPOSABLE = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ
 # --------------------------------------------------------------------------------------- normalising
 
 
+@lru_cache(maxsize=200_000)  # pure; names repeat a lot, and a lookup scores hundreds of records
 def normalise(name: str) -> str:
     """Casefold, strip accents, drop apostrophes, turn other punctuation into spaces, collapse spaces."""
     text = unicodedata.normalize("NFKD", name.casefold().translate(_UNDECOMPOSABLE))
@@ -264,6 +265,7 @@ class _Names:
     alias: bool = False
 
 
+@lru_cache(maxsize=200_000)  # pure, and _Names is frozen
 def _names(given: str, family: str, *, alias: bool = False) -> _Names:
     g, f = normalise(given), normalise(family)
     return _Names(

@@ -81,3 +81,16 @@ class ParticipantMatchKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ParticipantKeyCount(models.Model):
+    """How many participants hold each blocking key. The lookup's scorer discounts common names and asks
+    for up to a thousand keys' counts per lookup; reading them here is one primary-key read per key
+    instead of counting thousands of ParticipantMatchKey rows (decision 0006). Kept in step by
+    participants.services; rebuilt by `manage.py match_keys`."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock
 from leadline.participants.matching import blocking_keys
-from leadline.participants.models import ENGAGED_STATUSES, Participant, ParticipantMatchKey
+from leadline.participants.models import (
+    ENGAGED_STATUSES,
+    Participant,
+    ParticipantKeyCount,
+    ParticipantMatchKey,
+)
 from leadline.participants.policy import participant_access
 
 
@@ -81,10 +87,43 @@ def participant_match_keys_refresh(*, participant: Participant) -> None:
         participant.date_of_birth,
         [participant.preferred_name] if participant.preferred_name else [],
     )
-    ParticipantMatchKey.objects.filter(participant=participant).delete()
-    ParticipantMatchKey.objects.bulk_create(
-        ParticipantMatchKey(participant=participant, key=k) for k in sorted(keys)
-    )
+    with transaction.atomic():
+        old = set(ParticipantMatchKey.objects.filter(participant=participant).values_list("key", flat=True))
+        ParticipantMatchKey.objects.filter(participant=participant).delete()
+        ParticipantMatchKey.objects.bulk_create(
+            ParticipantMatchKey(participant=participant, key=k) for k in sorted(keys)
+        )
+        _key_counts_add(sorted(set(keys) - old), +1)
+        _key_counts_add(sorted(old - set(keys)), -1)
+
+
+def _key_counts_add(keys: list[str], delta: int) -> None:
+    """Add ``delta`` to each key's count, creating missing rows: one upsert (SQLite and PostgreSQL)."""
+    if not keys:
+        return
+    table = connection.ops.quote_name(ParticipantKeyCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (key, n) VALUES (%s, %s) "  # noqa: S608 (table name from the model)
+            f"ON CONFLICT (key) DO UPDATE SET n = {table}.n + excluded.n",
+            [(k, delta) for k in keys],
+        )
+
+
+def participant_key_counts_rebuild() -> int:
+    """Recount every key from ParticipantMatchKey (after a bulk load or a keys-version change)."""
+    with transaction.atomic():
+        ParticipantKeyCount.objects.all().delete()
+        rows = (
+            ParticipantMatchKey.objects.values("key")
+            .annotate(n=Count("id"))
+            .values_list("key", "n")
+            .order_by()
+        )
+        ParticipantKeyCount.objects.bulk_create(
+            (ParticipantKeyCount(key=k, n=n) for k, n in rows.iterator()), batch_size=10_000
+        )
+        return ParticipantKeyCount.objects.count()
 
 
 def participant_update(*, actor: Any, participant: Participant, reason: str, **changes: Any) -> Participant:

@@ -113,3 +113,27 @@ def test_a_lookup_needs_both_names(world):
     assert response.status_code == 400
     assert {"given_name", "family_name"} <= set(response.context["form"].errors)
     assert not AuditEvent.objects.filter(subject_type="lookup").exists()
+
+
+def test_key_counts_stay_in_step_with_the_keys(db):
+    from django.db.models import Count
+
+    from leadline.core.testing import ParticipantFactory
+    from leadline.participants.models import ParticipantKeyCount, ParticipantMatchKey
+    from leadline.participants.services import participant_key_counts_rebuild, participant_match_keys_refresh
+
+    people = [ParticipantFactory.create(given_name="Ana", family_name="Okafor") for _ in range(3)]
+    people[0].family_name = "Okonkwo"
+    participant_match_keys_refresh(participant=people[0])
+    participant_match_keys_refresh(participant=people[1])  # unchanged: nothing moves
+
+    def truth() -> dict[str, int]:
+        rows = ParticipantMatchKey.objects.values("key").annotate(n=Count("id")).order_by()
+        return dict(rows.values_list("key", "n"))
+
+    def kept() -> dict[str, int]:
+        return dict(ParticipantKeyCount.objects.filter(n__gt=0).values_list("key", "n"))
+
+    assert kept() == truth() and max(truth().values()) == 3
+    participant_key_counts_rebuild()
+    assert kept() == truth()

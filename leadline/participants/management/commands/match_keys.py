@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from leadline.participants.models import Participant
-from leadline.participants.services import participant_match_keys_refresh
+from leadline.participants.services import participant_key_counts_rebuild, participant_match_keys_refresh
 
 
 class Command(BaseCommand):
@@ -12,4 +12,5 @@ class Command(BaseCommand):
         for participant in Participant.objects.iterator():
             participant_match_keys_refresh(participant=participant)
             count += 1
-        self.stdout.write(f"match keys rebuilt for {count} participants")
+        keys = participant_key_counts_rebuild()
+        self.stdout.write(f"match keys rebuilt for {count} participants ({keys} distinct keys counted)")
