@@ -306,7 +306,7 @@ def _seed_officer_feedback(users: dict[str, User]) -> None:
     """Two of Olivia's referrals taken through the LEAD line to hand-off: Tanya engaged and opted in to
     officer feedback (Olivia sees "Engaged with LEAD"); Marcus did not opt in ("not shared")."""
     from leadline.consents.services import consent_record
-    from leadline.participants.services import participant_update
+    from leadline.participants.services import participant_update, participant_update_whereabouts
     from leadline.referrals import services
     from leadline.referrals.models import Referral
 
@@ -322,6 +322,16 @@ def _seed_officer_feedback(users: dict[str, User]) -> None:
         handoff = services.handoff_arrive(actor=carmen, handoff=handoff)
         services.handoff_complete(actor=carmen, handoff=handoff)
         referral.refresh_from_db()
+        if referral.participant is not None:
+            case_note_add(
+                actor=carmen, participant=referral.participant, sensitivity="general",
+                body="Met at the hand-off with the officer. Wants help with ID documents first.",
+                idempotency_key=f"demo-handoff-{key}",
+            )  # fmt: skip
+            participant_update_whereabouts(
+                actor=carmen, participant=referral.participant, whereabouts="Sleeps near the Liberty Pole",
+                expected_version=referral.participant.version,
+            )  # fmt: skip
         if opted_in and referral.participant is not None:
             participant_update(
                 actor=carmen, participant=referral.participant, reason="intake done", status="active"

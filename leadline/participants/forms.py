@@ -21,3 +21,45 @@ class CaseNoteForm(forms.Form):
 class WhereaboutsForm(forms.Form):
     whereabouts = forms.CharField(label=_("Last known whereabouts"), max_length=300, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class StatusForm(forms.Form):
+    """A status change: where to, why, and (when leaving) the exit reason. Never a non-compliance state."""
+
+    to = forms.ChoiceField(label=_("New status"))
+    exit_reason = forms.ChoiceField(label=_("Exit reason (when leaving LEAD)"), required=False)
+    note = forms.CharField(label=_("Why"), max_length=500, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any):
+        from leadline.participants.models import TRANSITIONS, ExitReason, Participant
+
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [  # type: ignore[attr-defined]
+            (s, Participant.Status(s).label) for s in TRANSITIONS.get(current, ())
+        ]
+        self.fields["exit_reason"].choices = [("", _("Not leaving")), *ExitReason.choices]  # type: ignore[attr-defined]
+
+
+class AssignForm(forms.Form):
+    case_manager: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Case manager"), queryset=None, empty_label=_("Choose")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, sizes: dict[int, int], soft: int, hard: int, **kwargs: Any):
+        from leadline.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["case_manager"]
+        field.queryset = User.objects.filter(role="case_manager", is_active=True).order_by(  # type: ignore[attr-defined]
+            "last_name", "first_name"
+        )
+
+        def label(user: Any) -> str:
+            n = sizes.get(user.pk, 0)
+            state = _("full") if n >= hard else _("over the soft limit") if n >= soft else ""
+            return f"{user.get_full_name()} ({n}/{hard}{', ' + str(state) if state else ''})"
+
+        field.label_from_instance = label  # type: ignore[attr-defined]

@@ -12,6 +12,9 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 ENGAGED_STATUSES = ("engaged", "active")
+# Who counts against a case manager's caseload limits: everyone not exited. A participant "in the wind"
+# is still theirs to find (outreach), so inactive counts too (decision 0010).
+CASELOAD_STATUSES = ("referred", "engaged", "active", "inactive")
 
 
 class Participant(models.Model):
@@ -94,3 +97,47 @@ class ParticipantKeyCount(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ExitReason(models.TextChoices):
+    """Why someone left LEAD. There is no "non-compliance" reason, ever (PRODUCT.md §4 rule 4)."""
+
+    MOVED = "moved", _("Moved away")
+    DECEASED = "deceased", _("Deceased")
+    LONG_INCARCERATION = "long_incarceration", _("Long incarceration")
+    CHOSE_TO_LEAVE = "chose_to_leave", _("Chose to leave")
+    STABILISED = "stabilised", _("Stabilised")
+
+
+# The moves a status may make. Inactive and exited people come back without a new referral.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "referred": ("engaged", "inactive", "exited"),
+    "engaged": ("active", "inactive", "exited"),
+    "active": ("inactive", "exited"),
+    "inactive": ("active", "engaged", "exited"),
+    "exited": ("referred", "engaged", "active"),
+}
+
+
+class StatusChange(models.Model):
+    """One change of a participant's status: from, to, why, who, when, under which policy version."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=Participant.Status.choices)
+    to_status = models.CharField(max_length=16, choices=Participant.Status.choices)
+    exit_reason = models.CharField(_("exit reason"), max_length=24, choices=ExitReason.choices, blank=True)
+    note = models.CharField(_("why"), max_length=500)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    policy_version = models.ForeignKey(
+        "sites.PolicyVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["participant", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"status change #{self.pk}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
-from leadline.participants.models import Participant
+from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.participants.policy import ParticipantAccess, participant_access, participants_visible_to
 
 
@@ -78,3 +78,14 @@ def participant_get_for(*, user: Any, participant_id: int, reason: str = "") -> 
         break_glass_id=access.break_glass_id,
     )
     return ParticipantView(participant=participant, access=access)
+
+
+def caseload_sizes() -> dict[int, int]:
+    """Case manager id -> how many participants count against their limits (one grouped query)."""
+    rows = (
+        Participant.objects.filter(status__in=CASELOAD_STATUSES, case_manager__isnull=False)
+        .values("case_manager")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["case_manager"]: r["n"] for r in rows}

@@ -6,18 +6,26 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
+from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock
 from leadline.participants.matching import blocking_keys
 from leadline.participants.models import (
+    CASELOAD_STATUSES,
     ENGAGED_STATUSES,
+    TRANSITIONS,
+    ExitReason,
     Participant,
     ParticipantKeyCount,
     ParticipantMatchKey,
+    StatusChange,
 )
 from leadline.participants.policy import participant_access
+from leadline.sites.selectors import policy_version_today, site_get
 
 
 class NotAllowed(Exception):
@@ -126,14 +134,25 @@ def participant_key_counts_rebuild() -> int:
         return ParticipantKeyCount.objects.count()
 
 
-def participant_update(*, actor: Any, participant: Participant, reason: str, **changes: Any) -> Participant:
-    """Change status or assignment, audited with before/after and the reason (a status change is always
-    recorded with who and why: PRODUCT.md §4 rule 6)."""
+def participant_update(
+    *,
+    actor: Any,
+    participant: Participant,
+    reason: str,
+    exit_reason: str = "",
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Participant:
+    """Change status or assignment, audited with before/after and the reason. A status change is also a
+    StatusChange row with who, why and the policy version in force (PRODUCT.md §4 rule 6).
+    With ``expected_version`` the change applies only to the version the user saw (else StaleEdit)."""
     allowed = {"status", "case_manager"}
     if not set(changes) <= allowed:
         raise ValueError(f"participant_update changes only {sorted(allowed)}")
     with transaction.atomic():
         fresh = Participant.objects.select_for_update().get(pk=participant.pk)
+        if expected_version is not None and fresh.version != expected_version:
+            raise StaleEdit
         before = {k: _plain(getattr(fresh, k)) for k in changes}
         for field, value in changes.items():
             setattr(fresh, field, value)
@@ -144,6 +163,20 @@ def participant_update(*, actor: Any, participant: Participant, reason: str, **c
             fresh.engaged_at = fresh.updated_at  # first engagement: kept for good
             stamped = ["engaged_at"]
         fresh.save(update_fields=[*changes, *stamped, "updated_at", "version"])
+        after = {k: _plain(getattr(fresh, k)) for k in changes}
+        version = policy_version_today()
+        if "status" in changes and before["status"] != after["status"]:
+            StatusChange.objects.create(
+                participant=fresh, from_status=before["status"], to_status=after["status"],
+                exit_reason=exit_reason if after["status"] == Participant.Status.EXITED else "",
+                note=reason[:500], changed_by=actor if getattr(actor, "pk", None) else None,
+                changed_at=fresh.updated_at, policy_version=version,
+            )  # fmt: skip
+        changed: dict[str, Any] = dict(diff(before, after))
+        if exit_reason and after.get("status") == Participant.Status.EXITED:
+            changed["exit_reason"] = exit_reason
+        if "status" in changes:
+            changed["policy_version"] = version.label if version else None
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
@@ -151,10 +184,109 @@ def participant_update(*, actor: Any, participant: Participant, reason: str, **c
             subject_id=fresh.pk,
             participant_id=fresh.pk,
             reason=reason,
-            changes=diff(before, {k: _plain(getattr(fresh, k)) for k in changes}),
+            changes=changed,
         )
     participant.refresh_from_db()
     return participant
+
+
+class InvalidChange(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def caseload_limits() -> tuple[int, int]:
+    site = site_get()
+    return (site.caseload_soft_limit, site.caseload_hard_limit) if site else (20, 25)
+
+
+def caseload_size(case_manager: Any) -> int:
+    return Participant.objects.filter(case_manager=case_manager, status__in=CASELOAD_STATUSES).count()
+
+
+def participant_status_change(
+    *, actor: Any, participant: Participant, to: str, note: str, expected_version: int, exit_reason: str = ""
+) -> tuple[Participant, str | None]:
+    """Move a participant along referred → engaged → active ⇄ inactive → exited, with who and why.
+
+    No state means "failed out" (PRODUCT.md §4 rule 4): exit reasons are life events or the person's
+    choice; inactive and exited people come back without a new referral. Coming back onto a caseload
+    that is at its hard limit leaves the person unassigned for the program manager, and says so.
+    Returns (participant, a message for the user or None)."""
+    if not participant_access(actor, participant).has("participant_record.edit"):
+        raise NotAllowed
+    note = note.strip()
+    if len(note) < 3:
+        raise InvalidChange("note", _("Why: say in a few words why the status changes."))
+    current = participant.status
+    if to not in TRANSITIONS.get(current, ()):
+        allowed = ", ".join(str(Participant.Status(s).label) for s in TRANSITIONS.get(current, ()))
+        raise InvalidChange(
+            "to",
+            _("From %(now)s the status can change to: %(allowed)s.")
+            % {"now": Participant.Status(current).label, "allowed": allowed},
+        )
+    if to == Participant.Status.EXITED and exit_reason not in ExitReason.values:
+        raise InvalidChange("exit_reason", _("Exit reason: choose why the person is leaving LEAD."))
+    message = None
+    changes: dict[str, Any] = {"status": to}
+    manager = participant.case_manager
+    coming_back = current not in CASELOAD_STATUSES and to in CASELOAD_STATUSES
+    with transaction.atomic():
+        if coming_back and manager is not None:
+            User.objects.select_for_update().filter(pk=manager.pk).first()  # one caseload count at a time
+            _soft, hard = caseload_limits()
+            if caseload_size(manager) + 1 > hard:
+                changes["case_manager"] = None
+                message = _(
+                    "%(name)s's caseload is at its hard limit of %(hard)s: the participant is back in LEAD "
+                    "and waits for the program manager to assign a case manager."
+                ) % {"name": manager.get_full_name(), "hard": hard}
+        participant = participant_update(
+            actor=actor, participant=participant, reason=note, exit_reason=exit_reason,
+            expected_version=expected_version, **changes,
+        )  # fmt: skip
+    return participant, message
+
+
+def caseload_assign(
+    *, actor: Any, participant: Participant, case_manager: Any, reason: str, expected_version: int
+) -> tuple[Participant, str | None]:
+    """Assign or transfer a participant. Refused above the site's hard limit; a warning above the soft
+    limit (PRODUCT.md §4 rule 5). Assignments to one case manager are counted one at a time."""
+    if not policy.can(actor, "caseload.edit"):
+        raise NotAllowed
+    if case_manager is None or not case_manager.is_active or case_manager.role != "case_manager":
+        raise InvalidChange("case_manager", _("Case manager: choose an active case manager."))
+    if participant.case_manager_id == case_manager.pk:
+        raise InvalidChange("case_manager", _("The participant is already on this caseload."))
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise InvalidChange("reason", _("Reason: say in a few words why the case moves."))
+    soft, hard = caseload_limits()
+    counts = participant.status in CASELOAD_STATUSES
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=case_manager.pk).first()
+        size = caseload_size(case_manager) + (1 if counts else 0)
+        if counts and size > hard:
+            raise InvalidChange(
+                "case_manager",
+                _("%(name)s already carries %(n)s participants: the hard limit is %(hard)s. Choose another "
+                  "case manager.") % {"name": case_manager.get_full_name(), "n": size - 1, "hard": hard},
+            )  # fmt: skip
+        participant = participant_update(
+            actor=actor, participant=participant, reason=reason, expected_version=expected_version,
+            case_manager=case_manager,
+        )  # fmt: skip
+    warning = None
+    if counts and size > soft:
+        warning = _("%(name)s now carries %(n)s participants, above the soft limit of %(soft)s.") % {
+            "name": case_manager.get_full_name(),
+            "n": size,
+            "soft": soft,
+        }
+    return participant, warning
 
 
 def _plain(value: Any) -> Any:

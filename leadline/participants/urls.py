@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadline.participants import views
+from leadline.participants import caseload_views, views
 
 app_name = "participants"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("<int:participant_id>/", views.participant_detail, name="detail"),
     path("<int:participant_id>/notes/", views.case_note_add, name="note_add"),
     path("<int:participant_id>/whereabouts/", views.whereabouts_update, name="whereabouts"),
+    path("<int:participant_id>/status/", caseload_views.status_change, name="status"),
+    path("<int:participant_id>/assign/", caseload_views.assign, name="assign"),
+    path("caseloads/", caseload_views.caseloads, name="caseloads"),
 ]

@@ -11,14 +11,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.selectors import case_note_list_for
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
 from leadline.participants import services
-from leadline.participants.forms import CaseNoteForm, WhereaboutsForm
+from leadline.participants.forms import AssignForm, CaseNoteForm, StatusForm, WhereaboutsForm
+from leadline.participants.models import TRANSITIONS
 from leadline.participants.selectors import (
+    caseload_sizes,
     participant_get_for,
     participant_list_for,
     participant_reads_audit,
@@ -58,6 +61,13 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
                 "version": view.participant.version,
             }
         )
+    p = view.participant
+    if access.has("participant_record.view"):
+        ctx["status_history"] = list(p.status_changes.select_related("changed_by")[:20])
+    if access.has("participant_record.edit") and p.status in TRANSITIONS:
+        ctx["status_form"] = StatusForm(current=p.status, initial={"version": p.version})
+    if policy.can(request.user, "caseload.edit"):
+        ctx["assign_form"] = assign_form(version=p.version)
     if access.has("consent.view"):
         from leadline.consents.forms import ConsentForm, RevokeForm
         from leadline.consents.selectors import consent_list_for_participant
@@ -68,8 +78,15 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
             if "officer_feedback" not in open_kinds:
                 ctx["consent_form"] = ConsentForm(initial={"kind": "officer_feedback", "method": "verbal"})
             ctx["revoke_form"] = RevokeForm()
+    if "status_form_errors" in extra:
+        ctx["status_form"] = extra.pop("status_form_errors")
     ctx.update(extra)
     return ctx
+
+
+def assign_form(data: dict | None = None, **initial: object) -> AssignForm:
+    soft, hard = services.caseload_limits()
+    return AssignForm(data, sizes=caseload_sizes(), soft=soft, hard=hard, initial=initial or None)
 
 
 @login_required  # the selector decides, record by record (404), including break-glass

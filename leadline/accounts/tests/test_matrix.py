@@ -108,6 +108,13 @@ def _post_data(path: str, world: World) -> dict:
         return {"given_name": world.mine.given_name, "family_name": world.mine.family_name}
     if path.endswith("/handoff/"):
         return {"callback_phone": "+1 585 555 0123"}
+    if path.endswith("/status/") and path.startswith("/participants/"):
+        pid = world.mine.pk if f"/{world.mine.pk}/" in path else world.other.pk
+        version = Participant.objects.get(pk=pid).version
+        return {"to": "inactive", "note": "Not seen for two weeks", "version": version}
+    if path.endswith("/assign/"):
+        version = Participant.objects.get(pk=world.mine.pk).version
+        return {"case_manager": world.casey.pk, "reason": "Balancing caseloads", "version": version}
     if path.endswith("/consents/"):
         return {"kind": "officer_feedback", "method": "verbal"}
     if path.endswith("/revoke/"):

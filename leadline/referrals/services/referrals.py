@@ -16,7 +16,7 @@ from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.participants.models import Participant
+from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.referrals.eligibility import SOCIAL, Facts, decide
 from leadline.referrals.models import EligibilityCheck, Referral
 from leadline.referrals.policy import may_approve
@@ -60,7 +60,7 @@ class ReferralInput:
     inside_catchment: bool | None = None
 
 
-OPEN_STATUSES = (Participant.Status.REFERRED, Participant.Status.ENGAGED, Participant.Status.ACTIVE)
+OPEN_STATUSES = CASELOAD_STATUSES  # everyone not exited counts against the caseload limits (decision 0010)
 
 
 def program_has_capacity(*, site: Site) -> bool:

@@ -1,0 +1,95 @@
+"""Case management on phone-sized screens (issue #4, first part): the case manager marks a participant
+inactive and re-engages them with no new referral; the program manager sees every caseload and transfers
+a case; the hard caseload limit refuses a transfer. (Intake, plans, contacts and duplicate merging join
+this file as they are built.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _change_status(page: Page, to: str, why: str, exit_reason: str | None = None) -> None:
+    form = page.locator("[data-status-form]")
+    form.get_by_label("New status").select_option(label=to)
+    if exit_reason:
+        form.get_by_label("Exit reason (when leaving LEAD)").select_option(label=exit_reason)
+    form.get_by_label("Why").fill(why)
+    form.get_by_role("button", name="Change status").click()
+
+
+def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
+    page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
+) -> None:
+    sign_in(page, "", "carmen")
+    card = page.locator(".cards li").filter(has_text="Active").first
+    name = card.locator("a").inner_text().strip()
+    card.locator("a").click()
+    participant_url = page.url
+
+    _change_status(page, "Inactive (in the wind)", "Not seen at the drop-in for three weeks")
+    expect(page.locator(".status").first).to_contain_text("Inactive")
+    check_axe(page)
+    check_no_horizontal_scroll(page)
+    # Leaving without a reason is refused, with the field named.
+    _change_status(page, "Exited", "Left town")
+    expect(page.locator("main")).to_contain_text("Exit reason: choose why the person is leaving LEAD.")
+    page.goto(participant_url)
+    _change_status(page, "Active", "Found at the shelter; picking up the plan again")
+    expect(page.locator(".status").first).to_contain_text("Active")
+    history = page.locator("[data-status-history] li")
+    expect(history.first).to_contain_text("Inactive (in the wind) → Active")
+    expect(history.nth(1)).to_contain_text("Active → Inactive (in the wind)")
+
+    # The program manager sees every caseload and moves the case to Casey.
+    paula = make_page()
+    sign_in(paula, "", "paula")
+    open_menu(paula)
+    paula.locator('[data-nav="caseloads"]').click()
+    expect(paula.locator('[data-caseload="casey"]')).to_be_visible()
+    casey_before = int(paula.locator('[data-caseload="casey"]').get_attribute("data-size") or "0")
+    check_axe(paula)
+    check_no_horizontal_scroll(paula)
+    paula.goto(participant_url)
+    form = paula.locator("[data-assign-form]")
+    form.get_by_label("Case manager").select_option(index=1 + _index_of(form, "Casey"))
+    form.get_by_label("Reason").fill("Closer to where they sleep")
+    form.get_by_role("button", name="Transfer").click()
+    expect(paula.locator("main")).to_contain_text("Case assigned.")
+    expect(paula.locator("main > p").first).to_contain_text("Casey")
+
+    # Casey is now at the hard limit (set low for this test): the next transfer to her is refused.
+    set_limits(manage, soft=casey_before, hard=casey_before + 1)
+    try:
+        page.goto("/")
+        other = page.locator(".cards li").filter(has_text="Active").filter(has_not_text=name).first
+        other.locator("a").click()
+        other_url = page.url
+        paula.goto(other_url)
+        form = paula.locator("[data-assign-form]")
+        form.get_by_label("Case manager").select_option(index=1 + _index_of(form, "Casey"))
+        form.get_by_label("Reason").fill("Balancing caseloads")
+        form.get_by_role("button", name="Transfer").click()
+        expect(paula.locator("main")).to_contain_text(f"the hard limit is {casey_before + 1}")
+        check_axe(paula)
+    finally:
+        set_limits(manage, soft=20, hard=25)
+
+
+def set_limits(manage: Callable[..., str], *, soft: int, hard: int) -> None:
+    """The demo server's caseload limits (its site configuration), for this test only."""
+    code = "from leadline.sites.models import Site; "
+    manage(
+        "shell", "-c", code + f"Site.objects.update(caseload_soft_limit={soft}, caseload_hard_limit={hard})"
+    )
+
+
+def _index_of(form, first_name: str) -> int:
+    options = form.get_by_label("Case manager").locator("option").all_inner_texts()[1:]
+    return next(i for i, text in enumerate(options) if text.startswith(first_name))
