@@ -47,6 +47,20 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
     expect(history.first).to_contain_text("Inactive (in the wind) → Active")
     expect(history.nth(1)).to_contain_text("Active → Inactive (in the wind)")
 
+    # A contact, logged from the phone: two taps and a line.
+    form = page.locator("[data-contact-form]")
+    form.get_by_label("In person").check()
+    form.get_by_label("Substantive (more than a hello)").check()
+    form.get_by_label("Where").fill("Shelter on Andrews St")
+    form.get_by_label("Summary").fill("Agreed to start the housing application on Monday")
+    form.get_by_role("button", name="Log contact").click()
+    expect(page.locator("main")).to_contain_text("Contact logged.")
+    expect(page.locator("[data-contacts] li").first).to_contain_text("reached, substantive")
+    expect(page.locator("[data-contacts] li").first).to_contain_text(
+        "Agreed to start the housing application"
+    )
+    check_axe(page)
+
     # The program manager sees every caseload and moves the case to Casey.
     paula = make_page()
     sign_in(paula, "", "paula")
@@ -80,6 +94,26 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
         check_axe(paula)
     finally:
         set_limits(manage, soft=20, hard=25)
+
+
+def test_outreach_logs_an_attempt_where_they_looked(page: Page) -> None:
+    sign_in(page, "", "omar")
+    open_menu(page)
+    page.locator('[data-nav="outreach"]').click()
+    expect(page.locator("[data-outreach] li").first).to_be_visible()
+    check_axe(page)
+    check_no_horizontal_scroll(page)
+    page.locator("[data-outreach] li a").first.click()
+    form = page.locator("[data-contact-form]")
+    expect(form.get_by_label("Summary")).to_have_count(0)  # outreach writes no case content
+    form.get_by_label("Outreach: looked for them").check()
+    form.locator("input[name=reached][value=no]").check()
+    form.get_by_label("Where").fill("Under the Court St bridge")
+    form.get_by_role("button", name="Log contact").click()
+    expect(page.locator("[data-contacts] li").first).to_contain_text("not reached")
+    expect(page.locator("[data-contacts] li").first).to_contain_text("Under the Court St bridge")
+    check_axe(page)
+    check_no_horizontal_scroll(page)
 
 
 def set_limits(manage: Callable[..., str], *, soft: int, hard: int) -> None:

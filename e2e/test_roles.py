@@ -62,6 +62,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "dashboard",
         "participants",
         "caseloads",
+        "outreach",
         "tokens",
         "api_docs",
     ],  # case manager
@@ -74,10 +75,11 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "dashboard",
         "participants",
         "caseloads",
+        "outreach",
         "tokens",
         "api_docs",
     ],  # case manager
-    "omar": ["home", "lookup", "participants", "tokens", "api_docs"],  # outreach worker
+    "omar": ["home", "lookup", "participants", "outreach", "tokens", "api_docs"],  # outreach worker
     "paula": [
         "home",
         "lookup",
@@ -87,6 +89,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "dashboard",
         "participants",
         "caseloads",
+        "outreach",
         "audit",
         "site",
         "tokens",
@@ -111,6 +114,7 @@ ENTRY_PATHS = {
     "community_list": "/referrals/community/",
     "participants": "/participants/",
     "caseloads": "/participants/caseloads/",
+    "outreach": "/participants/outreach/",
     "audit": "/audit/",
     "break_glass": "/audit/break-glass/",
     "site": "/site/",
@@ -129,6 +133,7 @@ ENTRY_HEADINGS = {
     "community_list": "Our referrals",
     "participants": "Participants",
     "caseloads": "Caseloads",
+    "outreach": "Outreach",
     "audit": "Audit reports",
     "break_glass": "Break-glass access",
     "site": "Site configuration",

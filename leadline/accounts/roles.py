@@ -118,6 +118,9 @@ CAPABILITIES: dict[str, Capability] = {
         *_pair("participant_record", DataClass.IDENTITY, "a participant's full identity record"),
         *_pair("whereabouts", DataClass.WHEREABOUTS, "last known whereabouts"),
         *_pair("case_notes", DataClass.CASE_NOTES, "general case notes"),
+        # That a contact or outreach attempt happened, when and how (not where, not what was said):
+        # program-internal, and like whereabouts it helps find a person, so police never get it.
+        *_pair("contact", DataClass.WHEREABOUTS, "contacts and outreach attempts (when, how, reached)"),
         *_pair("contact_locations", DataClass.CONTACT_LOCATIONS, "where contacts happened"),
         *_pair("health", DataClass.HEALTH, "health and mental-health information"),
         *_pair("substance_use", DataClass.SUBSTANCE_USE, "substance-use treatment information (Part 2)"),
@@ -169,6 +172,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "participant_record.view": CL, "participant_record.edit": CL,
         "whereabouts.view": CL, "whereabouts.edit": CL,
         "case_notes.view": CL, "case_notes.edit": CL,
+        "contact.view": CL, "contact.edit": CL,
         "contact_locations.view": CL, "contact_locations.edit": CL,
         "health.view": CL, "health.edit": CL,
         "substance_use.view": CL, "substance_use.edit": CL,
@@ -182,6 +186,10 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "lookup.view": A,
         "participant_card.view": A,
         "whereabouts.view": A, "whereabouts.edit": A,
+        # Outreach logs attempts to find people, with where they looked (inside the program), but
+        # reads no summaries (case content).
+        "contact.view": A, "contact.edit": A,
+        "contact_locations.view": A, "contact_locations.edit": A,
         **_TOKENS,
     },
     Role.PROGRAM_MANAGER: {
@@ -194,6 +202,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "participant_record.view": A, "participant_record.edit": A,
         "whereabouts.view": A, "whereabouts.edit": A,
         "case_notes.view": A, "case_notes.edit": A,
+        "contact.view": A, "contact.edit": A,
         "contact_locations.view": A, "contact_locations.edit": A,
         "health.view": A, "health.edit": A,
         "substance_use.view": A, "substance_use.edit": A,
@@ -240,6 +249,7 @@ BREAK_GLASS_CAPABILITIES = frozenset(
         "participant_record.view",
         "whereabouts.view",
         "case_notes.view",
+        "contact.view",
         "contact_locations.view",
         "health.view",
         "substance_use.view",

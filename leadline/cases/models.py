@@ -1,4 +1,4 @@
-"""Case management records. The foundation holds case notes with their sensitivity."""
+"""Case management records: case notes with their sensitivity, and contacts (outreach attempts included)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,41 @@ SENSITIVITY_DATA_CLASS = {
     CaseNote.Sensitivity.HEALTH: DataClass.HEALTH,
     CaseNote.Sensitivity.SUBSTANCE_USE: DataClass.SUBSTANCE_USE,
 }
+
+
+class Contact(models.Model):
+    """One contact with a participant, or one attempt to reach them (outreach): when, how, whether it
+    reached them and was substantive, where (visible only inside the program), and a short summary
+    (case content: only those who may read case notes see it)."""
+
+    class Kind(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("Phone call")
+        TEXT = "text", _("Text message")
+        VIDEO = "video", _("Video call")
+        COLLATERAL = "collateral", _("With someone else about them")
+        OUTREACH = "outreach", _("Outreach: looked for them")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="contacts"
+    )
+    kind = models.CharField(_("kind of contact"), max_length=16, choices=Kind.choices)
+    reached = models.BooleanField(_("reached them"))
+    substantive = models.BooleanField(_("substantive"), default=False)
+    occurred_at = models.DateTimeField(_("when"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["participant", "-occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["logged_by", "idempotency_key"], name="contact_once_per_submit")
+        ]
+        verbose_name = _("contact")
+
+    def __str__(self) -> str:
+        return f"contact #{self.pk}"

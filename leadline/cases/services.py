@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.cases.models import CaseNote
+from leadline.cases.models import CaseNote, Contact
 from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
@@ -63,3 +66,74 @@ def case_note_add(
         # Two submits raced past the check above; the unique constraint kept one.
         return replay(CaseNote.objects.get(author=actor, idempotency_key=idempotency_key))
     return note, True
+
+
+class InvalidContact(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    kind: str
+    reached: bool
+    substantive: bool
+    occurred_at: datetime
+    place: str = ""
+    summary: str = ""
+
+
+def contact_log(
+    *, actor: Any, participant: Participant, data: ContactInput, idempotency_key: str
+) -> tuple[Contact, bool]:
+    """Log a contact or an outreach attempt; returns (contact, created). The same form twice is one.
+
+    The place needs contact_locations.edit and the summary case_notes.edit: an outreach worker logs
+    where they looked, never a summary of what was said."""
+    access = participant_access(actor, participant)
+    if not access.has("contact.edit"):
+        raise NotAllowed
+    if data.place.strip() and not access.has("contact_locations.edit"):
+        raise InvalidContact("place", _("You may not record where a contact happened."))
+    if data.summary.strip() and not access.has("case_notes.edit"):
+        raise InvalidContact("summary", _("You may not write a summary for this participant."))
+    if data.kind not in Contact.Kind.values:
+        raise InvalidContact("kind", _("Kind of contact: choose one."))
+    now = clock.now()
+    if data.occurred_at > now + timedelta(minutes=5):
+        raise InvalidContact("occurred_at", _("When: the contact cannot be in the future."))
+    if data.occurred_at < now - timedelta(days=92):
+        raise InvalidContact("occurred_at", _("When: contacts older than three months are not logged here."))
+    existing = Contact.objects.filter(logged_by=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _contact_replay(existing, participant, data)
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                participant=participant, kind=data.kind, reached=data.reached,
+                substantive=data.substantive and data.reached, occurred_at=data.occurred_at,
+                place=data.place.strip(), summary=data.summary.strip(), logged_by=actor, created_at=now,
+                idempotency_key=idempotency_key,
+            )  # fmt: skip
+            audit_record(
+                actor=actor, action=AuditEvent.Action.CREATE, subject_type="contact", subject_id=contact.pk,
+                participant_id=participant.pk,
+                changes={"kind": contact.kind, "reached": contact.reached,
+                         "substantive": contact.substantive},
+            )  # fmt: skip
+    except IntegrityError:
+        return _contact_replay(
+            Contact.objects.get(logged_by=actor, idempotency_key=idempotency_key), participant, data
+        )
+    return contact, True
+
+
+def _contact_replay(existing: Contact, participant: Participant, data: ContactInput) -> tuple[Contact, bool]:
+    if (existing.participant_id, existing.kind, existing.reached) != (
+        participant.pk,
+        data.kind,
+        data.reached,
+    ):
+        raise IdempotencyConflict
+    return existing, False

@@ -63,3 +63,33 @@ class AssignForm(forms.Form):
             return f"{user.get_full_name()} ({n}/{hard}{', ' + str(state) if state else ''})"
 
         field.label_from_instance = label  # type: ignore[attr-defined]
+
+
+class ContactForm(forms.Form):
+    """Quick entry from a phone: a tap for the kind, a tap for reached, optional place and summary."""
+
+    kind = forms.ChoiceField(label=_("Kind of contact"), widget=forms.RadioSelect)
+    reached = forms.ChoiceField(
+        label=_("Did you reach them?"), choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect
+    )
+    substantive = forms.BooleanField(label=_("Substantive (more than a hello)"), required=False)
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("Where"), max_length=200, required=False)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, place: bool, summary: bool, **kwargs: Any):
+        from leadline.cases.models import Contact
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Contact.Kind.choices  # type: ignore[attr-defined]
+        if not place:
+            del self.fields["place"]
+        if not summary:
+            del self.fields["summary"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,7 @@ def participant_list_for(*, user: Any, q: str = "", caseload_only: bool = False)
 
 
 def participant_reads_audit(
-    *, user: Any, participants: list[Participant], action: str, reason: str = ""
+    *, user: Any, participants: Sequence[Participant], action: str, reason: str = ""
 ) -> None:
     audit_record_reads(
         actor=user,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadline.participants import caseload_views, views
+from leadline.participants import caseload_views, contact_views, views
 
 app_name = "participants"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:participant_id>/status/", caseload_views.status_change, name="status"),
     path("<int:participant_id>/assign/", caseload_views.assign, name="assign"),
     path("caseloads/", caseload_views.caseloads, name="caseloads"),
+    path("<int:participant_id>/contacts/", contact_views.contact_add, name="contact_add"),
+    path("outreach/", contact_views.outreach, name="outreach"),
 ]

@@ -8,17 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
-from leadline.cases.selectors import case_note_list_for
+from leadline.cases.selectors import case_note_list_for, contact_list_for
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
 from leadline.participants import services
-from leadline.participants.forms import AssignForm, CaseNoteForm, StatusForm, WhereaboutsForm
+from leadline.participants.forms import AssignForm, CaseNoteForm, ContactForm, StatusForm, WhereaboutsForm
 from leadline.participants.models import TRANSITIONS
 from leadline.participants.selectors import (
     caseload_sizes,
@@ -68,6 +69,19 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
         ctx["status_form"] = StatusForm(current=p.status, initial={"version": p.version})
     if policy.can(request.user, "caseload.edit"):
         ctx["assign_form"] = assign_form(version=p.version)
+    if access.has("contact.view"):
+        ctx["contacts"] = contact_list_for(view=view)
+    if access.has("contact.edit"):
+        ctx["contact_form"] = ContactForm(
+            place=access.has("contact_locations.edit"),
+            summary=access.has("case_notes.edit"),
+            initial={
+                "idempotency_key": uuid.uuid4().hex,
+                "kind": "in_person",
+                "reached": "yes",
+                "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
     if access.has("consent.view"):
         from leadline.consents.forms import ConsentForm, RevokeForm
         from leadline.consents.selectors import consent_list_for_participant

@@ -84,6 +84,15 @@ def planted(world):
     for p in (world.mine, world.other):
         p.last_known_whereabouts = WHEREABOUTS_MARKER
         p.save(update_fields=["last_known_whereabouts"])
+    # A contact with a place and a summary: both are case content police must never read.
+    from leadline.cases.services import ContactInput, contact_log
+    from leadline.core import clock
+
+    contact_log(
+        actor=carmen, participant=world.mine, idempotency_key="plant-contact",
+        data=ContactInput(kind="in_person", reached=True, substantive=True, occurred_at=clock.now(),
+                          place=WHEREABOUTS_MARKER, summary=f"summary {MARKERS['general']}"),
+    )  # fmt: skip
     # Olivia's eligible referral became ``mine``, who opted in to officer feedback: the referral pages
     # now disclose an outcome, and must disclose nothing else.
     Referral.objects.filter(pk=world.eligible.pk).update(participant=world.mine)

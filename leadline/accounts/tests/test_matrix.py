@@ -115,6 +115,15 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/assign/"):
         version = Participant.objects.get(pk=world.mine.pk).version
         return {"case_manager": world.casey.pk, "reason": "Balancing caseloads", "version": version}
+    if path.endswith("/contacts/"):
+        from datetime import datetime, timedelta
+        from zoneinfo import ZoneInfo
+
+        from leadline.sites.models import Site
+
+        local = datetime.now(ZoneInfo(Site.objects.get().time_zone)) - timedelta(hours=1)
+        return {"kind": "in_person", "reached": "yes", "occurred_at": local.strftime("%Y-%m-%dT%H:%M"),
+                "idempotency_key": uuid.uuid4().hex}  # fmt: skip
     if path.endswith("/consents/"):
         return {"kind": "officer_feedback", "method": "verbal"}
     if path.endswith("/revoke/"):

@@ -1,0 +1,80 @@
+"""Contacts and outreach: quick entry from a phone on the participant's page, and the outreach list of
+people to find (referred and not yet engaged, or gone inactive)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Max, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from leadline.accounts import policy
+from leadline.audit.models import AuditEvent
+from leadline.cases import services as case_services
+from leadline.core.decorators import capability_required
+from leadline.participants.forms import ContactForm
+from leadline.participants.models import Participant
+from leadline.participants.policy import participants_visible_to
+from leadline.participants.selectors import participant_get_for, participant_reads_audit
+from leadline.participants.views import _detail_context
+
+
+@capability_required("contact.edit")
+@require_POST
+def contact_add(request: HttpRequest, participant_id: int) -> HttpResponse:
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    access = view.access
+    if not access.has("contact.edit"):
+        raise Http404
+    form = ContactForm(
+        request.POST, place=access.has("contact_locations.edit"), summary=access.has("case_notes.edit")
+    )
+    if form.is_valid():
+        d = form.cleaned_data
+        data = case_services.ContactInput(
+            kind=d["kind"], reached=d["reached"] == "yes", substantive=d["substantive"],
+            occurred_at=d["occurred_at"], place=d.get("place", ""), summary=d.get("summary", ""),
+        )  # fmt: skip
+        try:
+            _c, created = case_services.contact_log(
+                actor=request.user, participant=view.participant, data=data,
+                idempotency_key=d["idempotency_key"],
+            )  # fmt: skip
+        except case_services.InvalidContact as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except case_services.IdempotencyConflict:
+            form.add_error(None, _("This form was already used for another contact. Log it again."))
+        except case_services.NotAllowed as exc:
+            raise Http404 from exc
+        else:
+            messages.success(
+                request, _("Contact logged.") if created else _("This contact was already logged.")
+            )
+            return redirect("participants:detail", participant_id=participant_id)
+    ctx = _detail_context(request, participant_id, contact_form=form)
+    return render(request, "participants/detail.html", ctx, status=400)
+
+
+@capability_required("contact.edit")
+@require_GET
+def outreach(request: HttpRequest) -> HttpResponse:
+    """Who needs finding: referred people not yet engaged and inactive participants, the longest without
+    a contact first, with the last known whereabouts for those who may see it."""
+    people = list(
+        participants_visible_to(request.user)
+        .filter(status__in=(Participant.Status.REFERRED, Participant.Status.INACTIVE))
+        .annotate(
+            last_contact=Max("contacts__occurred_at"),
+            last_reached=Max("contacts__occurred_at", filter=Q(contacts__reached=True)),
+        )
+        .select_related("case_manager")
+        .order_by("last_reached", "last_contact", "created_at")[:100]
+    )
+    participant_reads_audit(user=request.user, participants=people, action=AuditEvent.Action.LIST)
+    return render(
+        request,
+        "participants/outreach.html",
+        {"people": people, "show_whereabouts": policy.can(request.user, "whereabouts.view")},
+    )
