@@ -55,7 +55,7 @@ def test_the_same_note_form_sent_twice_makes_one_note(page: Page) -> None:
     sign_in(page, "", "carmen")
     page.locator(".cards a").first.click()
     before = page.locator('[data-field="note-body"]').count()
-    form = page.locator("form", has=page.locator("#id_body"))
+    form = page.locator("form", has=page.locator("#note_body"))
     fields: dict[str, str | float | bool] = {
         "csrfmiddlewaretoken": form.locator("[name=csrfmiddlewaretoken]").input_value(),
         "idempotency_key": form.locator("[name=idempotency_key]").input_value(),

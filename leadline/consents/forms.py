@@ -4,9 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leadline.consents.models import Consent
+from leadline.participants.forms import _Prefixed
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(_Prefixed):
+    id_prefix = "consent"
+
     kind = forms.ChoiceField(choices=Consent.Kind.choices, widget=forms.HiddenInput)
     method = forms.ChoiceField(
         label=_("How did the participant give it?"), choices=Consent.Method.choices, widget=forms.RadioSelect
@@ -16,5 +19,7 @@ class ConsentForm(forms.Form):
     )
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(_Prefixed):
+    id_prefix = "revoke"
+
     note = forms.CharField(label=_("How did the participant revoke it?"), min_length=3, max_length=500)

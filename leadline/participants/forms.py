@@ -8,7 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from leadline.cases.models import CaseNote
 
 
-class CaseNoteForm(forms.Form):
+class _Prefixed(forms.Form):
+    """The participant's page holds several forms: each gets its own id prefix, so no two inputs share an
+    id (labels point at the right field, and axe finds no duplicate ids)."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CaseNoteForm(_Prefixed):
+    id_prefix = "note"
+
     body = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)
     sensitivity = forms.ChoiceField(label=_("Sensitivity"), choices=CaseNote.Sensitivity.choices)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -18,13 +31,17 @@ class CaseNoteForm(forms.Form):
         self.fields["sensitivity"].choices = [c for c in CaseNote.Sensitivity.choices if c[0] in writable]  # type: ignore[attr-defined]
 
 
-class WhereaboutsForm(forms.Form):
+class WhereaboutsForm(_Prefixed):
+    id_prefix = "where"
+
     whereabouts = forms.CharField(label=_("Last known whereabouts"), max_length=300, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class StatusForm(forms.Form):
+class StatusForm(_Prefixed):
     """A status change: where to, why, and (when leaving) the exit reason. Never a non-compliance state."""
+
+    id_prefix = "status"
 
     to = forms.ChoiceField(label=_("New status"))
     exit_reason = forms.ChoiceField(label=_("Exit reason (when leaving LEAD)"), required=False)
@@ -41,7 +58,9 @@ class StatusForm(forms.Form):
         self.fields["exit_reason"].choices = [("", _("Not leaving")), *ExitReason.choices]  # type: ignore[attr-defined]
 
 
-class AssignForm(forms.Form):
+class AssignForm(_Prefixed):
+    id_prefix = "assign"
+
     case_manager: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Case manager"), queryset=None, empty_label=_("Choose")
     )
@@ -65,8 +84,10 @@ class AssignForm(forms.Form):
         field.label_from_instance = label  # type: ignore[attr-defined]
 
 
-class ContactForm(forms.Form):
+class ContactForm(_Prefixed):
     """Quick entry from a phone: a tap for the kind, a tap for reached, optional place and summary."""
+
+    id_prefix = "contact"
 
     kind = forms.ChoiceField(label=_("Kind of contact"), widget=forms.RadioSelect)
     reached = forms.ChoiceField(

@@ -60,7 +60,7 @@ def test_an_empty_note_is_refused_naming_the_field(world):
     assert response.status_code == 400
     errors = response.context["note_form"].errors
     assert list(errors) == ["body"] and "This field is required." in errors["body"]
-    assert '<a href="#id_body">Note</a>: This field is required.' in response.content.decode()
+    assert '<a href="#note_body">Note</a>: This field is required.' in response.content.decode()
     assert not world.mine.case_notes.exists()
 
 
