@@ -83,3 +83,38 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"contact #{self.pk}"
+
+
+class MonthlyStatus(models.Model):
+    """One month's housing, employment and income/benefits for a participant, as the Seattle LEAD
+    evaluation recorded them; the evidence engine reads these (within-person monthly odds)."""
+
+    class Housing(models.TextChoices):
+        PERMANENT = "permanent", _("Permanent housing")
+        SHELTERED = "sheltered", _("Sheltered (shelter, transitional)")
+        UNSHELTERED = "unsheltered", _("Unsheltered")
+        UNKNOWN = "unknown", _("Not known")
+
+    class YesNo(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        UNKNOWN = "unknown", _("Not known")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="monthly_statuses"
+    )
+    month = models.DateField(_("month"))  # the first day of the month
+    housing = models.CharField(_("housing"), max_length=16, choices=Housing.choices)
+    employed = models.CharField(_("employed"), max_length=8, choices=YesNo.choices)
+    income_or_benefits = models.CharField(_("any income or benefits"), max_length=8, choices=YesNo.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["participant", "month"], name="one_status_per_month")]
+        verbose_name = _("monthly status")
+
+    def __str__(self) -> str:
+        return f"monthly status #{self.pk}"

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record
-from leadline.cases.models import CaseNote, Contact
+from leadline.audit.services import audit_record, diff
+from leadline.cases.models import CaseNote, Contact, MonthlyStatus
 from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
@@ -137,3 +138,60 @@ def _contact_replay(existing: Contact, participant: Participant, data: ContactIn
     ):
         raise IdempotencyConflict
     return existing, False
+
+
+class StaleEdit(Exception):
+    """Someone saved this record after the form was opened."""
+
+
+def monthly_status_record(
+    *, actor: Any, participant: Participant, month: date, housing: str, employed: str,
+    income_or_benefits: str, expected_version: int | None,
+) -> tuple[MonthlyStatus, bool]:  # fmt: skip
+    """Record (or correct) one month's status. A correction names the version it started from, so two
+    people correcting the same month cannot overwrite each other. Returns (status, created)."""
+    if not participant_access(actor, participant).has("monthly_status.edit"):
+        raise NotAllowed
+    month = month.replace(day=1)
+    today = timezone.localdate()
+    if month > today:
+        raise InvalidContact("month", _("Month: it cannot be in the future."))
+    if (today.year - month.year) * 12 + today.month - month.month > 24:
+        raise InvalidContact("month", _("Month: only the last 24 months can be recorded here."))
+    values = {"housing": housing, "employed": employed, "income_or_benefits": income_or_benefits}
+    choices = {"housing": MonthlyStatus.Housing.values, "employed": MonthlyStatus.YesNo.values,
+               "income_or_benefits": MonthlyStatus.YesNo.values}  # fmt: skip
+    for field, value in values.items():
+        if value not in choices[field]:
+            raise InvalidContact(field, _("Choose one of the answers."))
+    now = clock.now()
+    with transaction.atomic():
+        existing = (
+            MonthlyStatus.objects.select_for_update().filter(participant=participant, month=month).first()
+        )
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    status = MonthlyStatus.objects.create(
+                        participant=participant, month=month, recorded_by=actor, recorded_at=now, **values
+                    )
+            except IntegrityError:
+                raise StaleEdit from None  # recorded by someone else a moment ago
+            created, before = True, {}
+        else:
+            if expected_version != existing.version:
+                if {k: getattr(existing, k) for k in values} == values:
+                    return existing, False  # the same answers sent twice
+                raise StaleEdit
+            before = {k: getattr(existing, k) for k in values}
+            for k, v in values.items():
+                setattr(existing, k, v)
+            existing.recorded_by, existing.recorded_at, existing.version = actor, now, existing.version + 1
+            existing.save()
+            status, created = existing, False
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+            subject_type="monthly_status", subject_id=status.pk, participant_id=participant.pk,
+            changes=diff(before, values) | {"month": month.isoformat()},
+        )  # fmt: skip
+    return status, created

@@ -14,7 +14,7 @@ from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.core.decorators import capability_required
-from leadline.participants.forms import ContactForm
+from leadline.participants.forms import ContactForm, MonthlyStatusForm
 from leadline.participants.models import Participant
 from leadline.participants.policy import participants_visible_to
 from leadline.participants.selectors import participant_get_for, participant_reads_audit
@@ -78,3 +78,35 @@ def outreach(request: HttpRequest) -> HttpResponse:
         "participants/outreach.html",
         {"people": people, "show_whereabouts": policy.can(request.user, "whereabouts.view")},
     )
+
+
+@capability_required("monthly_status.edit")
+@require_POST
+def monthly_status(request: HttpRequest, participant_id: int) -> HttpResponse:
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    if not view.access.has("monthly_status.edit"):
+        raise Http404
+    form = MonthlyStatusForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            _s, created = case_services.monthly_status_record(
+                actor=request.user, participant=view.participant, month=d["month"], housing=d["housing"],
+                employed=d["employed"], income_or_benefits=d["income_or_benefits"],
+                expected_version=d.get("version"),
+            )  # fmt: skip
+        except case_services.InvalidContact as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except case_services.StaleEdit:
+            # Show the month as it is now (with its current version), and say why nothing was saved.
+            conflict = _("Someone else recorded this month while you were editing. Their answers are shown; "
+                         "correct them if you need to.")  # fmt: skip
+            ctx = _detail_context(request, participant_id, monthly_conflict=conflict)
+            return render(request, "participants/detail.html", ctx, status=409)
+        else:
+            messages.success(
+                request, _("Monthly status recorded.") if created else _("Monthly status corrected.")
+            )
+            return redirect("participants:detail", participant_id=participant_id)
+    ctx = _detail_context(request, participant_id, monthly_form=form)
+    return render(request, "participants/detail.html", ctx, status=400)

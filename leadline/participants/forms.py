@@ -114,3 +114,27 @@ class ContactForm(_Prefixed):
             del self.fields["place"]
         if not summary:
             del self.fields["summary"]
+
+
+class MonthlyStatusForm(_Prefixed):
+    """One month's housing, employment and income or benefits (as the Seattle evaluation recorded them)."""
+
+    id_prefix = "monthly"
+
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    housing = forms.ChoiceField(label=_("Housing"))
+    employed = forms.ChoiceField(label=_("Employed"))
+    income_or_benefits = forms.ChoiceField(label=_("Any income or benefits"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from leadline.cases.models import MonthlyStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["housing"].choices = MonthlyStatus.Housing.choices  # type: ignore[attr-defined]
+        self.fields["employed"].choices = MonthlyStatus.YesNo.choices  # type: ignore[attr-defined]
+        self.fields["income_or_benefits"].choices = MonthlyStatus.YesNo.choices  # type: ignore[attr-defined]

@@ -72,6 +72,8 @@ PARTICIPANT_CAPABILITIES = (
     "case_notes.edit",
     "contact.view",
     "contact.edit",
+    "monthly_status.view",
+    "monthly_status.edit",
     "contact_locations.view",
     "contact_locations.edit",
     "health.view",

@@ -14,4 +14,5 @@ urlpatterns = [
     path("caseloads/", caseload_views.caseloads, name="caseloads"),
     path("<int:participant_id>/contacts/", contact_views.contact_add, name="contact_add"),
     path("outreach/", contact_views.outreach, name="outreach"),
+    path("<int:participant_id>/monthly/", contact_views.monthly_status, name="monthly"),
 ]

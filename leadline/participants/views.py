@@ -19,7 +19,14 @@ from leadline.cases.selectors import case_note_list_for, contact_list_for
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
 from leadline.participants import services
-from leadline.participants.forms import AssignForm, CaseNoteForm, ContactForm, StatusForm, WhereaboutsForm
+from leadline.participants.forms import (
+    AssignForm,
+    CaseNoteForm,
+    ContactForm,
+    MonthlyStatusForm,
+    StatusForm,
+    WhereaboutsForm,
+)
 from leadline.participants.models import TRANSITIONS
 from leadline.participants.selectors import (
     caseload_sizes,
@@ -81,6 +88,20 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
                 "reached": "yes",
                 "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             },
+        )
+    if access.has("monthly_status.view"):
+        ctx["monthly"] = list(p.monthly_statuses.select_related("recorded_by")[:12])
+    if access.has("monthly_status.edit"):
+        this_month = timezone.localdate().replace(day=1)
+        current = next((m for m in ctx["monthly"] if m.month == this_month), None)
+        ctx["monthly_form"] = MonthlyStatusForm(
+            initial={
+                "month": this_month,
+                "housing": current.housing if current else "unknown",
+                "employed": current.employed if current else "unknown",
+                "income_or_benefits": current.income_or_benefits if current else "unknown",
+                "version": current.version if current else None,
+            }
         )
     if access.has("consent.view"):
         from leadline.consents.forms import ConsentForm, RevokeForm

@@ -115,6 +115,11 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/assign/"):
         version = Participant.objects.get(pk=world.mine.pk).version
         return {"case_manager": world.casey.pk, "reason": "Balancing caseloads", "version": version}
+    if path.endswith("/monthly/"):
+        from django.utils import timezone
+
+        month = timezone.localdate().strftime("%Y-%m")
+        return {"month": month, "housing": "sheltered", "employed": "no", "income_or_benefits": "yes"}
     if path.endswith("/contacts/"):
         from datetime import datetime, timedelta
         from zoneinfo import ZoneInfo
