@@ -5,6 +5,7 @@ this file as they are built.)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +14,9 @@ from playwright.sync_api import Page, expect
 from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
 
 pytestmark = pytest.mark.e2e
+
+CASELOAD = "section[aria-labelledby='caseload-h'] .cards li"  # the home page's caseload, not "Today"
+ACTIVE = re.compile(r"\bActive\b")  # not "Inactive"
 
 
 def _change_status(page: Page, to: str, why: str, exit_reason: str | None = None) -> None:
@@ -28,7 +32,7 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
     page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
 ) -> None:
     sign_in(page, "", "carmen")
-    card = page.locator(".cards li").filter(has_text="Active").first
+    card = page.locator(CASELOAD).filter(has_text=ACTIVE).first
     name = card.locator("a").inner_text().strip()
     card.locator("a").click()
     participant_url = page.url
@@ -82,7 +86,8 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
     set_limits(manage, soft=casey_before, hard=casey_before + 1)
     try:
         page.goto("/")
-        other = page.locator(".cards li").filter(has_text="Active").filter(has_not_text=name).first
+        active = page.locator(CASELOAD).filter(has_text=ACTIVE)
+        other = active.filter(has_not_text=name).first
         other.locator("a").click()
         other_url = page.url
         paula.goto(other_url)

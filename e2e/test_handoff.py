@@ -19,6 +19,8 @@ from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_i
 
 pytestmark = pytest.mark.e2e
 
+CASELOAD = "section[aria-labelledby='caseload-h'] .cards li"  # the home page's caseload, not "Today"
+
 
 def _refer(page: Page, given: str) -> None:
     page.goto("/referrals/new/")
@@ -68,7 +70,7 @@ def test_officer_calls_the_lead_line_and_the_case_manager_takes_it_to_hand_off(
 
     # The person is now a participant pending intake, on Carmen's caseload.
     carmen.goto("/")
-    expect(carmen.locator(".cards li").filter(has_text="Harper Morales")).to_contain_text("Referred")
+    expect(carmen.locator(CASELOAD).filter(has_text="Harper Morales")).to_contain_text("Referred")
 
     officer.goto(referral_url)
     expect(officer.locator("#handoff-status")).to_have_attribute("data-handoff-status", "handed_off")
@@ -190,4 +192,4 @@ def test_an_officer_texts_the_lead_line_and_links_the_referral_afterwards(
     card.get_by_role("button", name="I have arrived").click()
     carmen.locator(f'li[data-handoff="{request_id}"]').get_by_role("button", name="Hand-off done").click()
     carmen.goto("/")
-    expect(carmen.locator(".cards li").filter(has_text="Sky Morales")).to_contain_text("Referred")
+    expect(carmen.locator(CASELOAD).filter(has_text="Sky Morales")).to_contain_text("Referred")

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import F, Max, Q, QuerySet
+from django.utils import timezone
 
 from leadline.cases.models import CaseNote, Contact
+from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.participants.selectors import ParticipantView
 
 
@@ -23,3 +29,50 @@ def contact_list_for(*, view: ParticipantView, limit: int = 20) -> list[Contact]
     if not view.access.has("contact.view"):
         return []
     return list(Contact.objects.filter(participant=view.participant).select_related("logged_by")[:limit])
+
+
+CONTACT_DUE_DAYS = 14  # no one on a caseload should go two weeks without being reached (decision 0012)
+CONSENT_WARNING_DAYS = 30
+
+
+@dataclass
+class DayWork:
+    """The case manager's day: who needs contact, intakes due, consents expiring, months to record."""
+
+    needs_contact: list[Any] = field(default_factory=list)  # annotated with last_reached
+    intakes_due: list[Participant] = field(default_factory=list)
+    consents_expiring: list[Any] = field(default_factory=list)
+    monthly_due: list[Participant] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.needs_contact or self.intakes_due or self.consents_expiring or self.monthly_due)
+
+
+def day_for(*, user: Any) -> DayWork:
+    """Four bounded queries over the user's own caseload, whatever its size or history."""
+    from leadline.consents.models import Consent
+
+    today = timezone.localdate()
+    mine = Participant.objects.filter(case_manager=user, status__in=CASELOAD_STATUSES)
+    since = timezone.now() - timedelta(days=CONTACT_DUE_DAYS)
+    needs_contact = list(
+        mine.exclude(status=Participant.Status.REFERRED)
+        .annotate(last_reached=Max("contacts__occurred_at", filter=Q(contacts__reached=True)))
+        .filter(Q(last_reached__isnull=True) | Q(last_reached__lt=since))
+        .order_by(F("last_reached").asc(nulls_first=True), "family_name")[:20]
+    )
+    intakes_due = list(mine.filter(status=Participant.Status.REFERRED).order_by("created_at")[:20])
+    consents = list(
+        Consent.objects.filter(
+            participant__in=mine, revoked_at__isnull=True, expires_on__isnull=False,
+            expires_on__gte=today, expires_on__lte=today + timedelta(days=CONSENT_WARNING_DAYS),
+        ).select_related("participant").order_by("expires_on")[:20]
+    )  # fmt: skip
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    monthly_due = list(
+        mine.exclude(status=Participant.Status.REFERRED)
+        .exclude(monthly_statuses__month=last_month)
+        .order_by("family_name", "given_name")[:20]
+    )
+    return DayWork(needs_contact, intakes_due, consents, monthly_due)
