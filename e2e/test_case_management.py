@@ -101,6 +101,28 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
         set_limits(manage, soft=20, hard=25)
 
 
+def test_the_case_manager_completes_an_intake_from_the_day(page: Page) -> None:
+    sign_in(page, "", "carmen")
+    waiting = page.locator('[data-due="intake"] li').filter(has_not_text="Marcus Hill").first
+    name = waiting.locator("a").inner_text().strip()
+    waiting.locator("a").click()
+    page.locator("[data-intake-link]").click()
+    form = page.locator("[data-intake-form]")
+    form.get_by_label("Housing", exact=True).first.check()  # acute: the checkbox comes first
+    form.locator("textarea[name=housing_situation]").fill("Sleeping in a car since the eviction")
+    form.get_by_role("button", name="Save draft").click()
+    expect(page.locator("[data-intake-state]")).to_have_attribute("data-intake-state", "open")
+    check_axe(page)
+    check_no_horizontal_scroll(page)
+    form = page.locator("[data-intake-form]")
+    form.locator("textarea[name=id_documents_situation]").fill("Lost the ID card in October")
+    form.get_by_role("button", name="Complete the intake").click()
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator(".status").first).to_contain_text("Engaged")
+    expect(page.locator("[data-intake-link]")).to_contain_text("Intake completed")
+    expect(page.locator("[data-status-history] li").first).to_contain_text("intake completed")
+
+
 def test_outreach_logs_an_attempt_where_they_looked(page: Page) -> None:
     sign_in(page, "", "omar")
     open_menu(page)

@@ -118,3 +118,74 @@ class MonthlyStatus(models.Model):
 
     def __str__(self) -> str:
         return f"monthly status #{self.pk}"
+
+
+class Domain(models.TextChoices):
+    """The intake's life domains (issue #4), in the order the conversation usually takes."""
+
+    HOUSING = "housing", _("Housing")
+    INCOME = "income", _("Income and benefits")
+    EMPLOYMENT = "employment", _("Employment and education")
+    PHYSICAL_HEALTH = "physical_health", _("Physical health")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    SUBSTANCE_USE = "substance_use", _("Substance use")
+    LEGAL = "legal", _("Legal")
+    ID_DOCUMENTS = "id_documents", _("ID documents")
+    FAMILY = "family", _("Family and childcare")
+    SAFETY = "safety", _("Safety")
+
+
+# Which sensitivity each domain's answers carry: health and substance use need their own capability
+# (the same rule as case notes; substance use is 42 CFR Part 2 information).
+DOMAIN_SENSITIVITY = {
+    Domain.PHYSICAL_HEALTH: CaseNote.Sensitivity.HEALTH,
+    Domain.MENTAL_HEALTH: CaseNote.Sensitivity.HEALTH,
+    Domain.SUBSTANCE_USE: CaseNote.Sensitivity.SUBSTANCE_USE,
+}
+
+
+def domain_sensitivity(domain: str) -> str:
+    return DOMAIN_SENSITIVITY.get(Domain(domain), CaseNote.Sensitivity.GENERAL)
+
+
+class Intake(models.Model):
+    """The intake assessment: where the person stands in each domain, acute needs first. Its completion
+    date is what the legal clock reads (no-file on intake, issue #5)."""
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="intakes"
+    )
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # One intake in progress at a time; a re-engaged person may have a new one later.
+            models.UniqueConstraint(
+                fields=["participant"], condition=models.Q(completed_at__isnull=True), name="one_open_intake"
+            )
+        ]
+        verbose_name = _("intake assessment")
+
+    def __str__(self) -> str:
+        return f"intake #{self.pk}"
+
+
+class IntakeAnswer(models.Model):
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="answers")
+    domain = models.CharField(max_length=24, choices=Domain.choices)
+    acute = models.BooleanField(_("needs help now"), default=False)
+    situation = models.TextField(_("where things stand"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-acute", "id"]  # acute needs first
+        constraints = [models.UniqueConstraint(fields=["intake", "domain"], name="one_answer_per_domain")]
+
+    def __str__(self) -> str:
+        return f"intake answer #{self.pk}"

@@ -76,3 +76,32 @@ def day_for(*, user: Any) -> DayWork:
         .order_by("family_name", "given_name")[:20]
     )
     return DayWork(needs_contact, intakes_due, consents, monthly_due)
+
+
+def intake_for(*, view: ParticipantView) -> tuple[Any, list[Any]]:
+    """(the intake in progress, else the latest completed one, or None; its answers this user may read,
+    acute first)."""
+    from leadline.cases.models import Intake, domain_sensitivity
+
+    intake = (
+        Intake.objects.filter(participant=view.participant)
+        .order_by(F("completed_at").desc(nulls_first=True))
+        .first()
+    )
+    if intake is None:
+        return None, []
+    visible = set(view.access.note_sensitivities_visible)
+    answers = [a for a in intake.answers.all() if domain_sensitivity(a.domain) in visible]
+    return intake, answers
+
+
+def intake_completed_on(participant: Participant) -> Any:
+    """The date of the latest completed intake (what the legal clock reads), or None."""
+    from leadline.cases.models import Intake
+
+    latest = (
+        Intake.objects.filter(participant=participant, completed_at__isnull=False)
+        .order_by("-completed_at")
+        .first()
+    )
+    return timezone.localdate(latest.completed_at) if latest else None

@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
-from leadline.cases.models import CaseNote, Contact, MonthlyStatus
+from leadline.cases.models import (
+    CaseNote,
+    Contact,
+    Domain,
+    Intake,
+    IntakeAnswer,
+    MonthlyStatus,
+    domain_sensitivity,
+)
 from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
@@ -70,7 +78,9 @@ def case_note_add(
 
 
 class InvalidContact(Exception):
-    def __init__(self, field: str, message: str):
+    """Bad input for a case record, naming the field (None: the form as a whole)."""
+
+    def __init__(self, field: str | None, message: str):
         super().__init__(message)
         self.field, self.message = field, message
 
@@ -195,3 +205,71 @@ def monthly_status_record(
             changes=diff(before, values) | {"month": month.isoformat()},
         )  # fmt: skip
     return status, created
+
+
+def intake_save(
+    *, actor: Any, participant: Participant, answers: dict[str, tuple[bool, str]],
+    expected_version: int | None, complete: bool,
+) -> Intake:  # fmt: skip
+    """Save the intake in progress (a draft, as often as needed) and, with ``complete``, finish it.
+
+    ``answers`` maps a domain to (acute, situation). Health and substance-use domains need their own
+    capability, as their notes do. Completing needs every acute domain described; it stamps the date the
+    legal clock reads, and a referred person becomes engaged (recorded as a status change)."""
+    access = participant_access(actor, participant)
+    if not access.has("case_notes.edit"):
+        raise NotAllowed
+    writable = set(access.note_sensitivities_writable)
+    for domain in answers:
+        if domain not in Domain.values:
+            raise InvalidContact(domain, _("Unknown domain."))
+        if domain_sensitivity(domain) not in writable:
+            raise InvalidContact(f"{domain}_situation", _("You may not write in this domain."))
+    now = clock.now()
+    with transaction.atomic():
+        intake = (
+            Intake.objects.select_for_update()
+            .filter(participant=participant, completed_at__isnull=True)
+            .first()
+        )
+        if intake is None:
+            if expected_version is not None:
+                raise StaleEdit  # the intake this form was opened on was completed meanwhile
+            try:
+                with transaction.atomic():
+                    intake = Intake.objects.create(participant=participant, started_at=now, started_by=actor)
+            except IntegrityError:
+                raise StaleEdit from None  # someone else started one a moment ago
+        elif expected_version != intake.version:
+            raise StaleEdit
+        for domain, (acute, situation) in answers.items():
+            IntakeAnswer.objects.update_or_create(
+                intake=intake, domain=domain, defaults={"acute": acute, "situation": situation.strip()[:2000]}
+            )
+        if complete:
+            saved = list(intake.answers.all())
+            missing = [a.domain for a in saved if a.acute and not a.situation]
+            if missing:
+                raise InvalidContact(
+                    f"{missing[0]}_situation",
+                    _("An acute need must say where things stand before completing."),
+                )
+            if not any(a.situation for a in saved):
+                raise InvalidContact(None, _("Describe at least one domain before completing the intake."))
+            intake.completed_at, intake.completed_by = now, actor
+        intake.version += 1
+        intake.save()
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="intake", subject_id=intake.pk,
+            participant_id=participant.pk,
+            # Which domains, and whether acute: never what was said (health and Part 2 content).
+            changes={"domains": sorted(answers), "acute": sorted(d for d, (a, _s) in answers.items() if a),
+                     "completed": bool(complete)},
+        )  # fmt: skip
+        if complete and participant.status == Participant.Status.REFERRED:
+            from leadline.participants.services import participant_update
+
+            participant_update(
+                actor=actor, participant=participant, reason="intake completed", status="engaged"
+            )
+    return intake

@@ -138,3 +138,31 @@ class MonthlyStatusForm(_Prefixed):
         self.fields["housing"].choices = MonthlyStatus.Housing.choices  # type: ignore[attr-defined]
         self.fields["employed"].choices = MonthlyStatus.YesNo.choices  # type: ignore[attr-defined]
         self.fields["income_or_benefits"].choices = MonthlyStatus.YesNo.choices  # type: ignore[attr-defined]
+
+
+class IntakeForm(_Prefixed):
+    """The intake by domain: first which needs are acute (help now), then where things stand in each."""
+
+    id_prefix = "intake"
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, domains: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for value, label in domains:
+            self.fields[f"{value}_acute"] = forms.BooleanField(label=label, required=False)
+        for value, label in domains:
+            self.fields[f"{value}_situation"] = forms.CharField(
+                label=label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+        self.domains = domains
+
+    def answers(self) -> dict[str, tuple[bool, str]]:
+        d = self.cleaned_data
+        return {v: (bool(d.get(f"{v}_acute")), d.get(f"{v}_situation", "")) for v, _label in self.domains}
+
+    def acute_fields(self) -> list[Any]:
+        return [self[f"{v}_acute"] for v, _label in self.domains]
+
+    def situation_fields(self) -> list[Any]:
+        return [self[f"{v}_situation"] for v, _label in self.domains]

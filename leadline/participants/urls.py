@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadline.participants import caseload_views, contact_views, views
+from leadline.participants import caseload_views, contact_views, intake_views, views
 
 app_name = "participants"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:participant_id>/contacts/", contact_views.contact_add, name="contact_add"),
     path("outreach/", contact_views.outreach, name="outreach"),
     path("<int:participant_id>/monthly/", contact_views.monthly_status, name="monthly"),
+    path("<int:participant_id>/intake/", intake_views.intake, name="intake"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
-from leadline.cases.selectors import case_note_list_for, contact_list_for
+from leadline.cases.selectors import case_note_list_for, contact_list_for, intake_completed_on
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
 from leadline.participants import services
@@ -76,6 +76,8 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
         ctx["status_form"] = StatusForm(current=p.status, initial={"version": p.version})
     if policy.can(request.user, "caseload.edit"):
         ctx["assign_form"] = assign_form(version=p.version)
+    if access.has("case_notes.view"):
+        ctx["intake_done"] = intake_completed_on(p)
     if access.has("contact.view"):
         ctx["contacts"] = contact_list_for(view=view)
     if access.has("contact.edit"):
