@@ -108,6 +108,13 @@ def run(args: argparse.Namespace) -> None:
             chunk = []
     Contact.objects.bulk_create(chunk, batch_size=10_000)
     total += len(chunk)
+    # What contact_log keeps on each participant (the bulk insert bypasses it): contact n=0 is the latest,
+    # and it reached them.
+    for hour in range(24):
+        latest = now - timedelta(hours=hour)
+        Participant.objects.filter(pk__in=[pid for pid in ids if pid % 24 == hour]).update(
+            last_contact_at=latest, last_reached_at=latest
+        )
     first = date.today().replace(day=1)
     months = [(first - timedelta(days=31 * k)).replace(day=1) for k in range(1, 13)]
     MonthlyStatus.objects.bulk_create(

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from leadline.cases.models import CaseNote, Contact
@@ -58,9 +58,8 @@ def day_for(*, user: Any) -> DayWork:
     since = timezone.now() - timedelta(days=CONTACT_DUE_DAYS)
     needs_contact = list(
         mine.exclude(status=Participant.Status.REFERRED)
-        .annotate(last_reached=Max("contacts__occurred_at", filter=Q(contacts__reached=True)))
-        .filter(Q(last_reached__isnull=True) | Q(last_reached__lt=since))
-        .order_by(F("last_reached").asc(nulls_first=True), "family_name")[:20]
+        .filter(Q(last_reached_at__isnull=True) | Q(last_reached_at__lt=since))
+        .order_by(F("last_reached_at").asc(nulls_first=True), "family_name")[:20]
     )
     intakes_due = list(mine.filter(status=Participant.Status.REFERRED).order_by("created_at")[:20])
     consents = list(

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,6 +128,14 @@ def contact_log(
                 place=data.place.strip(), summary=data.summary.strip(), logged_by=actor, created_at=now,
                 idempotency_key=idempotency_key,
             )  # fmt: skip
+            # Keep the participant's latest contact / reach (only ever moving forward in time).
+            Participant.objects.filter(pk=participant.pk).filter(
+                Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=contact.occurred_at)
+            ).update(last_contact_at=contact.occurred_at)
+            if contact.reached:
+                Participant.objects.filter(pk=participant.pk).filter(
+                    Q(last_reached_at__isnull=True) | Q(last_reached_at__lt=contact.occurred_at)
+                ).update(last_reached_at=contact.occurred_at)
             audit_record(
                 actor=actor, action=AuditEvent.Action.CREATE, subject_type="contact", subject_id=contact.pk,
                 participant_id=participant.pk,

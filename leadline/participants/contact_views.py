@@ -4,7 +4,7 @@ people to find (referred and not yet engaged, or gone inactive)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Max, Q
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -65,12 +65,12 @@ def outreach(request: HttpRequest) -> HttpResponse:
     people = list(
         participants_visible_to(request.user)
         .filter(status__in=(Participant.Status.REFERRED, Participant.Status.INACTIVE))
-        .annotate(
-            last_contact=Max("contacts__occurred_at"),
-            last_reached=Max("contacts__occurred_at", filter=Q(contacts__reached=True)),
-        )
         .select_related("case_manager")
-        .order_by("last_reached", "last_contact", "created_at")[:100]
+        .order_by(
+            F("last_reached_at").asc(nulls_first=True),
+            F("last_contact_at").asc(nulls_first=True),
+            "created_at",
+        )[:100]
     )
     participant_reads_audit(user=request.user, participants=people, action=AuditEvent.Action.LIST)
     return render(

@@ -43,6 +43,10 @@ class Participant(models.Model):
     # When the person first engaged (intake reached): the "engaged" a referring officer may be told of,
     # with the participant's opt-in. Kept when they later go inactive or exit.
     engaged_at = models.DateTimeField(null=True, blank=True)
+    # The latest contact or attempt, and the latest that reached them: kept by cases.services.contact_log
+    # so the outreach list and the day sort by them without reading the contacts table.
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_reached_at = models.DateTimeField(null=True, blank=True)
     last_known_whereabouts = models.CharField(_("last known whereabouts"), max_length=300, blank=True)
     whereabouts_updated_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: an edit names the version it started from (PRODUCT.md §4 rule 7).
@@ -52,7 +56,10 @@ class Participant(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
-        indexes = [models.Index(fields=["case_manager", "family_name"])]
+        indexes = [
+            models.Index(fields=["case_manager", "family_name"]),
+            models.Index(fields=["status", "last_reached_at"]),
+        ]
         verbose_name = _("participant")
 
     def __str__(self) -> str:

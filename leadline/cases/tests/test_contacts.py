@@ -146,3 +146,16 @@ def test_the_participant_page_costs_the_same_queries_with_many_contacts(world):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_latest_contact_and_reach_only_move_forward(world):
+    now = clock.now()
+    for key, (hours_ago, reached) in {"a": (1, True), "b": (5, True), "c": (0, False)}.items():
+        contact_log(
+            actor=world["case_manager"], participant=world.mine, idempotency_key=key,
+            data=ContactInput(kind="phone", reached=reached, substantive=False,
+                              occurred_at=now - timedelta(hours=hours_ago)),
+        )  # fmt: skip
+    world.mine.refresh_from_db()
+    assert world.mine.last_contact_at == now  # the attempt a moment ago
+    assert world.mine.last_reached_at == now - timedelta(hours=1)  # not moved back by the older one

@@ -85,7 +85,7 @@ def test_the_health_and_part_2_domains_need_their_capabilities(world, referred, 
     monkeypatch.setattr(
         participant_policy.ParticipantAccess,
         "note_sensitivities_writable",
-        property(lambda self: [s for s in real.fget(self) if s == "general"]),
+        property(lambda self: [s for s in real.fget(self) if s == "general"]),  # type: ignore[attr-defined]
     )
     with pytest.raises(services.InvalidContact) as exc:
         services.intake_save(
