@@ -122,6 +122,30 @@ def test_the_case_manager_completes_an_intake_from_the_day(page: Page) -> None:
     expect(page.locator("[data-intake-link]")).to_contain_text("Intake completed")
     expect(page.locator("[data-status-history] li").first).to_contain_text("intake completed")
 
+    # A plan with two goals in the participant's words, a step, and progress.
+    page.locator("[data-plan-link]").click()
+    for domain, goal in (("Housing", "A room of my own by spring"), ("ID documents", "Get my ID back")):
+        form = page.locator("[data-goal-form]")
+        form.get_by_label("Domain").select_option(label=domain)
+        form.get_by_label("The goal, in their words").fill(goal)
+        form.get_by_role("button", name="Add the goal").click()
+        expect(page.locator("main")).to_contain_text("Goal added.")
+    housing = page.locator("[data-goal]").filter(has_text="A room of my own by spring")
+    housing.locator("summary").filter(has_text="Add a step").click()
+    housing.get_by_label("Next step").fill("Fill in the housing voucher application")
+    housing.get_by_label("Who").select_option(label="Together")
+    housing.get_by_role("button", name="Add the step").click()
+    housing = page.locator("[data-goal]").filter(has_text="A room of my own by spring")
+    housing.locator("summary").filter(has_text="Record progress").click()
+    housing.get_by_label("Where they are now").select_option(label="First steps taken")
+    housing.get_by_role("button", name="Save progress").click()
+    housing = page.locator("[data-goal]").filter(has_text="A room of my own by spring")
+    expect(housing.locator("[data-progress]")).to_have_text("First steps taken")
+    expect(housing.locator("[data-items]")).to_contain_text("Fill in the housing voucher application")
+    expect(page.locator("[data-goal]")).to_have_count(2)
+    check_axe(page)
+    check_no_horizontal_scroll(page)
+
 
 def test_outreach_logs_an_attempt_where_they_looked(page: Page) -> None:
     sign_in(page, "", "omar")

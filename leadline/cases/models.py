@@ -189,3 +189,92 @@ class IntakeAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"intake answer #{self.pk}"
+
+
+class Progress(models.IntegerChoices):
+    """A harm-reduction scale: any step in the direction the participant chose counts. No level means
+    abstinence, and nothing anywhere requires it."""
+
+    NOT_STARTED = 0, _("Not started")
+    THINKING = 1, _("Thinking about it")
+    FIRST_STEPS = 2, _("First steps taken")
+    PROGRESSING = 3, _("Making progress")
+    MOSTLY = 4, _("Mostly there")
+    REACHED = 5, _("Reached, in their own terms")
+
+
+class PlanGoal(models.Model):
+    """A goal of the individual intervention plan, in the participant's own words, in one domain."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Working on it")
+        REACHED = "reached", _("Reached")
+        SET_ASIDE = "set_aside", _("Set aside by the participant")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="goals"
+    )
+    domain = models.CharField(_("domain"), max_length=24, choices=Domain.choices)
+    text = models.CharField(_("the goal, in their words"), max_length=300)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    progress = models.PositiveSmallIntegerField(choices=Progress.choices, default=Progress.NOT_STARTED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["state", "domain", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["created_by", "idempotency_key"], name="goal_once_per_submit")
+        ]
+
+    def __str__(self) -> str:
+        return f"goal #{self.pk}"
+
+
+class GoalProgress(models.Model):
+    """Progress over time: each step on the scale, with who recorded it and a line about it."""
+
+    goal = models.ForeignKey(PlanGoal, on_delete=models.CASCADE, related_name="history")
+    level = models.PositiveSmallIntegerField(choices=Progress.choices)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"goal progress #{self.pk}"
+
+
+class PlanItem(models.Model):
+    """A step towards a goal: what, who owns it, by when."""
+
+    class Owner(models.TextChoices):
+        PARTICIPANT = "participant", _("The participant")
+        CASE_MANAGER = "case_manager", _("The case manager")
+        PROVIDER = "provider", _("A service provider")
+        TOGETHER = "together", _("Together")
+
+    goal = models.ForeignKey(PlanGoal, on_delete=models.CASCADE, related_name="items")
+    action = models.CharField(_("step"), max_length=300)
+    owner = models.CharField(_("who"), max_length=16, choices=Owner.choices)
+    due_on = models.DateField(_("by when"), null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["done_at", "due_on", "id"]
+        indexes = [models.Index(fields=["due_on", "done_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"], name="plan_item_once_per_submit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"plan item #{self.pk}"

@@ -37,16 +37,24 @@ CONSENT_WARNING_DAYS = 30
 
 @dataclass
 class DayWork:
-    """The case manager's day: who needs contact, intakes due, consents expiring, months to record."""
+    """The case manager's day: who needs contact, intakes due, consents expiring, months to record, and plan
+    steps due within three days (or overdue)."""
 
     needs_contact: list[Any] = field(default_factory=list)  # annotated with last_reached
     intakes_due: list[Participant] = field(default_factory=list)
     consents_expiring: list[Any] = field(default_factory=list)
     monthly_due: list[Participant] = field(default_factory=list)
+    steps_due: list[Any] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.needs_contact or self.intakes_due or self.consents_expiring or self.monthly_due)
+        return not (
+            self.needs_contact
+            or self.intakes_due
+            or self.consents_expiring
+            or self.monthly_due
+            or self.steps_due
+        )
 
 
 def day_for(*, user: Any) -> DayWork:
@@ -74,7 +82,15 @@ def day_for(*, user: Any) -> DayWork:
         .exclude(monthly_statuses__month=last_month)
         .order_by("family_name", "given_name")[:20]
     )
-    return DayWork(needs_contact, intakes_due, consents, monthly_due)
+    from leadline.cases.models import PlanItem
+
+    steps_due = list(
+        PlanItem.objects.filter(
+            goal__participant__in=mine, done_at__isnull=True, due_on__isnull=False,
+            due_on__lte=today + timedelta(days=3),
+        ).select_related("goal__participant").order_by("due_on")[:20]
+    )  # fmt: skip
+    return DayWork(needs_contact, intakes_due, consents, monthly_due, steps_due)
 
 
 def intake_for(*, view: ParticipantView) -> tuple[Any, list[Any]]:

@@ -15,9 +15,13 @@ from leadline.cases.models import (
     CaseNote,
     Contact,
     Domain,
+    GoalProgress,
     Intake,
     IntakeAnswer,
     MonthlyStatus,
+    PlanGoal,
+    PlanItem,
+    Progress,
     domain_sensitivity,
 )
 from leadline.core import clock
@@ -282,3 +286,109 @@ def intake_save(
                 actor=actor, participant=participant, reason="intake completed", status="engaged"
             )
     return intake
+
+
+def _require_domain(actor: Any, participant: Participant, domain: str) -> None:
+    access = participant_access(actor, participant)
+    if not access.has("case_notes.edit"):
+        raise NotAllowed
+    if domain not in Domain.values:
+        raise InvalidContact("domain", _("Domain: choose one."))
+    if domain_sensitivity(domain) not in access.note_sensitivities_writable:
+        raise InvalidContact("domain", _("You may not write in this domain."))
+
+
+def goal_add(
+    *, actor: Any, participant: Participant, domain: str, text: str, idempotency_key: str
+) -> tuple[PlanGoal, bool]:
+    """A goal the participant sets, in their words. Returns (goal, created); a double submit is one goal."""
+    _require_domain(actor, participant, domain)
+    text = text.strip()
+    if len(text) < 3:
+        raise InvalidContact("text", _("Goal: write it in the participant's words."))
+    existing = PlanGoal.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            goal = PlanGoal.objects.create(
+                participant=participant, domain=domain, text=text[:300], created_by=actor,
+                created_at=clock.now(), idempotency_key=idempotency_key,
+            )  # fmt: skip
+            audit_record(
+                actor=actor, action=AuditEvent.Action.CREATE, subject_type="plan_goal", subject_id=goal.pk,
+                participant_id=participant.pk, changes={"domain": domain},
+            )  # fmt: skip
+    except IntegrityError:
+        return PlanGoal.objects.get(created_by=actor, idempotency_key=idempotency_key), False
+    return goal, True
+
+
+def goal_progress(
+    *, actor: Any, goal: PlanGoal, level: int, note: str, state: str, expected_version: int
+) -> PlanGoal:
+    """A step on the harm-reduction scale (any direction: setbacks are recorded, never punished), and
+    optionally the goal reached or set aside by the participant."""
+    _require_domain(actor, goal.participant, goal.domain)
+    if level not in Progress.values:
+        raise InvalidContact("level", _("Progress: choose a step on the scale."))
+    if state not in PlanGoal.State.values:
+        raise InvalidContact("state", _("Choose where the goal stands."))
+    now = clock.now()
+    with transaction.atomic():
+        updated = PlanGoal.objects.filter(pk=goal.pk, version=expected_version).update(
+            progress=level, state=state, version=expected_version + 1
+        )
+        if updated != 1:
+            raise StaleEdit
+        GoalProgress.objects.create(
+            goal=goal, level=level, note=note.strip()[:300], recorded_by=actor, recorded_at=now
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="plan_goal", subject_id=goal.pk,
+            participant_id=goal.participant_id,
+            changes={"progress": {"before": goal.progress, "after": level}, "state": state},
+        )  # fmt: skip
+    goal.refresh_from_db()
+    return goal
+
+
+def plan_item_add(
+    *, actor: Any, goal: PlanGoal, action: str, owner: str, due_on: date | None, idempotency_key: str
+) -> tuple[PlanItem, bool]:
+    _require_domain(actor, goal.participant, goal.domain)
+    action = action.strip()
+    if len(action) < 3:
+        raise InvalidContact("action", _("Step: say what will be done."))
+    if owner not in PlanItem.Owner.values:
+        raise InvalidContact("owner", _("Who: choose who owns this step."))
+    if due_on is not None and due_on < timezone.localdate() - timedelta(days=1):
+        raise InvalidContact("due_on", _("By when: the date has already passed."))
+    existing = PlanItem.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            item = PlanItem.objects.create(
+                goal=goal, action=action[:300], owner=owner, due_on=due_on, created_by=actor,
+                created_at=clock.now(), idempotency_key=idempotency_key,
+            )  # fmt: skip
+            audit_record(
+                actor=actor, action=AuditEvent.Action.CREATE, subject_type="plan_item", subject_id=item.pk,
+                participant_id=goal.participant_id, changes={"owner": owner, "due_on": str(due_on or "")},
+            )  # fmt: skip
+    except IntegrityError:
+        return PlanItem.objects.get(created_by=actor, idempotency_key=idempotency_key), False
+    return item, True
+
+
+def plan_item_done(*, actor: Any, item: PlanItem) -> PlanItem:
+    _require_domain(actor, item.goal.participant, item.goal.domain)
+    with transaction.atomic():
+        if PlanItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=clock.now()):
+            audit_record(
+                actor=actor, action=AuditEvent.Action.UPDATE, subject_type="plan_item", subject_id=item.pk,
+                participant_id=item.goal.participant_id, changes={"done": True},
+            )  # fmt: skip
+    item.refresh_from_db()
+    return item

@@ -26,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
         day = day_for(user=request.user)
         shown = {p.pk: p for p in [*day.needs_contact, *day.intakes_due, *day.monthly_due]}
         shown.update({c.participant.pk: c.participant for c in day.consents_expiring})
+        shown.update({i.goal.participant.pk: i.goal.participant for i in day.steps_due})
         participant_reads_audit(
             user=request.user, participants=list(shown.values()), action=AuditEvent.Action.LIST
         )

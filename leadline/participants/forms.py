@@ -166,3 +166,44 @@ class IntakeForm(_Prefixed):
 
     def situation_fields(self) -> list[Any]:
         return [self[f"{v}_situation"] for v, _label in self.domains]
+
+
+class GoalForm(_Prefixed):
+    id_prefix = "goal"
+
+    domain = forms.ChoiceField(label=_("Domain"))
+    text = forms.CharField(label=_("The goal, in their words"), max_length=300)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, domains: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].choices = domains  # type: ignore[attr-defined]
+
+
+class ProgressForm(forms.Form):
+    level = forms.TypedChoiceField(label=_("Where they are now"), coerce=int)
+    state = forms.ChoiceField(label=_("The goal"))
+    note = forms.CharField(label=_("A line about it"), max_length=300, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from leadline.cases.models import PlanGoal, Progress
+
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = Progress.choices  # type: ignore[attr-defined]
+        self.fields["state"].choices = PlanGoal.State.choices  # type: ignore[attr-defined]
+
+
+class PlanItemForm(forms.Form):
+    action = forms.CharField(label=_("Next step"), max_length=300)
+    owner = forms.ChoiceField(label=_("Who"))
+    due_on = forms.DateField(
+        label=_("By when"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from leadline.cases.models import PlanItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = PlanItem.Owner.choices  # type: ignore[attr-defined]

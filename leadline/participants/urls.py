@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadline.participants import caseload_views, contact_views, intake_views, views
+from leadline.participants import caseload_views, contact_views, intake_views, plan_views, views
 
 app_name = "participants"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("outreach/", contact_views.outreach, name="outreach"),
     path("<int:participant_id>/monthly/", contact_views.monthly_status, name="monthly"),
     path("<int:participant_id>/intake/", intake_views.intake, name="intake"),
+    path("<int:participant_id>/plan/", plan_views.plan, name="plan"),
 ]

@@ -115,6 +115,13 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/assign/"):
         version = Participant.objects.get(pk=world.mine.pk).version
         return {"case_manager": world.casey.pk, "reason": "Balancing caseloads", "version": version}
+    if path.endswith("/plan/"):
+        return {
+            "action": "goal",
+            "domain": "housing",
+            "text": "A room of my own",
+            "idempotency_key": uuid.uuid4().hex,
+        }
     if path.endswith("/intake/"):
         return {"action": "save", "housing_situation": "Sleeping in a car", "housing_acute": "on"}
     if path.endswith("/monthly/"):
