@@ -147,6 +147,27 @@ def test_the_case_manager_completes_an_intake_from_the_day(page: Page) -> None:
     check_no_horizontal_scroll(page)
 
 
+def test_a_duplicate_is_shown_before_a_new_record_is_made(page: Page) -> None:
+    sign_in(page, "", "carmen")
+    page.goto("/participants/?q=Tanya+Brooks")
+    page.get_by_role("link", name="Tanya Brooks").first.click()
+    born = page.locator(".facts dd").nth(1).inner_text().strip()
+    open_menu(page)
+    page.locator('[data-nav="participants"]').click()
+    page.locator("[data-new-link]").click()
+    form = page.locator("[data-new-participant]")
+    form.get_by_label("Legal given name").fill("Tania")  # a different spelling
+    form.get_by_label("Legal family name").fill("Brooks")
+    form.get_by_label("Date of birth").fill(born)
+    form.get_by_role("button", name="Create the participant").click()
+    duplicates = page.locator("[data-duplicates]")
+    expect(duplicates).to_contain_text("Tanya Brooks")
+    check_axe(page)
+    check_no_horizontal_scroll(page)
+    duplicates.get_by_role("link", name="Tanya Brooks").click()  # open theirs instead of a new record
+    expect(page.locator("h1")).to_have_text("Tanya Brooks")
+
+
 def test_outreach_logs_an_attempt_where_they_looked(page: Page) -> None:
     sign_in(page, "", "omar")
     open_menu(page)

@@ -207,3 +207,38 @@ class PlanItemForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = PlanItem.Owner.choices  # type: ignore[attr-defined]
+
+
+LANGUAGES = [("en", "English"), ("es", "Español")]
+
+
+class IdentityForm(_Prefixed):
+    """The participant's identity. Aliases one per line: street names, former names, other spellings."""
+
+    id_prefix = "identity"
+
+    given_name = forms.CharField(label=_("Legal given name"), max_length=100)
+    family_name = forms.CharField(label=_("Legal family name"), max_length=100)
+    preferred_name = forms.CharField(label=_("Preferred name"), max_length=100, required=False)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES)
+    aliases = forms.CharField(
+        label=_("Other names (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("aliases", "").splitlines() if line.strip()]
+
+
+class NewParticipantForm(IdentityForm):
+    id_prefix = "new"
+
+    none_of_these = forms.BooleanField(
+        label=_("None of these is the person: create a new record"), required=False
+    )

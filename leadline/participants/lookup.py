@@ -31,7 +31,12 @@ from leadline.participants.matching import (
     score_candidates,
     token_key,
 )
-from leadline.participants.models import Participant, ParticipantKeyCount, ParticipantMatchKey
+from leadline.participants.models import (
+    Participant,
+    ParticipantAlias,
+    ParticipantKeyCount,
+    ParticipantMatchKey,
+)
 from leadline.sites.selectors import site_get
 
 ENROLLED = (
@@ -71,9 +76,16 @@ class LookupResult:
 
 def find_participant(*, given: str, family: str, dob: date | None) -> Participant | None:
     """The best match at or above the threshold, through the keys table (no policy; callers decide)."""
+    found = find_candidates(given=given, family=family, dob=dob, limit=1)
+    return found[0] if found else None
+
+
+def find_candidates(*, given: str, family: str, dob: date | None, limit: int = 3) -> list[Participant]:
+    """The best matches at or above the threshold, best first: the field lookup takes one, duplicate
+    detection shows up to three. Legal names, the preferred name and aliases all match."""
     keys = sorted(blocking_keys(given, family, dob, query=True))
     if not keys:
-        return None
+        return []
     hits = (
         ParticipantMatchKey.objects.filter(key__in=keys)
         .values("participant_id")
@@ -82,14 +94,19 @@ def find_participant(*, given: str, family: str, dob: date | None) -> Participan
     )
     ids = [row["participant_id"] for row in hits]
     if not ids:
-        return None
+        return []
     # Plain tuples, not model instances: hundreds of candidates per lookup, one of which may win.
     rows = Participant.objects.filter(pk__in=ids).values_list(
         "pk", "given_name", "family_name", "preferred_name", "date_of_birth"
     )
+    aliases: dict[int, list[str]] = {}
+    for pid, name in ParticipantAlias.objects.filter(participant_id__in=ids).values_list(
+        "participant_id", "name"
+    ):
+        aliases.setdefault(pid, []).append(name)
     records = [
         PersonRecord(key=pk, given=given_name, family=family_name,
-                     aliases=[preferred] if preferred else [], dob=born)
+                     aliases=([preferred] if preferred else []) + aliases.get(pk, []), dob=born)
         for pk, given_name, family_name, preferred, born in rows
     ]  # fmt: skip
     # How common each name is (the scorer asks when there is no date of birth): the query's keys and the
@@ -111,9 +128,10 @@ def find_participant(*, given: str, family: str, dob: date | None) -> Participan
         return counts[key]
 
     matches = score_candidates(
-        given, family, dob, records, population=_population(), name_count=name_count, limit=1
+        given, family, dob, records, population=_population(), name_count=name_count, limit=limit
     )
-    return Participant.objects.filter(pk=matches[0].key).first() if matches else None
+    people = Participant.objects.in_bulk([m.key for m in matches])
+    return [people[m.key] for m in matches if m.key in people]
 
 
 def lookup_for(*, user: Any, given: str, family: str, dob: date | None) -> LookupResult:

@@ -31,6 +31,7 @@ class Participant(models.Model):
     preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REFERRED)
     case_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -148,3 +149,18 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"status change #{self.pk}"
+
+
+class ParticipantAlias(models.Model):
+    """Another name the person goes by: a street name, a former name, a spelling. The field lookup and
+    duplicate detection match on these too."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("alias"), max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["participant", "name"], name="alias_once")]
+
+    def __str__(self) -> str:
+        return f"alias #{self.pk}"

@@ -20,6 +20,7 @@ from leadline.participants.models import (
     TRANSITIONS,
     ExitReason,
     Participant,
+    ParticipantAlias,
     ParticipantKeyCount,
     ParticipantMatchKey,
     StatusChange,
@@ -93,7 +94,8 @@ def participant_match_keys_refresh(*, participant: Participant) -> None:
         participant.given_name,
         participant.family_name,
         participant.date_of_birth,
-        [participant.preferred_name] if participant.preferred_name else [],
+        ([participant.preferred_name] if participant.preferred_name else [])
+        + list(participant.aliases.values_list("name", flat=True)),
     )
     with transaction.atomic():
         old = set(ParticipantMatchKey.objects.filter(participant=participant).values_list("key", flat=True))
@@ -291,3 +293,40 @@ def caseload_assign(
 
 def _plain(value: Any) -> Any:
     return value.pk if hasattr(value, "pk") else value
+
+
+IDENTITY_FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth", "phone", "language")
+
+
+def participant_identity_update(
+    *, actor: Any, participant: Participant, expected_version: int, aliases: list[str], **fields: Any
+) -> Participant:
+    """Correct the identity: legal name, preferred name, date of birth, phone, language, aliases. Names the
+    version it started from (StaleEdit otherwise); the matcher's keys follow in the same transaction."""
+    if not participant_access(actor, participant).has("participant_record.edit"):
+        raise NotAllowed
+    if not set(fields) <= set(IDENTITY_FIELDS):
+        raise ValueError(f"identity fields are {IDENTITY_FIELDS}")
+    wanted = sorted({a.strip()[:200] for a in aliases if a.strip()})
+    with transaction.atomic():
+        fresh = Participant.objects.select_for_update().get(pk=participant.pk)
+        if fresh.version != expected_version:
+            raise StaleEdit
+        before = {k: getattr(fresh, k) for k in fields}
+        before["aliases"] = sorted(fresh.aliases.values_list("name", flat=True))
+        for k, v in fields.items():
+            setattr(fresh, k, v)
+        fresh.version += 1
+        fresh.updated_at = clock.now()
+        fresh.save(update_fields=[*fields, "version", "updated_at"])
+        fresh.aliases.exclude(name__in=wanted).delete()
+        for name in wanted:
+            ParticipantAlias.objects.get_or_create(participant=fresh, name=name)
+        participant_match_keys_refresh(participant=fresh)
+        after = {k: getattr(fresh, k) for k in fields} | {"aliases": wanted}
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="participant", subject_id=fresh.pk,
+            participant_id=fresh.pk, changes=diff(before, after),
+        )  # fmt: skip
+    participant.refresh_from_db()
+    return participant

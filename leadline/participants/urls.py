@@ -1,6 +1,13 @@
 from django.urls import path
 
-from leadline.participants import caseload_views, contact_views, intake_views, plan_views, views
+from leadline.participants import (
+    caseload_views,
+    contact_views,
+    identity_views,
+    intake_views,
+    plan_views,
+    views,
+)
 
 app_name = "participants"
 urlpatterns = [
@@ -17,4 +24,6 @@ urlpatterns = [
     path("<int:participant_id>/monthly/", contact_views.monthly_status, name="monthly"),
     path("<int:participant_id>/intake/", intake_views.intake, name="intake"),
     path("<int:participant_id>/plan/", plan_views.plan, name="plan"),
+    path("<int:participant_id>/identity/", identity_views.identity_update, name="identity"),
+    path("new/", identity_views.participant_new, name="new"),
 ]

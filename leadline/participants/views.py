@@ -23,6 +23,7 @@ from leadline.participants.forms import (
     AssignForm,
     CaseNoteForm,
     ContactForm,
+    IdentityForm,
     MonthlyStatusForm,
     StatusForm,
     WhereaboutsForm,
@@ -49,7 +50,16 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         participants=list(page.object_list),
         action=AuditEvent.Action.SEARCH if q else AuditEvent.Action.LIST,
     )
-    return render(request, "participants/list.html", {"page": page, "q": q, "mine": mine})
+    return render(
+        request,
+        "participants/list.html",
+        {
+            "page": page,
+            "q": q,
+            "mine": mine,
+            "can_create": policy.can(request.user, "participant_record.edit"),
+        },
+    )
 
 
 def _detail_context(request: HttpRequest, participant_id: int, **extra: object) -> dict:
@@ -70,7 +80,16 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
             }
         )
     p = view.participant
+    if access.has("participant_record.edit"):
+        ctx["identity_form"] = IdentityForm(
+            initial={
+                "given_name": p.given_name, "family_name": p.family_name, "preferred_name": p.preferred_name,
+                "date_of_birth": p.date_of_birth, "phone": p.phone, "language": p.language,
+                "aliases": "\n".join(p.aliases.values_list("name", flat=True)), "version": p.version,
+            }
+        )  # fmt: skip
     if access.has("participant_record.view"):
+        ctx["aliases"] = list(p.aliases.values_list("name", flat=True))
         ctx["status_history"] = list(p.status_changes.select_related("changed_by")[:20])
     if access.has("participant_record.edit") and p.status in TRANSITIONS:
         ctx["status_form"] = StatusForm(current=p.status, initial={"version": p.version})

@@ -115,6 +115,18 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/assign/"):
         version = Participant.objects.get(pk=world.mine.pk).version
         return {"case_manager": world.casey.pk, "reason": "Balancing caseloads", "version": version}
+    if path == "/participants/new/":
+        return {
+            "given_name": "Zebulon",
+            "family_name": "Quixote",
+            "date_of_birth": "1950-01-01",
+            "language": "en",
+        }
+    if path.endswith("/identity/"):
+        pid = world.mine.pk if f"/{world.mine.pk}/" in path else world.other.pk
+        p = Participant.objects.get(pk=pid)
+        return {"given_name": p.given_name, "family_name": p.family_name, "language": "en",
+                "aliases": "Tiny", "version": p.version}  # fmt: skip
     if path.endswith("/plan/"):
         return {
             "action": "goal",

@@ -1,0 +1,97 @@
+"""Identity: correct a participant's names, date of birth, phone, language and aliases; create a
+participant with duplicate detection (the field lookup's matcher shows who they may already be)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from leadline.accounts import policy
+from leadline.audit.models import AuditEvent
+from leadline.core.decorators import capability_required
+from leadline.participants import services
+from leadline.participants.forms import IdentityForm, NewParticipantForm
+from leadline.participants.lookup import find_candidates
+from leadline.participants.policy import participants_visible_to
+from leadline.participants.selectors import participant_get_for, participant_reads_audit
+from leadline.participants.views import _detail_context
+
+
+@capability_required("participant_record.edit")
+@require_POST
+def identity_update(request: HttpRequest, participant_id: int) -> HttpResponse:
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    if not view.access.has("participant_record.edit"):
+        raise Http404
+    form = IdentityForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        fields = {k: d[k] for k in services.IDENTITY_FIELDS}
+        try:
+            services.participant_identity_update(
+                actor=request.user, participant=view.participant, expected_version=d["version"] or 0,
+                aliases=form.alias_list(), **fields,
+            )  # fmt: skip
+        except services.StaleEdit:
+            ctx = _detail_context(request, participant_id, identity_conflict=True)
+            return render(request, "participants/detail.html", ctx, status=409)
+        messages.success(request, _("Identity updated."))
+        return redirect("participants:detail", participant_id=participant_id)
+    ctx = _detail_context(request, participant_id, identity_form=form)
+    return render(request, "participants/detail.html", ctx, status=400)
+
+
+@capability_required("participant_record.edit")
+@require_http_methods(["GET", "POST"])
+def participant_new(request: HttpRequest) -> HttpResponse:
+    """A walk-in or a re-found person: before a record is made, the matcher shows up to three people
+    they may already be (legal names, preferred names and aliases); creating anyway is a conscious tick."""
+    form = NewParticipantForm(request.POST or None, initial={"language": "en"})
+    candidates = []
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        found = find_candidates(
+            given=d["given_name"], family=d["family_name"], dob=d["date_of_birth"], limit=3
+        )
+        # Only people this user may see are shown; the others still stop a silent duplicate.
+        candidates = list(participants_visible_to(request.user).filter(pk__in=[p.pk for p in found]))
+        if found and not d["none_of_these"]:
+            participant_reads_audit(
+                user=request.user, participants=candidates, action=AuditEvent.Action.SEARCH,
+                reason="duplicate check before creating a participant",
+            )  # fmt: skip
+            status = 409
+        else:
+            fields = {k: d[k] for k in services.IDENTITY_FIELDS}
+            manager = request.user if getattr(request.user, "role", "") == "case_manager" else None
+            if manager is not None and services.caseload_size(manager) >= services.caseload_limits()[1]:
+                manager = None  # a full caseload: the new person waits for the program manager
+                messages.warning(
+                    request, _("Your caseload is at its hard limit: the program manager assigns.")
+                )
+            participant = services.participant_create(
+                actor=request.user, status="referred", case_manager=manager,
+                **{k: v for k, v in fields.items() if k not in ("given_name", "family_name")},
+                given_name=fields["given_name"], family_name=fields["family_name"],
+            )  # fmt: skip
+            if form.alias_list():
+                services.participant_identity_update(
+                    actor=request.user, participant=participant, expected_version=participant.version,
+                    aliases=form.alias_list(),
+                )  # fmt: skip
+            messages.success(request, _("Participant created."))
+            if policy.can(request.user, "participant_card.view"):
+                return redirect("participants:detail", participant_id=participant.pk)
+            return redirect("participants:list")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "participants/new.html",
+        {"form": form, "candidates": candidates, "checked": status == 409},
+        status=status,
+    )
