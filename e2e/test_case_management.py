@@ -147,7 +147,7 @@ def test_the_case_manager_completes_an_intake_from_the_day(page: Page) -> None:
     check_no_horizontal_scroll(page)
 
 
-def test_a_duplicate_is_shown_before_a_new_record_is_made(page: Page) -> None:
+def test_a_duplicate_is_detected_and_merged(page: Page, make_page: Callable[..., Page]) -> None:
     sign_in(page, "", "carmen")
     page.goto("/participants/?q=Tanya+Brooks")
     page.get_by_role("link", name="Tanya Brooks").first.click()
@@ -164,8 +164,25 @@ def test_a_duplicate_is_shown_before_a_new_record_is_made(page: Page) -> None:
     expect(duplicates).to_contain_text("Tanya Brooks")
     check_axe(page)
     check_no_horizontal_scroll(page)
-    duplicates.get_by_role("link", name="Tanya Brooks").click()  # open theirs instead of a new record
-    expect(page.locator("h1")).to_have_text("Tanya Brooks")
+    # Carmen is not sure and creates the record anyway; the program manager sees the pair and merges.
+    form = page.locator("[data-new-participant]")
+    form.get_by_label("None of these is the person: create a new record").check()
+    form.get_by_role("button", name="Create the participant").click()
+    expect(page.locator("h1")).to_have_text("Tania Brooks")
+    duplicate_url = page.url
+
+    paula = make_page()
+    sign_in(paula, "", "paula")
+    paula.goto(duplicate_url)
+    merge = paula.locator("[data-merge]")
+    merge.locator("label.option").filter(has_text="Tanya Brooks").locator("input").check()
+    merge.get_by_label("Why they are the same person").fill("Same date of birth; Tania is a misspelling")
+    check_axe(paula)
+    merge.get_by_role("button", name="Merge").click()
+    expect(paula.locator("h1")).to_have_text("Tanya Brooks")
+    expect(paula.locator("[data-aliases]")).to_contain_text("Tania Brooks")
+    paula.goto(duplicate_url)
+    expect(paula.locator("[data-merged]")).to_be_visible()
 
 
 def test_outreach_logs_an_attempt_where_they_looked(page: Page) -> None:

@@ -95,3 +95,32 @@ def participant_new(request: HttpRequest) -> HttpResponse:
         {"form": form, "candidates": candidates, "checked": status == 409},
         status=status,
     )
+
+
+@capability_required("caseload.edit")
+@require_POST
+def merge(request: HttpRequest, participant_id: int) -> HttpResponse:
+    """Merge this record (a duplicate) into another one, chosen among the matcher's candidates."""
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    try:
+        survivor_id = int(request.POST.get("survivor", "0"))
+    except ValueError:
+        survivor_id = 0
+    survivor = participants_visible_to(request.user).filter(pk=survivor_id).first()
+    if survivor is None:
+        messages.error(request, _("Merge into: choose the record that stays."))
+        return redirect("participants:detail", participant_id=participant_id)
+    try:
+        services.participant_merge(
+            actor=request.user,
+            duplicate=view.participant,
+            survivor=survivor,
+            reason=request.POST.get("reason", ""),
+        )
+    except services.InvalidChange as exc:
+        messages.error(request, exc.message)
+        return redirect("participants:detail", participant_id=participant_id)
+    except services.NotAllowed as exc:
+        raise Http404 from exc
+    messages.success(request, _("Merged: every linked record now belongs to this participant."))
+    return redirect("participants:detail", participant_id=survivor.pk)

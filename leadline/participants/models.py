@@ -50,6 +50,10 @@ class Participant(models.Model):
     last_reached_at = models.DateTimeField(null=True, blank=True)
     last_known_whereabouts = models.CharField(_("last known whereabouts"), max_length=300, blank=True)
     whereabouts_updated_at = models.DateTimeField(null=True, blank=True)
+    # Set when this record was a duplicate merged into another: every linked record moved there.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+    )
     # Optimistic locking: an edit names the version it started from (PRODUCT.md §4 rule 7).
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()

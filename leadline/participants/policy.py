@@ -117,7 +117,7 @@ def participants_visible_to(user: Any) -> QuerySet[Participant]:
         policy.scope_of(user, "participant_record.view"),
     }
     if Scope.ALL in scopes:
-        return Participant.objects.all()
+        return Participant.objects.filter(merged_into__isnull=True)  # a merged duplicate is not listed
     if Scope.CASELOAD in scopes:
-        return Participant.objects.filter(case_manager=user)
+        return Participant.objects.filter(case_manager=user, merged_into__isnull=True)
     return Participant.objects.none()

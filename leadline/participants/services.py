@@ -330,3 +330,84 @@ def participant_identity_update(
         )  # fmt: skip
     participant.refresh_from_db()
     return participant
+
+
+def participant_merge(
+    *, actor: Any, duplicate: Participant, survivor: Participant, reason: str
+) -> dict[str, int]:
+    """Merge a duplicate record into the one that stays: every linked record moves to the survivor and
+    nothing is deleted. Where the survivor already holds the one allowed record (an open intake, an open
+    consent of a kind, a month's status), the duplicate keeps its own, still reachable through the merged
+    record. The duplicate's names become the survivor's aliases; it leaves every list, caseload and lookup.
+    Returns how many records of each kind moved."""
+    from leadline.cases.models import CaseNote, Contact, Intake, MonthlyStatus, PlanGoal
+    from leadline.consents.models import Consent
+    from leadline.referrals.models import Referral
+
+    if not policy.can(actor, "caseload.edit"):
+        raise NotAllowed
+    for p in (duplicate, survivor):
+        if not participant_access(actor, p).has("participant_record.edit"):
+            raise NotAllowed
+    if duplicate.pk == survivor.pk:
+        raise InvalidChange("survivor", _("Choose another record to merge into."))
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise InvalidChange("reason", _("Reason: say why these are the same person."))
+    with transaction.atomic():
+        dup = Participant.objects.select_for_update().get(pk=duplicate.pk)
+        keep = Participant.objects.select_for_update().get(pk=survivor.pk)
+        if dup.merged_into_id or keep.merged_into_id:
+            raise InvalidChange("survivor", _("One of these records was already merged."))
+        moved: dict[str, int] = {}
+        for label, model in (("referrals", Referral), ("case_notes", CaseNote), ("contacts", Contact),
+                             ("status_changes", StatusChange), ("goals", PlanGoal)):  # fmt: skip
+            moved[label] = model.objects.filter(participant=dup).update(participant=keep)
+        intakes = Intake.objects.filter(participant=dup)
+        if Intake.objects.filter(participant=keep, completed_at__isnull=True).exists():
+            intakes = intakes.filter(completed_at__isnull=False)
+        moved["intakes"] = intakes.update(participant=keep)
+        months = set(MonthlyStatus.objects.filter(participant=keep).values_list("month", flat=True))
+        moved["monthly_statuses"] = (
+            MonthlyStatus.objects.filter(participant=dup).exclude(month__in=months).update(participant=keep)
+        )
+        open_kinds = set(
+            Consent.objects.filter(participant=keep, revoked_at__isnull=True).values_list("kind", flat=True)
+        )
+        consents = Consent.objects.filter(participant=dup).exclude(
+            revoked_at__isnull=True, kind__in=open_kinds
+        )
+        moved["consents"] = consents.update(participant=keep)
+        names = {
+            f"{dup.given_name} {dup.family_name}",
+            dup.preferred_name,
+            *dup.aliases.values_list("name", flat=True),
+        }
+        names -= {"", f"{keep.given_name} {keep.family_name}"}
+        for name in sorted(names):
+            ParticipantAlias.objects.get_or_create(participant=keep, name=name[:200])
+        if keep.date_of_birth is None and dup.date_of_birth is not None:
+            keep.date_of_birth = dup.date_of_birth
+        for field in ("last_contact_at", "last_reached_at", "engaged_at"):
+            values = [v for v in (getattr(keep, field), getattr(dup, field)) if v is not None]
+            if values:
+                setattr(keep, field, min(values) if field == "engaged_at" else max(values))
+        keep.version += 1
+        keep.updated_at = clock.now()
+        keep.save()
+        old_keys = list(ParticipantMatchKey.objects.filter(participant=dup).values_list("key", flat=True))
+        ParticipantMatchKey.objects.filter(participant=dup).delete()
+        _key_counts_add(sorted(old_keys), -1)
+        Participant.objects.filter(pk=dup.pk).update(
+            merged_into=keep, case_manager=None, version=dup.version + 1, updated_at=keep.updated_at
+        )
+        participant_match_keys_refresh(participant=keep)
+        for subject, role in ((dup, "merged_into"), (keep, "merged_from")):
+            audit_record(
+                actor=actor, action=AuditEvent.Action.UPDATE, subject_type="participant",
+                subject_id=subject.pk, participant_id=subject.pk, reason=reason[:500],
+                changes={role: (keep if subject is dup else dup).pk, "moved": moved},
+            )  # fmt: skip
+    duplicate.refresh_from_db()
+    survivor.refresh_from_db()
+    return moved

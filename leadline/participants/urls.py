@@ -26,4 +26,5 @@ urlpatterns = [
     path("<int:participant_id>/plan/", plan_views.plan, name="plan"),
     path("<int:participant_id>/identity/", identity_views.identity_update, name="identity"),
     path("new/", identity_views.participant_new, name="new"),
+    path("<int:participant_id>/merge/", identity_views.merge, name="merge"),
 ]

@@ -95,6 +95,16 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
         ctx["status_form"] = StatusForm(current=p.status, initial={"version": p.version})
     if policy.can(request.user, "caseload.edit"):
         ctx["assign_form"] = assign_form(version=p.version)
+        if p.merged_into_id is None:
+            from leadline.participants.lookup import find_candidates
+
+            ctx["merge_candidates"] = [
+                c
+                for c in find_candidates(
+                    given=p.given_name, family=p.family_name, dob=p.date_of_birth, limit=4
+                )
+                if c.pk != p.pk and c.merged_into_id is None
+            ][:3]
     if access.has("case_notes.view"):
         ctx["intake_done"] = intake_completed_on(p)
     if access.has("contact.view"):

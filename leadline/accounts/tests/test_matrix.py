@@ -115,6 +115,8 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/assign/"):
         version = Participant.objects.get(pk=world.mine.pk).version
         return {"case_manager": world.casey.pk, "reason": "Balancing caseloads", "version": version}
+    if path.endswith("/merge/"):
+        return {"survivor": world.mine.pk, "reason": "Same person, two spellings"}
     if path == "/participants/new/":
         return {
             "given_name": "Zebulon",
