@@ -12,3 +12,16 @@ def world(db):
 def login():
     """login(user) -> a Django test client signed in with MFA verified."""
     return verified_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Process-wide caches (the population size the matcher scores against, the site's time zone) are
+    refreshed once a minute in production; each test starts from an empty one, so no test sees another's
+    database through them."""
+    from leadline.core import middleware
+    from leadline.participants import lookup
+
+    lookup._population_cache = (0.0, 0)
+    middleware._zone_cache = (0.0, "")
+    yield

@@ -80,16 +80,19 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
             }
         )
     p = view.participant
+    alias_names = (
+        list(p.aliases.values_list("name", flat=True)) if access.has("participant_record.view") else []
+    )
     if access.has("participant_record.edit"):
         ctx["identity_form"] = IdentityForm(
             initial={
                 "given_name": p.given_name, "family_name": p.family_name, "preferred_name": p.preferred_name,
                 "date_of_birth": p.date_of_birth, "phone": p.phone, "language": p.language,
-                "aliases": "\n".join(p.aliases.values_list("name", flat=True)), "version": p.version,
+                "aliases": "\n".join(alias_names), "version": p.version,
             }
         )  # fmt: skip
     if access.has("participant_record.view"):
-        ctx["aliases"] = list(p.aliases.values_list("name", flat=True))
+        ctx["aliases"] = alias_names
         ctx["status_history"] = list(p.status_changes.select_related("changed_by")[:20])
     if access.has("participant_record.edit") and p.status in TRANSITIONS:
         ctx["status_form"] = StatusForm(current=p.status, initial={"version": p.version})
