@@ -182,3 +182,25 @@ def test_the_caseloads_page_costs_the_same_queries_with_more_people(world):
     with CaptureQueriesContext(connection) as large:
         client.get("/participants/caseloads/")
     assert len(large) == len(small)
+
+
+def test_the_caseloads_page_shows_what_is_overdue(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leadline.cases.models import PlanGoal, PlanItem
+    from leadline.core import clock
+
+    goal = PlanGoal.objects.create(
+        participant=world.mine, domain="housing", text="A room", created_by=world["case_manager"],
+        created_at=clock.now(), idempotency_key="o",
+    )  # fmt: skip
+    PlanItem.objects.create(
+        goal=goal, action="Voucher form", owner="together", due_on=timezone.localdate() - timedelta(days=3),
+        created_by=world["case_manager"], created_at=clock.now(), idempotency_key="oi",
+    )  # fmt: skip
+    page = verified_client(world["program_manager"]).get("/participants/caseloads/").content.decode()
+    carmen = page[page.index('data-caseload="carmen"') :]
+    carmen = carmen[: carmen.index("</li>")]
+    assert "data-overdue" in carmen and "1 not reached in two weeks" in carmen and "1 plan steps" in carmen
