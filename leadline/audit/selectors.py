@@ -22,9 +22,19 @@ def _require_reports(user: Any) -> None:
 
 
 def audit_events_for_participant(*, user: Any, participant_id: int) -> QuerySet[AuditEvent]:
-    """Everything done to one participant."""
+    """Everything done to one participant, including what was done to duplicate records merged into them
+    (those events keep the duplicate's id: the audit trail is never rewritten)."""
     _require_reports(user)
-    return AuditEvent.objects.filter(participant_id=participant_id)
+    from leadline.participants.models import Participant
+
+    ids = {participant_id}
+    frontier = {participant_id}
+    while frontier:  # merges can chain: a record merged into one that was later merged in turn
+        frontier = (
+            set(Participant.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)) - ids
+        )
+        ids |= frontier
+    return AuditEvent.objects.filter(participant_id__in=sorted(ids))
 
 
 def audit_events_by_user(*, user: Any, actor_id: int) -> QuerySet[AuditEvent]:

@@ -107,3 +107,14 @@ def test_only_the_program_manager_merges_and_only_once(pair):
             actor=world["program_manager"], duplicate=keep, survivor=keep, reason="self"
         )
     assert Participant.objects.filter(merged_into=keep).count() == 1
+
+
+def test_the_survivors_audit_report_includes_what_was_done_to_the_duplicate(pair):
+    world, keep, dup, _ = pair
+    services.participant_merge(
+        actor=world["program_manager"], duplicate=dup, survivor=keep, reason="same person"
+    )
+    client = verified_client(world["program_manager"])
+    events = client.get(f"/audit/participants/{keep.pk}/").context["page"].object_list
+    shown = {e.participant_id for e in events}
+    assert {keep.pk, dup.pk} <= shown
