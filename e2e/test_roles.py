@@ -32,53 +32,16 @@ pytestmark = pytest.mark.e2e
 # (leadline/core/nav.py; None = every signed-in user), per ROLE_CAPABILITIES in leadline/accounts/roles.py:
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
+POLICE_NAV = ["home", "lookup", "refer", "referrals", "handoffs", "dashboard", "tokens", "api_docs"]
+CASE_MANAGER_NAV = [
+    *["home", "lookup", "refer", "referrals", "handoffs", "dashboard"],
+    *["participants", "caseloads", "outreach", "tokens", "api_docs"],
+]
 EXPECTED_NAV: dict[str, list[str]] = {
-    "olivia": [
-        "home",
-        "lookup",
-        "refer",
-        "referrals",
-        "handoffs",
-        "dashboard",
-        "tokens",
-        "api_docs",
-    ],  # officer
-    "sam": [
-        "home",
-        "lookup",
-        "refer",
-        "referrals",
-        "handoffs",
-        "dashboard",
-        "tokens",
-        "api_docs",
-    ],  # police liaison
-    "carmen": [
-        "home",
-        "lookup",
-        "refer",
-        "referrals",
-        "handoffs",
-        "dashboard",
-        "participants",
-        "caseloads",
-        "outreach",
-        "tokens",
-        "api_docs",
-    ],  # case manager
-    "casey": [
-        "home",
-        "lookup",
-        "refer",
-        "referrals",
-        "handoffs",
-        "dashboard",
-        "participants",
-        "caseloads",
-        "outreach",
-        "tokens",
-        "api_docs",
-    ],  # case manager
+    "olivia": POLICE_NAV,  # officer
+    "sam": POLICE_NAV,  # police liaison
+    "carmen": CASE_MANAGER_NAV,
+    "casey": CASE_MANAGER_NAV,
     "omar": ["home", "lookup", "participants", "outreach", "tokens", "api_docs"],  # outreach worker
     "paula": [
         "home",

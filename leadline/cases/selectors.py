@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from leadline.cases.models import CaseNote, Contact
@@ -120,3 +120,55 @@ def intake_completed_on(participant: Participant) -> Any:
         .first()
     )
     return timezone.localdate(latest.completed_at) if latest else None
+
+
+def caseload_overview(*, user: Any) -> list[Any]:
+    """Every active case manager (program manager) or only oneself (case manager), each with their
+    caseload's size, counts by status, the oldest wait for intake, and what is overdue (not reached in two
+    weeks, plan steps past their date); fullest first. Three queries whatever the numbers."""
+    from leadline.accounts import policy
+    from leadline.accounts.models import User
+    from leadline.accounts.roles import Scope
+    from leadline.cases.models import PlanItem
+
+    managers = User.objects.filter(role="case_manager", is_active=True)
+    if policy.scope_of(user, "caseload.view") is not Scope.ALL:
+        managers = managers.filter(pk=getattr(user, "pk", 0))
+    counted = ("referred", "engaged", "active", "inactive")
+    since = timezone.now() - timedelta(days=CONTACT_DUE_DAYS)
+    stats = {
+        row["case_manager"]: row
+        for row in Participant.objects.filter(case_manager__in=managers)
+        .values("case_manager")
+        .annotate(
+            size=Count("id", filter=Q(status__in=CASELOAD_STATUSES)),
+            **{s: Count("id", filter=Q(status=s)) for s in counted},
+            oldest_referred=Min("created_at", filter=Q(status="referred")),
+            not_reached=Count(
+                "id",
+                filter=Q(status__in=("engaged", "active", "inactive"))
+                & (Q(last_reached_at__isnull=True) | Q(last_reached_at__lt=since)),
+            ),
+        )
+        .order_by()
+    }
+    steps = dict(
+        PlanItem.objects.filter(
+            goal__participant__case_manager__in=managers,
+            done_at__isnull=True,
+            due_on__lt=timezone.localdate(),
+        )
+        .values("goal__participant__case_manager")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("goal__participant__case_manager", "n")
+    )
+    everyone = list(managers.only("pk", "username", "first_name", "last_name"))
+    for m in everyone:
+        row: Any = stats.get(m.pk, {})
+        for attr in ("size", *counted, "not_reached"):
+            setattr(m, attr, row.get(attr, 0))
+        m.steps_overdue = steps.get(m.pk, 0)  # type: ignore[attr-defined]
+        m.oldest_referred = row.get("oldest_referred")  # type: ignore[attr-defined]
+    everyone.sort(key=lambda m: (-m.size, m.last_name, m.first_name))  # type: ignore[attr-defined]
+    return everyone

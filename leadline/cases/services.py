@@ -27,6 +27,10 @@ from leadline.cases.models import (
 from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
+from leadline.participants.services import (  # one "someone saved meanwhile" for every case record
+    StaleEdit,
+    participant_update,
+)
 
 
 class NotAllowed(Exception):
@@ -82,7 +86,7 @@ def case_note_add(
     return note, True
 
 
-class InvalidContact(Exception):
+class InvalidCaseInput(Exception):
     """Bad input for a case record, naming the field (None: the form as a whole)."""
 
     def __init__(self, field: str | None, message: str):
@@ -111,16 +115,18 @@ def contact_log(
     if not access.has("contact.edit"):
         raise NotAllowed
     if data.place.strip() and not access.has("contact_locations.edit"):
-        raise InvalidContact("place", _("You may not record where a contact happened."))
+        raise InvalidCaseInput("place", _("You may not record where a contact happened."))
     if data.summary.strip() and not access.has("case_notes.edit"):
-        raise InvalidContact("summary", _("You may not write a summary for this participant."))
+        raise InvalidCaseInput("summary", _("You may not write a summary for this participant."))
     if data.kind not in Contact.Kind.values:
-        raise InvalidContact("kind", _("Kind of contact: choose one."))
+        raise InvalidCaseInput("kind", _("Kind of contact: choose one."))
     now = clock.now()
     if data.occurred_at > now + timedelta(minutes=5):
-        raise InvalidContact("occurred_at", _("When: the contact cannot be in the future."))
+        raise InvalidCaseInput("occurred_at", _("When: the contact cannot be in the future."))
     if data.occurred_at < now - timedelta(days=92):
-        raise InvalidContact("occurred_at", _("When: contacts older than three months are not logged here."))
+        raise InvalidCaseInput(
+            "occurred_at", _("When: contacts older than three months are not logged here.")
+        )
     existing = Contact.objects.filter(logged_by=actor, idempotency_key=idempotency_key).first()
     if existing is not None:
         return _contact_replay(existing, participant, data)
@@ -163,10 +169,6 @@ def _contact_replay(existing: Contact, participant: Participant, data: ContactIn
     return existing, False
 
 
-class StaleEdit(Exception):
-    """Someone saved this record after the form was opened."""
-
-
 def monthly_status_record(
     *, actor: Any, participant: Participant, month: date, housing: str, employed: str,
     income_or_benefits: str, expected_version: int | None,
@@ -178,15 +180,15 @@ def monthly_status_record(
     month = month.replace(day=1)
     today = timezone.localdate()
     if month > today:
-        raise InvalidContact("month", _("Month: it cannot be in the future."))
+        raise InvalidCaseInput("month", _("Month: it cannot be in the future."))
     if (today.year - month.year) * 12 + today.month - month.month > 24:
-        raise InvalidContact("month", _("Month: only the last 24 months can be recorded here."))
+        raise InvalidCaseInput("month", _("Month: only the last 24 months can be recorded here."))
     values = {"housing": housing, "employed": employed, "income_or_benefits": income_or_benefits}
     choices = {"housing": MonthlyStatus.Housing.values, "employed": MonthlyStatus.YesNo.values,
                "income_or_benefits": MonthlyStatus.YesNo.values}  # fmt: skip
     for field, value in values.items():
         if value not in choices[field]:
-            raise InvalidContact(field, _("Choose one of the answers."))
+            raise InvalidCaseInput(field, _("Choose one of the answers."))
     now = clock.now()
     with transaction.atomic():
         existing = (
@@ -235,9 +237,9 @@ def intake_save(
     writable = set(access.note_sensitivities_writable)
     for domain in answers:
         if domain not in Domain.values:
-            raise InvalidContact(domain, _("Unknown domain."))
+            raise InvalidCaseInput(domain, _("Unknown domain."))
         if domain_sensitivity(domain) not in writable:
-            raise InvalidContact(f"{domain}_situation", _("You may not write in this domain."))
+            raise InvalidCaseInput(f"{domain}_situation", _("You may not write in this domain."))
     now = clock.now()
     with transaction.atomic():
         intake = (
@@ -263,12 +265,12 @@ def intake_save(
             saved = list(intake.answers.all())
             missing = [a.domain for a in saved if a.acute and not a.situation]
             if missing:
-                raise InvalidContact(
+                raise InvalidCaseInput(
                     f"{missing[0]}_situation",
                     _("An acute need must say where things stand before completing."),
                 )
             if not any(a.situation for a in saved):
-                raise InvalidContact(None, _("Describe at least one domain before completing the intake."))
+                raise InvalidCaseInput(None, _("Describe at least one domain before completing the intake."))
             intake.completed_at, intake.completed_by = now, actor
         intake.version += 1
         intake.save()
@@ -280,8 +282,6 @@ def intake_save(
                      "completed": bool(complete)},
         )  # fmt: skip
         if complete and participant.status == Participant.Status.REFERRED:
-            from leadline.participants.services import participant_update
-
             participant_update(
                 actor=actor, participant=participant, reason="intake completed", status="engaged"
             )
@@ -293,9 +293,9 @@ def _require_domain(actor: Any, participant: Participant, domain: str) -> None:
     if not access.has("case_notes.edit"):
         raise NotAllowed
     if domain not in Domain.values:
-        raise InvalidContact("domain", _("Domain: choose one."))
+        raise InvalidCaseInput("domain", _("Domain: choose one."))
     if domain_sensitivity(domain) not in access.note_sensitivities_writable:
-        raise InvalidContact("domain", _("You may not write in this domain."))
+        raise InvalidCaseInput("domain", _("You may not write in this domain."))
 
 
 def goal_add(
@@ -305,7 +305,7 @@ def goal_add(
     _require_domain(actor, participant, domain)
     text = text.strip()
     if len(text) < 3:
-        raise InvalidContact("text", _("Goal: write it in the participant's words."))
+        raise InvalidCaseInput("text", _("Goal: write it in the participant's words."))
     existing = PlanGoal.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False
@@ -331,9 +331,9 @@ def goal_progress(
     optionally the goal reached or set aside by the participant."""
     _require_domain(actor, goal.participant, goal.domain)
     if level not in Progress.values:
-        raise InvalidContact("level", _("Progress: choose a step on the scale."))
+        raise InvalidCaseInput("level", _("Progress: choose a step on the scale."))
     if state not in PlanGoal.State.values:
-        raise InvalidContact("state", _("Choose where the goal stands."))
+        raise InvalidCaseInput("state", _("Choose where the goal stands."))
     now = clock.now()
     with transaction.atomic():
         updated = PlanGoal.objects.filter(pk=goal.pk, version=expected_version).update(
@@ -359,11 +359,11 @@ def plan_item_add(
     _require_domain(actor, goal.participant, goal.domain)
     action = action.strip()
     if len(action) < 3:
-        raise InvalidContact("action", _("Step: say what will be done."))
+        raise InvalidCaseInput("action", _("Step: say what will be done."))
     if owner not in PlanItem.Owner.values:
-        raise InvalidContact("owner", _("Who: choose who owns this step."))
+        raise InvalidCaseInput("owner", _("Who: choose who owns this step."))
     if due_on is not None and due_on < timezone.localdate() - timedelta(days=1):
-        raise InvalidContact("due_on", _("By when: the date has already passed."))
+        raise InvalidCaseInput("due_on", _("By when: the date has already passed."))
     existing = PlanItem.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False

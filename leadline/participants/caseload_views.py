@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
-from leadline.cases.models import PlanItem
-from leadline.cases.selectors import CONTACT_DUE_DAYS
+from leadline.cases.selectors import caseload_overview
 from leadline.core.decorators import capability_required
 from leadline.participants import services
 from leadline.participants.forms import StatusForm
@@ -92,48 +85,7 @@ def caseloads(request: HttpRequest) -> HttpResponse:
     """Every caseload (program manager) or one's own (case manager): size against the limits, by status,
     and who waits for intake longest; plus the participants waiting for a case manager."""
     soft, hard = services.caseload_limits()
-    managers = User.objects.filter(role="case_manager", is_active=True)
-    if policy.scope_of(request.user, "caseload.view") is not Scope.ALL:
-        managers = managers.filter(pk=getattr(request.user, "pk", 0))
-    # One grouped query over participants (no join), the managers in a second; fullest caseloads first,
-    # so the program manager sees what is at or over a limit on the first page.
-    counted = ("referred", "engaged", "active", "inactive")
-    since = timezone.now() - timedelta(days=CONTACT_DUE_DAYS)
-    stats = {
-        row["case_manager"]: row
-        for row in Participant.objects.filter(case_manager__in=managers)
-        .values("case_manager")
-        .annotate(
-            size=Count("id", filter=Q(status__in=CASELOAD_STATUSES)),
-            **{s: Count("id", filter=Q(status=s)) for s in counted},
-            oldest_referred=Min("created_at", filter=Q(status="referred")),
-            not_reached=Count(
-                "id",
-                filter=Q(status__in=("engaged", "active", "inactive"))
-                & (Q(last_reached_at__isnull=True) | Q(last_reached_at__lt=since)),
-            ),
-        )
-        .order_by()
-    }
-    steps = dict(
-        PlanItem.objects.filter(
-            goal__participant__case_manager__in=managers,
-            done_at__isnull=True,
-            due_on__lt=timezone.localdate(),
-        )
-        .values("goal__participant__case_manager")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("goal__participant__case_manager", "n")
-    )
-    everyone = list(managers.only("pk", "username", "first_name", "last_name"))
-    for m in everyone:
-        row: Any = stats.get(m.pk, {})
-        for attr in ("size", *counted, "not_reached"):
-            setattr(m, attr, row.get(attr, 0))
-        m.steps_overdue = steps.get(m.pk, 0)  # type: ignore[attr-defined]
-        m.oldest_referred = row.get("oldest_referred")  # type: ignore[attr-defined]
-    everyone.sort(key=lambda m: (-m.size, m.last_name, m.first_name))  # type: ignore[attr-defined]
+    everyone = caseload_overview(user=request.user)
     page = Paginator(everyone, 50).get_page(request.GET.get("page"))
     waiting: list[Participant] = []
     if policy.scope_of(request.user, "caseload.view") is Scope.ALL:

@@ -42,7 +42,7 @@ def contact_add(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=view.participant, data=data,
                 idempotency_key=d["idempotency_key"],
             )  # fmt: skip
-        except case_services.InvalidContact as exc:
+        except case_services.InvalidCaseInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except case_services.IdempotencyConflict:
             form.add_error(None, _("This form was already used for another contact. Log it again."))
@@ -95,7 +95,7 @@ def monthly_status(request: HttpRequest, participant_id: int) -> HttpResponse:
                 employed=d["employed"], income_or_benefits=d["income_or_benefits"],
                 expected_version=d.get("version"),
             )  # fmt: skip
-        except case_services.InvalidContact as exc:
+        except case_services.InvalidCaseInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except case_services.StaleEdit:
             # Show the month as it is now (with its current version), and say why nothing was saved.

@@ -66,23 +66,11 @@ def participant_new(request: HttpRequest) -> HttpResponse:
             )  # fmt: skip
             status = 409
         else:
-            fields = {k: d[k] for k in services.IDENTITY_FIELDS}
-            manager = request.user if getattr(request.user, "role", "") == "case_manager" else None
-            if manager is not None and services.caseload_size(manager) >= services.caseload_limits()[1]:
-                manager = None  # a full caseload: the new person waits for the program manager
-                messages.warning(
-                    request, _("Your caseload is at its hard limit: the program manager assigns.")
-                )
-            participant = services.participant_create(
-                actor=request.user, status="referred", case_manager=manager,
-                **{k: v for k, v in fields.items() if k not in ("given_name", "family_name")},
-                given_name=fields["given_name"], family_name=fields["family_name"],
-            )  # fmt: skip
-            if form.alias_list():
-                services.participant_identity_update(
-                    actor=request.user, participant=participant, expected_version=participant.version,
-                    aliases=form.alias_list(),
-                )  # fmt: skip
+            participant, note = services.participant_new(
+                actor=request.user, aliases=form.alias_list(), **{k: d[k] for k in services.IDENTITY_FIELDS}
+            )
+            if note:
+                messages.warning(request, note)
             messages.success(request, _("Participant created."))
             if policy.can(request.user, "participant_card.view"):
                 return redirect("participants:detail", participant_id=participant.pk)

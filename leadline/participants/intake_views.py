@@ -28,8 +28,7 @@ def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
     current, answers = intake_for(view=view)
     writable = set(access.note_sensitivities_writable)
     domains = [(v, str(label)) for v, label in Domain.choices if domain_sensitivity(v) in writable]
-    editing = (current is not None and current.completed_at is None) or current is None
-    can_edit = access.has("case_notes.edit") and editing
+    can_edit = access.has("case_notes.edit") and (current is None or current.completed_at is None)
     form = None
     status = 200
     if can_edit:
@@ -46,7 +45,7 @@ def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
                         actor=request.user, participant=view.participant, answers=form.answers(),
                         expected_version=form.cleaned_data.get("version"), complete=complete,
                     )  # fmt: skip
-                except case_services.InvalidContact as exc:
+                except case_services.InvalidCaseInput as exc:
                     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 except case_services.StaleEdit:
                     form.add_error(None, _("Someone else saved this intake while you were editing. "

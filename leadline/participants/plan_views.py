@@ -75,7 +75,7 @@ def _handle(
                 return 400, {"goal": form}
             try:
                 case_services.goal_add(actor=request.user, participant=participant, **form.cleaned_data)
-            except case_services.InvalidContact as exc:
+            except case_services.InvalidCaseInput as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 return 400, {"goal": form}
             messages.success(request, _("Goal added."))
@@ -104,7 +104,7 @@ def _handle(
                 return 400, {f"item-{goal.pk}": iform}
             try:
                 case_services.plan_item_add(actor=request.user, goal=goal, **iform.cleaned_data)
-            except case_services.InvalidContact as exc:
+            except case_services.InvalidCaseInput as exc:
                 iform.add_error(exc.field if exc.field in iform.fields else None, exc.message)
                 return 400, {f"item-{goal.pk}": iform}
             messages.success(request, _("Step added."))

@@ -411,3 +411,36 @@ def participant_merge(
     duplicate.refresh_from_db()
     survivor.refresh_from_db()
     return moved
+
+
+def participant_new(*, actor: Any, aliases: list[str], **fields: Any) -> tuple[Participant, str | None]:
+    """A participant created by hand (a walk-in, a re-found person), pending intake. A case manager's
+    new participant goes on their caseload unless it is at the hard limit, when it waits unassigned for
+    the program manager. Returns (participant, a message for the user or None). Duplicate detection
+    comes before this (the view shows lookup.find_candidates first)."""
+    if not policy.can(actor, "participant_record.edit"):
+        raise NotAllowed
+    if not set(fields) <= set(IDENTITY_FIELDS):
+        raise ValueError(f"identity fields are {IDENTITY_FIELDS}")
+    message = None
+    with transaction.atomic():
+        manager = actor if getattr(actor, "role", "") == "case_manager" else None
+        if manager is not None:
+            User.objects.select_for_update().filter(pk=manager.pk).first()  # one caseload count at a time
+            if caseload_size(manager) >= caseload_limits()[1]:
+                manager = None
+                message = _("Your caseload is at its hard limit: the program manager assigns.")
+        participant = participant_create(actor=actor, status="referred", case_manager=manager, **fields)
+        names = sorted({a.strip()[:200] for a in aliases if a.strip()})
+        if names:
+            # Set here, not through participant_identity_update: a case manager at the hard limit creates
+            # the record without it landing on their caseload, so they could not correct it afterwards.
+            ParticipantAlias.objects.bulk_create(
+                ParticipantAlias(participant=participant, name=n) for n in names
+            )
+            participant_match_keys_refresh(participant=participant)
+            audit_record(
+                actor=actor, action=AuditEvent.Action.UPDATE, subject_type="participant",
+                subject_id=participant.pk, participant_id=participant.pk, changes={"aliases": names},
+            )  # fmt: skip
+    return participant, message

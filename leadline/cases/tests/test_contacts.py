@@ -68,9 +68,9 @@ def test_outreach_logs_where_they_looked_but_writes_and_reads_no_summary(world):
 def test_a_summary_from_someone_who_may_not_write_one_is_refused_by_the_service(world):
     import pytest
 
-    from leadline.cases.services import InvalidContact
+    from leadline.cases.services import InvalidCaseInput
 
-    with pytest.raises(InvalidContact) as exc:
+    with pytest.raises(InvalidCaseInput) as exc:
         contact_log(
             actor=world["outreach_worker"], participant=world.mine, idempotency_key="x",
             data=ContactInput(kind="outreach", reached=False, substantive=False, occurred_at=clock.now(),

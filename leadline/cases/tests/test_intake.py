@@ -87,7 +87,7 @@ def test_the_health_and_part_2_domains_need_their_capabilities(world, referred, 
         "note_sensitivities_writable",
         property(lambda self: [s for s in real.fget(self) if s == "general"]),  # type: ignore[attr-defined]
     )
-    with pytest.raises(services.InvalidContact) as exc:
+    with pytest.raises(services.InvalidCaseInput) as exc:
         services.intake_save(
             actor=world["case_manager"], participant=referred, answers={"substance_use": (True, "x")},
             expected_version=None, complete=False,

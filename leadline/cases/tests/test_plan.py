@@ -104,7 +104,7 @@ def test_bad_input_names_the_field(world):
         text="Get SSI",
         idempotency_key="g",
     )
-    with pytest.raises(services.InvalidContact) as exc:
+    with pytest.raises(services.InvalidCaseInput) as exc:
         services.plan_item_add(
             actor=world["case_manager"], goal=goal, action="Call", owner="participant",
             due_on=timezone.localdate() - timedelta(days=10), idempotency_key="i",

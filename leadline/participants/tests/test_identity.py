@@ -91,3 +91,18 @@ def test_police_and_prosecutors_cannot_create_or_correct(world):
         assert (
             client.post(f"/participants/{world.mine.pk}/identity/", _identity(world.mine)).status_code == 403
         )
+
+
+def test_a_case_manager_at_the_hard_limit_still_creates_with_aliases_and_it_waits_unassigned(world):
+    from leadline.sites.models import Site
+
+    Site.objects.update(caseload_soft_limit=1, caseload_hard_limit=1)  # Carmen already carries world.mine
+    response = verified_client(world["case_manager"]).post(
+        "/participants/new/",
+        {"given_name": "Zebulon", "family_name": "Quixote", "date_of_birth": "1950-01-01", "language": "en",
+         "aliases": "Zeb"},
+        follow=True,
+    )  # fmt: skip
+    p = Participant.objects.get(family_name="Quixote")
+    assert p.case_manager is None and list(p.aliases.values_list("name", flat=True)) == ["Zeb"]
+    assert "hard limit" in response.content.decode()
