@@ -72,7 +72,7 @@ def day_for(*, user: Any) -> DayWork:
     intakes_due = list(mine.filter(status=Participant.Status.REFERRED).order_by("created_at")[:20])
     consents = list(
         Consent.objects.filter(
-            participant__in=mine, revoked_at__isnull=True, expires_on__isnull=False,
+            participant__in=mine, ended_at__isnull=True, expires_on__isnull=False,
             expires_on__gte=today, expires_on__lte=today + timedelta(days=CONSENT_WARNING_DAYS),
         ).select_related("participant").order_by("expires_on")[:20]
     )  # fmt: skip

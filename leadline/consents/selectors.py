@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Count, Max
 
-from leadline.consents.models import Consent
+from leadline.consents.models import Consent, Disclosure
 from leadline.core import clock
 from leadline.sites.selectors import site_get
 
@@ -17,16 +16,44 @@ def _today() -> date:
     return now.astimezone(ZoneInfo(site.time_zone)).date() if site else now.date()
 
 
-def consents_in_force(*, participant_ids: Iterable[int], kind: str) -> dict[int, Consent]:
-    """participant id -> their consent of this kind in force today (not revoked, not expired)."""
-    ids = [pid for pid in participant_ids if pid]
-    if not ids:
-        return {}
-    rows = Consent.objects.filter(participant_id__in=ids, kind=kind, revoked_at__isnull=True).filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=_today())
-    )
-    return {c.participant_id: c for c in rows}
+def consent_state(consent: Consent, on: date) -> str:
+    """in-force | awaiting-signature | expired | revoked | ended"""
+    if consent.ended_at is not None:
+        return "revoked" if consent.end_reason == Consent.EndReason.REVOKED else "ended"
+    if consent.needs_signature:
+        return "awaiting-signature"
+    if consent.expires_on is not None and consent.expires_on < on:
+        return "expired"
+    return "in-force"
+
+
+def consent_revocable(consent: Consent, on: date) -> bool:
+    """A 2.35 consent marked irrevocable can be revoked only once its date has passed or its event has
+    been recorded (whichever comes first); every other consent can be revoked at any time."""
+    if not consent.irrevocable or consent.needs_signature:
+        return True
+    if consent.irrevocable_event_at is not None:
+        return True
+    return consent.irrevocable_until is not None and on > consent.irrevocable_until
 
 
 def consent_list_for_participant(*, participant_id: int) -> list[Consent]:
-    return list(Consent.objects.filter(participant_id=participant_id).select_related("recorded_by"))
+    """The participant's consents, each with its state and its disclosures counted (two queries)."""
+    rows = list(
+        Consent.objects.filter(participant_id=participant_id)
+        .select_related("recorded_by", "recipient_agency")
+        .defer("form_text")
+    )
+    stats = {
+        r["consent_id"]: r
+        for r in Disclosure.objects.filter(consent__in=rows)
+        .values("consent_id")
+        .annotate(n=Count("id"), last=Max("disclosed_at"))
+    }
+    on = _today()
+    for c in rows:
+        c.state = consent_state(c, on)  # type: ignore[attr-defined]
+        c.revocable = consent_revocable(c, on)  # type: ignore[attr-defined]
+        c.disclosure_count = stats.get(c.pk, {}).get("n", 0)  # type: ignore[attr-defined]
+        c.last_disclosed_at = stats.get(c.pk, {}).get("last")  # type: ignore[attr-defined]
+    return rows

@@ -1,32 +1,33 @@
-"""Recording and revoking consents; every one is audited with its actor, time and policy version
-(PRODUCT.md §4 rule 6)."""
+"""Recording, signing, revoking and ending consents; every step is audited with its actor, time and
+policy version (PRODUCT.md §4 rule 6)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from leadline.accounts.models import Agency
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.consents.models import Consent
-from leadline.consents.selectors import _today
+from leadline.consents import wording
+from leadline.consents.documents import Document
+from leadline.consents.models import Consent, ConsentDocument
+from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO
+from leadline.consents.selectors import _today, consent_revocable
 from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
-from leadline.sites.selectors import policy_version_today
+from leadline.sites.selectors import policy_version_today, site_get
 
-# What the case manager reads out, per kind; the version is stored with each consent.
-WORDING = {
-    Consent.Kind.OFFICER_FEEDBACK: {
-        "version": "2026-11",
-        "recipient": "the police officer(s) who referred me to LEAD",
-        "information": "whether I engaged with LEAD (yes or not yet); nothing about my health, treatment, "
-        "case notes or where I am",
-        "purpose": "so the officers who refer people learn that diversion works",
-    }
+# The organisation a named recipient must belong to, per recipient kind.
+RECIPIENT_AGENCY_KIND = {
+    Consent.RecipientKind.PROSECUTOR: Agency.Kind.PROSECUTOR,
+    Consent.RecipientKind.DEFENDER: Agency.Kind.DEFENDER,
+    Consent.RecipientKind.PROVIDER: Agency.Kind.SERVICE_PROVIDER,
 }
 
 
@@ -36,51 +37,210 @@ class ConsentRefused(Exception):
         self.field, self.message = field, message
 
 
+@dataclass
+class ConsentInput:
+    kind: str
+    method: str = Consent.Method.VERBAL
+    categories: tuple[str, ...] = ()
+    recipient_kind: str = ""
+    recipient_agency: Agency | None = None
+    purpose: str = ""
+    expires_on: date | None = None
+    expiry_event: str = ""
+    irrevocable: bool = False
+    irrevocable_until: date | None = None
+    irrevocable_event: str = ""
+    signature: Document | None = None
+    signed_by_name: str = ""
+    signer_relationship: str = ""
+
+
 def _require(actor: Any, participant: Participant) -> None:
     if not participant_access(actor, participant).has("consent.edit"):
         raise ConsentRefused("kind", _("You may not record consents for this participant."))
 
 
-def consent_record(
-    *, actor: Any, participant: Participant, kind: str, method: str, expires_on: date | None = None
-) -> tuple[Consent, bool]:
-    """Record a consent as the participant gave it. Returns (consent, created); a second submit while
-    one is in force returns that one."""
-    _require(actor, participant)
-    if kind not in WORDING:
+def discloser_name() -> str:
+    site = site_get()
+    return _("%(site)s LEAD program (case management)") % {"site": site.name if site else "LEAD"}
+
+
+def _terms(data: ConsentInput, participant: Participant) -> wording.Terms:
+    """Check every element and return the terms; raises ConsentRefused naming the field."""
+    if data.kind not in Consent.Kind.values:
         raise ConsentRefused("kind", _("Unknown kind of consent."))
-    if method not in Consent.Method.values:
+    kind = Consent.Kind(data.kind)
+    if data.method not in Consent.Method.values:
         raise ConsentRefused("method", _("How was it given: choose one."))
-    if expires_on is not None and expires_on <= _today():
+    allowed_info = KIND_INFO[kind]
+    categories = tuple(c for c in allowed_info if c in set(data.categories) | set(REQUIRED_INFO[kind]))
+    if set(data.categories) - set(allowed_info):
+        raise ConsentRefused("categories", _("This kind of consent cannot carry that information."))
+    today = _today()
+    if data.expires_on is not None and data.expires_on <= today:
         raise ConsentRefused("expires_on", _("The expiry date must be after today."))
-    wording = WORDING[Consent.Kind(kind)]
-    existing = Consent.objects.filter(participant=participant, kind=kind, revoked_at__isnull=True).first()
-    if existing is not None:
-        return existing, False
+    name = f"{participant.given_name} {participant.family_name}".strip()
+    if kind == Consent.Kind.OFFICER_FEEDBACK:
+        return wording.Terms(
+            kind=kind, participant_name=name, discloser=discloser_name(),
+            recipient=str(Consent.RecipientKind.REFERRING_OFFICER.label), categories=categories,
+            purpose=wording.default_purpose(kind), expires_on=data.expires_on,
+        )  # fmt: skip
+    # Part 2 (2.31) and criminal-justice (2.35): every element, in writing.
+    if data.method != Consent.Method.WRITTEN:
+        raise ConsentRefused("method", _("A Part 2 consent must be in writing and signed."))
+    if data.recipient_kind not in KIND_RECIPIENTS[kind]:
+        raise ConsentRefused("recipient_kind", _("To whom: choose who may receive the information."))
+    agency = data.recipient_agency
+    if agency is None or not agency.is_active or agency.kind != RECIPIENT_AGENCY_KIND[data.recipient_kind]:
+        raise ConsentRefused("recipient_agency", _("Recipient organisation: choose the named organisation."))
+    purpose = data.purpose.strip()
+    if len(purpose) < 10:
+        raise ConsentRefused("purpose", _("Purpose: say in a sentence why the information is shared."))
+    if data.expires_on is None:
+        raise ConsentRefused("expires_on", _("Expires: a Part 2 consent needs an expiry date."))
+    if data.irrevocable:
+        if kind != Consent.Kind.CRIMINAL_JUSTICE:
+            raise ConsentRefused(
+                "irrevocable", _("Only a criminal-justice consent (42 CFR 2.35) can be irrevocable.")
+            )
+        if data.irrevocable_until is None and not data.irrevocable_event.strip():
+            raise ConsentRefused(
+                "irrevocable_until", _("Irrevocable until: give a date or the event it lasts until.")
+            )
+        if data.irrevocable_until is not None and not today < data.irrevocable_until <= data.expires_on:
+            raise ConsentRefused(
+                "irrevocable_until", _("Irrevocable until: a date after today and not after the expiry date.")
+            )
+    label = Consent.RecipientKind(data.recipient_kind).label
+    return wording.Terms(
+        kind=kind, participant_name=name, discloser=discloser_name(), recipient=f"{agency.name} ({label})",
+        categories=categories, purpose=purpose[:300], expires_on=data.expires_on,
+        expiry_event=data.expiry_event.strip()[:300], irrevocable=data.irrevocable,
+        irrevocable_until=data.irrevocable_until if data.irrevocable else None,
+        irrevocable_event=data.irrevocable_event.strip()[:300] if data.irrevocable else "",
+    )  # fmt: skip
+
+
+def _open_same(participant: Participant, data: ConsentInput) -> Consent | None:
+    return (
+        Consent.objects.select_for_update()
+        .filter(participant=participant, ended_at__isnull=True, **_key(data))
+        .first()
+    )
+
+
+def _key(data: ConsentInput) -> dict[str, Any]:
+    feedback = data.kind == Consent.Kind.OFFICER_FEEDBACK
+    return {
+        "kind": data.kind,
+        "recipient_kind": Consent.RecipientKind.REFERRING_OFFICER if feedback else data.recipient_kind,
+        "recipient_agency": None if feedback else data.recipient_agency,
+    }
+
+
+def _document_add(*, actor: Any, consent: Consent, document: Document, purpose: str) -> None:
+    ConsentDocument.objects.create(
+        consent=consent, purpose=purpose, method=document.method, content_type=document.content_type,
+        data=document.data, sha256=document.sha256, added_by=actor, added_at=clock.now(),
+    )  # fmt: skip
+
+
+def consent_record(*, actor: Any, participant: Participant, **fields: Any) -> tuple[Consent, bool]:
+    """Record a consent as the participant gave it. Returns (consent, created). A second submit while
+    the same consent is open returns that one; an expired one is closed and replaced."""
+    _require(actor, participant)
+    data = ConsentInput(**fields)
+    terms = _terms(data, participant)
+    if data.signature is not None and not (data.signed_by_name.strip() or terms.participant_name):
+        raise ConsentRefused("signed_by_name", _("Signed by: give the signer's name."))
+    language = participant.language or "en"
     now = clock.now()
+    version = policy_version_today()
     try:
         with transaction.atomic():
+            existing = _open_same(participant, data)
+            if existing is not None:
+                if existing.expires_on is None or existing.expires_on >= _today():
+                    return existing, False
+                Consent.objects.filter(pk=existing.pk).update(
+                    ended_at=now, end_reason=Consent.EndReason.REPLACED
+                )
+            signed = data.signature is not None
+            signer = (data.signed_by_name.strip() or terms.participant_name)[:200] if signed else ""
             consent = Consent.objects.create(
-                participant=participant, kind=kind, recipient=wording["recipient"],
-                information=wording["information"], purpose=wording["purpose"],
-                wording_version=wording["version"], method=method, given_at=now, recorded_by=actor,
-                policy_version=policy_version_today(), expires_on=expires_on,
+                participant=participant, participant_name=terms.participant_name, discloser=terms.discloser,
+                **_key(data),
+                recipient=terms.recipient[:300], categories=list(terms.categories),
+                information=wording.information_text(terms.categories)[:600], purpose=terms.purpose,
+                wording_version=wording.WORDING_VERSION, language=language,
+                form_text=wording.form_text(terms, language), expires_on=terms.expires_on,
+                expiry_event=terms.expiry_event, irrevocable=terms.irrevocable,
+                irrevocable_until=terms.irrevocable_until, irrevocable_event=terms.irrevocable_event,
+                method=data.method, given_at=now, recorded_by=actor, policy_version=version,
+                signed_at=now if signed else None,
+                signed_by_name=signer,
+                signer_relationship=data.signer_relationship.strip()[:100] if signed else "",
             )  # fmt: skip
+            if data.signature is not None:
+                _document_add(actor=actor, consent=consent, document=data.signature, purpose="signature")
             audit_record(
                 actor=actor, action=AuditEvent.Action.CREATE, subject_type="consent", subject_id=consent.pk,
                 participant_id=participant.pk,
-                changes={"kind": kind, "method": method, "wording_version": wording["version"],
-                         "policy_version": consent.policy_version.label if consent.policy_version else None,
-                         "expires_on": expires_on.isoformat() if expires_on else None},
+                changes={"kind": data.kind, "method": data.method,
+                         "wording_version": wording.WORDING_VERSION, "recipient_kind": consent.recipient_kind,
+                         "recipient_agency": consent.recipient_agency_id,
+                         "categories": list(terms.categories),
+                         "signed": signed, "irrevocable": terms.irrevocable,
+                         "policy_version": version.label if version else None,
+                         "expires_on": terms.expires_on.isoformat() if terms.expires_on else None},
             )  # fmt: skip
     except IntegrityError:
         # A twin submit raced past the check above; the partial unique constraint kept one.
-        return Consent.objects.get(participant=participant, kind=kind, revoked_at__isnull=True), False
+        existing = Consent.objects.filter(
+            participant=participant, ended_at__isnull=True, **_key(data)
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
     return consent, True
 
 
-def consent_revoke(*, actor: Any, consent: Consent, note: str) -> Consent:
-    """The participant takes the consent back. From now on nothing more is disclosed under it."""
+def consent_sign(
+    *, actor: Any, consent: Consent, document: Document, signed_by_name: str = "",
+    signer_relationship: str = "",
+) -> Consent:  # fmt: skip
+    """Attach the participant's signature (drawn or a signed paper uploaded): from now on it is in force."""
+    _require(actor, consent.participant)
+    now = clock.now()
+    with transaction.atomic():
+        locked = Consent.objects.select_for_update().get(pk=consent.pk)
+        if locked.ended_at is not None:
+            raise ConsentRefused("signature", _("This consent has ended; record a new one."))
+        if locked.signed_at is not None:
+            raise ConsentRefused("signature", _("This consent is already signed."))
+        locked.signed_at = now
+        locked.signed_by_name = (signed_by_name.strip() or locked.participant_name)[:200]
+        locked.signer_relationship = signer_relationship.strip()[:100]
+        locked.save(update_fields=["signed_at", "signed_by_name", "signer_relationship"])
+        _document_add(actor=actor, consent=locked, document=document, purpose="signature")
+        version = policy_version_today()
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="consent", subject_id=locked.pk,
+            participant_id=locked.participant_id,
+            changes={"signed": True, "method": document.method, "sha256": document.sha256,
+                     "representative": bool(locked.signer_relationship),
+                     "policy_version": version.label if version else None},
+        )  # fmt: skip
+    return locked
+
+
+def consent_revoke(*, actor: Any, consent: Consent, note: str, document: Document | None = None) -> Consent:
+    """The participant takes the consent back. From now on nothing more is disclosed under it.
+
+    A signed Part 2 consent is revoked in writing (2.31(a)(6)): the participant signs the revocation on
+    the screen or a signed letter is uploaded. A 2.35 consent marked irrevocable cannot be revoked
+    before its date or event. An unsigned consent is simply withdrawn (it was never in force)."""
     _require(actor, consent.participant)
     note = note.strip()
     if len(note) < 3:
@@ -88,15 +248,65 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str) -> Consent:
     now = clock.now()
     version = policy_version_today()
     with transaction.atomic():
-        updated = Consent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_by=actor, revocation_note=note[:500]
-        )
-        if updated != 1:
-            raise ConsentRefused("note", _("This consent was already revoked."))
+        locked = Consent.objects.select_for_update().get(pk=consent.pk)
+        if locked.ended_at is not None:
+            raise ConsentRefused("note", _("This consent has already ended."))
+        unsigned = locked.needs_signature
+        if not unsigned and not consent_revocable(locked, _today()):
+            raise ConsentRefused(
+                "note", _("This consent is irrevocable until its date or event; it cannot be revoked yet.")
+            )
+        written = locked.is_part2 and not unsigned
+        if written and document is None:
+            raise ConsentRefused("signature", _("A Part 2 consent is revoked in writing: sign or upload it."))
+        locked.ended_at = now
+        locked.end_reason = Consent.EndReason.NOT_SIGNED if unsigned else Consent.EndReason.REVOKED
+        if not unsigned:
+            locked.revoked_at, locked.revoked_by = now, actor
+            locked.revocation_method = Consent.Method.WRITTEN if document else Consent.Method.VERBAL
+        locked.revocation_note = note[:500]
+        locked.save(update_fields=["ended_at", "end_reason", "revoked_at", "revoked_by", "revocation_method",
+                                   "revocation_note"])  # fmt: skip
+        if document is not None and not unsigned:
+            _document_add(actor=actor, consent=locked, document=document, purpose="revocation")
         audit_record(
-            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="consent", subject_id=consent.pk,
-            participant_id=consent.participant_id, reason=note[:500],
-            changes={"revoked": True, "policy_version": version.label if version else None},
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="consent", subject_id=locked.pk,
+            participant_id=locked.participant_id, reason=note[:500],
+            changes={"revoked": not unsigned, "withdrawn_unsigned": unsigned,
+                     "in_writing": document is not None,
+                     "policy_version": version.label if version else None},
         )  # fmt: skip
-    consent.refresh_from_db()
-    return consent
+    return locked
+
+
+def consent_event(*, actor: Any, consent: Consent, which: str, note: str) -> Consent:
+    """Record that the event a consent names has happened: the end of its irrevocability (it may now be
+    revoked), or the event it expires on (it ends now)."""
+    _require(actor, consent.participant)
+    note = note.strip()
+    if len(note) < 3:
+        raise ConsentRefused("note", _("Note: say what happened and when."))
+    now = clock.now()
+    with transaction.atomic():
+        locked = Consent.objects.select_for_update().get(pk=consent.pk)
+        if locked.ended_at is not None:
+            raise ConsentRefused("note", _("This consent has already ended."))
+        if which == "irrevocable":
+            if not locked.irrevocable or not locked.irrevocable_event or locked.irrevocable_event_at:
+                raise ConsentRefused("which", _("This consent names no event to record."))
+            locked.irrevocable_event_at = now
+            locked.save(update_fields=["irrevocable_event_at"])
+        elif which == "expiry":
+            if not locked.expiry_event:
+                raise ConsentRefused("which", _("This consent names no event to record."))
+            locked.ended_at, locked.end_reason = now, Consent.EndReason.EXPIRY_EVENT
+            locked.save(update_fields=["ended_at", "end_reason"])
+        else:
+            raise ConsentRefused("which", _("Choose which event happened."))
+        version = policy_version_today()
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="consent", subject_id=locked.pk,
+            participant_id=locked.participant_id, reason=note[:500],
+            changes={"event": which, "policy_version": version.label if version else None},
+        )  # fmt: skip
+    return locked

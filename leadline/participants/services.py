@@ -341,7 +341,7 @@ def participant_merge(
     record. The duplicate's names become the survivor's aliases; it leaves every list, caseload and lookup.
     Returns how many records of each kind moved."""
     from leadline.cases.models import CaseNote, Contact, Intake, MonthlyStatus, PlanGoal
-    from leadline.consents.models import Consent
+    from leadline.consents.models import Consent, Disclosure
     from leadline.referrals.models import Referral
 
     if not policy.can(actor, "caseload.edit"):
@@ -371,13 +371,15 @@ def participant_merge(
         moved["monthly_statuses"] = (
             MonthlyStatus.objects.filter(participant=dup).exclude(month__in=months).update(participant=keep)
         )
-        open_kinds = set(
-            Consent.objects.filter(participant=keep, revoked_at__isnull=True).values_list("kind", flat=True)
-        )
-        consents = Consent.objects.filter(participant=dup).exclude(
-            revoked_at__isnull=True, kind__in=open_kinds
-        )
+        # An open consent of the duplicate moves unless the survivor has an open one of the same kind
+        # for the same recipient (the unique constraint allows one; the duplicate's stays with it).
+        key = ("kind", "recipient_kind", "recipient_agency_id")
+        open_keys = set(Consent.objects.filter(participant=keep, ended_at__isnull=True).values_list(*key))
+        dup_open = Consent.objects.filter(participant=dup, ended_at__isnull=True).values_list("pk", *key)
+        stay = [pk for pk, *k in dup_open if tuple(k) in open_keys]
+        consents = Consent.objects.filter(participant=dup).exclude(pk__in=stay)
         moved["consents"] = consents.update(participant=keep)
+        moved["disclosures"] = Disclosure.objects.filter(participant=dup).update(participant=keep)
         names = {
             f"{dup.given_name} {dup.family_name}",
             dup.preferred_name,

@@ -73,7 +73,7 @@ def test_merge_moves_every_linked_record_and_deletes_nothing(pair):
     # Where the survivor already had its one record (this month, an open consent), the duplicate keeps it.
     assert MonthlyStatus.objects.filter(participant=keep).count() == 2
     assert MonthlyStatus.objects.filter(participant=dup).count() == 1
-    assert Consent.objects.filter(participant=keep, revoked_at__isnull=True).count() == 1
+    assert Consent.objects.filter(participant=keep, ended_at__isnull=True).count() == 1
     dup.refresh_from_db()
     keep.refresh_from_db()
     assert dup.merged_into == keep and dup.case_manager is None

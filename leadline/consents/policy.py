@@ -1,0 +1,228 @@
+"""The one decision point: may this information about this participant go to this recipient now?
+
+Every view that shows participant information to someone outside the program (a referring officer, the
+liaison prosecutor, a defender, a service provider) asks ``may_disclose`` and then records what it showed
+with ``record_disclosures``. Nothing else in the code reads consents to decide a disclosure.
+
+The answer is yes only when all of these hold:
+1. the data firewall lets the recipient's role see that class of information at all (PRODUCT.md §4 rule
+   1: no consent opens treatment content to a criminal-justice role);
+2. a consent of a kind that may carry that information is in force today: signed (Part 2 kinds), not
+   revoked or otherwise ended, not past its expiry date;
+3. the consent names that information;
+4. the consent names the recipient: their role matches the recipient kind, their organisation is the
+   named one, and for officer feedback they referred this participant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from leadline.accounts import policy as access_policy
+from leadline.accounts.roles import DataClass, Role
+from leadline.consents.models import Consent, Disclosure, DisclosureNotice
+
+
+class Info(TextChoices):
+    """What may leave the program, in the words the consent form uses."""
+
+    ENGAGEMENT = "engagement", _("whether I engaged with LEAD (yes or not yet)")
+    HOUSED = "housed", _("whether I am housed, from my monthly status")
+    ENROLMENT = "enrolment", _("that I take part in LEAD, since when, and my case manager's name")
+    STATUS = "status", _("my LEAD status (active, inactive, exited) and whether my intake is done")
+    ATTENDANCE = "attendance", _("how often I met my case manager (counts only: no places, nothing said)")
+    PLAN_PROGRESS = "plan_progress", _("progress on my plan goals, except health and substance use")
+    LIVING = "living", _("my monthly housing, employment and income status")
+    SUD_PROGRESS = (
+        "sud_progress",
+        _("progress on my substance-use goals (substance-use treatment information)"),
+    )
+
+
+# The data class each piece of information belongs to; the firewall speaks in these.
+INFO_DATA_CLASS: dict[str, DataClass] = {
+    Info.ENGAGEMENT: DataClass.OPERATIONAL,
+    Info.HOUSED: DataClass.OPERATIONAL,
+    Info.ENROLMENT: DataClass.OPERATIONAL,
+    Info.STATUS: DataClass.OPERATIONAL,
+    Info.ATTENDANCE: DataClass.OPERATIONAL,
+    Info.PLAN_PROGRESS: DataClass.OPERATIONAL,
+    Info.LIVING: DataClass.OPERATIONAL,
+    Info.SUD_PROGRESS: DataClass.SUBSTANCE_USE,
+}
+
+# What each kind of consent may carry. Enrolment is part of every Part 2 consent: showing anything at
+# all to a recipient tells them the person is in LEAD.
+KIND_INFO: dict[str, tuple[str, ...]] = {
+    Consent.Kind.OFFICER_FEEDBACK: (Info.ENGAGEMENT, Info.HOUSED),
+    Consent.Kind.CRIMINAL_JUSTICE: (
+        Info.ENROLMENT, Info.STATUS, Info.ATTENDANCE, Info.PLAN_PROGRESS, Info.LIVING,
+    ),
+    Consent.Kind.PART2: (
+        Info.ENROLMENT, Info.STATUS, Info.ATTENDANCE, Info.PLAN_PROGRESS, Info.LIVING, Info.SUD_PROGRESS,
+    ),
+}  # fmt: skip
+REQUIRED_INFO: dict[str, tuple[str, ...]] = {
+    Consent.Kind.OFFICER_FEEDBACK: (Info.ENGAGEMENT,),
+    Consent.Kind.CRIMINAL_JUSTICE: (Info.ENROLMENT,),
+    Consent.Kind.PART2: (Info.ENROLMENT,),
+}
+
+# Who each kind may name (2.35 is for the criminal-justice system that holds the charge).
+KIND_RECIPIENTS: dict[str, tuple[str, ...]] = {
+    Consent.Kind.OFFICER_FEEDBACK: (Consent.RecipientKind.REFERRING_OFFICER,),
+    Consent.Kind.CRIMINAL_JUSTICE: (Consent.RecipientKind.PROSECUTOR,),
+    Consent.Kind.PART2: (Consent.RecipientKind.DEFENDER, Consent.RecipientKind.PROVIDER),
+}
+
+# The role a recipient must hold, per recipient kind.
+RECIPIENT_ROLE: dict[str, Role] = {
+    Consent.RecipientKind.REFERRING_OFFICER: Role.OFFICER,
+    Consent.RecipientKind.PROSECUTOR: Role.PROSECUTOR,
+    Consent.RecipientKind.DEFENDER: Role.DEFENDER,
+    Consent.RecipientKind.PROVIDER: Role.PROVIDER_STAFF,
+}
+ROLE_RECIPIENT: dict[Role, str] = {role: kind for kind, role in RECIPIENT_ROLE.items()}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str  # allowed | firewall | no_consent | not_named
+    consent: Consent | None = None
+
+    @property
+    def part2(self) -> bool:
+        return bool(self.consent and self.consent.is_part2)
+
+
+@dataclass
+class Answers:
+    """participant id -> Decision, for one recipient and one piece of information."""
+
+    info: str
+    decisions: dict[int, Decision] = field(default_factory=dict)
+
+    def allowed(self, participant_id: int | None) -> bool:
+        d = self.decisions.get(participant_id or 0)
+        return bool(d and d.allowed)
+
+    def consent(self, participant_id: int | None) -> Consent | None:
+        d = self.decisions.get(participant_id or 0)
+        return d.consent if d and d.allowed else None
+
+
+def today() -> date:
+    from leadline.consents.selectors import _today
+
+    return _today()
+
+
+def in_force_q(on: date) -> Q:
+    """Consents in force on a date: open, signed where a signature is needed, not past expiry."""
+    return (
+        Q(ended_at__isnull=True)
+        & (Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        & (Q(kind=Consent.Kind.OFFICER_FEEDBACK) | Q(signed_at__isnull=False))
+    )
+
+
+def may_disclose(*, recipient: Any, participant_ids: Iterable[int], info: str) -> Answers:
+    """The decision, for many participants at once (two queries at most, whatever their number)."""
+    ids = sorted({pid for pid in participant_ids if pid})
+    answers = Answers(info=info)
+    role = access_policy.role_of(recipient)
+    if not ids:
+        return answers
+    if role is None or not access_policy.firewall_allows(recipient, INFO_DATA_CLASS[info]):
+        answers.decisions = {pid: Decision(False, "firewall") for pid in ids}
+        return answers
+    recipient_kind = ROLE_RECIPIENT.get(role)
+    kinds = [k for k, infos in KIND_INFO.items() if info in infos and recipient_kind in KIND_RECIPIENTS[k]]
+    if recipient_kind is None or not kinds:
+        answers.decisions = {pid: Decision(False, "no_consent") for pid in ids}
+        return answers
+    rows = Consent.objects.filter(
+        in_force_q(today()), participant_id__in=ids, kind__in=kinds, recipient_kind=recipient_kind
+    )
+    referred: set[int] = set()
+    if recipient_kind == Consent.RecipientKind.REFERRING_OFFICER:
+        from leadline.referrals.models import Referral
+
+        referred = set(
+            Referral.objects.filter(participant_id__in=ids, referred_by=recipient).values_list(
+                "participant_id", flat=True
+            )
+        )
+    for pid in ids:
+        answers.decisions[pid] = Decision(False, "no_consent")
+    for consent in rows:
+        pid = consent.participant_id
+        named = (
+            info in consent.categories
+            and (recipient_kind != Consent.RecipientKind.REFERRING_OFFICER or pid in referred)
+            and consent.recipient_agency_id in (None, getattr(recipient, "agency_id", None))
+        )
+        verdict = Decision(True, "allowed", consent) if named else Decision(False, "not_named", consent)
+        if verdict.allowed or not answers.decisions[pid].allowed:
+            answers.decisions[pid] = verdict
+    return answers
+
+
+def current_notice() -> DisclosureNotice | None:
+    on = today()
+    return DisclosureNotice.objects.filter(effective_from__lte=on).order_by("-effective_from", "-id").first()
+
+
+def record_disclosures(
+    *,
+    recipient: Any,
+    shown: dict[int, tuple[Consent, list[str]]],
+    channel: str,
+    notice: DisclosureNotice | None = None,
+) -> DisclosureNotice | None:
+    """Log what was shown: participant id -> (the consent it was shown under, the information shown).
+    One Disclosure row per participant, and one audit row each, in two INSERTs. Returns the 2.32
+    notice that must accompany it when any of it went under a Part 2 consent."""
+    if not shown:
+        return None
+    from leadline.audit.models import AuditEvent
+    from leadline.audit.services import audit_record_subjects
+    from leadline.core import clock
+    from leadline.sites.selectors import policy_version_today
+
+    part2 = any(consent.is_part2 for consent, _infos in shown.values())
+    if part2 and notice is None:
+        notice = current_notice()
+    version = policy_version_today()
+    now = clock.now()
+    role = str(getattr(recipient, "role", ""))
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                disclosed_at=now, participant_id=pid, consent=consent, recipient=recipient,
+                recipient_role=role, categories=sorted(set(infos)), channel=channel,
+                notice=notice if consent.is_part2 else None, policy_version=version,
+            )
+            for pid, (consent, infos) in sorted(shown.items())
+        ]
+    )  # fmt: skip
+    audit_record_subjects(
+        actor=recipient,
+        action=AuditEvent.Action.VIEW,
+        subject_type="consent",
+        subjects=[(consent.pk, pid) for pid, (consent, _infos) in sorted(shown.items())],
+        reason="disclosure under the participant's consent",
+        changes={
+            "channel": channel,
+            "notice": notice.version if (notice and part2) else None,
+            "policy_version": version.label if version else None,
+        },
+    )
+    return notice if part2 else None
