@@ -58,9 +58,9 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "tokens",
         "api_docs",
     ],  # manager
-    "priya": ["home", "tokens", "api_docs"],  # prosecutor
-    "dana": ["home", "tokens", "api_docs"],  # defender
-    "pat": ["home", "community", "community_list", "tokens", "api_docs"],  # provider staff
+    "priya": ["home", "summaries", "tokens", "api_docs"],  # prosecutor
+    "dana": ["home", "summaries", "tokens", "api_docs"],  # defender
+    "pat": ["home", "community", "community_list", "summaries", "tokens", "api_docs"],  # provider staff
     "ana": ["home", "tokens", "api_docs"],  # evaluator
     "adam": ["home", "audit", "break_glass", "site", "admin", "tokens", "api_docs"],  # site administrator
     "oscar": ["home"],  # no role
@@ -78,6 +78,7 @@ ENTRY_PATHS = {
     "participants": "/participants/",
     "caseloads": "/participants/caseloads/",
     "outreach": "/participants/outreach/",
+    "summaries": "/summaries/",
     "audit": "/audit/",
     "break_glass": "/audit/break-glass/",
     "site": "/site/",
@@ -97,6 +98,7 @@ ENTRY_HEADINGS = {
     "participants": "Participants",
     "caseloads": "Caseloads",
     "outreach": "Outreach",
+    "summaries": "Progress summaries",
     "audit": "Audit reports",
     "break_glass": "Break-glass access",
     "site": "Site configuration",

@@ -126,6 +126,13 @@ CAPABILITIES: dict[str, Capability] = {
         *_pair("health", DataClass.HEALTH, "health and mental-health information"),
         *_pair("substance_use", DataClass.SUBSTANCE_USE, "substance-use treatment information (Part 2)"),
         *_pair("consent", DataClass.IDENTITY, "a participant's consents to share information"),
+        # What a recipient outside the program reads under a participant's consent; what each one
+        # actually sees is decided per participant and per piece of information by consents.policy.
+        Capability(
+            "progress_summary.view",
+            DataClass.OPERATIONAL,
+            "progress summaries under the participant's consent",
+        ),
         Capability("participant_export.view", DataClass.IDENTITY, "export participant lists"),
         *_pair("caseload", DataClass.IDENTITY, "caseload assignment"),
         *_pair("legal_matter", DataClass.LEGAL, "legal matters, holds and deadlines"),
@@ -221,15 +228,18 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
     },
     Role.PROSECUTOR: {
         "legal_matter.view": A, "legal_matter.edit": A,
+        "progress_summary.view": A,
         **_TOKENS,
     },
     Role.DEFENDER: {
         "legal_matter.view": CLI,
+        "progress_summary.view": CLI,
         **_TOKENS,
     },
     Role.PROVIDER_STAFF: {
         "community_referral.view": ORG, "community_referral.edit": ORG,
         "service_referral.view": ORG, "service_referral.edit": ORG,
+        "progress_summary.view": ORG,
         **_TOKENS,
     },
     Role.EVALUATOR: {

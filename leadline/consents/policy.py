@@ -134,25 +134,41 @@ def in_force_q(on: date) -> Q:
 
 
 def may_disclose(*, recipient: Any, participant_ids: Iterable[int], info: str) -> Answers:
-    """The decision, for many participants at once (two queries at most, whatever their number)."""
+    """The decision for one piece of information, for many participants at once."""
+    return may_disclose_each(recipient=recipient, participant_ids=participant_ids, infos=[info])[info]
+
+
+def may_disclose_each(
+    *, recipient: Any, participant_ids: Iterable[int], infos: Iterable[str]
+) -> dict[str, Answers]:
+    """The decision for several pieces of information and many participants: two queries at most,
+    whatever their number."""
     ids = sorted({pid for pid in participant_ids if pid})
-    answers = Answers(info=info)
-    role = access_policy.role_of(recipient)
+    wanted = list(dict.fromkeys(infos))
+    answers = {info: Answers(info=info) for info in wanted}
     if not ids:
         return answers
-    if role is None or not access_policy.firewall_allows(recipient, INFO_DATA_CLASS[info]):
-        answers.decisions = {pid: Decision(False, "firewall") for pid in ids}
-        return answers
-    recipient_kind = ROLE_RECIPIENT.get(role)
-    kinds = [k for k, infos in KIND_INFO.items() if info in infos and recipient_kind in KIND_RECIPIENTS[k]]
+    role = access_policy.role_of(recipient)
+    recipient_kind = ROLE_RECIPIENT.get(role) if role else None
+    for info in wanted:
+        if role is None or not access_policy.firewall_allows(recipient, INFO_DATA_CLASS[info]):
+            answers[info].decisions = {pid: Decision(False, "firewall") for pid in ids}
+        else:
+            answers[info].decisions = {pid: Decision(False, "no_consent") for pid in ids}
+    open_infos = [i for i in wanted if answers[i].decisions[ids[0]].reason != "firewall"]
+    kinds = [
+        k for k, carried in KIND_INFO.items()
+        if recipient_kind in KIND_RECIPIENTS[k] and any(i in carried for i in open_infos)
+    ]  # fmt: skip
     if recipient_kind is None or not kinds:
-        answers.decisions = {pid: Decision(False, "no_consent") for pid in ids}
         return answers
-    rows = Consent.objects.filter(
-        in_force_q(today()), participant_id__in=ids, kind__in=kinds, recipient_kind=recipient_kind
+    rows = list(
+        Consent.objects.filter(
+            in_force_q(today()), participant_id__in=ids, kind__in=kinds, recipient_kind=recipient_kind
+        )
     )
     referred: set[int] = set()
-    if recipient_kind == Consent.RecipientKind.REFERRING_OFFICER:
+    if recipient_kind == Consent.RecipientKind.REFERRING_OFFICER and rows:
         from leadline.referrals.models import Referral
 
         referred = set(
@@ -160,18 +176,18 @@ def may_disclose(*, recipient: Any, participant_ids: Iterable[int], info: str) -
                 "participant_id", flat=True
             )
         )
-    for pid in ids:
-        answers.decisions[pid] = Decision(False, "no_consent")
     for consent in rows:
         pid = consent.participant_id
-        named = (
-            info in consent.categories
-            and (recipient_kind != Consent.RecipientKind.REFERRING_OFFICER or pid in referred)
-            and consent.recipient_agency_id in (None, getattr(recipient, "agency_id", None))
-        )
-        verdict = Decision(True, "allowed", consent) if named else Decision(False, "not_named", consent)
-        if verdict.allowed or not answers.decisions[pid].allowed:
-            answers.decisions[pid] = verdict
+        recipient_named = (
+            recipient_kind != Consent.RecipientKind.REFERRING_OFFICER or pid in referred
+        ) and consent.recipient_agency_id in (None, getattr(recipient, "agency_id", None))
+        for info in open_infos:
+            if info not in KIND_INFO[consent.kind]:
+                continue
+            named = recipient_named and info in consent.categories
+            verdict = Decision(True, "allowed", consent) if named else Decision(False, "not_named", consent)
+            if verdict.allowed or not answers[info].decisions[pid].allowed:
+                answers[info].decisions[pid] = verdict
     return answers
 
 
@@ -200,6 +216,8 @@ def record_disclosures(
     part2 = any(consent.is_part2 for consent, _infos in shown.values())
     if part2 and notice is None:
         notice = current_notice()
+        if notice is None:  # fail closed: a Part 2 disclosure never goes out without its notice
+            raise RuntimeError("No 42 CFR 2.32 notice is in effect; add a DisclosureNotice.")
     version = policy_version_today()
     now = clock.now()
     role = str(getattr(recipient, "role", ""))

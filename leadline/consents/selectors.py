@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max
@@ -44,8 +45,8 @@ def consent_list_for_participant(*, participant_id: int) -> list[Consent]:
         .select_related("recorded_by", "recipient_agency")
         .defer("form_text")
     )
-    stats = {
-        r["consent_id"]: r
+    stats: dict[int, tuple[int, Any]] = {
+        r["consent_id"]: (r["n"], r["last"])
         for r in Disclosure.objects.filter(consent__in=rows)
         .values("consent_id")
         .annotate(n=Count("id"), last=Max("disclosed_at"))
@@ -54,6 +55,5 @@ def consent_list_for_participant(*, participant_id: int) -> list[Consent]:
     for c in rows:
         c.state = consent_state(c, on)  # type: ignore[attr-defined]
         c.revocable = consent_revocable(c, on)  # type: ignore[attr-defined]
-        c.disclosure_count = stats.get(c.pk, {}).get("n", 0)  # type: ignore[attr-defined]
-        c.last_disclosed_at = stats.get(c.pk, {}).get("last")  # type: ignore[attr-defined]
+        c.disclosure_count, c.last_disclosed_at = stats.get(c.pk, (0, None))  # type: ignore[attr-defined]
     return rows

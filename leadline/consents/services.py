@@ -24,7 +24,7 @@ from leadline.participants.policy import participant_access
 from leadline.sites.selectors import policy_version_today, site_get
 
 # The organisation a named recipient must belong to, per recipient kind.
-RECIPIENT_AGENCY_KIND = {
+RECIPIENT_AGENCY_KIND: dict[str, str] = {
     Consent.RecipientKind.PROSECUTOR: Agency.Kind.PROSECUTOR,
     Consent.RecipientKind.DEFENDER: Agency.Kind.DEFENDER,
     Consent.RecipientKind.PROVIDER: Agency.Kind.SERVICE_PROVIDER,

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -337,8 +338,54 @@ def _seed_officer_feedback(users: dict[str, User]) -> None:
                 actor=carmen, participant=referral.participant, reason="intake done", status="active"
             )
             consent_record(
-                actor=carmen, participant=referral.participant, kind="officer_feedback", method="verbal"
+                actor=carmen,
+                participant=referral.participant,
+                kind="officer_feedback",
+                method="verbal",
+                categories=("engagement", "housed"),
             )
+            _seed_part2_consent(users, referral.participant)
+
+
+def _demo_signature() -> Any:
+    """A drawn line standing in for a signature on the demo's 42 CFR 2.35 consent."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from leadline.consents.documents import Document
+
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    stroke = [(12, 70), (60, 30), (110, 75), (170, 25), (260, 60)]
+    ImageDraw.Draw(image).line(stroke, fill=(0, 0, 0, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return Document("drawn", "image/png", out.getvalue())
+
+
+def _seed_part2_consent(users: dict[str, User], participant: Any) -> None:
+    """Tanya signed a 42 CFR 2.35 consent for the District Attorney's office (status, attendance and her
+    monthly housing), irrevocable until her charge's final disposition: Priya's progress summaries show her."""
+    from datetime import timedelta
+
+    from leadline.cases.services import monthly_status_record
+    from leadline.consents.services import consent_record
+    from leadline.core import clock
+
+    carmen = users["carmen"]
+    today = clock.now().date()
+    monthly_status_record(
+        actor=carmen, participant=participant, month=today.replace(day=1), housing="sheltered", employed="no",
+        income_or_benefits="yes", expected_version=None,
+    )  # fmt: skip
+    consent_record(
+        actor=carmen, participant=participant, kind="criminal_justice", method="written",
+        recipient_kind="prosecutor", recipient_agency=users["priya"].agency,
+        categories=("status", "attendance", "living"),
+        purpose="So the liaison prosecutor can follow my participation while my charge is held for LEAD",
+        expires_on=today + timedelta(days=365), irrevocable=True,
+        irrevocable_event="the final disposition of my charge", signature=_demo_signature(),
+    )  # fmt: skip
 
 
 def _seed_referrals(users: dict[str, User]) -> None:

@@ -38,6 +38,7 @@ NAV: list[NavEntry] = [
     NavEntry("participants", _("Participants"), "participants:list", "participant_card.view"),
     NavEntry("caseloads", _("Caseloads"), "participants:caseloads", "caseload.view"),
     NavEntry("outreach", _("Outreach"), "participants:outreach", "contact.edit"),
+    NavEntry("summaries", _("Progress summaries"), "summaries:list", "progress_summary.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),
     NavEntry("site", _("Site configuration"), "sites:detail", "site_config.view"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -109,6 +109,8 @@ class World:
     community: Referral  # a community referral by provider Pat's organisation, waiting for the approver
     handoff: Handoff  # the LEAD-line request for ``eligible`` (nobody on call: paged to the program manager)
     consent: Consent  # ``mine``'s opt-in to tell the referring officer whether they engaged
+    part2: Consent  # ``mine``'s signed 42 CFR 2.35 consent naming Priya's office, irrevocable until an event
+    unsigned: Consent  # ``mine``'s 2.31 consent naming Dana's office, recorded but not signed yet
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -162,8 +164,22 @@ def make_world() -> World:
     consent, _created = consent_record(
         actor=users["case_manager"], participant=mine, kind="officer_feedback", method="verbal"
     )
+    part2, _created = consent_record(
+        actor=users["case_manager"], participant=mine, kind="criminal_justice", method="written",
+        recipient_kind="prosecutor", recipient_agency=users["prosecutor"].agency,
+        categories=("status", "attendance"), purpose="So the DA can follow my LEAD diversion",
+        expires_on=date.today() + timedelta(days=180), irrevocable=True,
+        irrevocable_event="final disposition of the charge", signature=sample_signature(),
+    )  # fmt: skip
+    unsigned, _created = consent_record(
+        actor=users["case_manager"], participant=mine, kind="part2", method="written",
+        recipient_kind="defender", recipient_agency=users["defender"].agency,
+        purpose="To help my lawyer with my case", expires_on=date.today() + timedelta(days=90),
+    )  # fmt: skip
     return World(
         consent=consent,
+        part2=part2,
+        unsigned=unsigned,
         users=users,
         casey=casey,
         mine=mine,
@@ -174,6 +190,31 @@ def make_world() -> World:
         handoff=handoff,
         community=community,
     )
+
+
+def sample_signature_png() -> bytes:
+    """A small drawn signature, as the signature pad sends it (PNG, transparent, with ink)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(10, 80), (120, 20), (250, 70)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def sample_signature_data_url() -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(sample_signature_png()).decode()
+
+
+def sample_signature() -> Any:
+    from leadline.consents.documents import drawn_signature
+
+    return drawn_signature(sample_signature_data_url())
 
 
 def make_referral(officer: User, **overrides: Any) -> Referral:
@@ -218,4 +259,10 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         handoff=world.handoff.pk,
         community=world.community.pk,
         consent=world.consent.pk,
+        part2=world.part2.pk,
+        unsigned=world.unsigned.pk,
+        cj="criminal_justice",
+        p2="part2",
+        feedback="officer_feedback",
+        sig="signature",
     )

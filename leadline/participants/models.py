@@ -168,3 +168,21 @@ class ParticipantAlias(models.Model):
 
     def __str__(self) -> str:
         return f"alias #{self.pk}"
+
+
+class ParticipantPhoto(models.Model):
+    """An optional photo, so outreach can recognise the person. Re-encoded on upload (JPEG, at most
+    640 px, no EXIF — a phone photo's metadata can hold where it was taken), kept in the database and
+    served only through the participant's access check."""
+
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="photo")
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("photo")
+
+    def __str__(self) -> str:
+        return f"photo of participant #{self.participant_id}"

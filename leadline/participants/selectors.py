@@ -56,7 +56,16 @@ def participant_get_for(*, user: Any, participant_id: int, reason: str = "") -> 
 
     "Not found" and "not allowed" are the same 404 (CONVENTIONS habit 4).
     """
-    participant = Participant.objects.select_related("case_manager").filter(pk=participant_id).first()
+    from django.db.models import Exists, OuterRef
+
+    from leadline.participants.models import ParticipantPhoto
+
+    participant = (
+        Participant.objects.select_related("case_manager")
+        .annotate(has_photo=Exists(ParticipantPhoto.objects.filter(participant=OuterRef("pk"))))
+        .filter(pk=participant_id)
+        .first()
+    )
     access = participant_access(user, participant) if participant is not None else None
     if participant is None or access is None or not access.any:
         # A refusal is itself on the record (who tried to open what), so the Policy Coordinating

@@ -23,6 +23,7 @@ from leadline.participants.models import (
     ParticipantAlias,
     ParticipantKeyCount,
     ParticipantMatchKey,
+    ParticipantPhoto,
     StatusChange,
 )
 from leadline.participants.policy import participant_access
@@ -380,6 +381,8 @@ def participant_merge(
         consents = Consent.objects.filter(participant=dup).exclude(pk__in=stay)
         moved["consents"] = consents.update(participant=keep)
         moved["disclosures"] = Disclosure.objects.filter(participant=dup).update(participant=keep)
+        if not ParticipantPhoto.objects.filter(participant=keep).exists():
+            moved["photo"] = ParticipantPhoto.objects.filter(participant=dup).update(participant=keep)
         names = {
             f"{dup.given_name} {dup.family_name}",
             dup.preferred_name,

@@ -5,6 +5,7 @@ from leadline.participants import (
     contact_views,
     identity_views,
     intake_views,
+    photo,
     plan_views,
     views,
 )
@@ -25,6 +26,7 @@ urlpatterns = [
     path("<int:participant_id>/intake/", intake_views.intake, name="intake"),
     path("<int:participant_id>/plan/", plan_views.plan, name="plan"),
     path("<int:participant_id>/identity/", identity_views.identity_update, name="identity"),
+    path("<int:participant_id>/photo/", photo.photo, name="photo"),
     path("new/", identity_views.participant_new, name="new"),
     path("<int:participant_id>/merge/", identity_views.merge, name="merge"),
 ]

@@ -143,9 +143,11 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
 
         ctx["consents"] = consent_list_for_participant(participant_id=view.participant.pk)
         if access.has("consent.edit"):
-            open_kinds = {c.kind for c in ctx["consents"] if c.revoked_at is None}
-            if "officer_feedback" not in open_kinds:
-                ctx["consent_form"] = ConsentForm(initial={"kind": "officer_feedback", "method": "verbal"})
+            open_kinds = {c.kind for c in ctx["consents"] if c.ended_at is None}
+            if "officer_feedback" not in open_kinds and not view.participant.merged_into_id:
+                ctx["consent_form"] = ConsentForm(
+                    initial={"kind": "officer_feedback", "method": "verbal", "housed": True}
+                )
             ctx["revoke_form"] = RevokeForm()
     if "status_form_errors" in extra:
         ctx["status_form"] = extra.pop("status_form_errors")

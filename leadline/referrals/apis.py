@@ -17,6 +17,7 @@ from leadline.core import clock
 from leadline.referrals import services
 from leadline.referrals.models import Referral
 from leadline.referrals.selectors import (
+    Outcome,
     referral_get_for,
     referral_list_for,
     referral_outcomes_for,
@@ -74,11 +75,17 @@ class ReferralOut(serializers.Serializer):
         allow_null=True,
         help_text="For the referring officer only: whether the person engaged, when they opted in.",
     )
+    housed = serializers.BooleanField(
+        allow_null=True,
+        help_text="For the referring officer only: housed (permanent housing) in the latest month recorded, "
+        "when the participant's opt-in names it; null when not shared.",
+    )
 
 
-def referral_data(r: Referral, outcome: str | None = None) -> dict[str, Any]:
+def referral_data(r: Referral, outcome: Outcome | None = None) -> dict[str, Any]:
     return {
-        "outcome": outcome,
+        "outcome": outcome.state if outcome else None,
+        "housed": outcome.housed if outcome else None,
         "id": r.pk,
         "door": r.door,
         "status": r.status,
@@ -101,7 +108,7 @@ class ReferralListApi(APIView):
         qs = referral_list_for(user=request.user).prefetch_related("checks")
         page = paginator.paginate_queryset(qs, request, view=self) or []
         referral_reads_audit(user=request.user, referrals=page)
-        outcomes = referral_outcomes_for(user=request.user, referrals=page)
+        outcomes = referral_outcomes_for(user=request.user, referrals=page, channel="api")
         return paginator.get_paginated_response([referral_data(r, outcomes.get(r.pk)) for r in page])
 
     @extend_schema(
@@ -157,5 +164,7 @@ class ReferralDetailApi(APIView):
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied
         referral = referral_get_for(user=request.user, referral_id=referral_id)
-        outcome = referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk)
+        outcome = referral_outcomes_for(user=request.user, referrals=[referral], channel="api").get(
+            referral.pk
+        )
         return Response(referral_data(referral, outcome))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -82,44 +83,55 @@ OUTCOME_NOT_YET = "not_yet_engaged"
 OUTCOME_NOT_SHARED = "not_shared"
 
 
-def referral_outcomes_for(*, user: Any, referrals: Iterable[Referral]) -> dict[int, str]:
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # engaged | not_yet_engaged | not_shared
+    housed: bool | None = None  # None: not shared (no opt-in naming it, or no month recorded)
+
+
+def referral_outcomes_for(
+    *, user: Any, referrals: Iterable[Referral], channel: str = "page"
+) -> dict[int, Outcome]:
     """The non-clinical outcome a referring officer may be told (PRODUCT.md §2): for their own
-    referrals that became a participant, "engaged" or "not yet" only while the participant's
-    officer-feedback consent is in force, else "not shared". Nothing else of the participant, ever.
-    Each outcome shown is a disclosure under a consent, so each is audited."""
+    referrals that became a participant, "engaged" or "not yet", and "housed" or not, each only where
+    the consent decision point allows it (the participant's officer-feedback opt-in naming it); else
+    "not shared". Nothing else of the participant, ever. Each outcome shown is a logged disclosure."""
+    from leadline.cases.models import MonthlyStatus
+    from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+    from leadline.participants.models import Participant
+
     own = [r for r in referrals if r.referred_by_id == getattr(user, "pk", None) and r.participant_id]
     if not own:
         return {}
-    from leadline.consents.models import Consent
-    from leadline.consents.selectors import consents_in_force
-    from leadline.participants.models import Participant
-
-    consents = consents_in_force(
-        participant_ids={r.participant_id for r in own if r.participant_id},
-        kind=Consent.Kind.OFFICER_FEEDBACK,
-    )
-    engaged = dict(Participant.objects.filter(pk__in=list(consents)).values_list("pk", "engaged_at"))
-    outcomes: dict[int, str] = {}
-    disclosed: list[tuple[int, int | None]] = []
+    ids = {r.participant_id for r in own if r.participant_id}
+    answers = may_disclose_each(recipient=user, participant_ids=ids, infos=[Info.ENGAGEMENT, Info.HOUSED])
+    engagement, housing = answers[Info.ENGAGEMENT], answers[Info.HOUSED]
+    shared = [pid for pid in ids if engagement.allowed(pid)]
+    engaged = dict(Participant.objects.filter(pk__in=shared).values_list("pk", "engaged_at"))
+    latest: dict[int, str] = {}
+    housed_ids = [pid for pid in shared if housing.allowed(pid)]
+    for pid, value in (
+        MonthlyStatus.objects.filter(participant_id__in=housed_ids)
+        .order_by("participant_id", "-month")
+        .values_list("participant_id", "housing")
+    ):
+        latest.setdefault(pid, value)
+    outcomes: dict[int, Outcome] = {}
+    shown: dict[int, Any] = {}
     for r in own:
-        consent = consents.get(r.participant_id or 0)
+        pid = r.participant_id or 0
+        consent = engagement.consent(pid)
         if consent is None:
-            outcomes[r.pk] = OUTCOME_NOT_SHARED
+            outcomes[r.pk] = Outcome(OUTCOME_NOT_SHARED)
             continue
-        outcomes[r.pk] = OUTCOME_ENGAGED if engaged.get(consent.participant_id) else OUTCOME_NOT_YET
-        disclosed.append((consent.pk, r.participant_id))
-    if disclosed:
-        from leadline.sites.selectors import policy_version_today
-
-        version = policy_version_today()
-        audit_record_subjects(
-            actor=user,
-            action=AuditEvent.Action.VIEW,
-            subject_type="consent",
-            subjects=disclosed,
-            reason="non-clinical outcome shown to the referring officer under the participant's opt-in",
-            changes={"kind": "officer_feedback", "policy_version": version.label if version else None},
-        )
+        housed = None
+        infos = [Info.ENGAGEMENT]
+        if pid in latest and latest[pid] != MonthlyStatus.Housing.UNKNOWN:
+            housed = latest[pid] == MonthlyStatus.Housing.PERMANENT
+            infos.append(Info.HOUSED)
+        outcomes[r.pk] = Outcome(OUTCOME_ENGAGED if engaged.get(pid) else OUTCOME_NOT_YET, housed)
+        shown[pid] = (consent, infos)
+    record_disclosures(recipient=user, shown=shown, channel=channel)
     return outcomes
 
 

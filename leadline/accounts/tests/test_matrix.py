@@ -19,7 +19,7 @@ from leadline.accounts.matrix import (
 )
 from leadline.accounts.roles import CAPABILITIES, ROLE_CAPABILITIES, Role
 from leadline.accounts.services import api_token_create
-from leadline.core.testing import World, endpoint_path, verified_client
+from leadline.core.testing import World, endpoint_path, sample_signature_data_url, verified_client
 from leadline.participants.models import Participant
 from leadline.sites.models import EligibleOffence
 
@@ -154,6 +154,19 @@ def _post_data(path: str, world: World) -> dict:
                 "idempotency_key": uuid.uuid4().hex}  # fmt: skip
     if path.endswith("/consents/"):
         return {"kind": "officer_feedback", "method": "verbal"}
+    if path.endswith("/consents/new/criminal_justice/"):
+        from datetime import date, timedelta
+
+        return {"recipient_kind": "prosecutor", "recipient_agency": world["prosecutor"].agency_id,
+                "categories": ["enrolment", "status"], "purpose": "So the DA can follow my LEAD diversion",
+                "expires_on": (date.today() + timedelta(days=90)).isoformat(),
+                "signature": sample_signature_data_url()}  # fmt: skip
+    if path.endswith("/photo/"):
+        return {"remove": "1"}
+    if path.endswith("/sign/"):
+        return {"signature": sample_signature_data_url()}
+    if path.endswith("/event/"):
+        return {"which": "irrevocable", "note": "Charge dismissed by the court"}
     if path.endswith("/revoke/"):
         return {"note": "Said so on the phone"}
     if path.endswith("/cancel/"):

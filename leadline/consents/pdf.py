@@ -1,0 +1,73 @@
+"""The printable consent form: every 42 CFR 2.31 element, the text the participant agreed to, and either
+the signature given on the screen or blank lines to sign on paper (then scanned and uploaded)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from leadline.consents.models import Consent, ConsentDocument
+from leadline.core.pdf import Document
+
+
+def _date(value: Any) -> str:
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
+
+
+def consent_form_pdf(consent: Consent) -> bytes:
+    with translation.override(consent.language or "en"):
+        doc = Document(
+            title=str(consent.get_kind_display()),
+            footer=_("Consent #%(id)s · wording %(version)s")
+            % {"id": consent.pk, "version": consent.wording_version},
+        )
+        doc.heading(_("Consent to disclose information"))
+        doc.paragraph(str(consent.get_kind_display()), bold=True)
+        doc.field(_("Participant"), consent.participant_name)
+        doc.field(_("Who may disclose"), consent.discloser)
+        doc.field(_("To whom"), consent.recipient)
+        doc.field(_("What information"), consent.information)
+        doc.field(_("Purpose"), consent.purpose)
+        expiry = _date(consent.expires_on)
+        if consent.expiry_event:
+            expiry = _("%(date)s, or when %(event)s, whichever comes first") % {
+                "date": expiry, "event": consent.expiry_event,
+            }  # fmt: skip
+        doc.field(_("Expires"), expiry or _("No date set"))
+        if consent.irrevocable:
+            until = " / ".join(v for v in (_date(consent.irrevocable_until), consent.irrevocable_event) if v)
+            doc.field(_("Cannot be revoked before"), until)
+        doc.ln(2)
+        doc.heading(_("What I agree to"), size=12)
+        for paragraph in consent.form_text.split("\n\n"):
+            doc.paragraph(paragraph)
+        signature = ConsentDocument.objects.filter(consent=consent, purpose="signature").first()
+        doc.ln(2)
+        if signature is not None and signature.content_type == "image/png":
+            doc.image(io.BytesIO(bytes(signature.data)), w=70)
+            doc.paragraph(
+                _("Signed on the screen by %(name)s on %(date)s.")
+                % {"name": consent.signed_by_name, "date": _date(consent.signed_at)}
+            )
+        elif signature is not None:
+            doc.paragraph(
+                _("Signed on paper by %(name)s; the signed copy was uploaded on %(date)s.")
+                % {"name": consent.signed_by_name, "date": _date(signature.added_at)}
+            )
+        else:
+            doc.signature_line(_("Signature of the participant"))
+            doc.signature_line(_("Date signed"))
+            doc.signature_line(_("If signed by a representative: name and authority"))
+        if consent.signer_relationship:
+            doc.paragraph(_("Signed by a representative: %(rel)s.") % {"rel": consent.signer_relationship})
+        if consent.revoked_at:
+            doc.ln(2)
+            doc.paragraph(
+                _("Revoked on %(date)s: %(note)s")
+                % {"date": _date(consent.revoked_at), "note": consent.revocation_note},
+                bold=True,
+            )
+        return doc.render()
