@@ -33,6 +33,11 @@ def main() -> None:
     parser.add_argument("--contacts-per", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the participant page instead")
+    parser.add_argument(
+        "--instrumented", action="store_true",
+        help="keep the test client's template instrumentation (how figures before the third session were taken)",
+    )  # fmt: skip
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="leadline-cases-")
     os.environ.update(DJANGO_SETTINGS_MODULE="config.test_settings", LEADLINE_VAR_DIR=tmp)
@@ -50,9 +55,15 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.template.base import Template
     from django.test.utils import setup_test_environment
 
-    setup_test_environment()
+    server_render = Template._render
+    setup_test_environment()  # ALLOWED_HOSTS for the test client, locmem mail
+    if not args.instrumented:
+        # The test environment also wraps every template render to record its context for assertions,
+        # which a real server never does (and which costs more than the page itself on a form-heavy page).
+        Template._render = server_render  # type: ignore[method-assign]
     call_command("migrate", verbosity=0)
     try:
         run(args)
@@ -155,6 +166,19 @@ def run(args: argparse.Namespace) -> None:
     outreach = verified_client(world["outreach_worker"])
     target = Participant.objects.filter(case_manager=world["case_manager"], status="active").first()
     assert target is not None
+    if args.profile:
+        import cProfile
+        import pstats
+
+        path = f"/participants/{target.pk}/"
+        cm.get(path)
+        with cProfile.Profile() as prof:
+            for _ in range(args.repeat):
+                cm.get(path)
+        stats = pstats.Stats(prof)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.print_callers("widgets.py:.*\\(render\\)")
+        return
     timed("GET /participants/caseloads/ (program manager, every caseload)", pm, "/participants/caseloads/")
     timed("GET / (case manager: the day + caseload)", cm, "/")
     timed(

@@ -140,6 +140,8 @@ def _detail(request: HttpRequest, view: ParticipantView, consent: Consent, statu
             ctx["irrevocable_event_form"] = forms.get("irrevocable_event_form") or _event_form("irrevocable")
         if consent.expiry_event:
             ctx["expiry_event_form"] = forms.get("expiry_event_form") or _event_form("expiry")
+    for d in ctx["disclosures"]:
+        d.labels = [str(Info(c).label) for c in d.categories if c in Info.values]
     return render(request, "consents/detail.html", ctx, status=status)
 
 

@@ -96,6 +96,20 @@ def planted(world):
     # Olivia's eligible referral became ``mine``, who opted in to officer feedback: the referral pages
     # now disclose an outcome, and must disclose nothing else.
     Referral.objects.filter(pk=world.eligible.pk).update(participant=world.mine)
+    # Plan goals in the participant's words, and ``mine``'s 2.35 consent for Priya's office widened (as if
+    # wrongly) to plan progress and substance-use progress: the summaries may show levels, never words,
+    # and never substance-use anything to a criminal-justice role.
+    from leadline.cases.models import PlanGoal
+    from leadline.consents.models import Consent
+
+    for domain, marker in (("housing", MARKERS["general"]), ("substance_use", MARKERS["substance_use"])):
+        PlanGoal.objects.create(
+            participant=world.mine, domain=domain, text=f"goal {marker}", progress=2, created_by=carmen,
+            created_at=clock.now(), idempotency_key=f"g-{domain}",
+        )  # fmt: skip
+    Consent.objects.filter(pk=world.part2.pk).update(
+        categories=["enrolment", "status", "attendance", "plan_progress", "living", "sud_progress"]
+    )
     return world
 
 
@@ -139,6 +153,12 @@ def test_no_page_api_search_export_or_error_shows_firewalled_data_to_criminal_ju
 def test_the_officer_does_see_the_outcome_so_the_feedback_path_is_covered(planted):
     body = verified_client(planted["officer"]).get(f"/referrals/{planted.eligible.pk}/").content.decode()
     assert 'data-outcome="engaged"' in body
+
+
+def test_the_prosecutor_does_see_the_summary_so_the_consent_path_is_covered(planted):
+    body = verified_client(planted["prosecutor"]).get(f"/summaries/{planted.mine.pk}/").content.decode()
+    assert 'data-section="plan_progress"' in body and 'data-section="attendance"' in body
+    assert 'data-section="sud_progress"' not in body and "Substance use" not in body
 
 
 def test_the_case_manager_sees_the_planted_notes_so_the_firewall_test_is_not_vacuous(planted):
