@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the participant page instead")
     parser.add_argument(
         "--instrumented", action="store_true",
-        help="keep the test client's template instrumentation (how figures before the third session were taken)",
+        help="keep the test client's template instrumentation (how the earlier figures were taken)",
     )  # fmt: skip
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="leadline-cases-")
