@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> None:
             for _ in range(args.repeat):
                 cm.get(path)
         stats = pstats.Stats(prof)
-        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
         stats.print_callers("widgets.py:.*\\(render\\)")
         return
     timed("GET /participants/caseloads/ (program manager, every caseload)", pm, "/participants/caseloads/")

@@ -17,8 +17,6 @@ from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_i
 
 pytestmark = pytest.mark.e2e
 
-SIGNED_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
 
 def _sign_on_screen(page: Page, scope: str) -> None:
     canvas = page.locator(f"{scope} [data-signature-canvas]")
@@ -142,9 +140,11 @@ def test_a_2_31_consent_signed_on_paper_opens_the_providers_summary(
     pat.goto("/summaries/")
     expect(pat.locator("main")).not_to_contain_text("Rowan Paper")  # not signed: nothing is shared
 
+    from leadline.core.testing import sample_signed_pdf  # late: it imports models
+
     sign = page.locator("[data-sign-form]")
     sign.get_by_label(re.compile("Or upload the signed paper")).set_input_files(
-        files=FilePayload(name="signed.pdf", mimeType="application/pdf", buffer=SIGNED_PDF)
+        files=FilePayload(name="signed.pdf", mimeType="application/pdf", buffer=sample_signed_pdf())
     )
     sign.get_by_role("button", name="Save the signature").click()
     expect(page.locator("[data-consent-state]")).to_have_attribute("data-consent-state", "in-force")

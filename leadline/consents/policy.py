@@ -178,9 +178,11 @@ def may_disclose_each(
         )
     for consent in rows:
         pid = consent.participant_id
-        recipient_named = (
-            recipient_kind != Consent.RecipientKind.REFERRING_OFFICER or pid in referred
-        ) and consent.recipient_agency_id in (None, getattr(recipient, "agency_id", None))
+        recipient_named = (recipient_kind != Consent.RecipientKind.REFERRING_OFFICER or pid in referred) and (
+            consent.recipient_agency_id == getattr(recipient, "agency_id", None)
+            if consent.is_part2  # a Part 2 consent names its organisation; without one it opens nothing
+            else consent.recipient_agency_id is None
+        )
         for info in open_infos:
             if info not in KIND_INFO[consent.kind]:
                 continue

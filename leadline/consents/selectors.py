@@ -29,13 +29,14 @@ def consent_state(consent: Consent, on: date) -> str:
 
 
 def consent_revocable(consent: Consent, on: date) -> bool:
-    """A 2.35 consent marked irrevocable can be revoked only once its date has passed or its event has
-    been recorded (whichever comes first); every other consent can be revoked at any time."""
+    """A 2.35 consent marked irrevocable can be revoked only from its date on or once its event has been
+    recorded (whichever comes first: the form says "I cannot revoke it before <date>"); every other consent
+    can be revoked at any time."""
     if not consent.irrevocable or consent.needs_signature:
         return True
     if consent.irrevocable_event_at is not None:
         return True
-    return consent.irrevocable_until is not None and on > consent.irrevocable_until
+    return consent.irrevocable_until is not None and on >= consent.irrevocable_until
 
 
 def consent_list_for_participant(*, participant_id: int) -> list[Consent]:

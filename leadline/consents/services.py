@@ -112,6 +112,16 @@ def _terms(data: ConsentInput, participant: Participant) -> wording.Terms:
             raise ConsentRefused(
                 "irrevocable_until", _("Irrevocable until: a date after today and not after the expiry date.")
             )
+    from leadline.accounts.roles import FIREWALL
+    from leadline.consents.policy import INFO_DATA_CLASS, RECIPIENT_ROLE
+
+    refused = [
+        c for c in categories if RECIPIENT_ROLE[data.recipient_kind] in FIREWALL.get(INFO_DATA_CLASS[c], ())
+    ]
+    if refused:
+        raise ConsentRefused(
+            "categories", _("This recipient may never receive substance-use treatment information.")
+        )
     label = Consent.RecipientKind(data.recipient_kind).label
     return wording.Terms(
         kind=kind, participant_name=name, discloser=discloser_name(), recipient=f"{agency.name} ({label})",
@@ -139,6 +149,18 @@ def _key(data: ConsentInput) -> dict[str, Any]:
     }
 
 
+def _same_terms(existing: Consent, terms: wording.Terms) -> bool:
+    return (
+        list(existing.categories) == list(terms.categories)
+        and existing.purpose == terms.purpose
+        and existing.expires_on == terms.expires_on
+        and existing.expiry_event == terms.expiry_event
+        and existing.irrevocable == terms.irrevocable
+        and existing.irrevocable_until == terms.irrevocable_until
+        and existing.irrevocable_event == terms.irrevocable_event
+    )
+
+
 def _document_add(*, actor: Any, consent: Consent, document: Document, purpose: str) -> None:
     ConsentDocument.objects.create(
         consent=consent, purpose=purpose, method=document.method, content_type=document.content_type,
@@ -162,7 +184,13 @@ def consent_record(*, actor: Any, participant: Participant, **fields: Any) -> tu
             existing = _open_same(participant, data)
             if existing is not None:
                 if existing.expires_on is None or existing.expires_on >= _today():
-                    return existing, False
+                    if _same_terms(existing, terms):
+                        return existing, False  # a double submit
+                    raise ConsentRefused(
+                        "recipient_agency" if existing.is_part2 else "kind",
+                        _("A consent to this recipient is already open. Revoke or withdraw it first, then "
+                          "record the new terms."),
+                    )  # fmt: skip
                 Consent.objects.filter(pk=existing.pk).update(
                     ended_at=now, end_reason=Consent.EndReason.REPLACED
                 )
@@ -299,6 +327,11 @@ def consent_event(*, actor: Any, consent: Consent, which: str, note: str) -> Con
         elif which == "expiry":
             if not locked.expiry_event:
                 raise ConsentRefused("which", _("This consent names no event to record."))
+            if not consent_revocable(locked, _today()):
+                # Its end is part of what was promised to the court: not before the irrevocability ends.
+                raise ConsentRefused(
+                    "note", _("This consent is irrevocable until its date or event; it cannot end before.")
+                )
             locked.ended_at, locked.end_reason = now, Consent.EndReason.EXPIRY_EVENT
             locked.save(update_fields=["ended_at", "end_reason"])
         else:

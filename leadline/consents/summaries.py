@@ -39,23 +39,25 @@ class Summary:
     months: list[Any] = field(default_factory=list)
 
 
-def candidates_for(user: Any) -> list[int]:
-    """Participants with a consent open to this recipient's kind and organisation (the decision point
-    still decides, per piece of information)."""
+def candidates_for(user: Any) -> Any:
+    """Participants with a consent open to this recipient's kind and organisation, as a queryset (the
+    list pages in the database; the decision point still decides, per piece of information)."""
     from leadline.accounts.policy import role_of
     from leadline.consents.policy import ROLE_RECIPIENT, in_force_q, today
 
     role = role_of(user)
     kind = ROLE_RECIPIENT.get(role) if role else None
+    from django.db.models import Exists, OuterRef
+
+    from leadline.participants.models import Participant
+
     if kind is None or kind == Consent.RecipientKind.REFERRING_OFFICER:
-        return []
-    return list(
-        Consent.objects.filter(in_force_q(today()), recipient_kind=kind)
-        .filter(Q(recipient_agency__isnull=True) | Q(recipient_agency_id=getattr(user, "agency_id", None)))
-        .exclude(participant__merged_into__isnull=False)
-        .values_list("participant_id", flat=True)
-        .distinct()
-    )
+        return Participant.objects.none()
+    consents = Consent.objects.filter(
+        in_force_q(today()), participant=OuterRef("pk"), recipient_kind=kind,
+        recipient_agency_id=getattr(user, "agency_id", None),
+    )  # fmt: skip
+    return Participant.objects.filter(Exists(consents), merged_into__isnull=True)
 
 
 def summaries_for(
@@ -73,7 +75,12 @@ def summaries_for(
         recipient=user, participant_ids=participant_ids, infos=[Info.ENROLMENT, *wanted]
     )
     enrol = answers[Info.ENROLMENT]
-    ids = [pid for pid in participant_ids if enrol.allowed(pid)]
+    from leadline.participants.models import Participant as _P
+
+    merged = set(
+        _P.objects.filter(pk__in=participant_ids, merged_into__isnull=False).values_list("pk", flat=True)
+    )
+    ids = [pid for pid in participant_ids if enrol.allowed(pid) and pid not in merged]
     if not ids:
         return [], None
     people = {

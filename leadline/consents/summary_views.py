@@ -18,13 +18,8 @@ from leadline.core.decorators import capability_required
 @require_GET
 @never_cache
 def summary_list(request: HttpRequest) -> HttpResponse:
-    from leadline.participants.models import Participant
-
-    ids = candidates_for(request.user)
-    ordered = list(
-        Participant.objects.filter(pk__in=ids)
-        .order_by("family_name", "given_name", "pk")
-        .values_list("pk", flat=True)
+    ordered = (
+        candidates_for(request.user).order_by("family_name", "given_name", "pk").values_list("pk", flat=True)
     )
     page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     summaries, notice = summaries_for(

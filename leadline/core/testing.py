@@ -211,6 +211,19 @@ def sample_signature_data_url() -> str:
     return "data:image/png;base64," + base64.b64encode(sample_signature_png()).decode()
 
 
+def sample_signed_pdf() -> bytes:
+    """A plain one-page PDF, as a scanner makes of a signed paper."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def sample_signature() -> Any:
     from leadline.consents.documents import drawn_signature
 

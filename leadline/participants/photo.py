@@ -26,6 +26,7 @@ from leadline.participants.services import NotAllowed
 
 MAX_UPLOAD_BYTES = 8_000_000
 MAX_SIDE = 640
+MAX_PIXELS = 40_000_000
 
 
 class PhotoRefused(Exception):
@@ -42,6 +43,8 @@ def reencode(raw: bytes) -> bytes:
         with Image.open(io.BytesIO(raw)) as probe:
             if probe.format not in ("PNG", "JPEG", "WEBP"):
                 raise PhotoRefused(_("Upload a photo as JPEG, PNG or WebP."))
+            if probe.size[0] * probe.size[1] > MAX_PIXELS:  # checked before decoding: no bombs
+                raise PhotoRefused(_("The photo is too large: at most 40 megapixels."))
             probe.verify()
         image = ImageOps.exif_transpose(Image.open(io.BytesIO(raw)))
         image = image.convert("RGB")
@@ -59,6 +62,8 @@ def participant_photo_set(*, actor: Any, participant: Participant, raw: bytes | 
         raise NotAllowed
     data = reencode(raw) if raw is not None else None
     with transaction.atomic():
+        # One photo per participant: the row lock makes a double submit wait, then replace.
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
         ParticipantPhoto.objects.filter(participant=participant).delete()
         digest = ""
         if data is not None:
@@ -96,6 +101,8 @@ def photo(request: HttpRequest, participant_id: int) -> HttpResponse:
             messages.success(request, _("Photo removed."))
         elif upload is None:
             raise PhotoRefused(_("Photo: choose a file to upload."))
+        elif upload.size and upload.size > MAX_UPLOAD_BYTES:
+            raise PhotoRefused(_("The photo is larger than 8 MB."))
         else:
             participant_photo_set(actor=request.user, participant=view.participant, raw=upload.read())
             messages.success(request, _("Photo saved."))

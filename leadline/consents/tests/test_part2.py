@@ -21,7 +21,7 @@ from leadline.consents.documents import Document, DocumentRefused, drawn_signatu
 from leadline.consents.models import Consent, ConsentDocument, Disclosure
 from leadline.consents.policy import Info, may_disclose
 from leadline.core import clock
-from leadline.core.testing import UserFactory, sample_signature_png, verified_client
+from leadline.core.testing import UserFactory, sample_signature_png, sample_signed_pdf, verified_client
 from leadline.participants.models import Participant
 
 MARKER = "ZZ-PLANTED-TREATMENT"
@@ -354,9 +354,7 @@ def test_signatures_are_checked_by_content(world):
         uploaded_document(SimpleUploadedFile("signed.pdf", b"<html>not a pdf</html>", "application/pdf"))
     with pytest.raises(DocumentRefused, match="image"):
         uploaded_document(SimpleUploadedFile("s.png", b"\x89PNG\r\n\x1a\n" + b"junk" * 20, "image/png"))
-    pdf = uploaded_document(
-        SimpleUploadedFile("s.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf")
-    )
+    pdf = uploaded_document(SimpleUploadedFile("s.pdf", sample_signed_pdf(), "application/pdf"))
     assert pdf.content_type == "application/pdf" and pdf.method == "uploaded"
 
 
@@ -368,7 +366,7 @@ def test_signing_by_upload_through_the_page_and_the_documents_stay_inside_the_pr
     assert (
         empty.status_code == 400 and "Sign in the box, or upload the signed paper." in empty.content.decode()
     )
-    scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf")
+    scan = SimpleUploadedFile("signed.pdf", sample_signed_pdf(), "application/pdf")
     assert client.post(f"{base}sign/", {"upload": scan}).status_code == 302
     consent.refresh_from_db()
     assert consent.signed_at is not None
@@ -438,3 +436,85 @@ def test_the_summary_pages_run_a_bounded_number_of_queries(content, django_asser
         assert client.get("/summaries/").status_code == 200
     with django_assert_max_num_queries(24):
         assert client.get(f"/summaries/{person.pk}/").status_code == 200
+
+
+def test_the_event_a_consent_ends_at_cannot_end_an_irrevocable_one_early(content):
+    world = content
+    consent, _ = record_cj(world, expiry_event="my charge is dismissed", irrevocable=True,
+                           irrevocable_event="final disposition")  # fmt: skip
+    with pytest.raises(services.ConsentRefused, match="irrevocable"):
+        services.consent_event(actor=world["case_manager"], consent=consent, which="expiry", note="Dismissed")
+    assert summary(world).status_code == 200
+    services.consent_event(actor=world["case_manager"], consent=consent, which="irrevocable", note="Disposed")
+    services.consent_event(actor=world["case_manager"], consent=consent, which="expiry", note="Dismissed")
+    assert summary(world).status_code == 404
+
+
+def test_new_terms_for_an_open_consent_are_refused_not_silently_dropped(world):
+    record_cj(world)
+    with pytest.raises(services.ConsentRefused, match="already open"):
+        record_cj(world, categories=(Info.STATUS,))
+    assert Consent.objects.filter(kind="criminal_justice", ended_at__isnull=True).count() == 1
+
+
+def test_a_defender_consent_cannot_promise_substance_use_information(world):
+    with pytest.raises(services.ConsentRefused) as refused:
+        services.consent_record(
+            actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
+            recipient_kind="defender", recipient_agency=world["defender"].agency,
+            purpose="To help my defence",
+            categories=(Info.SUD_PROGRESS,), expires_on=clock.now().date() + timedelta(days=30),
+        )  # fmt: skip
+    assert refused.value.field == "categories"
+
+
+def test_irrevocable_until_a_date_means_revocable_on_that_date(world):
+    until = clock.now().date() + timedelta(days=30)
+    consent, _ = record_cj(world, irrevocable=True, irrevocable_until=until)
+    with time_machine.travel(clock.now() + timedelta(days=30)):
+        services.consent_revoke(
+            actor=world["case_manager"], consent=consent, note="Wants out", document=signature()
+        )
+
+
+def test_oversized_images_are_refused_before_they_are_decoded():
+    bomb = io.BytesIO()
+    Image.new("1", (13_000, 13_000)).save(bomb, "PNG")  # small file, 169 megapixels
+    with pytest.raises(DocumentRefused, match="too large"):
+        drawn_signature(data_url(bomb.getvalue()))
+    with pytest.raises(DocumentRefused, match="too large"):
+        uploaded_document(SimpleUploadedFile("scan.png", bomb.getvalue(), "image/png"))
+
+
+def test_an_uploaded_scan_loses_its_metadata():
+    image = Image.new("RGB", (800, 1000), (250, 250, 250))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (43.0, 9.0, 0.0), 3: "W", 4: (77.0, 36.0, 0.0)}  # where it was photographed
+    raw = io.BytesIO()
+    image.save(raw, "JPEG", exif=exif)
+    doc = uploaded_document(SimpleUploadedFile("scan.jpg", raw.getvalue(), "image/jpeg"))
+    assert doc.content_type == "image/jpeg" and not Image.open(io.BytesIO(doc.data)).getexif()
+
+
+def test_a_pdf_that_runs_something_when_opened_is_refused():
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    script = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}
+    )
+    writer.root_object[NameObject("/OpenAction")] = writer._add_object(script)
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(DocumentRefused, match="scripts or actions"):
+        uploaded_document(SimpleUploadedFile("signed.pdf", out.getvalue(), "application/pdf"))
+    assert uploaded_document(SimpleUploadedFile("signed.pdf", sample_signed_pdf(), "application/pdf")).data
+
+
+def test_a_merged_duplicate_is_never_summarised(content):
+    world = content
+    record_cj(world)
+    Participant.objects.filter(pk=world.mine.pk).update(merged_into=world.other)
+    assert summary(world).status_code == 404

@@ -69,3 +69,10 @@ def test_set_replace_remove_through_the_page_and_who_sees_it(world):
 def test_another_case_managers_participant_is_refused(world):
     with pytest.raises(NotAllowed):
         participant_photo_set(actor=world["case_manager"], participant=world.other, raw=phone_photo())
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded():
+    bomb = io.BytesIO()
+    Image.new("1", (13_000, 13_000)).save(bomb, "PNG")  # a small file declaring 169 megapixels
+    with pytest.raises(PhotoRefused, match="too large"):
+        reencode(bomb.getvalue())
