@@ -154,11 +154,11 @@ def _post_data(path: str, world: World) -> dict:
                 "idempotency_key": uuid.uuid4().hex}  # fmt: skip
     if path.endswith("/consents/"):
         return {"kind": "officer_feedback", "method": "verbal"}
-    if path.endswith("/consents/new/criminal_justice/"):
+    if path.endswith("/consents/new/part2/"):
         from datetime import date, timedelta
 
-        return {"recipient_kind": "prosecutor", "recipient_agency": world["prosecutor"].agency_id,
-                "categories": ["enrolment", "status"], "purpose": "So the DA can follow my LEAD diversion",
+        return {"recipient_kind": "provider", "recipient_agency": world["provider_staff"].agency_id,
+                "categories": ["enrolment", "status"], "purpose": "To coordinate my housing support",
                 "expires_on": (date.today() + timedelta(days=90)).isoformat(),
                 "signature": sample_signature_data_url()}  # fmt: skip
     if path.endswith("/photo/"):
@@ -207,25 +207,33 @@ def _post_data(path: str, world: World) -> dict:
     return {}
 
 
-CASES = [(row, persona) for row in ENDPOINTS for persona in PERSONA_COLUMNS]
+def _answer(row, persona: str, world: World, token_id: int) -> tuple[str, int]:
+    user = None if persona == "anonymous" else world[persona]
+    client = Client() if user is None else verified_client(user)
+    path = endpoint_path(row.path, world, user, token_id)
+    if row.method == "GET":
+        return path, client.get(path).status_code
+    data = _post_data(path, world)
+    if path.startswith("/api/"):
+        return path, client.post(path, data, content_type="application/json").status_code
+    return path, client.post(path, data).status_code
 
 
-@pytest.mark.parametrize(("row", "persona"), CASES, ids=[f"{r.method} {r.path} as {p}" for r, p in CASES])
-def test_endpoint_answers_each_persona_as_the_matrix_says(row, persona, world):
+@pytest.mark.parametrize("row", ENDPOINTS, ids=[f"{r.method} {r.path}" for r in ENDPOINTS])
+def test_endpoint_answers_each_persona_as_the_matrix_says(row, world):
+    """Each persona asks in a savepoint that is rolled back afterwards, so every persona meets the same
+    world (a POST that succeeded for one persona is undone before the next asks) without building the
+    world twelve times per row."""
+    from django.db import transaction
+
     token, _secret = api_token_create(
         actor=world["case_manager"], name="matrix", scopes=["api_token.view"], days=5
     )
-    user = None if persona == "anonymous" else world[persona]
-    client = Client() if user is None else verified_client(user)
-    path = endpoint_path(row.path, world, user, token.pk)
-    if row.method == "GET":
-        response = client.get(path)
-    else:
-        data = _post_data(path, world)
-        if path.startswith("/api/"):
-            response = client.post(path, data, content_type="application/json")
-        else:
-            response = client.post(path, data)
-    assert response.status_code == row.expected[persona], (
-        f"{row.method} {path} as {persona}: {response.status_code}, matrix says {row.expected[persona]}"
-    )
+    wrong = []
+    for persona in PERSONA_COLUMNS:
+        with transaction.atomic():
+            path, status = _answer(row, persona, world, token.pk)
+            transaction.set_rollback(True)
+        if status != row.expected[persona]:
+            wrong.append(f"{row.method} {path} as {persona}: {status}, matrix says {row.expected[persona]}")
+    assert not wrong, "\n".join(wrong)

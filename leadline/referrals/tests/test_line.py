@@ -4,7 +4,7 @@ registered officer phone; anything unsigned, stale or from an unknown phone rais
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -120,9 +120,13 @@ def test_after_ten_minutes_a_new_text_is_a_new_request(line):
 )
 def test_an_unsigned_wrong_or_stale_request_raises_nothing(line, tamper):
     before = Handoff.objects.count()
-    if "timestamp" in tamper:
-        tamper = {"timestamp": int(clock.now().timestamp()) + tamper["timestamp"]}
-    response = _post(_sms(), **tamper)
+    # Frozen on a whole second: "301 s off" must not become 300.x s by the time the request is checked
+    # (the clock moving on between signing and checking made this flaky on a slow machine).
+    whole_second = datetime.fromtimestamp(int(clock.now().timestamp()), tz=UTC)
+    with time_machine.travel(whole_second, tick=False):
+        if "timestamp" in tamper:
+            tamper = {"timestamp": int(clock.now().timestamp()) + tamper["timestamp"]}
+        response = _post(_sms(), **tamper)
     assert response.status_code == 403
     assert Handoff.objects.count() == before
     assert AuditEvent.objects.filter(subject_type="lead_line", action="denied").exists()
