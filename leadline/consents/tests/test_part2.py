@@ -477,6 +477,7 @@ def test_irrevocable_until_a_date_means_revocable_on_that_date(world):
         )
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow warns; we refuse
 def test_oversized_images_are_refused_before_they_are_decoded():
     bomb = io.BytesIO()
     Image.new("1", (13_000, 13_000)).save(bomb, "PNG")  # small file, 169 megapixels

@@ -71,6 +71,7 @@ def test_another_case_managers_participant_is_refused(world):
         participant_photo_set(actor=world["case_manager"], participant=world.other, raw=phone_photo())
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow warns; we refuse
 def test_a_decompression_bomb_is_refused_before_it_is_decoded():
     bomb = io.BytesIO()
     Image.new("1", (13_000, 13_000)).save(bomb, "PNG")  # a small file declaring 169 megapixels
