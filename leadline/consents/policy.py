@@ -97,10 +97,6 @@ class Decision:
     reason: str  # allowed | firewall | no_consent | not_named
     consent: Consent | None = None
 
-    @property
-    def part2(self) -> bool:
-        return bool(self.consent and self.consent.is_part2)
-
 
 @dataclass
 class Answers:

@@ -75,21 +75,18 @@ def summaries_for(
         recipient=user, participant_ids=participant_ids, infos=[Info.ENROLMENT, *wanted]
     )
     enrol = answers[Info.ENROLMENT]
-    from leadline.participants.models import Participant as _P
-
-    merged = set(
-        _P.objects.filter(pk__in=participant_ids, merged_into__isnull=False).values_list("pk", flat=True)
-    )
-    ids = [pid for pid in participant_ids if enrol.allowed(pid) and pid not in merged]
-    if not ids:
-        return [], None
+    ids = [pid for pid in participant_ids if enrol.allowed(pid)]
     people = {
         p.pk: p
-        for p in Participant.objects.filter(pk__in=ids).select_related("case_manager").only(
+        for p in Participant.objects.filter(pk__in=ids, merged_into__isnull=True)
+        .select_related("case_manager").only(
             "pk", "given_name", "family_name", "status", "engaged_at", "created_at",
             "last_reached_at", "case_manager__first_name", "case_manager__last_name",
         )
     }  # fmt: skip
+    ids = [pid for pid in ids if pid in people]  # a merged duplicate is never summarised
+    if not ids:
+        return [], None
     wanted = (
         [Info.STATUS, Info.ATTENDANCE, Info.PLAN_PROGRESS, Info.LIVING, Info.SUD_PROGRESS] if full else []
     )

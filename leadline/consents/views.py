@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -253,7 +252,3 @@ def consent_document(
     response["Content-Disposition"] = f'{disposition}; filename="consent-{consent.pk}-{purpose}.{extension}"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def consent_url(consent: Consent) -> str:
-    return reverse("consents:detail", args=[consent.participant_id, consent.pk])

@@ -347,20 +347,25 @@ def _seed_officer_feedback(users: dict[str, User]) -> None:
             _seed_part2_consent(users, referral.participant)
 
 
-def _demo_signature() -> Any:
-    """A drawn line standing in for a signature on the demo's 42 CFR 2.35 consent."""
+def demo_signature_png() -> bytes:
+    """A drawn line standing in for a signature, as the signature pad sends it (transparent PNG with
+    ink): the demo's 42 CFR 2.35 consent, and the tests' signatures."""
     import io
 
     from PIL import Image, ImageDraw
-
-    from leadline.consents.documents import Document
 
     image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
     stroke = [(12, 70), (60, 30), (110, 75), (170, 25), (260, 60)]
     ImageDraw.Draw(image).line(stroke, fill=(0, 0, 0, 255), width=3)
     out = io.BytesIO()
     image.save(out, "PNG")
-    return Document("drawn", "image/png", out.getvalue())
+    return out.getvalue()
+
+
+def _demo_signature() -> Any:
+    from leadline.consents.documents import Document
+
+    return Document("drawn", "image/png", demo_signature_png())
 
 
 def _seed_part2_consent(users: dict[str, User], participant: Any) -> None:

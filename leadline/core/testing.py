@@ -19,7 +19,7 @@ from leadline.accounts.roles import Role
 from leadline.consents.models import Consent
 from leadline.consents.services import consent_record
 from leadline.core import clock
-from leadline.core.demo import DEMO_SITE_FILE
+from leadline.core.demo import DEMO_SITE_FILE, demo_signature_png
 from leadline.participants.models import Participant
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.services import (
@@ -194,15 +194,7 @@ def make_world() -> World:
 
 def sample_signature_png() -> bytes:
     """A small drawn signature, as the signature pad sends it (PNG, transparent, with ink)."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(10, 80), (120, 20), (250, 70)], fill=(0, 0, 0, 255), width=4)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+    return demo_signature_png()
 
 
 def sample_signature_data_url() -> str:
