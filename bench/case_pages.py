@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> None:
         Participant.objects.filter(pk__in=[pid for pid in ids if pid % 24 == hour]).update(
             last_contact_at=latest, last_reached_at=latest
         )
-    first = date.today().replace(day=1)
+    first = clock.today().replace(day=1)
     months = [(first - timedelta(days=31 * k)).replace(day=1) for k in range(1, 13)]
     MonthlyStatus.objects.bulk_create(
         [MonthlyStatus(participant_id=pid, month=m, housing="sheltered", employed="no",

@@ -8,6 +8,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from leadline.cases.models import CaseNote, Contact
+from leadline.core import clock
 from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.participants.selectors import ParticipantView
 
@@ -61,7 +62,7 @@ def day_for(*, user: Any) -> DayWork:
     """Four bounded queries over the user's own caseload, whatever its size or history."""
     from leadline.consents.models import Consent
 
-    today = timezone.localdate()
+    today = clock.today()
     mine = Participant.objects.filter(case_manager=user, status__in=CASELOAD_STATUSES)
     since = timezone.now() - timedelta(days=CONTACT_DUE_DAYS)
     needs_contact = list(
@@ -119,7 +120,7 @@ def intake_completed_on(participant: Participant) -> Any:
         .order_by("-completed_at")
         .first()
     )
-    return timezone.localdate(latest.completed_at) if latest else None
+    return clock.local_date(latest.completed_at) if latest and latest.completed_at else None
 
 
 def caseload_overview(*, user: Any) -> list[Any]:
@@ -156,7 +157,7 @@ def caseload_overview(*, user: Any) -> list[Any]:
         PlanItem.objects.filter(
             goal__participant__case_manager__in=managers,
             done_at__isnull=True,
-            due_on__lt=timezone.localdate(),
+            due_on__lt=clock.today(),
         )
         .values("goal__participant__case_manager")
         .annotate(n=Count("id"))

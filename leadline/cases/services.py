@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
@@ -178,7 +177,7 @@ def monthly_status_record(
     if not participant_access(actor, participant).has("monthly_status.edit"):
         raise NotAllowed
     month = month.replace(day=1)
-    today = timezone.localdate()
+    today = clock.today()
     if month > today:
         raise InvalidCaseInput("month", _("Month: it cannot be in the future."))
     if (today.year - month.year) * 12 + today.month - month.month > 24:
@@ -362,7 +361,7 @@ def plan_item_add(
         raise InvalidCaseInput("action", _("Step: say what will be done."))
     if owner not in PlanItem.Owner.values:
         raise InvalidCaseInput("owner", _("Who: choose who owns this step."))
-    if due_on is not None and due_on < timezone.localdate() - timedelta(days=1):
+    if due_on is not None and due_on < clock.today() - timedelta(days=1):
         raise InvalidCaseInput("due_on", _("By when: the date has already passed."))
     existing = PlanItem.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
     if existing is not None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from leadline.consents.models import Consent, DisclosureNotice
 from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+from leadline.core import clock
 
 NON_CLINICAL_DOMAINS = ("housing", "income", "employment", "legal", "id_documents", "family", "safety")
 
@@ -99,7 +100,7 @@ def summaries_for(
         out[pid] = Summary(
             participant_id=pid, name=f"{p.given_name} {p.family_name}", consent=consent,
             shown=[Info.ENROLMENT],
-            enrolled_on=timezone.localdate(p.engaged_at or p.created_at),
+            enrolled_on=clock.local_date(p.engaged_at or p.created_at),
             case_manager=p.case_manager.get_full_name() if p.case_manager else "",
         )  # fmt: skip
     for pid in allowed.get(Info.STATUS, []):
@@ -108,7 +109,7 @@ def summaries_for(
     if allowed.get(Info.STATUS):
         done = Intake.objects.filter(participant_id__in=allowed[Info.STATUS], completed_at__isnull=False)
         for row in done.values("participant_id").annotate(last=Max("completed_at")):
-            out[row["participant_id"]].intake_done_on = timezone.localdate(row["last"])
+            out[row["participant_id"]].intake_done_on = clock.local_date(row["last"])
     if allowed.get(Info.ATTENDANCE):
         now = timezone.now()
         rows = (
@@ -125,7 +126,7 @@ def summaries_for(
             s = out[pid]
             s.contacts_30, s.contacts_90 = counts.get(pid, (0, 0))
             last = people[pid].last_reached_at
-            s.last_reached_on = timezone.localdate(last) if last else None
+            s.last_reached_on = clock.local_date(last) if last else None
             s.shown.append(Info.ATTENDANCE)
     goal_ids = set(allowed.get(Info.PLAN_PROGRESS, [])) | set(allowed.get(Info.SUD_PROGRESS, []))
     if goal_ids:
@@ -145,7 +146,7 @@ def summaries_for(
         for pid in allowed.get(Info.SUD_PROGRESS, []):
             out[pid].shown.append(Info.SUD_PROGRESS)
     if allowed.get(Info.LIVING):
-        since = timezone.localdate().replace(day=1) - timedelta(days=93)
+        since = clock.today().replace(day=1) - timedelta(days=93)
         for m in MonthlyStatus.objects.filter(participant_id__in=allowed[Info.LIVING], month__gte=since):
             out[m.participant_id].months.append(m)
         for pid in allowed[Info.LIVING]:

@@ -378,7 +378,7 @@ def _seed_part2_consent(users: dict[str, User], participant: Any) -> None:
     from leadline.core import clock
 
     carmen = users["carmen"]
-    today = clock.now().date()
+    today = clock.today()
     monthly_status_record(
         actor=carmen, participant=participant, month=today.replace(day=1), housing="sheltered", employed="no",
         income_or_benefits="yes", expected_version=None,
@@ -419,7 +419,7 @@ def _seed_referrals(users: dict[str, User]) -> None:
                 drug_quantity_grams=Decimal(grams) if grams else None,
                 exclusions_flagged=exclusions,
                 verification="observed" if social else "",
-                verified_on=clock.now().date() if social else None,
+                verified_on=clock.today() if social else None,
                 inside_catchment=True if social else None,
             ),
         )

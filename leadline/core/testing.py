@@ -168,13 +168,13 @@ def make_world() -> World:
         actor=users["case_manager"], participant=mine, kind="criminal_justice", method="written",
         recipient_kind="prosecutor", recipient_agency=users["prosecutor"].agency,
         categories=("status", "attendance"), purpose="So the DA can follow my LEAD diversion",
-        expires_on=date.today() + timedelta(days=180), irrevocable=True,
+        expires_on=clock.today() + timedelta(days=180), irrevocable=True,
         irrevocable_event="final disposition of the charge", signature=sample_signature(),
     )  # fmt: skip
     unsigned, _created = consent_record(
         actor=users["case_manager"], participant=mine, kind="part2", method="written",
         recipient_kind="defender", recipient_agency=users["defender"].agency,
-        purpose="To help my lawyer with my case", expires_on=date.today() + timedelta(days=90),
+        purpose="To help my lawyer with my case", expires_on=clock.today() + timedelta(days=90),
     )  # fmt: skip
     return World(
         consent=consent,

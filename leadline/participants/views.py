@@ -16,6 +16,7 @@ from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.selectors import case_note_list_for, contact_list_for, intake_completed_on
+from leadline.core import clock
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
 from leadline.participants import services
@@ -126,7 +127,7 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
     if access.has("monthly_status.view"):
         ctx["monthly"] = list(p.monthly_statuses.select_related("recorded_by")[:12])
     if access.has("monthly_status.edit"):
-        this_month = timezone.localdate().replace(day=1)
+        this_month = clock.today().replace(day=1)
         current = next((m for m in ctx["monthly"] if m.month == this_month), None)
         ctx["monthly_form"] = MonthlyStatusForm(
             initial={

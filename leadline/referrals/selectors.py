@@ -111,7 +111,7 @@ def referral_outcomes_for(
     latest: dict[int, str] = {}
     housed_ids = [pid for pid in shared if housing.allowed(pid)]
     # Housed as of the latest month recorded in the last three: an older month is not shared as current.
-    since = (clock.now().date().replace(day=1) - timedelta(days=62)).replace(day=1)
+    since = (clock.today().replace(day=1) - timedelta(days=62)).replace(day=1)
     for pid, value in (
         MonthlyStatus.objects.filter(participant_id__in=housed_ids, month__gte=since)
         .order_by("participant_id", "-month")

@@ -19,6 +19,7 @@ from leadline.accounts.matrix import (
 )
 from leadline.accounts.roles import CAPABILITIES, ROLE_CAPABILITIES, Role
 from leadline.accounts.services import api_token_create
+from leadline.core import clock
 from leadline.core.testing import World, endpoint_path, sample_signature_data_url, verified_client
 from leadline.participants.models import Participant
 from leadline.sites.models import EligibleOffence
@@ -139,9 +140,7 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/intake/"):
         return {"action": "save", "housing_situation": "Sleeping in a car", "housing_acute": "on"}
     if path.endswith("/monthly/"):
-        from django.utils import timezone
-
-        month = timezone.localdate().strftime("%Y-%m")
+        month = clock.today().strftime("%Y-%m")
         return {"month": month, "housing": "sheltered", "employed": "no", "income_or_benefits": "yes"}
     if path.endswith("/contacts/"):
         from datetime import datetime, timedelta
@@ -155,11 +154,11 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/consents/"):
         return {"kind": "officer_feedback", "method": "verbal"}
     if path.endswith("/consents/new/part2/"):
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         return {"recipient_kind": "provider", "recipient_agency": world["provider_staff"].agency_id,
                 "categories": ["enrolment", "status"], "purpose": "To coordinate my housing support",
-                "expires_on": (date.today() + timedelta(days=90)).isoformat(),
+                "expires_on": (clock.today() + timedelta(days=90)).isoformat(),
                 "signature": sample_signature_data_url()}  # fmt: skip
     if path.endswith("/photo/"):
         return {"remove": "1"}

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from leadline.cases.models import Contact
 from leadline.cases.services import ContactInput, contact_log, monthly_status_record
@@ -38,7 +37,7 @@ def test_each_kind_of_due_work_shows_and_goes_away_when_done(world):
         actor=carmen, participant=p, idempotency_key="d1",
         data=ContactInput(kind="in_person", reached=True, substantive=True, occurred_at=clock.now()),
     )  # fmt: skip
-    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_month = (clock.today().replace(day=1) - timedelta(days=1)).replace(day=1)
     monthly_status_record(
         actor=carmen, participant=p, month=last_month, housing="sheltered", employed="no",
         income_or_benefits="yes", expected_version=None,
@@ -46,7 +45,7 @@ def test_each_kind_of_due_work_shows_and_goes_away_when_done(world):
     other = ParticipantFactory.create(case_manager=carmen, status="active", given_name="Soon")
     consent_record(
         actor=carmen, participant=other, kind="officer_feedback", method="verbal",
-        expires_on=timezone.localdate() + timedelta(days=10),
+        expires_on=clock.today() + timedelta(days=10),
     )  # fmt: skip
     page = _home(world)
     assert p.display_name not in _section(page, "contact") and p.display_name not in _section(page, "monthly")

@@ -5,12 +5,12 @@ people overwriting each other."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from leadline.audit.models import AuditEvent
 from leadline.cases import services
 from leadline.cases.models import Intake
 from leadline.cases.selectors import intake_completed_on
+from leadline.core import clock
 from leadline.core.testing import ParticipantFactory, verified_client
 from leadline.participants.models import StatusChange
 
@@ -39,7 +39,7 @@ def test_a_draft_then_completion_engages_the_person_and_stamps_the_date(world, r
     assert response.status_code == 302
     intake.refresh_from_db()
     assert intake.completed_by == world["case_manager"]
-    assert intake_completed_on(referred) == timezone.localdate()
+    assert intake_completed_on(referred) == clock.today()
     referred.refresh_from_db()
     assert referred.status == "engaged"
     change = StatusChange.objects.get(participant=referred)

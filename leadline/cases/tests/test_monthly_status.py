@@ -3,19 +3,19 @@ corrections that never silently overwrite, and none of it for police or prosecut
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from leadline.audit.models import AuditEvent
 from leadline.cases import services
 from leadline.cases.models import MonthlyStatus
+from leadline.core import clock
 from leadline.core.testing import verified_client
 
 
 def _month() -> str:
-    return timezone.localdate().strftime("%Y-%m")
+    return clock.today().strftime("%Y-%m")
 
 
 def _post(client, pid, **kw):
@@ -44,7 +44,7 @@ def test_two_corrections_of_one_month_do_not_overwrite_each_other(world):
     _post(client, world.mine.pk)
     first = MonthlyStatus.objects.get().version
     services.monthly_status_record(
-        actor=world["program_manager"], participant=world.mine, month=timezone.localdate(),
+        actor=world["program_manager"], participant=world.mine, month=clock.today(),
         housing="unsheltered", employed="no", income_or_benefits="no", expected_version=first,
     )  # fmt: skip
     response = _post(client, world.mine.pk, housing="permanent", version=first)
@@ -54,7 +54,7 @@ def test_two_corrections_of_one_month_do_not_overwrite_each_other(world):
 
 def test_bad_months_are_refused_with_the_field_named(world):
     client = verified_client(world["case_manager"])
-    future = (timezone.localdate().replace(day=1) + timedelta(days=40)).strftime("%Y-%m")
+    future = (clock.today().replace(day=1) + timedelta(days=40)).strftime("%Y-%m")
     response = _post(client, world.mine.pk, month=future)
     assert response.status_code == 400 and "Month: it cannot be in the future." in response.content.decode()
     response = _post(client, world.mine.pk, month="2019-01")
@@ -69,7 +69,7 @@ def test_bad_months_are_refused_with_the_field_named(world):
 )
 def test_monthly_status_stays_inside_the_case_side(world, persona):
     services.monthly_status_record(
-        actor=world["case_manager"], participant=world.mine, month=date.today(), housing="permanent",
+        actor=world["case_manager"], participant=world.mine, month=clock.today(), housing="permanent",
         employed="yes", income_or_benefits="yes", expected_version=None,
     )  # fmt: skip
     client = verified_client(world[persona])

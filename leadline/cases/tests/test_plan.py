@@ -7,11 +7,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from leadline.audit.models import AuditEvent
 from leadline.cases import services
 from leadline.cases.models import GoalProgress, PlanGoal, PlanItem, Progress
+from leadline.core import clock
 from leadline.core.testing import verified_client
 
 
@@ -40,7 +40,7 @@ def test_two_goals_a_step_and_progress_over_time(world):
     response = client.post(
         f"/participants/{pid}/plan/",
         {"action": "item", "goal": housing.pk, f"{i}-action": "Apply for the housing voucher",
-         f"{i}-owner": "together", f"{i}-due_on": str(timezone.localdate()), f"{i}-idempotency_key": "k1"},
+         f"{i}-owner": "together", f"{i}-due_on": str(clock.today()), f"{i}-idempotency_key": "k1"},
     )  # fmt: skip
     assert response.status_code == 302
     item = PlanItem.objects.get(goal=housing)
@@ -107,7 +107,7 @@ def test_bad_input_names_the_field(world):
     with pytest.raises(services.InvalidCaseInput) as exc:
         services.plan_item_add(
             actor=world["case_manager"], goal=goal, action="Call", owner="participant",
-            due_on=timezone.localdate() - timedelta(days=10), idempotency_key="i",
+            due_on=clock.today() - timedelta(days=10), idempotency_key="i",
         )  # fmt: skip
     assert exc.value.field == "due_on"
 
@@ -131,7 +131,7 @@ def test_steps_due_show_in_the_day(world):
     )  # fmt: skip
     services.plan_item_add(
         actor=world["case_manager"], goal=goal, action="Birth certificate request", owner="case_manager",
-        due_on=timezone.localdate() + timedelta(days=2), idempotency_key="di",
+        due_on=clock.today() + timedelta(days=2), idempotency_key="di",
     )  # fmt: skip
     page = verified_client(world["case_manager"]).get("/").content.decode()
     assert 'data-due="steps"' in page and "Birth certificate request" in page

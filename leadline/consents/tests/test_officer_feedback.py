@@ -3,7 +3,7 @@ only "engaged" / "not yet", and never anything else of the participant (PRODUCT.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -95,7 +95,7 @@ def test_the_officer_sees_no_case_content_even_with_the_opt_in(referred):
 
 
 def test_revoked_or_expired_consent_stops_the_outcome(referred):
-    consent, _ = _opt_in(referred, expires_on=date.today() + timedelta(days=30))
+    consent, _ = _opt_in(referred, expires_on=clock.today() + timedelta(days=30))
     assert _outcome_seen(referred)[1]["outcome"] == "not_yet_engaged"
     with time_machine.travel(clock.now() + timedelta(days=31), tick=False):
         assert _outcome_seen(referred)[1]["outcome"] == "not_shared"

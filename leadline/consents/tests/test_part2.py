@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -52,7 +52,7 @@ def record_cj(world, *, sign: bool = True, **overrides):
         kind="criminal_justice", method="written", recipient_kind="prosecutor", recipient_agency=da(world),
         categories=(Info.STATUS, Info.ATTENDANCE, Info.LIVING),
         purpose="So the DA can follow my LEAD diversion",
-        expires_on=clock.now().date() + timedelta(days=180), signature=signature() if sign else None,
+        expires_on=clock.today() + timedelta(days=180), signature=signature() if sign else None,
     )  # fmt: skip
     fields.update(overrides)
     return services.consent_record(actor=world["case_manager"], participant=world.mine, **fields)
@@ -85,7 +85,7 @@ def content(world):
                            occurred_at=clock.now() - timedelta(days=3), place=f"{MARKER} the clinic",
                            summary=f"{MARKER} talked", logged_by=carmen, created_at=clock.now(),
                            idempotency_key="c1")  # fmt: skip
-    MonthlyStatus.objects.create(participant=world.mine, month=clock.now().date().replace(day=1),
+    MonthlyStatus.objects.create(participant=world.mine, month=clock.today().replace(day=1),
                                  housing="sheltered", employed="no", income_or_benefits="yes",
                                  recorded_by=carmen, recorded_at=clock.now())  # fmt: skip
     return world
@@ -207,7 +207,7 @@ def test_a_revoked_consent_stops_the_disclosure_at_once(content):
 
 def test_an_expired_consent_stops_the_disclosure(content):
     world = content
-    consent, _ = record_cj(world, expires_on=clock.now().date() + timedelta(days=10))
+    consent, _ = record_cj(world, expires_on=clock.today() + timedelta(days=10))
     assert summary(world).status_code == 200
     with time_machine.travel(clock.now() + timedelta(days=12)):
         assert summary(world).status_code == 404
@@ -216,7 +216,7 @@ def test_an_expired_consent_stops_the_disclosure(content):
         assert f'data-summary="{world.mine.pk}"' not in listing and "data-empty" in listing
     # An expired consent can be replaced by a new one (the old one is closed, not revoked).
     with time_machine.travel(clock.now() + timedelta(days=12)):
-        renewed, created = record_cj(world, expires_on=clock.now().date() + timedelta(days=60))
+        renewed, created = record_cj(world, expires_on=clock.today() + timedelta(days=60))
     consent.refresh_from_db()
     assert created and consent.end_reason == "replaced" and renewed.pk != consent.pk
 
@@ -248,7 +248,7 @@ def test_an_irrevocable_2_35_consent_cannot_be_revoked_before_its_event(content)
 
 
 def test_an_irrevocable_until_date_consent_can_be_revoked_the_day_after(world):
-    until = clock.now().date() + timedelta(days=30)
+    until = clock.today() + timedelta(days=30)
     consent, _ = record_cj(world, irrevocable=True, irrevocable_until=until)
     with pytest.raises(services.ConsentRefused):
         services.consent_revoke(
@@ -268,7 +268,7 @@ def test_only_a_2_35_consent_may_be_irrevocable(world):
             actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
             recipient_kind="defender", recipient_agency=world["defender"].agency,
             purpose="To help my defence",
-            expires_on=clock.now().date() + timedelta(days=30), irrevocable=True,
+            expires_on=clock.today() + timedelta(days=30), irrevocable=True,
             irrevocable_event="the end of the case",
         )  # fmt: skip
     assert refused.value.field == "irrevocable"
@@ -308,7 +308,7 @@ def test_a_provider_sees_substance_use_progress_only_when_the_2_31_consent_names
         recipient_kind="provider", recipient_agency=provider.agency,
         purpose="To coordinate my treatment and housing",
         categories=(Info.PLAN_PROGRESS, Info.SUD_PROGRESS),
-        expires_on=clock.now().date() + timedelta(days=90),
+        expires_on=clock.today() + timedelta(days=90),
         signature=signature(),
     )  # fmt: skip
     page = summary(world, provider).content.decode()
@@ -324,7 +324,7 @@ def test_the_referring_officer_hears_housed_only_when_the_opt_in_names_it(world)
 
     referral = make_referral(world["officer"], given_name="Hal", family_name="Housed")
     Referral.objects.filter(pk=referral.pk).update(participant=world.mine)
-    MonthlyStatus.objects.create(participant=world.mine, month=clock.now().date().replace(day=1),
+    MonthlyStatus.objects.create(participant=world.mine, month=clock.today().replace(day=1),
                                  housing="permanent", employed="no", income_or_benefits="yes",
                                  recorded_by=world["case_manager"], recorded_at=clock.now())  # fmt: skip
     client = verified_client(world["officer"])
@@ -400,7 +400,7 @@ def test_the_printable_form_carries_every_element_and_the_signature(world):
     draft, _ = services.consent_record(
         actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
         recipient_kind="defender", recipient_agency=world["defender"].agency, purpose="To help my defence",
-        expires_on=clock.now().date() + timedelta(days=30),
+        expires_on=clock.today() + timedelta(days=30),
     )  # fmt: skip
     blank = verified_client(world["case_manager"]).get(
         f"/participants/{world.mine.pk}/consents/{draft.pk}/form.pdf"
@@ -429,7 +429,7 @@ def test_the_summary_pages_run_a_bounded_number_of_queries(content, django_asser
             actor=carmen, participant=person, kind="criminal_justice", method="written",
             recipient_kind="prosecutor", recipient_agency=da(world),
             categories=(Info.STATUS, Info.ATTENDANCE, Info.PLAN_PROGRESS, Info.LIVING),
-            purpose="So the DA can follow my LEAD diversion", expires_on=date.today() + timedelta(days=90),
+            purpose="So the DA can follow my LEAD diversion", expires_on=clock.today() + timedelta(days=90),
             signature=signature(),
         )  # fmt: skip
     client = verified_client(world["prosecutor"])
@@ -464,13 +464,13 @@ def test_a_defender_consent_cannot_promise_substance_use_information(world):
             actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
             recipient_kind="defender", recipient_agency=world["defender"].agency,
             purpose="To help my defence",
-            categories=(Info.SUD_PROGRESS,), expires_on=clock.now().date() + timedelta(days=30),
+            categories=(Info.SUD_PROGRESS,), expires_on=clock.today() + timedelta(days=30),
         )  # fmt: skip
     assert refused.value.field == "categories"
 
 
 def test_irrevocable_until_a_date_means_revocable_on_that_date(world):
-    until = clock.now().date() + timedelta(days=30)
+    until = clock.today() + timedelta(days=30)
     consent, _ = record_cj(world, irrevocable=True, irrevocable_until=until)
     with time_machine.travel(clock.now() + timedelta(days=30)):
         services.consent_revoke(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from leadline.audit.models import AuditEvent
 from leadline.cases.models import CaseNote, Contact, MonthlyStatus
@@ -29,7 +28,7 @@ def pair(world):
     dup = ParticipantFactory.create(
         given_name="Lola", family_name="Vega", date_of_birth=None, case_manager=carmen
     )
-    month = timezone.localdate().replace(day=1)
+    month = clock.today().replace(day=1)
     for p in (keep, dup):
         monthly_status_record(
             actor=carmen, participant=p, month=month, housing="sheltered", employed="no",

@@ -187,8 +187,6 @@ def test_the_caseloads_page_costs_the_same_queries_with_more_people(world):
 def test_the_caseloads_page_shows_what_is_overdue(world):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from leadline.cases.models import PlanGoal, PlanItem
     from leadline.core import clock
 
@@ -197,7 +195,7 @@ def test_the_caseloads_page_shows_what_is_overdue(world):
         created_at=clock.now(), idempotency_key="o",
     )  # fmt: skip
     PlanItem.objects.create(
-        goal=goal, action="Voucher form", owner="together", due_on=timezone.localdate() - timedelta(days=3),
+        goal=goal, action="Voucher form", owner="together", due_on=clock.today() - timedelta(days=3),
         created_by=world["case_manager"], created_at=clock.now(), idempotency_key="oi",
     )  # fmt: skip
     page = verified_client(world["program_manager"]).get("/participants/caseloads/").content.decode()

@@ -4,12 +4,12 @@ per submit, clear errors, and nothing clinical shown to the police."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import pytest
 
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
+from leadline.core import clock
 from leadline.core.testing import make_referral, verified_client
 from leadline.referrals import services
 from leadline.referrals.models import EligibilityCheck, Referral
@@ -127,7 +127,7 @@ def test_social_contact_waits_for_capacity(world):
         offence=None,
         drug_quantity_grams=None,
         verification="observed",
-        verified_on=date.today(),
+        verified_on=clock.today(),
         inside_catchment=True,
     )
     assert referral.status == "waitlisted"
@@ -140,7 +140,7 @@ def test_social_contact_waits_for_capacity(world):
             offence=None,
             drug_quantity_grams=None,
             verification="observed",
-            verified_on=date.today(),
+            verified_on=clock.today(),
             inside_catchment=True,
         ).status
         == "eligible"
