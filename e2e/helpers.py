@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, ViewportSize, expect
+
+DEMO_TIME_ZONE = "America/New_York"  # leadline.core.demo's site
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -132,3 +136,8 @@ def check_no_horizontal_scroll(page: Page) -> None:
             f"Elements reaching past the edge:\n{offenders}",
             pytrace=False,
         )
+
+
+def site_today() -> date:
+    """Today in the demo site's time zone (the server is another process: the test has no database)."""
+    return datetime.now(ZoneInfo(DEMO_TIME_ZONE)).date()

@@ -13,8 +13,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
-from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
-from leadline.core import clock
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in, site_today
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +61,7 @@ def test_a_2_35_consent_signed_on_screen_shown_to_the_prosecutor_then_revoked_in
     form.get_by_label("Recipient organisation").select_option(label="Monroe County District Attorney (demo)")
     form.get_by_label(re.compile("my LEAD status")).check()
     form.get_by_label(re.compile("how often I met my case manager")).check()
-    form.get_by_label("Expires on").fill((clock.today() + timedelta(days=200)).isoformat())
+    form.get_by_label("Expires on").fill((site_today() + timedelta(days=200)).isoformat())
     form.get_by_label("Irrevocable until a date or event (42 CFR 2.35)").check()
     form.get_by_label(re.compile("Irrevocable until \\(event\\)")).fill("final disposition of the charge")
     _sign_on_screen(page, "[data-part2-form]")
@@ -131,7 +130,7 @@ def test_a_2_31_consent_signed_on_paper_opens_the_providers_summary(
     form.get_by_label("A service provider").check()
     form.get_by_label("Recipient organisation").select_option(label="Open Door Housing (demo)")
     form.get_by_label(re.compile("progress on my substance-use goals")).check()
-    form.get_by_label("Expires on").fill((clock.today() + timedelta(days=90)).isoformat())
+    form.get_by_label("Expires on").fill((site_today() + timedelta(days=90)).isoformat())
     form.get_by_role("button", name="Record the consent").click()
     expect(page.locator("[data-consent-state]")).to_have_attribute("data-consent-state", "awaiting-signature")
     check_axe(page)
