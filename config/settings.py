@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "leadline.participants",
     "leadline.consents",
     "leadline.cases",
+    "leadline.legal",
 ]
 
 MIDDLEWARE = [

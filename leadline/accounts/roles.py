@@ -136,6 +136,12 @@ CAPABILITIES: dict[str, Capability] = {
         Capability("participant_export.view", DataClass.IDENTITY, "export participant lists"),
         *_pair("caseload", DataClass.IDENTITY, "caseload assignment"),
         *_pair("legal_matter", DataClass.LEGAL, "legal matters, holds and deadlines"),
+        # The countdown alone (the last day of a diversion window, never the charge): for those who must
+        # find the participant and finish intake before it runs out.
+        Capability("legal_clock.view", DataClass.OPERATIONAL, "legal deadlines (the countdown only)"),
+        Capability(
+            "sealing_report.view", DataClass.AUDIT, "the sealing report (counts and dates, no content)"
+        ),
         *_pair("service_referral", DataClass.OPERATIONAL, "service referrals"),
         Capability("evaluation.view", DataClass.DEIDENTIFIED, "de-identified evaluation data"),
         Capability("audit_report.view", DataClass.AUDIT, "audit reports"),
@@ -188,6 +194,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "consent.view": CL, "consent.edit": CL,
         "caseload.view": CL,
         "legal_matter.view": CL,
+        "legal_clock.view": CL,
         "service_referral.view": CL, "service_referral.edit": CL,
         **_TOKENS,
     },
@@ -199,6 +206,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         # reads no summaries (case content).
         "contact.view": A, "contact.edit": A,
         "contact_locations.view": A, "contact_locations.edit": A,
+        "legal_clock.view": A,
         **_TOKENS,
     },
     Role.PROGRAM_MANAGER: {
@@ -220,6 +228,8 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "participant_export.view": A,
         "caseload.view": A, "caseload.edit": A,
         "legal_matter.view": A,
+        "legal_clock.view": A,
+        "sealing_report.view": A,
         "service_referral.view": A, "service_referral.edit": A,
         "evaluation.view": A,
         "audit_report.view": A,
@@ -250,6 +260,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "site_config.view": SITE, "site_config.edit": SITE,
         "user_account.view": SITE, "user_account.edit": SITE,
         "audit_report.view": A,
+        "sealing_report.view": A,
         "break_glass.edit": SITE,
         **_TOKENS,
     },

@@ -219,7 +219,18 @@ def seed_demo() -> list[DemoUser]:
         _seed_referrals(users)
         _seed_on_call(users)
         _seed_officer_feedback(users)
+        _seed_legal(users)
     return DEMO_USERS
+
+
+def _seed_legal(users: dict[str, User]) -> None:
+    """The hand-offs above opened Tanya's and Marcus's legal matters (the clock runs 30 days from the
+    arrest); Dana, the demo defender, represents Tanya, so her workspace is not empty."""
+    from leadline.legal.models import LegalMatter
+
+    LegalMatter.objects.filter(participant__given_name="Tanya", participant__family_name="Brooks").update(
+        defender=users["dana"]
+    )
 
 
 def _seed_on_call(users: dict[str, User]) -> None:

@@ -111,6 +111,9 @@ class World:
     consent: Consent  # ``mine``'s opt-in to tell the referring officer whether they engaged
     part2: Consent  # ``mine``'s signed 42 CFR 2.35 consent naming Priya's office, irrevocable until an event
     unsigned: Consent  # ``mine``'s 2.31 consent naming Dana's office, recorded but not signed yet
+    matter: Any  # the legal matter ``eligible`` holds for ``mine`` (Dana defends it), clock running
+    other_matter: Any  # the matter ``other_referral`` holds for ``other``: its window ran out, unmet
+    notice: Any  # ``other_matter``'s return-to-ordinary-processing notice, awaiting confirmation
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -176,7 +179,11 @@ def make_world() -> World:
         recipient_kind="defender", recipient_agency=users["defender"].agency,
         purpose="To help my lawyer with my case", expires_on=clock.today() + timedelta(days=90),
     )  # fmt: skip
+    matter, other_matter, notice = _legal_matters(users, mine, other, eligible, other_referral)
     return World(
+        matter=matter,
+        other_matter=other_matter,
+        notice=notice,
         consent=consent,
         part2=part2,
         unsigned=unsigned,
@@ -190,6 +197,26 @@ def make_world() -> World:
         handoff=handoff,
         community=community,
     )
+
+
+def _legal_matters(users: dict[str, User], mine: Participant, other: Participant, eligible: Referral,
+                   other_referral: Referral) -> tuple[Any, Any, Any]:  # fmt: skip
+    from leadline.legal.models import LegalMatter, Notice
+    from leadline.legal.services import matter_open
+
+    matter = matter_open(actor=users["case_manager"], referral=eligible, participant=mine)
+    LegalMatter.objects.filter(pk=matter.pk).update(defender=users["defender"])
+    matter.refresh_from_db()
+    other_matter = matter_open(actor=users["case_manager"], referral=other_referral, participant=other)
+    LegalMatter.objects.filter(pk=other_matter.pk).update(state=LegalMatter.State.RETURN_SENT, version=2)
+    other_matter.refresh_from_db()
+    # The world's notice carries a stand-in document (generating a real one costs ~80 ms in every test);
+    # leadline/legal/tests generate real notices through the clock.
+    notice = Notice.objects.create(
+        matter=other_matter, kind=Notice.Kind.RETURN, cycle=1, reference=f"LEAD-TEST-{other_matter.pk}",
+        pdf=sample_signed_pdf(), sha256="", sent_to="The liaison prosecutor", generated_at=clock.now(),
+    )  # fmt: skip
+    return matter, other_matter, notice
 
 
 def sample_signature_png() -> bytes:
@@ -270,4 +297,7 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         p2="part2",
         feedback="officer_feedback",
         sig="signature",
+        matter=world.matter.pk,
+        other_matter=world.other_matter.pk,
+        notice=world.notice.pk,
     )

@@ -3,8 +3,10 @@ people to find (referred and not yet engaged, or gone inactive)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.db.models import F
+from django.db.models import F, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -62,17 +64,30 @@ def contact_add(request: HttpRequest, participant_id: int) -> HttpResponse:
 def outreach(request: HttpRequest) -> HttpResponse:
     """Who needs finding: referred people not yet engaged and inactive participants, the longest without
     a contact first, with the last known whereabouts for those who may see it."""
-    people = list(
-        participants_visible_to(request.user)
-        .filter(status__in=(Participant.Status.REFERRED, Participant.Status.INACTIVE))
-        .select_related("case_manager")
-        .order_by(
-            F("last_reached_at").asc(nulls_first=True),
-            F("last_contact_at").asc(nulls_first=True),
-            "created_at",
-        )[:100]
+    from leadline.legal.models import LegalMatter
+    from leadline.legal.selectors import clocks_for_participants
+
+    people_qs = participants_visible_to(request.user).filter(
+        status__in=(Participant.Status.REFERRED, Participant.Status.INACTIVE)
     )
+    order: list[Any] = [
+        F("last_reached_at").asc(nulls_first=True),
+        F("last_contact_at").asc(nulls_first=True),
+        "created_at",
+    ]
+    if policy.can(request.user, "legal_clock.view"):
+        # A legal window running comes first, the nearest deadline first: intake must happen before it ends.
+        people_qs = people_qs.annotate(
+            next_deadline=Min(
+                "legal_matters__deadline_at", filter=Q(legal_matters__state=LegalMatter.State.HELD)
+            )
+        )
+        order.insert(0, F("next_deadline").asc(nulls_last=True))
+    people = list(people_qs.select_related("case_manager").order_by(*order)[:100])
     participant_reads_audit(user=request.user, participants=people, action=AuditEvent.Action.LIST)
+    clocks = clocks_for_participants(user=request.user, participant_ids=[p.pk for p in people])
+    for p in people:
+        p.legal_clock = clocks.get(p.pk, [None])[0]  # type: ignore[attr-defined]
     return render(
         request,
         "participants/outreach.html",

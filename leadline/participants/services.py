@@ -381,6 +381,9 @@ def participant_merge(
         consents = Consent.objects.filter(participant=dup).exclude(pk__in=stay)
         moved["consents"] = consents.update(participant=keep)
         moved["disclosures"] = Disclosure.objects.filter(participant=dup).update(participant=keep)
+        from leadline.legal.models import LegalMatter
+
+        moved["legal_matters"] = LegalMatter.objects.filter(participant=dup).update(participant=keep)
         if not ParticipantPhoto.objects.filter(participant=keep).exists():
             moved["photo"] = ParticipantPhoto.objects.filter(participant=dup).update(participant=keep)
         names = {

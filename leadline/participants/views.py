@@ -109,6 +109,11 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
                 )
                 if c.pk != p.pk and c.merged_into_id is None
             ][:3]
+    if policy.can(request.user, "legal_clock.view"):
+        from leadline.legal.selectors import clocks_for_participants
+
+        ctx["legal_clocks"] = clocks_for_participants(user=request.user, participant_ids=[p.pk]).get(p.pk, [])
+        ctx["may_open_matters"] = policy.can(request.user, "legal_matter.view")
     if access.has("case_notes.view"):
         ctx["intake_done"] = intake_completed_on(p)
     if access.has("contact.view"):

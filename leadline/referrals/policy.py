@@ -7,11 +7,20 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
-from leadline.accounts.roles import Scope
+from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
 from leadline.referrals.models import Handoff, Referral
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+    """The referrals this user may read. For a criminal-justice role a sealed infraction is gone (PRODUCT
+    §4 rule 3): the referral that diverted it is never listed, shown, searched or exported again."""
+    referrals = _referrals_in_scope(user)
+    if getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES:
+        referrals = referrals.exclude(legal_matter__sealed_at__isnull=False)
+    return referrals
+
+
+def _referrals_in_scope(user: Any) -> QuerySet[Referral]:
     scope = policy.scope_of(user, "referral.view")
     if scope is Scope.ALL:
         return Referral.objects.all()
@@ -29,8 +38,16 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
 
 
 def handoffs_visible_to(user: Any) -> QuerySet[Handoff]:
-    """The scope of handoff.view. A request raised by phone has no referral until the officer links
-    one, so its scope reads the officer who raised it: their own, their precinct's, or all."""
+    """The scope of handoff.view, without a sealed infraction's hand-off for a criminal-justice role."""
+    handoffs = _handoffs_in_scope(user)
+    if getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES:
+        handoffs = handoffs.exclude(referral__legal_matter__sealed_at__isnull=False)
+    return handoffs
+
+
+def _handoffs_in_scope(user: Any) -> QuerySet[Handoff]:
+    """A request raised by phone has no referral until the officer links one, so its scope reads the
+    officer who raised it: their own, their precinct's, or all."""
     if not policy.can(user, "handoff.view"):
         return Handoff.objects.none()
     scope = policy.scope_of(user, "handoff.view")

@@ -11,6 +11,25 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The site's clearance notice (issue #5): what a do-not-file notice or an expungement request says, with
+# the matter's facts filled in. Never treatment information: the notice says only that the rule was met.
+NOTICE_PLACEHOLDERS = (
+    "participant",
+    "date_of_birth",
+    "incident_date",
+    "charges",
+    "rule",
+    "last_day",
+    "reference",
+)
+PLACEHOLDERS_HELP = ", ".join(f"{{{name}}}" for name in NOTICE_PLACEHOLDERS)
+DEFAULT_CLEARANCE_TEXT = (
+    "{participant} (born {date_of_birth}) was diverted to LEAD after the incident of {incident_date} "
+    "({charges}). The program confirms that the diversion requirement was met by {last_day} under the "
+    "rule: {rule}. Under the LEAD agreement the charge is to be resolved as requested above and the record "
+    "sealed. Reference {reference}."
+)
+
 
 class Site(models.Model):
     class LegalMode(models.TextChoices):
@@ -30,6 +49,33 @@ class Site(models.Model):
         _("intake window for no-file (days)"),
         default=30,
         validators=[MinValueValidator(7), MaxValueValidator(30)],
+    )
+    participation_contacts = models.PositiveIntegerField(
+        _("substantive contacts that make participation"),
+        default=1,
+        help_text=_(
+            "Expunge after participation: the participant has completed intake and had at least this many "
+            "substantive contacts with the program before the window ends."
+        ),
+    )
+    legal_warning_days = models.PositiveIntegerField(
+        _("warn this many days before a legal deadline"), default=7, validators=[MaxValueValidator(30)]
+    )
+    sealed_retention_days = models.PositiveIntegerField(
+        _("days a sealed matter's details are kept before they are purged"),
+        default=90,
+        validators=[MinValueValidator(1)],
+    )
+    notice_recipient = models.CharField(
+        _("legal notices go to"),
+        max_length=300,
+        default="The liaison prosecutor",
+        help_text=_("The prosecutor's office and court that receive clearance and return notices."),
+    )
+    clearance_notice_text = models.TextField(
+        _("clearance notice text"),
+        default=DEFAULT_CLEARANCE_TEXT,
+        help_text=_("Placeholders: %(placeholders)s") % {"placeholders": PLACEHOLDERS_HELP},
     )
     caseload_soft_limit = models.PositiveIntegerField(_("caseload soft limit"), default=20)
     caseload_hard_limit = models.PositiveIntegerField(_("caseload hard limit"), default=25)
@@ -56,6 +102,17 @@ class Site(models.Model):
 
         if self.time_zone not in available_timezones():
             errors["time_zone"] = _("Unknown time zone.")
+        from string import Formatter
+
+        try:
+            used = {name for _t, name, _f, _c in Formatter().parse(self.clearance_notice_text or "") if name}
+        except ValueError:
+            used = {"{"}
+        if used - set(NOTICE_PLACEHOLDERS):
+            errors["clearance_notice_text"] = _("Unknown placeholder: %(names)s. Use only %(allowed)s.") % {
+                "names": ", ".join(sorted(used - set(NOTICE_PLACEHOLDERS))),
+                "allowed": PLACEHOLDERS_HELP,
+            }
         unknown = [code for code in self.languages or [] if code not in {"en", "es"}]
         if unknown:
             errors["languages"] = _("Unsupported language: %(codes)s") % {"codes": ", ".join(unknown)}

@@ -92,6 +92,8 @@ def _post_data(path: str, world: World) -> dict:
             "reason": "Subpoena review requested in writing",
             "minutes": 5,
         }
+    if path.startswith("/legal/") and path.endswith("/extend/"):
+        return {"days": 14, "reason": "Intake booked for next week", "version": world.matter.version}
     if "setlang" in path:
         return {"language": "en", "next": "/"}
     if path == "/referrals/community/new/":

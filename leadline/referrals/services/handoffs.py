@@ -312,6 +312,12 @@ def participant_from_handoff(*, actor: Any, referral: Referral) -> Participant:
         )  # fmt: skip
     Referral.objects.filter(pk=referral.pk).update(participant=participant)
     referral.participant = participant
+    if referral.door == Referral.Door.ARREST_DIVERSION:
+        from leadline.legal.services import matter_open
+
+        matter_open(
+            actor=actor, referral=referral, participant=participant
+        )  # the charge is held: the clock starts
     return participant
 
 

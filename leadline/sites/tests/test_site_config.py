@@ -135,6 +135,11 @@ def test_the_administrator_edits_the_site_in_the_admin_and_bad_limits_are_refuse
             "lead_line_phone",
             "handoff_target_minutes",
             "handoff_ack_minutes",
+            "participation_contacts",
+            "legal_warning_days",
+            "sealed_retention_days",
+            "notice_recipient",
+            "clearance_notice_text",
         )
     }
     form["languages"] = json.dumps(demo_site.languages)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LegalConfig(AppConfig):
+    name = "leadline.legal"
+    label = "legal"
+    verbose_name = "Legal matters"

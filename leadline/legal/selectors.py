@@ -1,0 +1,132 @@
+"""Who sees which legal matters, and the countdowns the pages show.
+
+A sealed matter is gone for every criminal-justice role (PRODUCT §4 rule 3): the prosecutor's and the
+defender's lists, pages and notices never show it again. The program (case manager, program manager)
+still sees that a matter was cleared, without the charge once it is purged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from leadline.accounts import policy
+from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
+from leadline.core import clock
+from leadline.legal import clock as legal_clock
+from leadline.legal.models import LegalMatter, Notice
+from leadline.sites.selectors import site_get
+
+OPEN_STATES = (LegalMatter.State.HELD, LegalMatter.State.CLEARANCE_SENT, LegalMatter.State.RETURN_SENT)
+
+
+def is_criminal_justice(user: Any) -> bool:
+    return getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES
+
+
+def matters_visible_to(user: Any) -> QuerySet[LegalMatter]:
+    scope = policy.scope_of(user, "legal_matter.view")
+    if scope is Scope.ALL:
+        matters = LegalMatter.objects.all()
+    elif scope is Scope.CASELOAD:
+        matters = LegalMatter.objects.filter(participant__case_manager=user)
+    elif scope is Scope.CLIENTS:
+        matters = LegalMatter.objects.filter(defender=user)
+    else:
+        return LegalMatter.objects.none()
+    if is_criminal_justice(user):
+        matters = matters.filter(sealed_at__isnull=True)
+    return matters.filter(participant__merged_into__isnull=True)
+
+
+@dataclass(frozen=True)
+class Countdown:
+    matter_id: int
+    last_day: date
+    days_left: int
+    warning: bool  # inside the site's warning period (or past the deadline)
+    state: str
+
+
+def countdown(matter: LegalMatter, *, warning_days: int, tz: str) -> Countdown:
+    left = legal_clock.days_left(matter.incident_at, matter.days, clock.now(), tz)
+    return Countdown(
+        matter_id=matter.pk,
+        last_day=legal_clock.last_day(matter.incident_at, matter.days, tz),
+        days_left=left,
+        warning=left <= warning_days,
+        state=matter.state,
+    )
+
+
+def _site_clock() -> tuple[int, str]:
+    site = site_get()
+    return (site.legal_warning_days if site else 7), (site.time_zone if site else "UTC")
+
+
+def workspace_for(user: Any) -> dict[str, Any]:
+    """The liaison prosecutor's (or a defender's, or the program's) legal workspace: notices awaiting
+    confirmation, then the holds by deadline, the nearest first. Two queries whatever the count."""
+    warning_days, tz = _site_clock()
+    matters = list(
+        matters_visible_to(user)
+        .filter(state__in=OPEN_STATES)
+        .select_related("participant", "agency")
+        .prefetch_related(
+            "charges",
+            Prefetch(
+                "notices",
+                queryset=Notice.objects.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True).defer(
+                    "pdf"
+                ),
+                to_attr="pending",
+            ),
+        )
+        .order_by("deadline_at", "pk")
+    )
+    rows = [(m, countdown(m, warning_days=warning_days, tz=tz)) for m in matters]
+    return {
+        "awaiting": [(m, n) for m, _c in rows for n in m.pending],
+        "holds": [(m, c) for m, c in rows if m.state == LegalMatter.State.HELD],
+        "warning_days": warning_days,
+    }
+
+
+def matter_get_for(*, user: Any, matter_id: int) -> LegalMatter:
+    return (
+        matters_visible_to(user)
+        .select_related("participant", "agency", "defender", "referral")
+        .prefetch_related("charges", "extensions__granted_by")
+        .get(pk=matter_id)
+    )
+
+
+def notices_of(matter: LegalMatter) -> list[Notice]:
+    return list(Notice.objects.filter(matter=matter).defer("pdf").select_related("confirmed_by"))
+
+
+def clocks_for_participants(*, user: Any, participant_ids: list[int]) -> dict[int, list[Countdown]]:
+    """The running clocks of these participants, for the pages of those who must act before they run
+    out (the case manager, outreach, the program manager): the deadline only, never the charge."""
+    if not participant_ids or not policy.can(user, "legal_clock.view"):
+        return {}
+    warning_days, tz = _site_clock()
+    out: dict[int, list[Countdown]] = {}
+    matters = LegalMatter.objects.filter(
+        participant_id__in=participant_ids, state=LegalMatter.State.HELD
+    ).only("pk", "participant_id", "incident_at", "window_days", "extension_days", "state")
+    for m in matters.order_by("deadline_at"):
+        out.setdefault(m.participant_id, []).append(countdown(m, warning_days=warning_days, tz=tz))
+    return out
+
+
+def sealing_report(*, start: Any = None) -> list[LegalMatter]:
+    """What was sealed and purged: matter numbers, dates and counts, never a name or a charge."""
+    return list(
+        LegalMatter.objects.filter(sealed_at__isnull=False)
+        .only("pk", "sealed_at", "purged_at", "purge_counts", "mode", "created_at")
+        .order_by("-sealed_at")
+    )

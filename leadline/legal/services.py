@@ -1,0 +1,315 @@
+"""Legal matters (issue #5): open one with each arrest diversion, resolve it at its deadline, confirm its
+notice, extend it, seal it and, after the site's retention period, purge its details.
+
+Every change is a compare-and-set inside a transaction, so the background task may run any number of
+times, late, or at the same moment as a prosecutor's click, and each deadline still yields exactly one
+notice (a unique constraint on (matter, cycle) is the last guard).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from leadline.accounts import policy
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core import clock
+from leadline.legal import clock as legal_clock
+from leadline.legal.models import Charge, Extension, LegalMatter, Notice
+from leadline.participants.services import StaleEdit
+from leadline.sites.models import Site
+from leadline.sites.selectors import site_get
+
+SYSTEM = "system:legal-clock"
+MAX_EXTENSION_DAYS = 90
+
+
+class LegalRefused(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Whether a matter's rule is met by its deadline, with what the decision read."""
+
+    met: bool
+    intake_on: date | None
+    contacts: int
+    contacts_needed: int
+
+
+def _tz(site: Site | None) -> str:
+    return site.time_zone if site else "UTC"
+
+
+def matter_open(*, actor: Any, referral: Any, participant: Any) -> LegalMatter:
+    """The matter an arrest diversion holds, opened once (a second call returns it). The rule and window
+    are the site's on this day, copied so a later configuration change moves no deadline."""
+    site = site_get()
+    if site is None:
+        raise LegalRefused("site", _("The site is not configured."))
+    existing = LegalMatter.objects.filter(referral=referral).first()
+    if existing is not None:
+        return existing
+    mode = site.legal_mode
+    expunge = mode == LegalMatter.Mode.EXPUNGE_AFTER_PARTICIPATION
+    days = site.expunge_after_days if expunge else site.no_file_window_days
+    with transaction.atomic():
+        matter = LegalMatter.objects.create(
+            participant=participant, referral=referral, agency_id=referral.agency_id,
+            incident_at=referral.occurred_at, mode=mode, window_days=days,
+            contacts_needed=site.participation_contacts if expunge else 0,
+            deadline_at=legal_clock.deadline(referral.occurred_at, days, _tz(site)),
+            created_at=clock.now(),
+        )  # fmt: skip
+        offence = referral.offence
+        Charge.objects.create(
+            matter=matter,
+            statute=offence.statute if offence else (referral.offence_other or "?"),
+            description=offence.description if offence else "",
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE, subject_type="legal_matter", subject_id=matter.pk,
+            participant_id=participant.pk,
+            changes={"mode": mode, "window_days": days, "deadline": matter.deadline_at.isoformat()},
+        )  # fmt: skip
+        schedule(matter.deadline_at)
+    return matter
+
+
+def requirement(matter: LegalMatter) -> Requirement:
+    """What the rule reads, counting only what happened before the deadline (a late run of the task must
+    not count a contact that came after it). No-file on intake: intake completed in the window. Expunge
+    after participation (the site's definition, decision 0018): intake completed and at least the site's
+    number of substantive contacts in which the participant was reached, both in the window."""
+    from leadline.cases.models import Contact, Intake
+
+    intake = (
+        Intake.objects.filter(participant=matter.participant_id, completed_at__isnull=False)
+        .filter(completed_at__lt=matter.deadline_at)
+        .order_by("completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    contacts = 0
+    if matter.mode == LegalMatter.Mode.EXPUNGE_AFTER_PARTICIPATION:
+        contacts = Contact.objects.filter(
+            participant=matter.participant_id, reached=True, substantive=True,
+            occurred_at__lt=matter.deadline_at,
+            occurred_at__gte=matter.incident_at - timedelta(days=1),
+        ).count()  # fmt: skip
+    met = intake is not None and contacts >= matter.contacts_needed
+    return Requirement(
+        met=met,
+        intake_on=clock.local_date(intake) if intake else None,
+        contacts=contacts,
+        contacts_needed=matter.contacts_needed,
+    )
+
+
+def _reference(matter: LegalMatter) -> str:
+    return f"LEAD-{matter.pk:06d}-{matter.cycle}"
+
+
+def matters_resolve_due(*, now: datetime | None = None) -> int:
+    """Act on every held matter whose deadline has passed: a clearance notice when the rule was met, a
+    return-to-ordinary-processing notice when it was not. Idempotent; catches up on every deadline
+    missed while the system was down. Returns how many matters it resolved."""
+    from leadline.legal.pdf import notice_pdf
+
+    now = now or clock.now()
+    site = site_get()
+    done = 0
+    due = LegalMatter.objects.filter(state=LegalMatter.State.HELD, deadline_at__lte=now)
+    for pk in list(due.order_by("deadline_at").values_list("pk", flat=True)):
+        with transaction.atomic():
+            matter = (
+                LegalMatter.objects.select_for_update()
+                .select_related("participant", "agency", "referral")
+                .get(pk=pk)
+            )
+            if matter.state != LegalMatter.State.HELD or matter.deadline_at > now:
+                continue  # another run, or an extension, got there first
+            req = requirement(matter)
+            if req.met:
+                kind = (
+                    Notice.Kind.EXPUNGEMENT
+                    if matter.mode == LegalMatter.Mode.EXPUNGE_AFTER_PARTICIPATION
+                    else Notice.Kind.DO_NOT_FILE
+                )
+                matter.state = LegalMatter.State.CLEARANCE_SENT
+            else:
+                kind = Notice.Kind.RETURN
+                matter.state = LegalMatter.State.RETURN_SENT
+            matter.version += 1
+            matter.save(update_fields=["state", "version"])
+            notice = Notice(
+                matter=matter, kind=kind, cycle=matter.cycle, reference=_reference(matter),
+                sent_to=site.notice_recipient if site else "", generated_at=now, sha256="",
+            )  # fmt: skip
+            pdf = notice_pdf(notice=notice, matter=matter, requirement=req, site=site)
+            notice.pdf, notice.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+            try:
+                with transaction.atomic():
+                    notice.save(force_insert=True)
+            except IntegrityError:
+                continue  # this cycle's notice exists: nothing more to do
+            audit_record(
+                actor=None, username=SYSTEM, action=AuditEvent.Action.CREATE, subject_type="legal_notice",
+                subject_id=notice.pk, participant_id=matter.participant_id,
+                changes={"kind": kind, "matter": matter.pk, "met": req.met, "state": matter.state},
+            )  # fmt: skip
+            done += 1
+    return done
+
+
+def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
+    from leadline.legal.selectors import matters_visible_to
+
+    if not policy.can(actor, "legal_matter.edit"):
+        raise LegalRefused("__all__", _("Your role may not act on legal matters."))
+    matter = matters_visible_to(actor).select_for_update().filter(pk=matter_id).first()
+    if matter is None:
+        raise LegalRefused("__all__", _("This matter is not open to you."))
+    return matter
+
+
+def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
+    """The prosecutor (or court) confirms a notice. A clearance seals the matter at once; a return hands
+    it back to ordinary processing. Confirming twice changes nothing the second time."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice_id)
+        matter = _matter_for_edit(actor, notice.matter_id)
+        if notice.confirmed_at is not None:
+            return notice
+        if notice.withdrawn_at is not None:
+            raise LegalRefused("__all__", _("This notice was withdrawn when the matter was extended."))
+        now = clock.now()
+        notice.confirmed_at, notice.confirmed_by = now, actor
+        notice.save(update_fields=["confirmed_at", "confirmed_by"])
+        if notice.is_clearance:
+            matter.state, matter.sealed_at = LegalMatter.State.CLEARED, now
+        else:
+            matter.state = LegalMatter.State.RETURNED
+        matter.resolved_at = now
+        matter.version += 1
+        matter.save(update_fields=["state", "sealed_at", "resolved_at", "version"])
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="legal_notice", subject_id=notice.pk,
+            participant_id=matter.participant_id,
+            changes={"confirmed": True, "matter": matter.pk, "state": matter.state},
+        )  # fmt: skip
+        if matter.sealed_at is not None:
+            site = site_get()
+            schedule(now + timedelta(days=site.sealed_retention_days if site else 90))
+    return notice
+
+
+def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, version: int) -> LegalMatter:
+    """The prosecutor gives more time, with a reason: while the clock runs, or after a return notice that
+    has not been confirmed (which is then withdrawn). The new deadline counts from the same start."""
+    reason = (reason or "").strip()
+    if days is None or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise LegalRefused(
+            "days", _("Days to add: a whole number from 1 to %(max)s.") % {"max": MAX_EXTENSION_DAYS}
+        )
+    if len(reason) < 3:
+        raise LegalRefused("reason", _("Reason: say why the participant is given more time."))
+    site = site_get()
+    tz = _tz(site)
+    with transaction.atomic():
+        matter = _matter_for_edit(actor, matter_id)
+        if matter.version != version:
+            raise StaleEdit()
+        if matter.state not in (LegalMatter.State.HELD, LegalMatter.State.RETURN_SENT):
+            raise LegalRefused(
+                "__all__",
+                _("Only a held matter, or one whose return notice is unconfirmed, can be extended."),
+            )
+        new_days = matter.days + days
+        if legal_clock.last_day(matter.incident_at, new_days, tz) < clock.today():
+            raise LegalRefused(
+                "days", _("Days to add: that would still end before today. Add at least %(n)s.") % {
+                    "n": (clock.today() - legal_clock.last_day(matter.incident_at, matter.days, tz)).days,
+                },
+            )  # fmt: skip
+        now = clock.now()
+        Notice.objects.filter(
+            matter=matter, kind=Notice.Kind.RETURN, confirmed_at__isnull=True, withdrawn_at__isnull=True
+        ).update(withdrawn_at=now)
+        matter.extension_days += days
+        matter.cycle += 1
+        matter.deadline_at = legal_clock.deadline(matter.incident_at, new_days, tz)
+        matter.state = LegalMatter.State.HELD
+        matter.version += 1
+        matter.save(update_fields=["extension_days", "cycle", "deadline_at", "state", "version"])
+        Extension.objects.create(matter=matter, days=days, reason=reason, granted_by=actor, granted_at=now)
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="legal_matter", subject_id=matter.pk,
+            participant_id=matter.participant_id, reason=reason,
+            changes={"extended_by_days": days, "deadline": matter.deadline_at.isoformat()},
+        )  # fmt: skip
+        schedule(matter.deadline_at)
+    return matter
+
+
+def sealed_purge_due(*, now: datetime | None = None) -> int:
+    """Purge the details of matters sealed longer than the site's retention period: the charges, the
+    notices' PDFs and the infraction on the referral (offence, place, the officer's words). What stays:
+    the matter's dates and states, the audit trail (ids and actions, never the charge) and the
+    de-identified evaluation record. Idempotent. Returns how many matters it purged."""
+    from leadline.referrals.models import EligibilityCheck, Handoff, Referral
+
+    now = now or clock.now()
+    site = site_get()
+    cutoff = now - timedelta(days=site.sealed_retention_days if site else 90)
+    purged = 0
+    due = LegalMatter.objects.filter(sealed_at__lte=cutoff, purged_at__isnull=True)
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            matter = LegalMatter.objects.select_for_update().get(pk=pk)
+            if matter.purged_at is not None:
+                continue
+            counts = {
+                "charges": Charge.objects.filter(matter=matter).delete()[0],
+                "notice_documents": Notice.objects.filter(matter=matter, pdf__isnull=False).update(pdf=None),
+                "referral_fields": 0,
+            }
+            if matter.referral_id:
+                counts["referral_fields"] = Referral.objects.filter(pk=matter.referral_id).update(
+                    offence=None, offence_other="", drug_quantity_grams=None, place="", latitude=None,
+                    longitude=None, concern="", exclusions_flagged=[],
+                )  # fmt: skip
+                EligibilityCheck.objects.filter(referral_id=matter.referral_id).update(detail="")
+                Handoff.objects.filter(referral_id=matter.referral_id).update(message="")
+            matter.purged_at, matter.purge_counts = now, counts
+            matter.save(update_fields=["purged_at", "purge_counts"])
+            audit_record(
+                actor=None, username=SYSTEM, action=AuditEvent.Action.DELETE, subject_type="legal_matter",
+                subject_id=matter.pk, changes={"purged": counts},
+            )  # fmt: skip
+            purged += 1
+    return purged
+
+
+def schedule(when: datetime) -> None:
+    """Ask the task worker to sweep at ``when`` (after this transaction commits). Each sweep handles every
+    due matter, so a lost or late task is caught up by the next one, or by ``manage.py legal_sweep``."""
+    from leadline.legal.tasks import legal_sweep
+
+    def enqueue() -> None:
+        task = legal_sweep
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=when)
+        task.enqueue()
+
+    transaction.on_commit(enqueue)
