@@ -3,6 +3,7 @@
 from django.urls import path
 
 from leadline.accounts.apis import MeApi
+from leadline.legal.apis import LegalMatterDetailApi, LegalMatterListApi
 from leadline.participants.apis import CaseNoteListApi, ParticipantDetailApi, ParticipantListApi
 from leadline.participants.lookup_views import LookupApi
 from leadline.referrals.apis import ReferralDetailApi, ReferralListApi
@@ -14,6 +15,8 @@ urlpatterns = [
     path("referrals/", ReferralListApi.as_view(), name="api-referrals"),
     path("referrals/<int:referral_id>/", ReferralDetailApi.as_view(), name="api-referral"),
     path("lookup/", LookupApi.as_view(), name="api-lookup"),
+    path("legal-matters/", LegalMatterListApi.as_view(), name="api-legal-matters"),
+    path("legal-matters/<int:matter_id>/", LegalMatterDetailApi.as_view(), name="api-legal-matter"),
     path("participants/", ParticipantListApi.as_view(), name="api-participants"),
     path("participants/<int:participant_id>/", ParticipantDetailApi.as_view(), name="api-participant"),
     path("participants/<int:participant_id>/notes/", CaseNoteListApi.as_view(), name="api-participant-notes"),

@@ -165,3 +165,71 @@ def test_an_unmet_window_returns_the_matter_unless_the_prosecutor_extends_it(
     expect(priya.locator("[data-matter-state]")).to_contain_text("Held")
     expect(priya.locator('[data-section="extensions"]')).to_contain_text("Hospitalised for a week")
     expect(priya.locator('[data-section="notices"]')).to_contain_text("withdrawn")
+
+
+def test_the_prosecutor_coordinates_new_charges_and_court_records(
+    page: Page, make_page: Callable[..., Page]
+) -> None:
+    priya = page
+    sign_in(priya, "", "priya")
+    priya.goto("/legal/")
+    flagged = priya.locator('[data-section="new-charges"] li').filter(has_text="Tanya Brooks")
+    expect(flagged).to_contain_text("PL 140.05")
+    flagged.locator("a").first.click()
+    check_axe(priya)
+    check_no_horizontal_scroll(priya)
+    form = priya.locator("[data-decide-form]").first
+    form.get_by_role("button", name="Record the decision").click()  # nothing chosen: refused, named
+    expect(priya.locator(".error-summary").first).to_contain_text("Decision")
+    form = priya.locator("[data-decide-form]").first
+    form.get_by_label("Hold").check()
+    form.get_by_label("Reason").fill("Coordinate with the LEAD diversion")
+    form.get_by_role("button", name="Record the decision").click()
+    expect(priya.locator("[data-new-charge]").first).to_have_attribute("data-decision", "hold")
+    expect(priya.locator('[data-section="court-dates"]')).to_contain_text("Rochester City Court")
+
+    # Court records from the court's extract: one bad row and nothing is written; then the good file.
+    priya.goto("/legal/")
+    priya.locator("[data-import-link]").click()
+    check_axe(priya)
+    check_no_horizontal_scroll(priya)
+    when = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    head = "record,given_name,family_name,date_of_birth,docket,court,date,time,purpose\n"
+    good = f"court_date,Marcus,Hill,1984-07-02,CR-2026-01234,Rochester City Court,{when},14:00,Hearing\n"
+    bad = "court_date,Marcus,Hill,1984-07-02,,Rochester City Court,someday,14:00,Hearing\n"
+    upload = priya.get_by_label("CSV file")
+    upload.set_input_files(
+        {"name": "court.csv", "mimeType": "text/csv", "buffer": (head + good + bad).encode()}
+    )
+    priya.get_by_role("button", name="Import").click()
+    expect(priya.locator("[data-import-errors]")).to_contain_text("Row 3, date")
+    priya.get_by_label("CSV file").set_input_files(
+        {"name": "court.csv", "mimeType": "text/csv", "buffer": (head + good).encode()}
+    )
+    priya.get_by_role("button", name="Import").click()
+    expect(priya.locator("[data-import-done]")).to_contain_text("1 new")
+    priya.goto("/legal/")
+    expect(priya.locator('[data-section="court-dates"]')).to_contain_text("Marcus Hill")
+
+    # Dana defends Tanya: she reads Tanya's legal records (and nobody else's).
+    dana = make_page()
+    sign_in(dana, "", "dana")
+    dana.goto("/legal/")
+    dana.locator("a", has_text="All legal records").first.click()
+    expect(dana.locator("h1")).to_have_text("Tanya Brooks")
+    expect(dana.locator('[data-section="new-charges"]')).to_contain_text("Hold")
+    check_axe(dana)
+    check_no_horizontal_scroll(dana)
+
+    # Carmen records Tanya's yes to court-date texts.
+    carmen = make_page()
+    sign_in(carmen, "", "carmen")
+    carmen.goto("/participants/?q=Tanya+Brooks")
+    carmen.locator("a", has_text="Tanya Brooks").first.click()
+    carmen.locator("[data-legal-records]").click()
+    reminders = carmen.locator("[data-reminders-form]")
+    reminders.get_by_label("The participant agrees to a text message").check()
+    reminders.get_by_role("button", name="Save the reminder choice").click()
+    expect(carmen.locator("[data-reminders-form] input[name=court_reminders]")).to_be_checked()
+    check_axe(carmen)
+    check_no_horizontal_scroll(carmen)

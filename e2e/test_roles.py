@@ -32,10 +32,11 @@ pytestmark = pytest.mark.e2e
 # (leadline/core/nav.py; None = every signed-in user), per ROLE_CAPABILITIES in leadline/accounts/roles.py:
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
+#   legal: legal_matter.view              sealing: sealing_report.view
 POLICE_NAV = ["home", "lookup", "refer", "referrals", "handoffs", "dashboard", "tokens", "api_docs"]
 CASE_MANAGER_NAV = [
     *["home", "lookup", "refer", "referrals", "handoffs", "dashboard"],
-    *["participants", "caseloads", "outreach", "tokens", "api_docs"],
+    *["participants", "caseloads", "outreach", "legal", "tokens", "api_docs"],
 ]
 EXPECTED_NAV: dict[str, list[str]] = {
     "olivia": POLICE_NAV,  # officer
@@ -53,16 +54,27 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "participants",
         "caseloads",
         "outreach",
+        "legal",
         "audit",
+        "sealing",
         "site",
         "tokens",
         "api_docs",
     ],  # manager
-    "priya": ["home", "summaries", "tokens", "api_docs"],  # prosecutor
-    "dana": ["home", "summaries", "tokens", "api_docs"],  # defender
+    "priya": ["home", "legal", "summaries", "tokens", "api_docs"],  # prosecutor
+    "dana": ["home", "legal", "summaries", "tokens", "api_docs"],  # defender
     "pat": ["home", "community", "community_list", "summaries", "tokens", "api_docs"],  # provider staff
     "ana": ["home", "tokens", "api_docs"],  # evaluator
-    "adam": ["home", "audit", "break_glass", "site", "admin", "tokens", "api_docs"],  # site administrator
+    "adam": [
+        "home",
+        "audit",
+        "sealing",
+        "break_glass",
+        "site",
+        "admin",
+        "tokens",
+        "api_docs",
+    ],  # site administrator
     "oscar": ["home"],  # no role
 }
 
@@ -78,8 +90,10 @@ ENTRY_PATHS = {
     "participants": "/participants/",
     "caseloads": "/participants/caseloads/",
     "outreach": "/participants/outreach/",
+    "legal": "/legal/",
     "summaries": "/summaries/",
     "audit": "/audit/",
+    "sealing": "/legal/sealing/",
     "break_glass": "/audit/break-glass/",
     "site": "/site/",
     "admin": "/admin/",
@@ -98,8 +112,10 @@ ENTRY_HEADINGS = {
     "participants": "Participants",
     "caseloads": "Caseloads",
     "outreach": "Outreach",
+    "legal": "Legal matters",
     "summaries": "Progress summaries",
     "audit": "Audit reports",
+    "sealing": "Sealing report",
     "break_glass": "Break-glass access",
     "site": "Site configuration",
     "admin": "Site administration",
@@ -111,6 +127,7 @@ EXTRA_REFUSALS = {
     "/site/import/": {"adam"},  # site_config.edit
     "/participants/export.csv": {"paula"},  # participant_export.view
     "/audit/law-enforcement/?start=2026-01-01&end=2026-12-31": {"paula", "adam"},  # audit_report.view
+    "/legal/import/": {"priya"},  # legal_matter.edit
 }
 
 # Swagger UI (drf-spectacular-sidecar) markup we do not control; reported upstream-style, not hidden.

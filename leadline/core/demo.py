@@ -225,12 +225,40 @@ def seed_demo() -> list[DemoUser]:
 
 def _seed_legal(users: dict[str, User]) -> None:
     """The hand-offs above opened Tanya's and Marcus's legal matters (the clock runs 30 days from the
-    arrest); Dana, the demo defender, represents Tanya, so her workspace is not empty."""
-    from leadline.legal.models import LegalMatter
+    arrest); Dana, the demo defender, represents Tanya. Priya has a new charge against Tanya to decide,
+    Tanya a court date (and the texts reminding her of it), Marcus another open case and a warrant."""
+    from leadline.legal.models import CourtDate, LegalMatter
+    from leadline.legal.records import record_add
 
     LegalMatter.objects.filter(participant__given_name="Tanya", participant__family_name="Brooks").update(
         defender=users["dana"]
     )
+    tanya = Participant.objects.filter(given_name="Tanya", family_name="Brooks").first()
+    marcus = Participant.objects.filter(given_name="Marcus", family_name="Hill").first()
+    if tanya is None or marcus is None or CourtDate.objects.filter(participant=tanya).exists():
+        return
+    priya, today = users["priya"], clock.today()
+    if not tanya.phone:
+        from leadline.participants.services import participant_identity_update
+
+        tanya = participant_identity_update(
+            actor=users["carmen"], participant=tanya, expected_version=tanya.version,
+            aliases=list(tanya.aliases.values_list("name", flat=True)), phone="+1 585 555 0142",
+        )  # fmt: skip
+    record_add(actor=priya, participant=tanya, kind="new_charge", values={
+        "statute": "PL 140.05", "degree": "violation", "description": "Trespass (library, after hours)",
+        "date": (today - timedelta(days=4)).isoformat(),
+    })  # fmt: skip
+    record_add(actor=priya, participant=tanya, kind="court_date", values={
+        "date": (today + timedelta(days=12)).isoformat(), "time": "09:30", "court": "Rochester City Court",
+        "purpose": "Status conference",
+    })  # fmt: skip
+    record_add(actor=priya, participant=marcus, kind="case", values={
+        "docket": "CR-2026-01234", "court": "Rochester City Court", "description": "PL 155.25 petit larceny",
+    })  # fmt: skip
+    record_add(actor=priya, participant=marcus, kind="warrant", values={
+        "reference": "BW-2026-0457", "court": "Rochester City Court", "date": (today - timedelta(days=40)).isoformat(),
+    })  # fmt: skip
 
 
 def _seed_on_call(users: dict[str, User]) -> None:

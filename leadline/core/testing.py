@@ -114,6 +114,7 @@ class World:
     matter: Any  # the legal matter ``eligible`` holds for ``mine`` (Dana defends it), clock running
     other_matter: Any  # the matter ``other_referral`` holds for ``other``: its window ran out, unmet
     notice: Any  # ``other_matter``'s return-to-ordinary-processing notice, awaiting confirmation
+    charge: Any  # a new charge against ``mine``, flagged for the prosecutor's decision
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -180,7 +181,15 @@ def make_world() -> World:
         purpose="To help my lawyer with my case", expires_on=clock.today() + timedelta(days=90),
     )  # fmt: skip
     matter, other_matter, notice = _legal_matters(users, mine, other, eligible, other_referral)
+    from leadline.legal.models import NewCharge
+
+    charge = NewCharge.objects.create(
+        participant=mine, statute="PL 165.40", description="Criminal possession of stolen property, 5th",
+        occurred_on=clock.today() - timedelta(days=3), source="entered", flagged_by=users["prosecutor"],
+        flagged_at=clock.now(),
+    )  # fmt: skip
     return World(
+        charge=charge,
         matter=matter,
         other_matter=other_matter,
         notice=notice,
@@ -300,4 +309,6 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         matter=world.matter.pk,
         other_matter=world.other_matter.pk,
         notice=world.notice.pk,
+        charge=world.charge.pk,
+        cd="court_date",
     )

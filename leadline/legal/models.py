@@ -138,3 +138,129 @@ class Notice(models.Model):
     @property
     def is_clearance(self) -> bool:
         return self.kind in (self.Kind.DO_NOT_FILE, self.Kind.EXPUNGEMENT)
+
+
+class Source(models.TextChoices):
+    ENTERED = "entered", _("Entered")
+    IMPORTED = "imported", _("Imported")
+
+
+class CourtCase(models.Model):
+    """A participant's other case (not the diverted one), for the liaison prosecutor to coordinate."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="court_cases"
+    )
+    docket = models.CharField(_("docket number"), max_length=60)
+    court = models.CharField(_("court"), max_length=200)
+    description = models.CharField(_("charges"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("other case")
+        constraints = [models.UniqueConstraint(fields=["court", "docket"], name="one_case_per_docket")]
+
+    def __str__(self) -> str:
+        return self.docket
+
+
+class CourtDate(models.Model):
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="court_dates"
+    )
+    case = models.ForeignKey(
+        CourtCase, on_delete=models.SET_NULL, null=True, blank=True, related_name="dates"
+    )
+    at = models.DateTimeField(_("date and time"), db_index=True)
+    court = models.CharField(_("court"), max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the SMS reminder went (once)
+
+    class Meta:
+        verbose_name = _("court date")
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "at", "court"], name="one_court_date_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.court} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Warrant(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLEARED = "cleared", _("Cleared")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="warrants"
+    )
+    reference = models.CharField(_("warrant number"), max_length=60)
+    court = models.CharField(_("court"), max_length=200)
+    issued_on = models.DateField(_("issued on"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("warrant")
+        constraints = [
+            models.UniqueConstraint(fields=["court", "reference"], name="one_warrant_per_reference")
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class NewCharge(models.Model):
+    """A new charge against a participant, flagged so the prosecutor and the case manager coordinate
+    instead of the new case undoing the diversion; the prosecutor records a decision with a reason."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        HOLD = "hold", _("Hold")
+        DISMISS = "dismiss", _("Dismiss")
+        FILE = "file", _("File")
+        RECOMMEND = "recommend", _("Recommend a disposition")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="new_charges"
+    )
+    statute = models.CharField(_("statute"), max_length=60)
+    degree = models.CharField(_("degree"), max_length=16, choices=Charge.Degree.choices, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    occurred_on = models.DateField(_("date of the incident"))
+    source = models.CharField(max_length=8, choices=Source.choices)
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    flagged_at = models.DateTimeField()
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING, db_index=True
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("new charge")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "statute", "occurred_on"], name="one_new_charge_per_incident"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.statute

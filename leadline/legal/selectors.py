@@ -8,7 +8,7 @@ still sees that a matter was cleared, without the charge once it is purged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -17,7 +17,7 @@ from leadline.accounts import policy
 from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
 from leadline.core import clock
 from leadline.legal import clock as legal_clock
-from leadline.legal.models import LegalMatter, Notice
+from leadline.legal.models import CourtCase, CourtDate, LegalMatter, NewCharge, Notice, Warrant
 from leadline.sites.selectors import site_get
 
 OPEN_STATES = (LegalMatter.State.HELD, LegalMatter.State.CLEARANCE_SENT, LegalMatter.State.RETURN_SENT)
@@ -40,6 +40,27 @@ def matters_visible_to(user: Any) -> QuerySet[LegalMatter]:
     if is_criminal_justice(user):
         matters = matters.filter(sealed_at__isnull=True)
     return matters.filter(participant__merged_into__isnull=True)
+
+
+def people_visible_to(user: Any) -> QuerySet[Any]:
+    """The participants whose legal records (other cases, court dates, warrants, new charges) this user
+    may read: all for the prosecutor and the program manager, the caseload for a case manager, and for a
+    defender the clients they represent on a matter (an open one: a sealed matter names nobody)."""
+    from leadline.participants.models import Participant
+
+    scope = policy.scope_of(user, "legal_matter.view")
+    people = Participant.objects.filter(merged_into__isnull=True)
+    if scope is Scope.ALL:
+        return people
+    if scope is Scope.CASELOAD:
+        return people.filter(case_manager=user)
+    if scope is Scope.CLIENTS:
+        return people.filter(pk__in=matters_visible_to(user).values("participant_id"))
+    return people.none()
+
+
+def new_charges_visible_to(user: Any) -> QuerySet[NewCharge]:
+    return NewCharge.objects.filter(participant__in=people_visible_to(user))
 
 
 @dataclass(frozen=True)
@@ -88,10 +109,48 @@ def workspace_for(user: Any) -> dict[str, Any]:
         .order_by("deadline_at", "pk")
     )
     rows = [(m, countdown(m, warning_days=warning_days, tz=tz)) for m in matters]
+    people = people_visible_to(user)
+    now = clock.now()
     return {
         "awaiting": [(m, n) for m, _c in rows for n in m.pending],
         "holds": [(m, c) for m, c in rows if m.state == LegalMatter.State.HELD],
         "warning_days": warning_days,
+        "new_charges": list(
+            NewCharge.objects.filter(participant__in=people, decision=NewCharge.Decision.PENDING)
+            .select_related("participant").order_by("flagged_at")[:100]
+        ),
+        "court_dates": list(
+            CourtDate.objects.filter(participant__in=people, at__gte=now, at__lt=now + timedelta(days=30))
+            .select_related("participant").order_by("at")[:100]
+        ),
+        "warrants": list(
+            Warrant.objects.filter(participant__in=people, status=Warrant.Status.ACTIVE)
+            .select_related("participant").order_by("issued_on")[:100]
+        ),
+    }  # fmt: skip
+
+
+def person_records(*, user: Any, participant_id: int) -> dict[str, Any]:
+    """Everything legal about one participant that this user may read (raises DoesNotExist otherwise)."""
+    person = people_visible_to(user).get(pk=participant_id)
+    warning_days, tz = _site_clock()
+    matters = list(
+        matters_visible_to(user)
+        .filter(participant=person)
+        .prefetch_related("charges")
+        .order_by("-incident_at")
+    )
+    return {
+        "person": person,
+        "matters": [(m, countdown(m, warning_days=warning_days, tz=tz)) for m in matters],
+        "cases": list(CourtCase.objects.filter(participant=person).order_by("status", "-created_at")),
+        "court_dates": list(
+            CourtDate.objects.filter(participant=person).select_related("case").order_by("-at")[:50]
+        ),
+        "warrants": list(Warrant.objects.filter(participant=person).order_by("status", "-issued_on")),
+        "new_charges": list(
+            NewCharge.objects.filter(participant=person).select_related("decided_by").order_by("-flagged_at")
+        ),
     }
 
 
@@ -123,7 +182,7 @@ def clocks_for_participants(*, user: Any, participant_ids: list[int]) -> dict[in
     return out
 
 
-def sealing_report(*, start: Any = None) -> list[LegalMatter]:
+def sealing_report() -> list[LegalMatter]:
     """What was sealed and purged: matter numbers, dates and counts, never a name or a charge."""
     return list(
         LegalMatter.objects.filter(sealed_at__isnull=False)

@@ -31,10 +31,11 @@ MAX_EXTENSION_DAYS = 90
 
 
 class LegalRefused(Exception):
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, errors: dict[str, str] | None = None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.errors = errors or {field: message}  # every field that is wrong, for the form
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from leadline.legal.records import court_reminders_due
 from leadline.legal.services import matters_resolve_due, sealed_purge_due
 
 
 @task()
 def legal_sweep() -> dict[str, int]:
-    """Resolve every matter whose deadline has passed and purge every sealed matter past retention. Safe
-    to run any number of times; a run after downtime catches up on everything missed."""
-    return {"resolved": matters_resolve_due(), "purged": sealed_purge_due()}
+    """Resolve every matter whose deadline has passed, purge every sealed matter past retention and send
+    the court-date reminders that are due. Safe to run any number of times; a run after downtime catches
+    up on everything missed."""
+    return {
+        "resolved": matters_resolve_due(),
+        "purged": sealed_purge_due(),
+        "reminded": court_reminders_due(),
+    }

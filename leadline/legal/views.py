@@ -4,6 +4,8 @@ sealing report for the program."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,11 +15,14 @@ from django.views.decorators.http import require_GET, require_POST
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
+from leadline.consents.summaries import candidates_for
 from leadline.core.decorators import capability_required
-from leadline.legal import selectors, services
-from leadline.legal.forms import ExtendForm
-from leadline.legal.models import LegalMatter, Notice
-from leadline.participants.services import StaleEdit
+from leadline.legal import records, selectors, services
+from leadline.legal.forms import DecisionForm, ExtendForm, ImportForm, RecordForm, RemindersForm
+from leadline.legal.models import LegalMatter, NewCharge, Notice
+from leadline.participants.models import Participant
+from leadline.participants.policy import participant_access
+from leadline.participants.services import InvalidChange, StaleEdit, participant_set_court_reminders
 from leadline.sites.selectors import site_get
 
 
@@ -26,6 +31,7 @@ from leadline.sites.selectors import site_get
 @never_cache
 def workspace(request: HttpRequest) -> HttpResponse:
     context = selectors.workspace_for(request.user)
+    context["may_import"] = policy.can(request.user, "legal_matter.edit")
     shown = {m.participant_id for m, _c in context["holds"]} | {
         m.participant_id for m, _n in context["awaiting"]
     }
@@ -154,3 +160,142 @@ def sealing_report(request: HttpRequest) -> HttpResponse:
     rows = selectors.sealing_report()
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="sealing_report")
     return render(request, "legal/sealing.html", {"rows": rows})
+
+
+def _person_or_404(request: HttpRequest, participant_id: int) -> dict[str, Any]:
+    try:
+        return selectors.person_records(user=request.user, participant_id=participant_id)
+    except Participant.DoesNotExist:
+        audit_record(actor=request.user, action=AuditEvent.Action.DENIED, subject_type="legal_person",
+                     subject_id=participant_id)  # fmt: skip
+        raise Http404 from None
+
+
+def _person(request: HttpRequest, participant_id: int, *, status: int = 200, **extra: Any) -> HttpResponse:
+    ctx = _person_or_404(request, participant_id)
+    person = ctx["person"]
+    may_edit = policy.can(request.user, "legal_matter.edit")
+    ctx.update(
+        may_edit=may_edit,
+        kinds=records.KINDS,
+        forms={kind: RecordForm(kind=kind, auto_id=f"id_{kind}_%s") for kind in records.KINDS}
+        if may_edit
+        else {},
+        decision_forms={
+            c.pk: DecisionForm(initial={"version": c.version}, auto_id=f"id_c{c.pk}_%s")
+            for c in ctx["new_charges"]
+            if c.decision == NewCharge.Decision.PENDING
+        }
+        if may_edit
+        else {},
+        # A progress summary only under a consent in force naming this recipient (42 CFR 2.35).
+        summary_open=policy.can(request.user, "progress_summary.view")
+        and candidates_for(request.user).filter(pk=person.pk).exists(),
+        reminders_form=RemindersForm(
+            initial={"court_reminders": person.court_reminders, "version": person.version}
+        )
+        if policy.can(request.user, "consent.edit")
+        and participant_access(request.user, person).has("consent.edit")
+        else None,
+    )
+    for key, value in extra.items():
+        if key == "form":
+            ctx["forms"][value.kind] = value
+        elif key == "decision_form":
+            ctx["decision_forms"][value[0]] = value[1]
+        else:
+            ctx[key] = value
+    return render(request, "legal/person.html", ctx, status=status)
+
+
+@capability_required("legal_matter.view")
+@require_GET
+@never_cache
+def person(request: HttpRequest, participant_id: int) -> HttpResponse:
+    response = _person(request, participant_id)
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="legal_person",
+                 subject_id=participant_id, participant_id=participant_id)  # fmt: skip
+    return response
+
+
+@capability_required("legal_matter.edit")
+@require_POST
+def record_add(request: HttpRequest, participant_id: int, kind: str) -> HttpResponse:
+    if kind not in records.KINDS:
+        raise Http404
+    person = _person_or_404(request, participant_id)["person"]
+    form = RecordForm(request.POST, kind=kind, auto_id=f"id_{kind}_%s")
+    if form.is_valid():
+        try:
+            records.record_add(actor=request.user, participant=person, kind=kind, values=form.values())
+        except services.LegalRefused as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            return redirect("legal:person", participant_id=participant_id)
+    return _person(request, participant_id, status=400, form=form, open_kind=kind)
+
+
+@capability_required("legal_matter.edit")
+@require_POST
+def new_charge_decide(request: HttpRequest, charge_id: int) -> HttpResponse:
+    charge = selectors.new_charges_visible_to(request.user).filter(pk=charge_id).first()
+    if charge is None:
+        raise Http404
+    form = DecisionForm(request.POST, auto_id=f"id_c{charge.pk}_%s")
+    if form.is_valid():
+        try:
+            records.new_charge_decide(
+                actor=request.user, charge_id=charge.pk, decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"], version=form.cleaned_data["version"],
+            )  # fmt: skip
+        except StaleEdit:
+            form.add_error(
+                None, _("Someone else decided this charge while you were working. Read it again below.")
+            )
+            return _person(request, charge.participant_id, status=409, decision_form=(charge.pk, form))
+        except services.LegalRefused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("legal:person", participant_id=charge.participant_id)
+    return _person(request, charge.participant_id, status=400, decision_form=(charge.pk, form))
+
+
+@capability_required("legal_matter.edit")
+@never_cache
+def records_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            report = records.records_import(actor=request.user, data=form.cleaned_data["file"].read())
+            status = 400 if report.errors else 200
+        else:
+            status = 400
+    return render(request, "legal/import.html", {"form": form, "report": report}, status=status)
+
+
+@capability_required("consent.edit")
+@require_POST
+def court_reminders(request: HttpRequest, participant_id: int) -> HttpResponse:
+    """The participant's opt-in to court-date texts, recorded by their case manager (audited)."""
+    from leadline.participants.selectors import participant_get_for
+
+    view = participant_get_for(user=request.user, participant_id=participant_id)
+    if not view.access.has("consent.edit"):
+        raise Http404
+    form = RemindersForm(request.POST)
+    if not form.is_valid():
+        return _person(request, participant_id, status=400)
+    try:
+        participant_set_court_reminders(
+            actor=request.user, participant=view.participant, on=form.cleaned_data["court_reminders"],
+            expected_version=form.cleaned_data["version"],
+        )  # fmt: skip
+    except StaleEdit:
+        stale = _("Someone else changed this record meanwhile. Read it again below.")
+        return _person(request, participant_id, status=409, reminders_error=stale)
+    except InvalidChange as exc:
+        return _person(request, participant_id, status=400, reminders_error=exc.message)
+    return redirect("legal:person", participant_id=participant_id)

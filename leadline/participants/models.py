@@ -50,6 +50,9 @@ class Participant(models.Model):
     last_reached_at = models.DateTimeField(null=True, blank=True)
     last_known_whereabouts = models.CharField(_("last known whereabouts"), max_length=300, blank=True)
     whereabouts_updated_at = models.DateTimeField(null=True, blank=True)
+    # The participant's opt-in to court-date reminders by text (issue #5), and when it was last set.
+    court_reminders = models.BooleanField(_("court-date reminders by text"), default=False)
+    court_reminders_at = models.DateTimeField(null=True, blank=True)
     # Set when this record was a duplicate merged into another: every linked record moved there.
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"

@@ -199,6 +199,33 @@ class InvalidChange(Exception):
         self.field, self.message = field, message
 
 
+def participant_set_court_reminders(
+    *, actor: Any, participant: Participant, on: bool, expected_version: int
+) -> Participant:
+    """Record the participant's choice about court-date texts (issue #5): an opt-in, so it is theirs to
+    give and to withdraw, recorded by their case manager with who and when (PRODUCT §4 rule 6)."""
+    if not participant_access(actor, participant).has("consent.edit"):
+        raise NotAllowed
+    if on and not participant.phone.strip():
+        raise InvalidChange(
+            "court_reminders", _("Court-date texts: add the participant's phone number first.")
+        )
+    with transaction.atomic():
+        now = clock.now()
+        updated = Participant.objects.filter(pk=participant.pk, version=expected_version).update(
+            court_reminders=on, court_reminders_at=now, updated_at=now, version=expected_version + 1
+        )
+        if updated != 1:
+            raise StaleEdit
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="participant",
+            subject_id=participant.pk, participant_id=participant.pk,
+            changes=diff({"court_reminders": participant.court_reminders}, {"court_reminders": on}),
+        )  # fmt: skip
+    participant.refresh_from_db()
+    return participant
+
+
 def caseload_limits() -> tuple[int, int]:
     site = site_get()
     return (site.caseload_soft_limit, site.caseload_hard_limit) if site else (20, 25)

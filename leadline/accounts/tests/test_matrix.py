@@ -4,6 +4,7 @@ for every persona, including the refusals."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -92,6 +93,16 @@ def _post_data(path: str, world: World) -> dict:
             "reason": "Subpoena review requested in writing",
             "minutes": 5,
         }
+    if path.startswith("/legal/people/") and path.endswith("/add/court_date/"):
+        return {
+            "date": (clock.today() + timedelta(days=20)).isoformat(),
+            "time": "09:30",
+            "court": "Rochester City Court",
+        }
+    if path.startswith("/legal/people/") and path.endswith("/reminders/"):
+        return {"version": Participant.objects.get(pk=world.mine.pk).version}
+    if path.startswith("/legal/charges/"):
+        return {"decision": "hold", "reason": "Wait for the diversion", "version": world.charge.version}
     if path.startswith("/legal/") and path.endswith("/extend/"):
         return {"days": 14, "reason": "Intake booked for next week", "version": world.matter.version}
     if "setlang" in path:
@@ -145,7 +156,7 @@ def _post_data(path: str, world: World) -> dict:
         month = clock.today().strftime("%Y-%m")
         return {"month": month, "housing": "sheltered", "employed": "no", "income_or_benefits": "yes"}
     if path.endswith("/contacts/"):
-        from datetime import datetime, timedelta
+        from datetime import datetime
         from zoneinfo import ZoneInfo
 
         from leadline.sites.models import Site
@@ -156,8 +167,6 @@ def _post_data(path: str, world: World) -> dict:
     if path.endswith("/consents/"):
         return {"kind": "officer_feedback", "method": "verbal"}
     if path.endswith("/consents/new/part2/"):
-        from datetime import timedelta
-
         return {"recipient_kind": "provider", "recipient_agency": world["provider_staff"].agency_id,
                 "categories": ["enrolment", "status"], "purpose": "To coordinate my housing support",
                 "expires_on": (clock.today() + timedelta(days=90)).isoformat(),

@@ -81,7 +81,7 @@ def test_rule_met_makes_an_expungement_request_once_however_often_the_task_runs(
     with _after_deadline(world.matter):
         assert matters_resolve_due() == 1
         assert matters_resolve_due() == 0
-        assert legal_sweep.call() == {"resolved": 0, "purged": 0}
+        assert legal_sweep.call() == {"resolved": 0, "purged": 0, "reminded": 0}
     world.matter.refresh_from_db()
     assert world.matter.state == "clearance_sent"
     notice = Notice.objects.get(matter=world.matter)
@@ -201,6 +201,8 @@ def _clear_and_confirm(world) -> Notice:
 
 
 def test_a_confirmed_clearance_is_sealed_from_every_criminal_justice_role(world):
+    before = verified_client(world["prosecutor"]).get("/api/v1/legal-matters/").json()["results"]
+    assert world.matter.pk in [m["id"] for m in before]
     officer_client = verified_client(world["officer"])
     assert officer_client.get(f"/referrals/{world.eligible.pk}/").status_code == 200  # before
     notice = _clear_and_confirm(world)
@@ -221,9 +223,12 @@ def test_a_confirmed_clearance_is_sealed_from_every_criminal_justice_role(world)
     # The liaison sees the precinct's referrals, never this one.
     liaison = verified_client(world["police_liaison"])
     assert f"/referrals/{world.eligible.pk}/" not in liaison.get("/referrals/").content.decode()
-    # The prosecutor and the defender: not in the workspace, not by number, not the notice.
+    # The prosecutor and the defender: not in the workspace, not by number, not the notice, not the API.
     for persona in ("prosecutor", "defender"):
         client = verified_client(world[persona])
+        matters = client.get("/api/v1/legal-matters/").json()["results"]
+        assert world.matter.pk not in [m["id"] for m in matters]
+        assert client.get(f"/api/v1/legal-matters/{world.matter.pk}/").status_code == 404
         assert f"/legal/{world.matter.pk}/" not in client.get("/legal/").content.decode()
         assert client.get(f"/legal/{world.matter.pk}/").status_code == 404
         assert client.get(f"/legal/notices/{notice.pk}/pdf/").status_code == 404
@@ -243,7 +248,7 @@ def test_the_retention_purge_keeps_dates_and_audit_and_drops_the_details(world):
     with time_machine.travel(
         world.matter.sealed_at + timedelta(days=site.sealed_retention_days, minutes=1), tick=False
     ):
-        assert legal_sweep.call() == {"resolved": 0, "purged": 1}
+        assert legal_sweep.call() == {"resolved": 0, "purged": 1, "reminded": 0}
         assert sealed_purge_due() == 0
     world.matter.refresh_from_db()
     assert world.matter.purged_at is not None and not world.matter.charges.exists()

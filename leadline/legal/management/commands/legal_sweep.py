@@ -13,11 +13,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
+from leadline.legal.records import court_reminders_due
 from leadline.legal.services import matters_resolve_due, sealed_purge_due
 
 
 class Command(BaseCommand):
-    help = "Resolve legal matters whose deadline has passed and purge sealed details past retention."
+    help = "Resolve legal matters past their deadline, purge sealed details, send due court-date reminders."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--as-of", help="ISO date-time with offset (demo and tests only)")
@@ -33,4 +34,7 @@ class Command(BaseCommand):
                     "--as-of: an ISO date-time with its offset, e.g. 2026-12-31T12:00:00+00:00"
                 )
         resolved, purged = matters_resolve_due(now=now), sealed_purge_due(now=now)
-        self.stdout.write(f"legal sweep: {resolved} matter(s) resolved, {purged} purged")
+        reminded = court_reminders_due(now=now)
+        self.stdout.write(
+            f"legal sweep: {resolved} matter(s) resolved, {purged} purged, {reminded} reminder(s) sent"
+        )

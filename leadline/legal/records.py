@@ -1,0 +1,344 @@
+"""The liaison prosecutor's coordination records (issue #5, item 3): participants' other cases, court
+dates and warrants — entered one by one or imported from the court's or the police's extract — and new
+charges flagged for coordination, each decided (hold, dismiss, file, recommend a disposition) with a
+reason. Court-date reminders go to participants who opted in, by SMS (item 4).
+
+An import is all or nothing: every row is checked first and a bad row is named (row, column, why) with
+nothing written; importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from leadline.accounts import policy
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core import clock
+from leadline.legal.models import Charge, CourtCase, CourtDate, NewCharge, Source, Warrant
+from leadline.legal.services import LegalRefused, schedule
+from leadline.participants.models import Participant
+from leadline.participants.services import StaleEdit
+from leadline.sites.selectors import site_get
+
+KINDS = ("case", "court_date", "warrant", "new_charge")
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+REMIND_HOURS_BEFORE = 48  # one text, about two days before the hearing
+
+
+def _require_edit(actor: Any) -> None:
+    if not policy.can(actor, "legal_matter.edit"):
+        raise LegalRefused("__all__", _("Your role may not act on legal matters."))
+
+
+def _tz() -> ZoneInfo:
+    site = site_get()
+    return ZoneInfo(site.time_zone if site else "UTC")
+
+
+def _clean(value: Any, length: int) -> str:
+    return str(value or "").strip()[:length]
+
+
+@dataclass
+class Row:
+    kind: str
+    participant: Participant
+    values: dict[str, Any]
+
+
+def _check(kind: str, participant: Participant, values: dict[str, Any]) -> tuple[Row | None, dict[str, str]]:
+    """Validate one record's values; returns the row to write, or the errors by field."""
+    errors: dict[str, str] = {}
+
+    def need(name: str, label: str) -> str:
+        text = str(values.get(name) or "").strip()
+        if not text:
+            errors[name] = _("%(label)s is required.") % {"label": label}
+        return text
+
+    def a_date(name: str, label: str) -> date | None:
+        text = need(name, label)
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            errors[name] = _("%(label)s: a date as YYYY-MM-DD.") % {"label": label}
+            return None
+
+    out: dict[str, Any] = {}
+    if kind == "case":
+        out["docket"], out["court"] = (
+            _clean(need("docket", _("Docket number")), 60),
+            _clean(need("court", _("Court")), 200),
+        )
+        out["description"] = _clean(values.get("description"), 300)
+        status = str(values.get("status") or "open").strip().lower()
+        if status not in CourtCase.Status.values:
+            errors["status"] = _("Status: open or closed.")
+        out["status"] = status
+    elif kind == "court_date":
+        day = a_date("date", _("Date"))
+        text = str(values.get("time") or "").strip()
+        try:
+            hour = time.fromisoformat(text) if text else None
+        except ValueError:
+            hour = None
+        if hour is None:
+            errors["time"] = _("Time: the hour as HH:MM (24-hour clock).")
+        out["court"] = _clean(need("court", _("Court")), 200)
+        out["purpose"] = _clean(values.get("purpose"), 200)
+        out["docket"] = _clean(values.get("docket"), 60)
+        if day and hour:
+            out["at"] = datetime.combine(day, hour, tzinfo=_tz())
+    elif kind == "warrant":
+        out["reference"] = _clean(need("reference", _("Warrant number")), 60)
+        out["court"] = _clean(need("court", _("Court")), 200)
+        out["issued_on"] = a_date("date", _("Date"))
+        status = str(values.get("status") or "active").strip().lower()
+        if status not in Warrant.Status.values:
+            errors["status"] = _("Status: active or cleared.")
+        out["status"] = status
+    elif kind == "new_charge":
+        out["statute"] = _clean(need("statute", _("Statute")), 60)
+        out["occurred_on"] = a_date("date", _("Date"))
+        degree = str(values.get("degree") or "").strip().lower()
+        if degree not in Charge.Degree.values:
+            errors["degree"] = _("Degree: one of %(choices)s, or empty.") % {
+                "choices": ", ".join(v for v in Charge.Degree.values if v)
+            }
+        out["degree"], out["description"] = degree, _clean(values.get("description"), 300)
+        if out["occurred_on"] and out["occurred_on"] > clock.today():
+            errors["date"] = _("Date: a new charge cannot be in the future.")
+    else:
+        errors["record"] = _("Record: one of %(kinds)s.") % {"kinds": ", ".join(KINDS)}
+    return (None if errors else Row(kind, participant, out)), errors
+
+
+def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
+    """Write one checked row; returns "created", "updated" or "unchanged" (so a re-import is a no-op)."""
+    now, v, p = clock.now(), row.values, row.participant
+    common = {"source": source, "created_at": now}
+    if row.kind == "case":
+        case, created = CourtCase.objects.get_or_create(
+            court=v["court"], docket=v["docket"],
+            defaults={"participant": p, "description": v["description"], "status": v["status"],
+                      "entered_by": actor, **common},
+        )  # fmt: skip
+        if created:
+            return "created"
+        if case.participant_id != p.pk:
+            raise LegalRefused("docket", _("Docket number: this case belongs to another participant."))
+        if (case.status, case.description) == (v["status"], v["description"] or case.description):
+            return "unchanged"
+        case.status, case.description = v["status"], v["description"] or case.description
+        case.save(update_fields=["status", "description"])
+        return "updated"
+    if row.kind == "court_date":
+        of_case = CourtCase.objects.filter(participant=p, docket=v["docket"]).first() if v["docket"] else None
+        _d, created = CourtDate.objects.get_or_create(
+            participant=p, at=v["at"], court=v["court"],
+            defaults={"case": of_case, "purpose": v["purpose"], "entered_by": actor, **common},
+        )  # fmt: skip
+        if created and v["at"] > now:  # the reminder's moment, to the hour (one sweep serves them all)
+            moments.add(max(now, v["at"] - timedelta(hours=REMIND_HOURS_BEFORE)).replace(minute=0, second=0))
+        return "created" if created else "unchanged"
+    if row.kind == "warrant":
+        warrant, created = Warrant.objects.get_or_create(
+            court=v["court"], reference=v["reference"],
+            defaults={"participant": p, "issued_on": v["issued_on"], "status": v["status"],
+                      "entered_by": actor, **common},
+        )  # fmt: skip
+        if created:
+            return "created"
+        if warrant.participant_id != p.pk:
+            raise LegalRefused("reference", _("Warrant number: this warrant belongs to another participant."))
+        if warrant.status == v["status"]:
+            return "unchanged"
+        warrant.status = v["status"]
+        warrant.save(update_fields=["status"])
+        return "updated"
+    _c, created = NewCharge.objects.get_or_create(
+        participant=p, statute=v["statute"], occurred_on=v["occurred_on"],
+        defaults={"degree": v["degree"], "description": v["description"], "source": source,
+                  "flagged_by": actor, "flagged_at": now},
+    )  # fmt: skip
+    return "created" if created else "unchanged"
+
+
+def record_add(*, actor: Any, participant: Participant, kind: str, values: dict[str, Any]) -> str:
+    """Enter one record by hand. Raises LegalRefused naming the first bad field; writes nothing then."""
+    _require_edit(actor)
+    row, errors = _check(kind, participant, values)
+    if row is None:
+        name, message = next(iter(errors.items()))
+        raise LegalRefused(name, message, errors)
+    moments: set[datetime] = set()
+    with transaction.atomic():
+        outcome = _write(actor, row, Source.ENTERED, moments)
+        for moment in moments:
+            schedule(moment)
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type=f"legal_{kind}",
+                     participant_id=participant.pk, changes={"outcome": outcome})  # fmt: skip
+    return outcome
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    errors: list[str] = field(default_factory=list)  # "Row 4, court: Court is required."
+    counts: dict[str, int] = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0})
+
+
+def _find(given: str, family: str, dob: date | None) -> list[Participant]:
+    return list(
+        Participant.objects.filter(
+            given_name__iexact=given, family_name__iexact=family, date_of_birth=dob, merged_into__isnull=True
+        )[:2]
+    )
+
+
+def records_import(*, actor: Any, data: bytes) -> ImportReport:
+    """Import a CSV of court records (columns: record, given_name, family_name, date_of_birth, then the
+    record's own: docket, court, description, status, date, time, purpose, reference, statute, degree).
+    Participants are matched exactly on name and date of birth; a row matching nobody, or two people,
+    is an error. All or nothing."""
+    _require_edit(actor)
+    report = ImportReport()
+    if len(data) > MAX_IMPORT_BYTES:
+        report.errors.append(_("The file is larger than 2 MB."))
+        return report
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append(_("The file is not UTF-8 text."))
+        return report
+    reader = csv.DictReader(io.StringIO(text))
+    needed = {"record", "given_name", "family_name", "date_of_birth"}
+    missing = needed - set(reader.fieldnames or [])
+    if missing:
+        report.errors.append(_("Missing columns: %(cols)s.") % {"cols": ", ".join(sorted(missing))})
+        return report
+    rows: list[Row] = []
+    for number, raw in enumerate(reader, start=2):  # row 1 is the header
+        report.rows += 1
+        if report.rows > MAX_IMPORT_ROWS:
+            report.errors.append(_("More than %(n)s rows: split the file.") % {"n": MAX_IMPORT_ROWS})
+            break
+        values = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        try:
+            dob = date.fromisoformat(values["date_of_birth"]) if values["date_of_birth"] else None
+        except ValueError:
+            report.errors.append(_("Row %(n)s, date_of_birth: a date as YYYY-MM-DD.") % {"n": number})
+            continue
+        found = _find(values["given_name"], values["family_name"], dob)
+        if len(found) != 1:
+            why = (
+                _("no participant has this name and date of birth")
+                if not found
+                else _("two participants match")
+            )
+            report.errors.append(_("Row %(n)s, given_name: %(why)s.") % {"n": number, "why": why})
+            continue
+        row, errors = _check(values["record"].lower(), found[0], values)
+        for name, message in errors.items():
+            report.errors.append(
+                _("Row %(n)s, %(col)s: %(msg)s") % {"n": number, "col": name, "msg": message}
+            )
+        if row is not None:
+            rows.append(row)
+    if report.errors:
+        return report
+    try:
+        moments: set[datetime] = set()
+        with transaction.atomic():
+            for row in rows:
+                report.counts[_write(actor, row, Source.IMPORTED, moments)] += 1
+            for moment in sorted(moments):
+                schedule(moment)
+            audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type="legal_import",
+                         changes={"rows": report.rows, **report.counts})  # fmt: skip
+    except (LegalRefused, IntegrityError) as exc:
+        report.errors.append(
+            getattr(exc, "message", "") or _("The file conflicts with records already here.")
+        )
+        report.counts = {"created": 0, "updated": 0, "unchanged": 0}
+    return report
+
+
+def new_charge_decide(*, actor: Any, charge_id: int, decision: str, reason: str, version: int) -> NewCharge:
+    """The prosecutor's decision on a flagged new charge, with a reason (PRODUCT §4 rule 6)."""
+    from leadline.legal.selectors import new_charges_visible_to
+
+    _require_edit(actor)
+    reason = (reason or "").strip()
+    if decision not in NewCharge.Decision.values or decision == NewCharge.Decision.PENDING:
+        raise LegalRefused("decision", _("Decision: hold, dismiss, file or recommend a disposition."))
+    if len(reason) < 3:
+        raise LegalRefused("reason", _("Reason: say why."))
+    with transaction.atomic():
+        charge = new_charges_visible_to(actor).select_for_update().filter(pk=charge_id).first()
+        if charge is None:
+            raise LegalRefused("__all__", _("This charge is not open to you."))
+        if charge.version != version:
+            raise StaleEdit()
+        before = charge.decision
+        charge.decision, charge.reason, charge.decided_by, charge.decided_at = (
+            decision,
+            reason[:500],
+            actor,
+            clock.now(),
+        )
+        charge.version += 1
+        charge.save(update_fields=["decision", "reason", "decided_by", "decided_at", "version"])
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="legal_new_charge",
+            subject_id=charge.pk, participant_id=charge.participant_id, reason=reason,
+            changes={"decision": {"before": before, "after": decision}},
+        )  # fmt: skip
+    return charge
+
+
+def court_reminders_due(*, now: datetime | None = None) -> int:
+    """Text each opted-in participant once about a court date in the next two days. Compare-and-set on
+    ``reminded_at``, so a second run (or two workers) never sends twice. The text names the date, time and
+    court only: never the charge (a phone is not a private place)."""
+    from leadline.core.sms import SmsError, send_sms
+
+    now = now or clock.now()
+    tz = _tz()
+    site = site_get()
+    due = CourtDate.objects.filter(
+        reminded_at__isnull=True, at__gt=now, at__lte=now + timedelta(hours=REMIND_HOURS_BEFORE),
+        participant__court_reminders=True, participant__merged_into__isnull=True,
+    ).exclude(participant__phone="").select_related("participant")  # fmt: skip
+    sent = 0
+    for court_date in due:
+        if CourtDate.objects.filter(pk=court_date.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
+            continue
+        local = court_date.at.astimezone(tz)
+        line = f" or {site.lead_line_phone}" if site and site.lead_line_phone else ""
+        body = (
+            f"Reminder from LEAD: court on {local:%a %b} {local.day} at {local:%H:%M}, {court_date.court}. "
+            f"Questions? Call your case manager{line}."
+        )
+        try:
+            send_sms(court_date.participant.phone, body)
+        except SmsError:
+            CourtDate.objects.filter(pk=court_date.pk).update(reminded_at=None)  # try again next run
+            continue
+        audit_record(actor=None, username="system:court-reminders", action=AuditEvent.Action.CREATE,
+                     subject_type="court_reminder", subject_id=court_date.pk,
+                     participant_id=court_date.participant_id)  # fmt: skip
+        sent += 1
+    return sent
