@@ -107,7 +107,7 @@ def test_thirty_days_of_participation_clear_and_seal_the_infraction(
 
     # The officer: not in the referral list, not by number, not through the API.
     officer.goto("/referrals/")
-    expect(officer.locator("body")).not_to_contain_text("Rowan")
+    expect(officer.locator("body")).not_to_contain_text("Rowan Sealey")
     assert officer.goto(referral_url).status == 404  # type: ignore[union-attr]
     api = officer.request.get("/api/v1/referrals/")
     assert api.status == 200 and "Sealey" not in api.text()

@@ -53,6 +53,7 @@ class MatterOut(serializers.Serializer):
 
 def matter_data(m: LegalMatter, tz: str) -> dict[str, Any]:
     p = m.participant
+    assert p is not None  # matters_visible_to never returns a purged matter
     return {
         "id": m.pk, "participant_id": p.pk, "given_name": p.given_name, "family_name": p.family_name,
         "date_of_birth": p.date_of_birth, "incident_at": m.incident_at, "mode": m.mode, "state": m.state,
@@ -90,8 +91,13 @@ class LegalMatterListApi(APIView):
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page: list[LegalMatter] = paginator.paginate_queryset(_matters(request), request, view=self) or []
-        audit_record_reads(actor=request.user, action=AuditEvent.Action.LIST, subject_type="legal_matter",
-                           participant_ids=sorted({m.participant_id for m in page}))  # fmt: skip
+        shown = sorted({m.participant_id for m in page if m.participant_id})
+        audit_record_reads(
+            actor=request.user,
+            action=AuditEvent.Action.LIST,
+            subject_type="legal_matter",
+            participant_ids=shown,
+        )
         tz = _tz()
         return paginator.get_paginated_response([matter_data(m, tz) for m in page])
 

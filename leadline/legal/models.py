@@ -26,9 +26,11 @@ class LegalMatter(models.Model):
         RETURN_SENT = "return_sent", _("Return notice sent, awaiting confirmation")
         RETURNED = "returned", _("Returned to ordinary processing")
 
+    # Emptied by the retention purge, which leaves ``person_key`` (a pseudonym) for the evaluation.
     participant = models.ForeignKey(
-        "participants.Participant", on_delete=models.PROTECT, related_name="legal_matters"
+        "participants.Participant", on_delete=models.PROTECT, null=True, related_name="legal_matters"
     )
+    person_key = models.CharField(max_length=64, blank=True)
     referral = models.OneToOneField(
         "referrals.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="legal_matter"
     )

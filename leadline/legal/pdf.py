@@ -1,8 +1,9 @@
 """The notices the legal clock sends (issue #5): a do-not-file notice or an expungement request when the
 rule was met, from the site's template; a return-to-ordinary-processing notice when it was not.
 
-A notice carries the matter's facts and the outcome only: never treatment information, never case
-notes (it goes to the prosecutor and the court). Notices are in English, the language of the court.
+A notice carries the matter's facts, the rule agreed at the diversion and whether it was met: never how
+(no intake answers, no contact counts), never treatment information or case notes — it goes to the
+prosecutor and the court. Notices are in English, the language of the court.
 """
 
 from __future__ import annotations
@@ -33,16 +34,16 @@ def _date(value: Any) -> str:
 
 def rule_text(matter: LegalMatter) -> str:
     if matter.mode == LegalMatter.Mode.EXPUNGE_AFTER_PARTICIPATION:
-        return _(
-            "expungement after %(days)s days of participation (intake completed and at least %(n)s "
-            "substantive contact(s) with the program)"
-        ) % {"days": matter.days, "n": matter.contacts_needed}
-    return _("no filing if intake is completed within %(days)s days") % {"days": matter.days}
+        return _("expungement after %(days)s days of participation in LEAD, as agreed at the diversion") % {
+            "days": matter.days
+        }
+    return _("no filing if the LEAD intake is completed within %(days)s days") % {"days": matter.days}
 
 
 def notice_pdf(*, notice: Notice, matter: LegalMatter, requirement: Requirement, site: Site | None) -> bytes:
     tz = site.time_zone if site else "UTC"
     participant = matter.participant
+    assert participant is not None  # notices are made before any purge
     charges = "; ".join(
         " ".join(x for x in (c.statute, c.get_degree_display() if c.degree else "", c.description) if x)
         for c in matter.charges.all()

@@ -141,8 +141,10 @@ def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
             raise LegalRefused("docket", _("Docket number: this case belongs to another participant."))
         if (case.status, case.description) == (v["status"], v["description"] or case.description):
             return "unchanged"
+        before = case.status
         case.status, case.description = v["status"], v["description"] or case.description
         case.save(update_fields=["status", "description"])
+        _audit_update(actor, "legal_case", case.pk, p.pk, before, case.status, source)
         return "updated"
     if row.kind == "court_date":
         of_case = CourtCase.objects.filter(participant=p, docket=v["docket"]).first() if v["docket"] else None
@@ -165,8 +167,10 @@ def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
             raise LegalRefused("reference", _("Warrant number: this warrant belongs to another participant."))
         if warrant.status == v["status"]:
             return "unchanged"
+        before = warrant.status
         warrant.status = v["status"]
         warrant.save(update_fields=["status"])
+        _audit_update(actor, "legal_warrant", warrant.pk, p.pk, before, warrant.status, source)
         return "updated"
     _c, created = NewCharge.objects.get_or_create(
         participant=p, statute=v["statute"], occurred_on=v["occurred_on"],
@@ -174,6 +178,15 @@ def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
                   "flagged_by": actor, "flagged_at": now},
     )  # fmt: skip
     return "created" if created else "unchanged"
+
+
+def _audit_update(
+    actor: Any, subject: str, pk: int, participant_id: int, before: str, after: str, source: str
+) -> None:
+    """A status that changed (a case closed, a warrant cleared): who, when, before and after (rule 6)."""
+    changes = {"status": {"before": before, "after": after}, "source": source}
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type=subject, subject_id=pk,
+                 participant_id=participant_id, changes=changes)  # fmt: skip
 
 
 def record_add(*, actor: Any, participant: Participant, kind: str, values: dict[str, Any]) -> str:
@@ -200,19 +213,20 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0})
 
 
-def _find(given: str, family: str, dob: date | None) -> list[Participant]:
-    return list(
-        Participant.objects.filter(
-            given_name__iexact=given, family_name__iexact=family, date_of_birth=dob, merged_into__isnull=True
-        )[:2]
-    )
+def _find(actor: Any, given: str, family: str, dob: date) -> list[Participant]:
+    """Exact name and date of birth, among the people this user may already reach (so an import can never
+    tell a prosecutor whether someone else is in LEAD)."""
+    from leadline.legal.selectors import people_visible_to
+
+    return list(people_visible_to(actor).filter(given_name__iexact=given, family_name__iexact=family,
+                                                date_of_birth=dob)[:2])  # fmt: skip
 
 
 def records_import(*, actor: Any, data: bytes) -> ImportReport:
     """Import a CSV of court records (columns: record, given_name, family_name, date_of_birth, then the
     record's own: docket, court, description, status, date, time, purpose, reference, statute, degree).
-    Participants are matched exactly on name and date of birth; a row matching nobody, or two people,
-    is an error. All or nothing."""
+    Participants are matched exactly on name and date of birth (required), among the people this user may
+    reach; a row matching nobody, or two people, is an error. All or nothing."""
     _require_edit(actor)
     report = ImportReport()
     if len(data) > MAX_IMPORT_BYTES:
@@ -236,15 +250,16 @@ def records_import(*, actor: Any, data: bytes) -> ImportReport:
             report.errors.append(_("More than %(n)s rows: split the file.") % {"n": MAX_IMPORT_ROWS})
             break
         values = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        # Never matched on a name alone: a court record on the wrong person is worse than a row sent back.
         try:
-            dob = date.fromisoformat(values["date_of_birth"]) if values["date_of_birth"] else None
+            dob = date.fromisoformat(values["date_of_birth"])
         except ValueError:
             report.errors.append(_("Row %(n)s, date_of_birth: a date as YYYY-MM-DD.") % {"n": number})
             continue
-        found = _find(values["given_name"], values["family_name"], dob)
+        found = _find(actor, values["given_name"], values["family_name"], dob)
         if len(found) != 1:
             why = (
-                _("no participant has this name and date of birth")
+                _("no participant in your legal matters has this name and date of birth")
                 if not found
                 else _("two participants match")
             )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from leadline.accounts import policy
 from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
@@ -39,21 +39,30 @@ def matters_visible_to(user: Any) -> QuerySet[LegalMatter]:
         return LegalMatter.objects.none()
     if is_criminal_justice(user):
         matters = matters.filter(sealed_at__isnull=True)
-    return matters.filter(participant__merged_into__isnull=True)
+    # A purged matter names nobody: it lives on only in the sealing report.
+    return matters.filter(participant__isnull=False, participant__merged_into__isnull=True)
 
 
 def people_visible_to(user: Any) -> QuerySet[Any]:
     """The participants whose legal records (other cases, court dates, warrants, new charges) this user
-    may read: all for the prosecutor and the program manager, the caseload for a case manager, and for a
-    defender the clients they represent on a matter (an open one: a sealed matter names nobody)."""
+    may read. The program: all (program manager) or the caseload (case manager). A criminal-justice role
+    never learns that someone is in LEAD from Leadline alone: the prosecutor reaches the people with an
+    open (unsealed) diversion matter, and those whose consent in force names the office; a defender the
+    clients they represent on an open matter."""
+    from leadline.consents.summaries import candidates_for
     from leadline.participants.models import Participant
 
     scope = policy.scope_of(user, "legal_matter.view")
     people = Participant.objects.filter(merged_into__isnull=True)
-    if scope is Scope.ALL:
+    if scope is Scope.ALL and not is_criminal_justice(user):
         return people
     if scope is Scope.CASELOAD:
         return people.filter(case_manager=user)
+    if scope is Scope.ALL:
+        return people.filter(
+            Q(pk__in=matters_visible_to(user).values("participant_id"))
+            | Q(pk__in=candidates_for(user).values("pk"))
+        )
     if scope is Scope.CLIENTS:
         return people.filter(pk__in=matters_visible_to(user).values("participant_id"))
     return people.none()
@@ -170,15 +179,19 @@ def notices_of(matter: LegalMatter) -> list[Notice]:
 def clocks_for_participants(*, user: Any, participant_ids: list[int]) -> dict[int, list[Countdown]]:
     """The running clocks of these participants, for the pages of those who must act before they run
     out (the case manager, outreach, the program manager): the deadline only, never the charge."""
-    if not participant_ids or not policy.can(user, "legal_clock.view"):
+    scope = policy.scope_of(user, "legal_clock.view")
+    if not participant_ids or scope is None:
         return {}
     warning_days, tz = _site_clock()
     out: dict[int, list[Countdown]] = {}
     matters = LegalMatter.objects.filter(
         participant_id__in=participant_ids, state=LegalMatter.State.HELD
     ).only("pk", "participant_id", "incident_at", "window_days", "extension_days", "state")
+    if scope is Scope.CASELOAD:
+        matters = matters.filter(participant__case_manager=user)
     for m in matters.order_by("deadline_at"):
-        out.setdefault(m.participant_id, []).append(countdown(m, warning_days=warning_days, tz=tz))
+        if m.participant_id is not None:
+            out.setdefault(m.participant_id, []).append(countdown(m, warning_days=warning_days, tz=tz))
     return out
 
 

@@ -178,7 +178,9 @@ def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
 
     if not policy.can(actor, "legal_matter.edit"):
         raise LegalRefused("__all__", _("Your role may not act on legal matters."))
-    matter = matters_visible_to(actor).select_for_update().filter(pk=matter_id).first()
+    # Lock the matter row only (the scope joins the participant), and always the matter before its
+    # notices, in every path, so a confirm and an extension at the same moment cannot deadlock.
+    matter = matters_visible_to(actor).select_for_update(of=("self",)).filter(pk=matter_id).first()
     if matter is None:
         raise LegalRefused("__all__", _("This matter is not open to you."))
     return matter
@@ -187,9 +189,12 @@ def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
 def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
     """The prosecutor (or court) confirms a notice. A clearance seals the matter at once; a return hands
     it back to ordinary processing. Confirming twice changes nothing the second time."""
+    matter_id = Notice.objects.filter(pk=notice_id).values_list("matter_id", flat=True).first()
+    if matter_id is None:
+        raise LegalRefused("__all__", _("This notice is not open to you."))
     with transaction.atomic():
+        matter = _matter_for_edit(actor, matter_id)
         notice = Notice.objects.select_for_update().get(pk=notice_id)
-        matter = _matter_for_edit(actor, notice.matter_id)
         if notice.confirmed_at is not None:
             return notice
         if notice.withdrawn_at is not None:
@@ -253,11 +258,19 @@ def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, 
         matter.state = LegalMatter.State.HELD
         matter.version += 1
         matter.save(update_fields=["extension_days", "cycle", "deadline_at", "state", "version"])
-        Extension.objects.create(matter=matter, days=days, reason=reason, granted_by=actor, granted_at=now)
+        extension = Extension.objects.create(
+            matter=matter, days=days, reason=reason, granted_by=actor, granted_at=now
+        )
+        # The reason lives on the extension (purged with the matter); the append-only audit row keeps
+        # who, when and how long, never the words, which may name the charge.
         audit_record(
             actor=actor, action=AuditEvent.Action.UPDATE, subject_type="legal_matter", subject_id=matter.pk,
-            participant_id=matter.participant_id, reason=reason,
-            changes={"extended_by_days": days, "deadline": matter.deadline_at.isoformat()},
+            participant_id=matter.participant_id,
+            changes={
+                "extension": extension.pk,
+                "extended_by_days": days,
+                "deadline": matter.deadline_at.isoformat(),
+            },
         )  # fmt: skip
         schedule(matter.deadline_at)
     return matter
@@ -288,18 +301,37 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
             if matter.referral_id:
                 counts["referral_fields"] = Referral.objects.filter(pk=matter.referral_id).update(
                     offence=None, offence_other="", drug_quantity_grams=None, place="", latitude=None,
-                    longitude=None, concern="", exclusions_flagged=[],
+                    longitude=None, concern="", exclusions_flagged=[], given_name="", family_name="",
+                    date_of_birth=None, stated_age=None, override_reason="", approval_reason="",
+                    participant=None,
                 )  # fmt: skip
                 EligibilityCheck.objects.filter(referral_id=matter.referral_id).update(detail="")
                 Handoff.objects.filter(referral_id=matter.referral_id).update(message="")
+            counts["extension_reasons"] = (
+                Extension.objects.filter(matter=matter).exclude(reason="").update(reason="")
+            )
+            if matter.participant_id is not None:
+                # The matter and its referral no longer point at the person: a pseudonym (a keyed hash of
+                # the participant's id, the same one the evaluation export uses) keeps the de-identified
+                # evaluation record joinable without naming anyone.
+                matter.person_key = person_key(matter.participant_id)
+            matter.participant, matter.defender = None, None
             matter.purged_at, matter.purge_counts = now, counts
-            matter.save(update_fields=["purged_at", "purge_counts"])
+            matter.save(update_fields=["purged_at", "purge_counts", "participant", "defender", "person_key"])
             audit_record(
                 actor=None, username=SYSTEM, action=AuditEvent.Action.DELETE, subject_type="legal_matter",
                 subject_id=matter.pk, changes={"purged": counts},
             )  # fmt: skip
             purged += 1
     return purged
+
+
+def person_key(participant_id: int) -> str:
+    """The pseudonymous key of a participant for the evaluation (EVIDENCE-DATA.md `person_key`): a keyed
+    hash, so it cannot be reversed without the deployment's secret."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("leadline.evaluation.person-key", str(participant_id)).hexdigest()[:32]
 
 
 def schedule(when: datetime) -> None:

@@ -177,6 +177,9 @@ def _person(request: HttpRequest, participant_id: int, *, status: int = 200, **e
     may_edit = policy.can(request.user, "legal_matter.edit")
     ctx.update(
         may_edit=may_edit,
+        is_cj=selectors.is_criminal_justice(
+            request.user
+        ),  # the texts to the participant are program business
         kinds=records.KINDS,
         forms={kind: RecordForm(kind=kind, auto_id=f"id_{kind}_%s") for kind in records.KINDS}
         if may_edit

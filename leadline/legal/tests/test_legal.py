@@ -90,8 +90,8 @@ def test_rule_met_makes_an_expungement_request_once_however_often_the_task_runs(
     text = _pdf_text(bytes(notice.pdf))
     assert "Expungement request" in text and notice.reference in text
     assert world.mine.family_name in text and "PL 220.03" in text
-    # The notice carries the outcome only: nothing from the intake or the contacts.
-    assert "cousin" not in text
+    # The notice carries the rule and the outcome only: nothing of how (intake answers, contacts).
+    assert "cousin" not in text and "ntake" not in text and "contact" not in text
     assert AuditEvent.objects.filter(subject_type="legal_notice", subject_id=str(notice.pk)).exists()
 
 
@@ -220,6 +220,16 @@ def test_a_confirmed_clearance_is_sealed_from_every_criminal_justice_role(world)
     ids = [r["id"] for r in api.get("results", api)]
     assert world.eligible.pk not in ids and world.referral.pk in ids
     assert officer_client.get(f"/api/v1/referrals/{world.eligible.pk}/").status_code == 404
+    # A records system replaying the referral's idempotency key gets a conflict, not the sealed referral.
+    replay = officer_client.post(
+        "/api/v1/referrals/",
+        {"door": "arrest_diversion", "given_name": world.eligible.given_name,
+         "family_name": world.eligible.family_name, "date_of_birth": "1990-05-17", "statute": "PL 220.03",
+         "person_agrees": True, "aggrieved_party": "none_present",
+         "idempotency_key": world.eligible.idempotency_key},
+        content_type="application/json",
+    )  # fmt: skip
+    assert replay.status_code == 409 and world.eligible.family_name not in replay.content.decode()
     # The liaison sees the precinct's referrals, never this one.
     liaison = verified_client(world["police_liaison"])
     assert f"/referrals/{world.eligible.pk}/" not in liaison.get("/referrals/").content.decode()
@@ -252,9 +262,23 @@ def test_the_retention_purge_keeps_dates_and_audit_and_drops_the_details(world):
         assert sealed_purge_due() == 0
     world.matter.refresh_from_db()
     assert world.matter.purged_at is not None and not world.matter.charges.exists()
-    assert world.matter.purge_counts == {"charges": 1, "notice_documents": 1, "referral_fields": 1}
+    assert world.matter.purge_counts == {
+        "charges": 1,
+        "notice_documents": 1,
+        "referral_fields": 1,
+        "extension_reasons": 0,
+    }
     referral = Referral.objects.get(pk=world.eligible.pk)
     assert referral.offence_id is None and referral.place == "" and referral.drug_quantity_grams is None
+    # Nobody is named any more: the matter keeps a pseudonym for the evaluation, not the person.
+    assert (referral.given_name, referral.family_name, referral.date_of_birth, referral.participant_id) == (
+        "",
+        "",
+        None,
+        None,
+    )
+    assert world.matter.participant_id is None and len(world.matter.person_key) == 32
+    assert verified_client(world["program_manager"]).get(f"/legal/{world.matter.pk}/").status_code == 404
     notice.refresh_from_db()
     assert notice.pdf is None and notice.reference
     assert (
@@ -273,6 +297,21 @@ def test_the_prosecutor_reads_the_clock_and_the_outcome_never_the_program_record
     assert "data-requirement" not in page and "Intake completed" not in page
     cm_page = verified_client(world["case_manager"]).get(f"/legal/{world.matter.pk}/").content.decode()
     assert 'data-requirement="met"' in cm_page
+
+
+def test_a_case_manager_sees_the_countdown_only_on_their_caseload(world):
+    page = verified_client(world["case_manager"]).get(f"/participants/{world.other.pk}/").content.decode()
+    assert "data-clock" not in page  # Casey's participant: Carmen reads the card, not the clock
+
+
+def test_an_extensions_reason_stays_off_the_audit_trail(world):
+    m = world.matter
+    matter_extend(actor=world["prosecutor"], matter_id=m.pk, days=7, reason="Treatment bed at Westfall",
+                  version=m.version)  # fmt: skip
+    event = (
+        AuditEvent.objects.filter(subject_type="legal_matter", subject_id=str(m.pk)).order_by("-pk").first()
+    )
+    assert event is not None and "Westfall" not in str(event.changes) + event.reason
 
 
 def test_the_countdown_shows_for_the_case_manager_and_outreach_never_for_police(world):

@@ -4,7 +4,7 @@ court-date text reminders sent once to participants who opted in."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -21,13 +21,20 @@ from leadline.participants.services import InvalidChange, StaleEdit, participant
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _born(world):
+    """Imports match on name and date of birth: give ``mine`` one."""
+    Participant.objects.filter(pk=world.mine.pk).update(date_of_birth=date(1990, 5, 17))
+    world.mine.refresh_from_db()
+
+
 def _csv(world, *rows: str) -> bytes:
     p = world.mine
     head = (
         "record,given_name,family_name,date_of_birth,docket,court,description,status,date,time,purpose,"
         "reference,statute,degree"
     )
-    person = f"{p.given_name},{p.family_name},{p.date_of_birth.isoformat() if p.date_of_birth else ''}"
+    person = f"{p.given_name},{p.family_name},{p.date_of_birth}"
     return "\n".join([head, *(r.replace("PERSON", person) for r in rows)]).encode()
 
 
@@ -69,6 +76,30 @@ def test_one_bad_row_names_row_and_column_and_nothing_is_written(world):
     assert any(e.startswith("Row 7, time") for e in report.errors)
     assert any(e.startswith("Row 7, court") for e in report.errors)
     assert not CourtCase.objects.exists() and not Warrant.objects.exists() and not CourtDate.objects.exists()
+
+
+def test_an_import_never_matches_on_a_name_alone_nor_reaches_beyond_the_prosecutors_people(world):
+    from leadline.core.testing import ParticipantFactory
+
+    stranger = ParticipantFactory.create(given_name="Quincy", family_name="Adler", date_of_birth=None)
+    data = _csv(world, "warrant,Quincy,Adler,,,County Court,,active,2026-10-01,,,W-5,,")
+    assert records_import(actor=world["prosecutor"], data=data).errors[0].startswith("Row 2, date_of_birth")
+    Participant.objects.filter(pk=stranger.pk).update(date_of_birth="1970-01-01")
+    data = _csv(world, "warrant,Quincy,Adler,1970-01-01,,County Court,,active,2026-10-01,,,W-5,,")
+    report = records_import(actor=world["prosecutor"], data=data)
+    assert "no participant in your legal matters" in report.errors[0] and not Warrant.objects.exists()
+    # No matter, no consent: the prosecutor cannot open the stranger's legal page either.
+    assert verified_client(world["prosecutor"]).get(f"/legal/people/{stranger.pk}/").status_code == 404
+    assert verified_client(world["program_manager"]).get(f"/legal/people/{stranger.pk}/").status_code == 200
+
+
+def test_a_status_change_by_import_is_audited_with_before_and_after(world):
+    records_import(actor=world["prosecutor"], data=_good_file(world))
+    data = _csv(world, "warrant,PERSON,,Monroe County Court,,cleared,2026-10-01,,,BW-7781,,")
+    assert records_import(actor=world["prosecutor"], data=data).counts["updated"] == 1
+    warrant = Warrant.objects.get(reference="BW-7781")
+    event = AuditEvent.objects.get(subject_type="legal_warrant", subject_id=str(warrant.pk))
+    assert event.changes["status"] == {"before": "active", "after": "cleared"}
 
 
 def test_an_import_without_the_columns_or_not_in_utf8_is_refused_whole(world):
@@ -157,6 +188,8 @@ def test_who_sees_a_participants_legal_records(world):
                values={"reference": "W-1", "court": "County Court", "date": "2026-10-01"})  # fmt: skip
     priya = verified_client(world["prosecutor"]).get("/legal/").content.decode()
     assert f'data-new-charge="{world.charge.pk}"' in priya and "W-1" in priya
+    title = priya.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "W-1" not in title and world.mine.family_name not in title  # nothing in the tab or history
     # Dana defends mine's matter: she sees mine's records, not other's.
     dana = verified_client(world["defender"])
     assert dana.get(f"/legal/people/{world.mine.pk}/").status_code == 200

@@ -19,7 +19,7 @@ from leadline.core import clock
 from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.referrals.eligibility import SOCIAL, Facts, decide
 from leadline.referrals.models import EligibilityCheck, Referral
-from leadline.referrals.policy import may_approve
+from leadline.referrals.policy import may_approve, referrals_visible_to
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.selectors import policy_version_in_force, site_get
 
@@ -84,7 +84,7 @@ def _submit(
 ) -> tuple[Referral, bool]:
     existing = Referral.objects.filter(referred_by=actor, idempotency_key=idempotency_key).first()
     if existing is not None:
-        return _replay(existing, data)
+        return _replay(actor, existing, data)
     site = site_get()
     if site is None:
         raise InvalidInput("door", "The site is not configured yet.")
@@ -173,17 +173,20 @@ def _submit(
             )
     except IntegrityError:
         # A twin submit raced past the check above; the unique constraint kept one.
-        return _replay(Referral.objects.get(referred_by=actor, idempotency_key=idempotency_key), data)
+        return _replay(actor, Referral.objects.get(referred_by=actor, idempotency_key=idempotency_key), data)
     return referral, True
 
 
-def _replay(existing: Referral, data: ReferralInput) -> tuple[Referral, bool]:
+def _replay(actor: Any, existing: Referral, data: ReferralInput) -> tuple[Referral, bool]:
     same = (existing.door, existing.given_name, existing.family_name) == (
         data.door,
         data.given_name,
         data.family_name,
     )
     if not same:
+        raise IdempotencyConflict
+    if not referrals_visible_to(actor).filter(pk=existing.pk).exists():
+        # A sealed infraction (PRODUCT §4 rule 3): a replayed key must not bring it back to the officer.
         raise IdempotencyConflict
     return existing, False
 
