@@ -46,6 +46,8 @@ class DayWork:
     consents_expiring: list[Any] = field(default_factory=list)
     monthly_due: list[Participant] = field(default_factory=list)
     steps_due: list[Any] = field(default_factory=list)
+    legal_deadlines: list[Any] = field(default_factory=list)  # (matter, countdown) inside the warning period
+    court_dates: list[Any] = field(default_factory=list)  # in the next seven days
 
     @property
     def empty(self) -> bool:
@@ -55,6 +57,8 @@ class DayWork:
             or self.consents_expiring
             or self.monthly_due
             or self.steps_due
+            or self.legal_deadlines
+            or self.court_dates
         )
 
 
@@ -91,7 +95,37 @@ def day_for(*, user: Any) -> DayWork:
             due_on__lte=today + timedelta(days=3),
         ).select_related("goal__participant").order_by("due_on")[:20]
     )  # fmt: skip
-    return DayWork(needs_contact, intakes_due, consents, monthly_due, steps_due)
+    legal_deadlines, court_dates = _legal_day(user, mine, today)
+    return DayWork(needs_contact, intakes_due, consents, monthly_due, steps_due, legal_deadlines, court_dates)
+
+
+def _legal_day(user: Any, mine: Any, today: Any) -> tuple[list[Any], list[Any]]:
+    """Legal windows on the caseload that end inside the site's warning period (the nearest first), and
+    court dates in the next seven days: two bounded queries."""
+    from leadline.accounts import policy
+    from leadline.legal import clock as legal_clock
+    from leadline.legal.models import CourtDate, LegalMatter
+    from leadline.legal.selectors import countdown
+    from leadline.sites.selectors import site_get
+
+    if not policy.can(user, "legal_clock.view"):
+        return [], []
+    site = site_get()
+    tz, warning = (site.time_zone, site.legal_warning_days) if site else ("UTC", 7)
+    until = legal_clock.start_of_day(today + timedelta(days=warning + 1), tz)
+    matters = (
+        LegalMatter.objects.filter(participant__in=mine, state=LegalMatter.State.HELD, deadline_at__lt=until)
+        .select_related("participant")
+        .order_by("deadline_at")[:20]
+    )
+    deadlines = [(m, countdown(m, warning_days=warning, tz=tz)) for m in matters]
+    now = clock.now()
+    dates = list(
+        CourtDate.objects.filter(participant__in=mine, at__gte=now, at__lt=now + timedelta(days=7))
+        .select_related("participant")
+        .order_by("at")[:20]
+    )
+    return deadlines, dates
 
 
 def intake_for(*, view: ParticipantView) -> tuple[Any, list[Any]]:

@@ -352,3 +352,19 @@ def test_merging_moves_the_matter_to_the_record_that_stays(world):
                       reason="Same person, two spellings")  # fmt: skip
     world.matter.refresh_from_db()
     assert world.matter.participant_id == world.other.pk
+
+
+def test_the_case_managers_day_warns_of_a_window_about_to_close_and_of_court(world):
+    from leadline.legal.records import record_add
+
+    client = verified_client(world["case_manager"])
+    assert 'data-due="legal"' not in client.get("/").content.decode()  # 30 days left: not yet
+    site = Site.objects.get()
+    last = legal_clock.last_day(world.matter.incident_at, 30, site.time_zone)
+    court = {"date": (last - timedelta(days=2)).isoformat(), "time": "09:30", "court": "City Court"}
+    record_add(actor=world["prosecutor"], participant=world.mine, kind="court_date", values=court)
+    soon = legal_clock.start_of_day(last - timedelta(days=3), site.time_zone) + timedelta(hours=12)
+    with time_machine.travel(soon, tick=False):
+        page = verified_client(world["case_manager"]).get("/").content.decode()  # a fresh sign-in that day
+    assert 'data-due="legal"' in page and 'data-clock="3"' in page
+    assert 'data-due="court"' in page and "City Court" in page
