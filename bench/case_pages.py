@@ -7,8 +7,9 @@ Builds a scratch database (SQLite in a temp folder, or `leadline_bench_case_page
 and dropped), fills it with bulk inserts (this measures reads): 500 case managers with 20 participants
 each, every participant with `--contacts-per` contacts, 12 monthly statuses and 5 case notes. Then times,
 through the Django test client in-process (server time, no network; every request writes its audit rows):
-the program manager's caseloads page, a case manager's home page (their day), a participant's page, and
-the outreach list.
+the program manager's caseloads page, a case manager's home page (their day), a participant's page, the
+outreach list, and (issue #5, every fifth participant holding a diversion matter) the prosecutor's legal
+workspace.
 """
 
 from __future__ import annotations
@@ -140,12 +141,27 @@ def run(args: argparse.Namespace) -> None:
          for pid in ids for n in range(5)],
         batch_size=10_000,
     )  # fmt: skip
+    # Issue #5: every fifth participant holds a diversion matter, its window somewhere in its 30 days.
+    from leadline.legal import clock as legal_clock
+    from leadline.legal.models import Charge, LegalMatter
+
+    matters = LegalMatter.objects.bulk_create(
+        [LegalMatter(participant_id=pid, incident_at=now - timedelta(days=pid % 30),
+                     mode="expunge_after_participation", window_days=30, contacts_needed=1, created_at=now,
+                     deadline_at=legal_clock.deadline(now - timedelta(days=pid % 30), 30, "America/New_York"))
+         for pid in ids[::5]],
+        batch_size=5000,
+    )  # fmt: skip
+    Charge.objects.bulk_create(
+        [Charge(matter_id=m.pk, statute="PL 220.03", description="Possession, 7th") for m in matters],
+        batch_size=5000,
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     print(
         f"{connection.vendor}: {len(ids):,} participants, {len(managers)} case managers, {total:,} contacts, "
-        f"{len(ids) * 12:,} monthly statuses, {len(ids) * 5:,} notes; "
+        f"{len(ids) * 12:,} monthly statuses, {len(ids) * 5:,} notes, {len(matters):,} legal matters; "
         f"loaded in {time.perf_counter() - started:.0f} s"
     )
 
@@ -190,6 +206,11 @@ def run(args: argparse.Namespace) -> None:
         "GET /participants/outreach/ (outreach worker, all people to find)",
         outreach,
         "/participants/outreach/",
+    )
+    timed(
+        f"GET /legal/ (prosecutor: {len(matters):,} holds, 50 a page)",
+        verified_client(world["prosecutor"]),
+        "/legal/",
     )
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -87,3 +89,28 @@ class RemindersForm(forms.Form):
         required=False,
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DefenderChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name() or obj.username
+        return f"{name} · {obj.agency.name}" if obj.agency_id else name
+
+
+class DefenderForm(forms.Form):
+    defender = DefenderChoice(
+        label=_("Defender"), queryset=None, required=False, empty_label=_("No defender recorded")
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from leadline.accounts.models import User
+
+        field = self.fields["defender"]
+        assert isinstance(field, DefenderChoice)
+        field.queryset = (
+            User.objects.filter(role="defender", is_active=True)
+            .select_related("agency")
+            .order_by("last_name", "first_name")
+        )

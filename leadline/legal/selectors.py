@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
 from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
@@ -19,8 +19,6 @@ from leadline.core import clock
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import CourtCase, CourtDate, LegalMatter, NewCharge, Notice, Warrant
 from leadline.sites.selectors import site_get
-
-OPEN_STATES = (LegalMatter.State.HELD, LegalMatter.State.CLEARANCE_SENT, LegalMatter.State.RETURN_SENT)
 
 
 def is_criminal_justice(user: Any) -> bool:
@@ -97,32 +95,32 @@ def _site_clock() -> tuple[int, str]:
     return (site.legal_warning_days if site else 7), (site.time_zone if site else "UTC")
 
 
-def workspace_for(user: Any) -> dict[str, Any]:
+HOLDS_PER_PAGE = 50
+
+
+def workspace_for(user: Any, page_number: Any = None) -> dict[str, Any]:
     """The liaison prosecutor's (or a defender's, or the program's) legal workspace: notices awaiting
-    confirmation, then the holds by deadline, the nearest first. Two queries whatever the count."""
+    confirmation, the holds by deadline (the nearest first, 50 a page), new charges waiting for a decision,
+    court dates in the next 30 days and active warrants. A fixed number of queries whatever the count."""
+    from django.core.paginator import Paginator
+
     warning_days, tz = _site_clock()
-    matters = list(
-        matters_visible_to(user)
-        .filter(state__in=OPEN_STATES)
-        .select_related("participant", "agency")
-        .prefetch_related(
-            "charges",
-            Prefetch(
-                "notices",
-                queryset=Notice.objects.filter(confirmed_at__isnull=True, withdrawn_at__isnull=True).defer(
-                    "pdf"
-                ),
-                to_attr="pending",
-            ),
-        )
-        .order_by("deadline_at", "pk")
-    )
-    rows = [(m, countdown(m, warning_days=warning_days, tz=tz)) for m in matters]
+    visible = matters_visible_to(user)
+    pending = list(
+        Notice.objects.filter(matter__in=visible, confirmed_at__isnull=True, withdrawn_at__isnull=True)
+        .defer("pdf").select_related("matter__participant").order_by("generated_at")[:200]
+    )  # fmt: skip
+    held = (
+        visible.filter(state=LegalMatter.State.HELD)
+        .select_related("participant", "agency").prefetch_related("charges").order_by("deadline_at", "pk")
+    )  # fmt: skip
+    page = Paginator(held, HOLDS_PER_PAGE).get_page(page_number)
     people = people_visible_to(user)
     now = clock.now()
     return {
-        "awaiting": [(m, n) for m, _c in rows for n in m.pending],
-        "holds": [(m, c) for m, c in rows if m.state == LegalMatter.State.HELD],
+        "awaiting": [(n.matter, n) for n in pending],
+        "holds": [(m, countdown(m, warning_days=warning_days, tz=tz)) for m in page],
+        "page": page,
         "warning_days": warning_days,
         "new_charges": list(
             NewCharge.objects.filter(participant__in=people, decision=NewCharge.Decision.PENDING)

@@ -276,6 +276,27 @@ def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, 
     return matter
 
 
+def matter_set_defender(*, actor: Any, matter_id: int, defender: Any, version: int) -> LegalMatter:
+    """Record who defends the participant on this matter (the court assigns counsel; the prosecutor's
+    office records it here), so that defender — and no other — reads the matter and the client's records."""
+    if defender is not None and getattr(defender, "role", "") != "defender":
+        raise LegalRefused("defender", _("Defender: choose a defender's account."))
+    with transaction.atomic():
+        matter = _matter_for_edit(actor, matter_id)
+        if matter.version != version:
+            raise StaleEdit()
+        before = matter.defender_id
+        matter.defender = defender
+        matter.version += 1
+        matter.save(update_fields=["defender", "version"])
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="legal_matter", subject_id=matter.pk,
+            participant_id=matter.participant_id,
+            changes={"defender": {"before": before, "after": defender.pk if defender else None}},
+        )  # fmt: skip
+    return matter
+
+
 def sealed_purge_due(*, now: datetime | None = None) -> int:
     """Purge the details of matters sealed longer than the site's retention period: the charges, the
     notices' PDFs and the infraction on the referral (offence, place, the officer's words). What stays:

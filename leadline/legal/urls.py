@@ -8,6 +8,7 @@ urlpatterns = [
     path("sealing/", views.sealing_report, name="sealing"),
     path("<int:matter_id>/", views.matter_detail, name="detail"),
     path("<int:matter_id>/extend/", views.matter_extend, name="extend"),
+    path("<int:matter_id>/defender/", views.matter_defender, name="defender"),
     path("notices/<int:notice_id>/confirm/", views.notice_confirm, name="confirm"),
     path("notices/<int:notice_id>/pdf/", views.notice_pdf, name="pdf"),
     path("import/", views.records_import, name="import"),

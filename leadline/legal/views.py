@@ -18,7 +18,7 @@ from leadline.audit.services import audit_record, audit_record_reads
 from leadline.consents.summaries import candidates_for
 from leadline.core.decorators import capability_required
 from leadline.legal import records, selectors, services
-from leadline.legal.forms import DecisionForm, ExtendForm, ImportForm, RecordForm, RemindersForm
+from leadline.legal.forms import DecisionForm, DefenderForm, ExtendForm, ImportForm, RecordForm, RemindersForm
 from leadline.legal.models import LegalMatter, NewCharge, Notice
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
@@ -30,7 +30,7 @@ from leadline.sites.selectors import site_get
 @require_GET
 @never_cache
 def workspace(request: HttpRequest) -> HttpResponse:
-    context = selectors.workspace_for(request.user)
+    context = selectors.workspace_for(request.user, request.GET.get("page"))
     context["may_import"] = policy.can(request.user, "legal_matter.edit")
     shown = {m.participant_id for m, _c in context["holds"]} | {
         m.participant_id for m, _n in context["awaiting"]
@@ -49,8 +49,12 @@ def _matter_or_404(request: HttpRequest, matter_id: int) -> LegalMatter:
         raise Http404 from None
 
 
+def _defender_form(matter: LegalMatter) -> DefenderForm:
+    return DefenderForm(initial={"defender": matter.defender_id, "version": matter.version})
+
+
 def _detail(request: HttpRequest, matter: LegalMatter, *, form: ExtendForm | None = None, status: int = 200,
-            error: str = "") -> HttpResponse:  # fmt: skip
+            error: str = "", defender_form: DefenderForm | None = None) -> HttpResponse:  # fmt: skip
     site = site_get()
     tz = site.time_zone if site else "UTC"
     clock_ = selectors.countdown(matter, warning_days=site.legal_warning_days if site else 7, tz=tz)
@@ -63,6 +67,7 @@ def _detail(request: HttpRequest, matter: LegalMatter, *, form: ExtendForm | Non
             "m": matter, "clock": clock_, "notices": selectors.notices_of(matter), "may_edit": may_edit,
             "may_extend": may_extend, "error": error,
             "form": form or ExtendForm(initial={"version": matter.version}),
+            "defender_form": defender_form or (_defender_form(matter) if may_edit else None),
             "is_cj": selectors.is_criminal_justice(request.user),
             # What the rule read (intake, contacts) is program information: never for a criminal-justice
             # role, who learns only the outcome from the notice (progress goes through a 2.35 consent).
@@ -108,6 +113,29 @@ def matter_extend(request: HttpRequest, matter_id: int) -> HttpResponse:
         else:
             form.add_error(None, exc.message)
         return _detail(request, matter, form=form, status=400)
+    return redirect("legal:detail", matter_id=matter.pk)
+
+
+@capability_required("legal_matter.edit")
+@require_POST
+def matter_defender(request: HttpRequest, matter_id: int) -> HttpResponse:
+    matter = _matter_or_404(request, matter_id)
+    form = DefenderForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, matter, status=400, defender_form=form)
+    try:
+        services.matter_set_defender(
+            actor=request.user, matter_id=matter.pk, defender=form.cleaned_data["defender"],
+            version=form.cleaned_data["version"],
+        )  # fmt: skip
+    except StaleEdit:
+        form.add_error(
+            None, _("Someone else changed this matter while you were working. Read it again below.")
+        )
+        return _detail(request, _matter_or_404(request, matter_id), status=409, defender_form=form)
+    except services.LegalRefused as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _detail(request, matter, status=400, defender_form=form)
     return redirect("legal:detail", matter_id=matter.pk)
 
 

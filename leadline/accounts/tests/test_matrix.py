@@ -103,6 +103,8 @@ def _post_data(path: str, world: World) -> dict:
         return {"version": Participant.objects.get(pk=world.mine.pk).version}
     if path.startswith("/legal/charges/"):
         return {"decision": "hold", "reason": "Wait for the diversion", "version": world.charge.version}
+    if path.startswith("/legal/") and path.endswith("/defender/"):
+        return {"defender": world["defender"].pk, "version": world.matter.version}
     if path.startswith("/legal/") and path.endswith("/extend/"):
         return {"days": 14, "reason": "Intake booked for next week", "version": world.matter.version}
     if "setlang" in path:

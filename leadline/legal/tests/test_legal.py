@@ -368,3 +368,48 @@ def test_the_case_managers_day_warns_of_a_window_about_to_close_and_of_court(wor
         page = verified_client(world["case_manager"]).get("/").content.decode()  # a fresh sign-in that day
     assert 'data-due="legal"' in page and 'data-clock="3"' in page
     assert 'data-due="court"' in page and "City Court" in page
+
+
+def test_the_workspace_runs_the_same_queries_for_two_holds_or_twenty(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from leadline.core.testing import ParticipantFactory, make_referral
+    from leadline.legal.services import matter_open
+
+    client = verified_client(world["prosecutor"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/legal/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for i in range(18):
+        referral = make_referral(world["officer"], given_name=f"Extra{i}")
+        matter_open(actor=world["case_manager"], referral=referral, participant=ParticipantFactory.create())
+    assert count() == few
+
+
+def test_the_prosecutor_records_the_defender_and_only_that_defender_reads_the_matter(world):
+    from leadline.core.testing import UserFactory
+
+    other_defender = UserFactory.create(username="dora", role="defender", agency=world["defender"].agency)
+    client = verified_client(world["prosecutor"])
+    m = world.matter
+    refused = client.post(f"/legal/{m.pk}/defender/", {"defender": world["officer"].pk, "version": m.version})
+    assert refused.status_code == 400  # only a defender's account can be chosen
+    assert (
+        client.post(
+            f"/legal/{m.pk}/defender/", {"defender": other_defender.pk, "version": m.version}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/legal/{m.pk}/defender/", {"defender": "", "version": m.version}).status_code == 409
+    )  # stale
+    assert verified_client(other_defender).get(f"/legal/{m.pk}/").status_code == 200
+    assert verified_client(world["defender"]).get(f"/legal/{m.pk}/").status_code == 404
+    updates = AuditEvent.objects.filter(subject_type="legal_matter", subject_id=str(m.pk), action="update")
+    event = updates.order_by("-pk").first()
+    assert event is not None and event.changes["defender"]["after"] == other_defender.pk
