@@ -104,6 +104,9 @@ def test_thirty_days_of_participation_clear_and_seal_the_infraction(
     expect(priya.locator("body")).not_to_contain_text("Rowan Sealey")
     assert priya.goto(matter_url).status == 404  # type: ignore[union-attr]
     assert priya.request.get(pdf_url).status == 404
+    matters = priya.request.get("/api/v1/legal-matters/")
+    assert matters.status == 200 and "Sealey" not in matters.text()
+    assert "Sealey" not in priya.request.get("/legal/holds.csv").text()  # the export
 
     # The officer: not in the referral list, not by number, not through the API.
     officer.goto("/referrals/")

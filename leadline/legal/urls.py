@@ -6,6 +6,7 @@ app_name = "legal"
 urlpatterns = [
     path("", views.workspace, name="workspace"),
     path("sealing/", views.sealing_report, name="sealing"),
+    path("holds.csv", views.holds_csv, name="holds_csv"),
     path("<int:matter_id>/", views.matter_detail, name="detail"),
     path("<int:matter_id>/extend/", views.matter_extend, name="extend"),
     path("<int:matter_id>/defender/", views.matter_defender, name="defender"),

@@ -16,6 +16,7 @@ from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
 from leadline.consents.summaries import candidates_for
+from leadline.core import clock
 from leadline.core.decorators import capability_required
 from leadline.legal import records, selectors, services
 from leadline.legal.forms import DecisionForm, DefenderForm, ExtendForm, ImportForm, RecordForm, RemindersForm
@@ -38,6 +39,53 @@ def workspace(request: HttpRequest) -> HttpResponse:
     audit_record_reads(actor=request.user, action=AuditEvent.Action.LIST, subject_type="legal_matter",
                        participant_ids=sorted(shown))  # fmt: skip
     return render(request, "legal/workspace.html", context)
+
+
+CSV_COLUMNS = ["matter", "given_name", "family_name", "date_of_birth", "charges", "incident_date", "rule",
+               "window_days", "last_day", "days_left", "state", "defender"]  # fmt: skip
+
+
+@capability_required("legal_matter.view")
+@require_GET
+@never_cache
+def holds_csv(request: HttpRequest) -> HttpResponse:
+    """The open matters this user may read, as a spreadsheet: never a sealed one for a criminal-justice
+    role (the same selector as every page), every row's participant audited as exported."""
+    import csv
+
+    from leadline.core.csvsafe import csv_cell
+    from leadline.legal import clock as legal_clock
+
+    site = site_get()
+    tz = site.time_zone if site else "UTC"
+    matters = list(
+        selectors.matters_visible_to(request.user)
+        .exclude(state__in=(LegalMatter.State.CLEARED, LegalMatter.State.RETURNED))
+        .select_related("participant", "defender").prefetch_related("charges").order_by("deadline_at", "pk")
+    )  # fmt: skip
+    shown = sorted({m.participant_id for m in matters if m.participant_id})
+    audit_record_reads(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        subject_type="legal_matter",
+        participant_ids=shown,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="legal-holds.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for m in matters:
+        p = m.participant
+        assert p is not None
+        last = legal_clock.last_day(m.incident_at, m.days, tz)
+        row = [
+            m.pk, p.given_name, p.family_name, p.date_of_birth, "; ".join(c.statute for c in m.charges.all()),
+            legal_clock.local_date(m.incident_at, tz), m.mode, m.days, last,
+            legal_clock.days_left(m.incident_at, m.days, clock.now(), tz), m.state,
+            m.defender.get_full_name() if m.defender else "",
+        ]  # fmt: skip
+        writer.writerow([csv_cell(v) for v in row])
+    return response
 
 
 def _matter_or_404(request: HttpRequest, matter_id: int) -> LegalMatter:

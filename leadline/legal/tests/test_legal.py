@@ -76,9 +76,14 @@ def test_a_later_change_to_the_site_moves_no_deadline_already_given(world):
     assert world.matter.window_days == 30
 
 
-def test_rule_met_makes_an_expungement_request_once_however_often_the_task_runs(world):
+def test_rule_met_makes_an_expungement_request_once_however_often_the_task_runs(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    from leadline.accounts.models import User
+
+    User.objects.filter(pk=world["prosecutor"].pk).update(email="priya@da.example")
     _participate(world)
-    with _after_deadline(world.matter):
+    with _after_deadline(world.matter), django_capture_on_commit_callbacks(execute=True):
         assert matters_resolve_due() == 1
         assert matters_resolve_due() == 0
         assert legal_sweep.call() == {"resolved": 0, "purged": 0, "reminded": 0}
@@ -93,6 +98,10 @@ def test_rule_met_makes_an_expungement_request_once_however_often_the_task_runs(
     # The notice carries the rule and the outcome only: nothing of how (intake answers, contacts).
     assert "cousin" not in text and "ntake" not in text and "contact" not in text
     assert AuditEvent.objects.filter(subject_type="legal_notice", subject_id=str(notice.pk)).exists()
+    # The prosecutor is told by email that a notice waits: its reference, never the person or the charge.
+    alert = [m for m in mailoutbox if notice.reference in m.subject]
+    assert len(alert) == 1 and alert[0].to == ["priya@da.example"]
+    assert world.mine.family_name not in alert[0].body and "220.03" not in alert[0].body
 
 
 def test_the_task_catches_up_on_every_deadline_missed_while_it_was_down(world):
@@ -203,6 +212,10 @@ def _clear_and_confirm(world) -> Notice:
 def test_a_confirmed_clearance_is_sealed_from_every_criminal_justice_role(world):
     before = verified_client(world["prosecutor"]).get("/api/v1/legal-matters/").json()["results"]
     assert world.matter.pk in [m["id"] for m in before]
+    assert (
+        f"\n{world.matter.pk},"
+        in verified_client(world["prosecutor"]).get("/legal/holds.csv").content.decode()
+    )
     officer_client = verified_client(world["officer"])
     assert officer_client.get(f"/referrals/{world.eligible.pk}/").status_code == 200  # before
     notice = _clear_and_confirm(world)
@@ -242,6 +255,7 @@ def test_a_confirmed_clearance_is_sealed_from_every_criminal_justice_role(world)
         assert f"/legal/{world.matter.pk}/" not in client.get("/legal/").content.decode()
         assert client.get(f"/legal/{world.matter.pk}/").status_code == 404
         assert client.get(f"/legal/notices/{notice.pk}/pdf/").status_code == 404
+        assert f"\n{world.matter.pk}," not in client.get("/legal/holds.csv").content.decode()  # the export
     # The program still knows the matter was cleared.
     pm = verified_client(world["program_manager"])
     assert pm.get(f"/legal/{world.matter.pk}/").context["m"].state == "cleared"
