@@ -13,11 +13,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from leadline.sites.models import Site
+
 
 class LegalMatter(models.Model):
-    class Mode(models.TextChoices):
-        EXPUNGE_AFTER_PARTICIPATION = "expunge_after_participation", _("Expunge after participation")
-        NO_FILE_ON_INTAKE = "no_file_on_intake", _("No-file on intake")
+    Mode = Site.LegalMode  # the site's rule, copied onto the matter when it opens
 
     class State(models.TextChoices):
         HELD = "held", _("Held: the clock is running")

@@ -125,27 +125,40 @@ def _check(kind: str, participant: Participant, values: dict[str, Any]) -> tuple
     return (None if errors else Row(kind, participant, out)), errors
 
 
+def _upsert_with_status(
+    actor: Any, p: Participant, source: str, model: Any, *, lookup: dict[str, Any], defaults: dict[str, Any],
+    update: dict[str, Any], subject: str, owner_field: str, owner_message: str,
+) -> str:  # fmt: skip
+    """A case or a warrant, by its natural key: created, or its status (and details) brought up to date
+    with the change audited, or left alone when nothing changed. A key that belongs to another
+    participant is refused: the file disagrees with what is here."""
+    obj, created = model.objects.get_or_create(**lookup, defaults={"participant": p, **defaults})
+    if created:
+        return "created"
+    if obj.participant_id != p.pk:
+        raise LegalRefused(owner_field, owner_message)
+    if all(getattr(obj, name) == value for name, value in update.items()):
+        return "unchanged"
+    before = obj.status
+    for name, value in update.items():
+        setattr(obj, name, value)
+    obj.save(update_fields=list(update))
+    _audit_update(actor, subject, obj.pk, p.pk, before, obj.status, source)
+    return "updated"
+
+
 def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
     """Write one checked row; returns "created", "updated" or "unchanged" (so a re-import is a no-op)."""
     now, v, p = clock.now(), row.values, row.participant
     common = {"source": source, "created_at": now}
     if row.kind == "case":
-        case, created = CourtCase.objects.get_or_create(
-            court=v["court"], docket=v["docket"],
-            defaults={"participant": p, "description": v["description"], "status": v["status"],
-                      "entered_by": actor, **common},
+        return _upsert_with_status(
+            actor, p, source, CourtCase, lookup={"court": v["court"], "docket": v["docket"]},
+            defaults={"description": v["description"], "status": v["status"], "entered_by": actor, **common},
+            update={"status": v["status"], **({"description": v["description"]} if v["description"] else {})},
+            subject="legal_case", owner_field="docket",
+            owner_message=_("Docket number: this case belongs to another participant."),
         )  # fmt: skip
-        if created:
-            return "created"
-        if case.participant_id != p.pk:
-            raise LegalRefused("docket", _("Docket number: this case belongs to another participant."))
-        if (case.status, case.description) == (v["status"], v["description"] or case.description):
-            return "unchanged"
-        before = case.status
-        case.status, case.description = v["status"], v["description"] or case.description
-        case.save(update_fields=["status", "description"])
-        _audit_update(actor, "legal_case", case.pk, p.pk, before, case.status, source)
-        return "updated"
     if row.kind == "court_date":
         of_case = CourtCase.objects.filter(participant=p, docket=v["docket"]).first() if v["docket"] else None
         _d, created = CourtDate.objects.get_or_create(
@@ -156,22 +169,12 @@ def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
             moments.add(max(now, v["at"] - timedelta(hours=REMIND_HOURS_BEFORE)).replace(minute=0, second=0))
         return "created" if created else "unchanged"
     if row.kind == "warrant":
-        warrant, created = Warrant.objects.get_or_create(
-            court=v["court"], reference=v["reference"],
-            defaults={"participant": p, "issued_on": v["issued_on"], "status": v["status"],
-                      "entered_by": actor, **common},
+        return _upsert_with_status(
+            actor, p, source, Warrant, lookup={"court": v["court"], "reference": v["reference"]},
+            defaults={"issued_on": v["issued_on"], "status": v["status"], "entered_by": actor, **common},
+            update={"status": v["status"]}, subject="legal_warrant", owner_field="reference",
+            owner_message=_("Warrant number: this warrant belongs to another participant."),
         )  # fmt: skip
-        if created:
-            return "created"
-        if warrant.participant_id != p.pk:
-            raise LegalRefused("reference", _("Warrant number: this warrant belongs to another participant."))
-        if warrant.status == v["status"]:
-            return "unchanged"
-        before = warrant.status
-        warrant.status = v["status"]
-        warrant.save(update_fields=["status"])
-        _audit_update(actor, "legal_warrant", warrant.pk, p.pk, before, warrant.status, source)
-        return "updated"
     _c, created = NewCharge.objects.get_or_create(
         participant=p, statute=v["statute"], occurred_on=v["occurred_on"],
         defaults={"degree": v["degree"], "description": v["description"], "source": source,

@@ -134,8 +134,8 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
     due = LegalMatter.objects.filter(state=LegalMatter.State.HELD, deadline_at__lte=now)
     for pk in list(due.order_by("deadline_at").values_list("pk", flat=True)):
         with transaction.atomic():
-            matter = (
-                LegalMatter.objects.select_for_update()
+            matter = (  # lock the matter's row only (PostgreSQL cannot lock the nullable side of a join)
+                LegalMatter.objects.select_for_update(of=("self",))
                 .select_related("participant", "agency", "referral")
                 .get(pk=pk)
             )
