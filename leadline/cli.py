@@ -3,6 +3,8 @@
 leadline run [--port N]      the whole embedded system: migrate, seed the demo, web server + task worker
 leadline seed-demo           create or refresh the demo site and print its logins
 leadline manage ARGS...      any Django management command
+leadline evaluate --data DIR --out results.json [--as-of YYYY-MM-DD] [--public]
+                             the evidence engine on a folder of extracts (EVIDENCE-DATA.md)
 """
 
 from __future__ import annotations
@@ -97,6 +99,34 @@ def cmd_manage(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(ns: argparse.Namespace) -> int:
+    """The evidence engine needs no database and no Django: an outside evaluator runs it on a folder."""
+    from datetime import date
+
+    from leadline.evidence.engine import run
+    from leadline.evidence.inputs import InputError
+
+    try:
+        as_of = date.fromisoformat(ns.as_of) if ns.as_of else None
+    except ValueError:
+        print("leadline evaluate: --as-of must be a date as YYYY-MM-DD", file=sys.stderr)
+        return 2
+    if ns.public:
+        print("leadline evaluate: --public (small-cell suppression) is not built yet; nothing written.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        result = run(ns.data, ns.out, as_of=as_of)
+    except InputError as exc:
+        print(f"leadline evaluate: {exc}; nothing written.", file=sys.stderr)
+        return 1
+    sections = ", ".join(k for k in result if k not in ("as_of", "n"))
+    n = result["n"]
+    print(f"leadline evaluate: {n['lead']} LEAD and {n['comparison']} comparison people, as of "
+          f"{result['as_of']}: {sections} -> {ns.out}")  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     parser = argparse.ArgumentParser(prog="leadline", description="Leadline: run a LEAD program.")
@@ -109,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+    evaluate = sub.add_parser(
+        "evaluate", help="compute the evidence (EVIDENCE-DATA.md) from a folder of files"
+    )
+    evaluate.add_argument("--data", required=True, help="folder with people, events, ... (.csv or .parquet)")
+    evaluate.add_argument("--out", required=True, help="the results JSON to write")
+    evaluate.add_argument("--as-of", dest="as_of", help="data cutoff, YYYY-MM-DD (default: latest follow-up)")
+    evaluate.add_argument("--public", action="store_true", help="suppress small cells for publication")
+    evaluate.set_defaults(func=cmd_evaluate)
     ns = parser.parse_args(argv)
     return int(ns.func(ns) or 0)
 

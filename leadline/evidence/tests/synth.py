@@ -1,0 +1,38 @@
+"""Synthetic evaluation data with planted effects, for the reference tests (and, later, the demo)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+INDEX = pd.Timestamp("2024-01-01")
+
+
+def people_frame(
+    group: np.ndarray, followup_days: np.ndarray | int = 800, **covs: np.ndarray
+) -> pd.DataFrame:
+    n = len(group)
+    frame = pd.DataFrame({
+        "person_key": [f"p{i:06d}" for i in range(n)],
+        "group": np.where(group == 1, "lead", "comparison"),
+        "index_date": INDEX,
+        "followup_end": INDEX + pd.to_timedelta(np.broadcast_to(followup_days, n), unit="D"),
+        "race": "Unknown",
+    })  # fmt: skip
+    for name, values in covs.items():
+        frame[name] = values.astype(float)
+    return frame
+
+
+def events_frame(people: pd.DataFrame, who: np.ndarray, day: np.ndarray | int, kind: str = "arrest",
+                 quantity: np.ndarray | float = 1.0) -> pd.DataFrame:  # fmt: skip
+    keys = people["person_key"].to_numpy()[who]
+    days = np.broadcast_to(day, len(who))[who] if np.ndim(day) else np.full(int(who.sum()), day)
+    qty = np.broadcast_to(quantity, len(who))[who] if np.ndim(quantity) else np.full(int(who.sum()), quantity)
+    return pd.DataFrame({
+        "person_key": keys, "date": INDEX + pd.to_timedelta(days, unit="D"), "type": kind, "quantity": qty,
+    })  # fmt: skip
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
