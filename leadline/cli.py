@@ -111,17 +111,13 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     except ValueError:
         print("leadline evaluate: --as-of must be a date as YYYY-MM-DD", file=sys.stderr)
         return 2
-    if ns.public:
-        print("leadline evaluate: --public (small-cell suppression) is not built yet; nothing written.",
-              file=sys.stderr)  # fmt: skip
-        return 2
     try:
-        result = run(ns.data, ns.out, as_of=as_of)
+        result = run(ns.data, ns.out, as_of=as_of, public=ns.public, threshold=ns.threshold)
     except InputError as exc:
         print(f"leadline evaluate: {exc}; nothing written.", file=sys.stderr)
         return 1
     sections = ", ".join(k for k in result if k not in ("as_of", "n"))
-    n = result["n"]
+    n = result["n"]  # with --public a small group prints as None
     print(f"leadline evaluate: {n['lead']} LEAD and {n['comparison']} comparison people, as of "
           f"{result['as_of']}: {sections} -> {ns.out}")  # fmt: skip
     return 0
@@ -146,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--out", required=True, help="the results JSON to write")
     evaluate.add_argument("--as-of", dest="as_of", help="data cutoff, YYYY-MM-DD (default: latest follow-up)")
     evaluate.add_argument("--public", action="store_true", help="suppress small cells for publication")
+    evaluate.add_argument(
+        "--threshold", type=int, default=10, help="with --public: largest count hidden (10)"
+    )
     evaluate.set_defaults(func=cmd_evaluate)
     ns = parser.parse_args(argv)
     return int(ns.func(ns) or 0)

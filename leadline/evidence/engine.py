@@ -13,10 +13,12 @@ from typing import Any
 import pandas as pd
 
 from leadline.evidence import inputs as inputs_mod
-from leadline.evidence import models
+from leadline.evidence import models, more
 
 
-def evaluate(data: dict[str, pd.DataFrame], as_of: date | None = None) -> dict[str, Any]:
+def evaluate(
+    data: dict[str, pd.DataFrame], as_of: date | None = None, public: bool = False, threshold: int = 10
+) -> dict[str, Any]:
     people, events = data["people"], data["events"]
     cutoff = pd.Timestamp(as_of or inputs_mod.as_of_default(data))
     # The cutoff ends every follow-up and drops what came after it (and anyone indexed after it).
@@ -41,15 +43,28 @@ def evaluate(data: dict[str, pd.DataFrame], as_of: date | None = None) -> dict[s
         surv = models.survival(people, events)
         if surv is not None:
             result["survival"] = surv
-    return result
+        cost = more.costs(people, events, data.get("unit_costs"))
+        if cost:
+            result["costs"] = cost
+    if "monthly" in data:
+        monthly = data["monthly"][data["monthly"]["person_key"].isin(people["person_key"])]
+        result["monthly"] = more.monthly(monthly)
+    if "encounters" in data:
+        encounters = data["encounters"][data["encounters"]["date"] <= cutoff]
+        result["disparity"] = more.disparity(encounters, data.get("population"))
+    return more.suppress(result, threshold) if public else result
 
 
 def run(
-    data_dir: str | Path, out: str | Path, as_of: date | None = None, public: bool = False
+    data_dir: str | Path,
+    out: str | Path,
+    as_of: date | None = None,
+    public: bool = False,
+    threshold: int = 10,
 ) -> dict[str, Any]:
     """Read, compute, then write ``out`` atomically (a temporary file renamed into place)."""
     data = inputs_mod.load(data_dir)
-    result = evaluate(data, as_of)
+    result = evaluate(data, as_of, public=public, threshold=threshold)
     out = Path(out)
     fd, tmp = tempfile.mkstemp(
         dir=out.parent if str(out.parent) else ".", prefix=".evaluate-", suffix=".json"

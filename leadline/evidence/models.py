@@ -221,7 +221,9 @@ def survival(people: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any] | Non
         medians[group] = _num(km.median_survival_time_)
     lr = logrank_test(frame.loc[frame["lead"] == 1, "T"], frame.loc[frame["lead"] == 0, "T"],
                       frame.loc[frame["lead"] == 1, "E"], frame.loc[frame["lead"] == 0, "E"])  # fmt: skip
-    cph = CoxPHFitter().fit(frame, duration_col="T", event_col="E")
+    with warnings.catch_warnings():  # a tiny or separated sample: the interval says so, the log need not
+        warnings.simplefilter("ignore")
+        cph = CoxPHFitter().fit(frame, duration_col="T", event_col="E")
     beta, se = float(cph.params_["lead"]), float(cph.standard_errors_["lead"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -34,5 +36,5 @@ def events_frame(people: pd.DataFrame, who: np.ndarray, day: np.ndarray | int, k
     })  # fmt: skip
 
 
-def expit(x: np.ndarray) -> np.ndarray:
+def expit(x: Any) -> Any:
     return 1 / (1 + np.exp(-x))
