@@ -5,6 +5,8 @@ leadline seed-demo           create or refresh the demo site and print its login
 leadline manage ARGS...      any Django management command
 leadline evaluate --data DIR --out results.json [--as-of YYYY-MM-DD] [--public]
                              the evidence engine on a folder of extracts (EVIDENCE-DATA.md)
+leadline prepare --mapping mapping.json --out DIR
+                             partners' extracts mapped to that folder, with a validation report
 """
 
 from __future__ import annotations
@@ -123,6 +125,22 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(ns: argparse.Namespace) -> int:
+    from leadline.evidence.prepare import MappingError, prepare
+
+    try:
+        report = prepare(ns.mapping, ns.out, chunk=ns.chunk_rows)
+    except MappingError as exc:
+        print(f"leadline prepare: {exc}", file=sys.stderr)
+        return 1
+    for name, r in report.items():
+        print(f"{name}: {r['read']:,} read, {r['kept']:,} kept, {r['rejected']:,} rejected")
+        for reason, n in sorted(r["reasons"].items(), key=lambda kv: -kv[1])[:5]:
+            print(f"    {n:,} × {reason}")
+    print(f"Report: {Path(ns.out) / 'validation-report.json'}; rejected rows: {Path(ns.out) / 'rejected'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     parser = argparse.ArgumentParser(prog="leadline", description="Leadline: run a LEAD program.")
@@ -146,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         "--threshold", type=int, default=10, help="with --public: largest count hidden (10)"
     )
     evaluate.set_defaults(func=cmd_evaluate)
+    prep = sub.add_parser("prepare", help="map partners' extracts to the evidence contract, with a report")
+    prep.add_argument("--mapping", required=True, help="the mapping JSON (sources relative to it)")
+    prep.add_argument("--out", required=True, help="the folder for the contract files (resumable)")
+    prep.add_argument("--chunk-rows", dest="chunk_rows", type=int, default=100_000)
+    prep.set_defaults(func=cmd_prepare)
     ns = parser.parse_args(argv)
     return int(ns.func(ns) or 0)
 

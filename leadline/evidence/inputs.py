@@ -91,42 +91,71 @@ def _bad(frame: pd.DataFrame, mask: Any, path: Path, column: str, message: str) 
         raise InputError(path.name, first + 2, column, message)
 
 
-def _check(frame: pd.DataFrame, schema: list[Col], path: Path) -> pd.DataFrame:
+Problem = tuple[int, str, str]  # (position in the frame, column, message)
+
+
+def validate(frame: pd.DataFrame, schema: list[Col]) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Typed values, every problem found (each row's, not only the first), and the required columns
+    that are missing altogether."""
     out = pd.DataFrame(index=frame.index)
+    problems: list[Problem] = []
+    missing: list[str] = []
+
+    def flag(mask: Any, column: str, message: str) -> None:
+        for i in np.flatnonzero(np.asarray(mask)):
+            problems.append((int(i), column, message))
+
     for col in schema:
         if col.name not in frame.columns:
             if col.required:
-                raise InputError(path.name, None, col.name, "required column is missing")
+                missing.append(col.name)
             continue
-        raw = frame[col.name]
-        text = raw.astype("string").str.strip()
-        empty = text.isna() | (text == "")
+        text = frame[col.name].astype("string").str.strip()
+        empty = (text.isna() | (text == "")).to_numpy()
         if col.required:
-            _bad(frame, empty, path, col.name, "a value is required")
+            flag(empty, col.name, "a value is required")
         if col.kind in ("text", "enum"):
             if col.kind == "enum":
-                _bad(frame, ~empty & ~text.isin(col.choices), path, col.name,
-                     f"must be one of {', '.join(col.choices)}")  # fmt: skip
+                flag(
+                    ~empty & ~text.isin(col.choices).to_numpy(),
+                    col.name,
+                    f"must be one of {', '.join(col.choices)}",
+                )
             out[col.name] = text.where(~empty, None)
         elif col.kind == "date":
             parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-            _bad(frame, ~empty & parsed.isna(), path, col.name, "a date as YYYY-MM-DD")
+            flag(~empty & parsed.isna().to_numpy(), col.name, "a date as YYYY-MM-DD")
             out[col.name] = parsed
         else:
             number = pd.to_numeric(text, errors="coerce")
-            _bad(frame, ~empty & number.isna(), path, col.name, "a number")
+            bad = ~empty & number.isna().to_numpy()
+            flag(bad, col.name, "a number")
+            ok = ~empty & ~bad
+            values = number.to_numpy(dtype=float, na_value=np.nan)
             if col.kind in ("int", "binary"):
-                _bad(frame, ~empty & (number % 1 != 0), path, col.name, "a whole number")
+                flag(ok & (np.nan_to_num(values) % 1 != 0), col.name, "a whole number")
             if col.kind == "binary":
-                _bad(frame, ~empty & ~number.isin([0, 1]), path, col.name, "0 or 1")
+                flag(ok & ~np.isin(values, [0, 1]), col.name, "0 or 1")
             if col.name in ("quantity", "residents", "dollars"):
-                _bad(frame, ~empty & (number < 0), path, col.name, "cannot be negative")
+                flag(ok & (np.nan_to_num(values) < 0), col.name, "cannot be negative")
             out[col.name] = number
-    for name in frame.columns:  # the propensity model's covariates
-        if name.startswith("cov_") and schema is SCHEMAS["people"]:
-            number = pd.to_numeric(frame[name].astype("string").str.strip(), errors="coerce")
-            _bad(frame, number.isna(), path, name, "a number (covariates may not be empty)")
-            out[name] = number.astype(float)
+    if schema is SCHEMAS["people"]:
+        for name in frame.columns:  # the propensity model's covariates
+            if name.startswith("cov_"):
+                number = pd.to_numeric(frame[name].astype("string").str.strip(), errors="coerce")
+                flag(number.isna().to_numpy(), name, "a number (covariates may not be empty)")
+                out[name] = number.astype(float)
+    problems.sort()
+    return out, problems, missing
+
+
+def _check(frame: pd.DataFrame, schema: list[Col], path: Path) -> pd.DataFrame:
+    out, problems, missing = validate(frame, schema)
+    if missing:
+        raise InputError(path.name, None, missing[0], "required column is missing")
+    if problems:
+        row, column, message = problems[0]
+        raise InputError(path.name, row + 2, column, message)
     return out
 
 
