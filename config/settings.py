@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "leadline.consents",
     "leadline.cases",
     "leadline.legal",
+    "leadline.evaluation",
 ]
 
 MIDDLEWARE = [

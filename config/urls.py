@@ -16,6 +16,7 @@ urlpatterns = [
     path("participants/<int:participant_id>/consents/", include("leadline.consents.urls")),
     path("summaries/", include("leadline.consents.summary_urls")),
     path("legal/", include("leadline.legal.urls")),
+    path("evidence/", include("leadline.evaluation.urls")),
     path("lookup/", lookup_views.lookup, name="lookup"),
     path("hooks/lead-line/", line_views.lead_line_inbound, name="lead-line-inbound"),
     path("audit/", include("leadline.audit.urls")),

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 # (leadline/core/nav.py; None = every signed-in user), per ROLE_CAPABILITIES in leadline/accounts/roles.py:
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
-#   legal: legal_matter.view              sealing: sealing_report.view
+#   legal: legal_matter.view              sealing: sealing_report.view   evidence: evaluation.view
 POLICE_NAV = ["home", "lookup", "refer", "referrals", "handoffs", "dashboard", "tokens", "api_docs"]
 CASE_MANAGER_NAV = [
     *["home", "lookup", "refer", "referrals", "handoffs", "dashboard"],
@@ -55,6 +55,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "caseloads",
         "outreach",
         "legal",
+        "evidence",
         "audit",
         "sealing",
         "site",
@@ -64,7 +65,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
     "priya": ["home", "legal", "summaries", "tokens", "api_docs"],  # prosecutor
     "dana": ["home", "legal", "summaries", "tokens", "api_docs"],  # defender
     "pat": ["home", "community", "community_list", "summaries", "tokens", "api_docs"],  # provider staff
-    "ana": ["home", "tokens", "api_docs"],  # evaluator
+    "ana": ["home", "evidence", "tokens", "api_docs"],  # evaluator
     "adam": [
         "home",
         "audit",
@@ -92,6 +93,7 @@ ENTRY_PATHS = {
     "outreach": "/participants/outreach/",
     "legal": "/legal/",
     "summaries": "/summaries/",
+    "evidence": "/evidence/",
     "audit": "/audit/",
     "sealing": "/legal/sealing/",
     "break_glass": "/audit/break-glass/",
@@ -114,6 +116,7 @@ ENTRY_HEADINGS = {
     "outreach": "Outreach",
     "legal": "Legal matters",
     "summaries": "Progress summaries",
+    "evidence": "Evidence",
     "audit": "Audit reports",
     "sealing": "Sealing report",
     "break_glass": "Break-glass access",

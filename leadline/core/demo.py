@@ -220,7 +220,20 @@ def seed_demo() -> list[DemoUser]:
         _seed_on_call(users)
         _seed_officer_feedback(users)
         _seed_legal(users)
+        _seed_evidence()
     return DEMO_USERS
+
+
+def _seed_evidence() -> None:
+    """The evidence pages show a plausible program on first run: one evaluation of a synthetic cohort
+    (labelled as synthetic on every page), and the nightly run booked."""
+    from leadline.evaluation.models import EvaluationRun
+    from leadline.evaluation.services import evaluation_run
+    from leadline.evaluation.tasks import schedule_next
+
+    if not EvaluationRun.objects.exists():
+        evaluation_run(demo=True)
+    schedule_next()
 
 
 def _seed_legal(users: dict[str, User]) -> None:

@@ -40,6 +40,7 @@ NAV: list[NavEntry] = [
     NavEntry("outreach", _("Outreach"), "participants:outreach", "contact.edit"),
     NavEntry("legal", _("Legal matters"), "legal:workspace", "legal_matter.view"),
     NavEntry("summaries", _("Progress summaries"), "summaries:list", "progress_summary.view"),
+    NavEntry("evidence", _("Evidence"), "evaluation:evidence", "evaluation.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("sealing", _("Sealing report"), "legal:sealing", "sealing_report.view"),
     NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),

@@ -114,6 +114,8 @@ def monthly(frame: pd.DataFrame) -> dict[str, Any]:
     import statsmodels.api as sm
 
     out: dict[str, Any] = {}
+    if frame.empty:
+        return out
     groups = pd.factorize(frame["person_key"])[0]
     post = (frame["month"] >= 1).astype(float).to_numpy()
     X = np.column_stack([np.ones(len(frame)), post])

@@ -130,3 +130,15 @@ def test_the_command_line_exits_non_zero_on_bad_input_and_zero_with_the_file(tmp
     bad = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert bad.returncode == 1 and "events.csv" in bad.stderr and "nothing written" in bad.stderr
     assert not out.exists()
+
+
+def test_empty_events_and_an_empty_monthly_file_give_sections_without_estimates(tmp_path):
+    people = pd.DataFrame({"person_key": ["a", "b"], "group": ["lead", "comparison"],
+                           "index_date": ["2024-01-01"] * 2, "followup_end": ["2025-06-01"] * 2,
+                           "race": ["X"] * 2})  # fmt: skip
+    people.to_csv(tmp_path / "people.csv", index=False)
+    (tmp_path / "events.csv").write_text("person_key,date,type,quantity\n")
+    (tmp_path / "monthly.csv").write_text("person_key,month,housed_permanent,sheltered,employed,income_any\n")
+    result = run(tmp_path, tmp_path / "out.json")
+    assert result["recidivism"]["windows"]["6m"]["lead"] == {"n": 1, "events": 0, "rate": 0.0}
+    assert "did_or" not in result["recidivism"] and result["monthly"] == {}

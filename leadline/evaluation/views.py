@@ -1,0 +1,59 @@
+"""The evidence pages (issue #6) for the program manager and the evaluator: the latest run of the
+engine, every estimate with its interval, n and method, as tables with a sentence that says what each
+means. De-identified aggregates only (capability evaluation.view)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core.decorators import capability_required
+from leadline.evaluation.services import latest
+
+WINDOW_LABELS = {"6m": 6, "12m": 12, "24m": 24}
+RATE_LABELS = {"booking": _("Bookings"), "jail_days": _("Jail days"), "prison_days": _("Prison days"),
+               "case_filed": _("Cases filed")}  # fmt: skip
+MONTHLY_LABELS = {"housed_permanent": _("Permanent housing"), "sheltered": _("Sheltered"),
+                  "employed": _("Employed"), "income_any": _("Any income or benefits")}  # fmt: skip
+STAGE_LABELS = {"encounter": _("Eligible encounters per 1,000 residents"),
+                "diverted": _("Diverted, per 100 eligible encounters"),
+                "charge_filed": _("Charge filed, per 100 arrests"),
+                "detained": _("Detained, per 100 charged")}  # fmt: skip
+
+
+def _effects(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rec = results.get("recidivism", {})
+    rows = []
+    for key, method in (("did_or", "did"), ("att_or", "att"), ("ate_or", "ate"), ("felony_did_or", "felony")):
+        if key in rec:
+            rows.append({"key": key, "method": method, **rec[key]})
+    return rows
+
+
+def _stages(results: dict[str, Any]) -> list[tuple[str, Any]]:
+    return list(results.get("disparity", {}).get("stages", {}).items())
+
+
+@capability_required("evaluation.view")
+@require_GET
+@never_cache
+def evidence(request: HttpRequest) -> HttpResponse:
+    run = latest()
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="evaluation",
+                 subject_id=run.pk if run else None)  # fmt: skip
+    results = run.results if run else {}
+    return render(request, "evaluation/evidence.html", {
+        "run": run, "r": results, "effects": _effects(results),
+        "windows": [(label, months, results["recidivism"]["windows"][label])
+                    for label, months in WINDOW_LABELS.items()] if results else [],
+        "rates": [(RATE_LABELS.get(k, k), v) for k, v in results.get("rates", {}).items()],
+        "monthly": [(MONTHLY_LABELS.get(k, k), v) for k, v in results.get("monthly", {}).items()],
+        "stages": [(k, STAGE_LABELS.get(k, k), v) for k, v in _stages(results)],
+    })  # fmt: skip
