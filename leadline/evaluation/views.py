@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.decorators import capability_required
+from leadline.evaluation import charts
 from leadline.evaluation.services import latest
 
 WINDOW_LABELS = {"6m": 6, "12m": 12, "24m": 24}
@@ -49,8 +50,10 @@ def evidence(request: HttpRequest) -> HttpResponse:
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="evaluation",
                  subject_id=run.pk if run else None)  # fmt: skip
     results = run.results if run else {}
+    effects = _effects(results)
     return render(request, "evaluation/evidence.html", {
-        "run": run, "r": results, "effects": _effects(results),
+        "run": run, "r": results, "effects": effects, "forest": charts.forest(effects),
+        "km": charts.km(results.get("survival", {}).get("curves")),
         "windows": [(label, months, results["recidivism"]["windows"][label])
                     for label, months in WINDOW_LABELS.items()] if results else [],
         "rates": [(RATE_LABELS.get(k, k), v) for k, v in results.get("rates", {}).items()],

@@ -211,6 +211,8 @@ def suppress(result: dict[str, Any], threshold: int = 10) -> dict[str, Any]:
             elif small(g["events"]) or (g["n"] is not None and small(g["n"] - g["events"])):
                 g["events"] = g["rate"] = None
     _suppress_funnel(out.get("disparity"), small)
+    if "survival" in out:
+        out["survival"].pop("curves", None)  # a curve's last steps can count a handful of people
     _safety_net(out, small)
     return out
 

@@ -43,6 +43,8 @@ def test_a_demo_run_has_every_section_and_its_public_copy_no_small_cell(world):
                 yield from counts(v)
 
     assert all(not 1 <= c <= 10 for c in counts(run.public_results))
+    assert run.results["survival"]["curves"]["lead"][0][1] == 1.0  # curves for the charts...
+    assert "curves" not in run.public_results["survival"]  # ...never in public output
 
 
 def test_the_nightly_task_runs_once_a_day_and_books_the_next_night(world, django_capture_on_commit_callbacks):
@@ -62,6 +64,7 @@ def test_the_program_manager_and_the_evaluator_read_the_latest_run(world):
     for persona in ("evaluator", "program_manager"):
         page = verified_client(world[persona]).get("/evidence/").content.decode()
         assert 'data-effect="did_or"' in page and "data-synthetic" in page and 'data-stage="diverted"' in page
+        assert 'data-chart="effects"' in page and 'data-chart="survival"' in page and "<desc" in page
     for persona in ("case_manager", "prosecutor", "officer"):
         assert verified_client(world[persona]).get("/evidence/").status_code == 403
 
