@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadline.core.admin_site import admin_login, configure_admin_site
+from leadline.evaluation import urls as evaluation_urls
 from leadline.participants import lookup_views
 from leadline.referrals import line_views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("summaries/", include("leadline.consents.summary_urls")),
     path("legal/", include("leadline.legal.urls")),
     path("evidence/", include("leadline.evaluation.urls")),
+    path("", include((evaluation_urls.public_urlpatterns, "public"))),
     path("lookup/", lookup_views.lookup, name="lookup"),
     path("hooks/lead-line/", line_views.lead_line_inbound, name="lead-line-inbound"),
     path("audit/", include("leadline.audit.urls")),

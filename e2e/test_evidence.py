@@ -23,3 +23,11 @@ def test_the_evidence_page_shows_every_estimate_with_its_interval(page: Page, us
         expect(page.locator(f'[data-section="{section}"]')).to_be_visible()
     check_axe(page)
     check_no_horizontal_scroll(page)
+
+
+def test_the_public_results_page_needs_no_sign_in(page: Page) -> None:
+    page.goto("/results/")
+    expect(page.locator("h1")).to_have_text("LEAD results")
+    expect(page.locator('[data-effect="did_or"]')).to_be_visible()
+    check_axe(page)
+    check_no_horizontal_scroll(page)

@@ -4,3 +4,7 @@ from leadline.evaluation import views
 
 app_name = "evaluation"
 urlpatterns = [path("", views.evidence, name="evidence")]
+public_urlpatterns = [
+    path("results/", views.public_results, name="public"),
+    path("results.csv", views.public_results_csv, name="public_csv"),
+]

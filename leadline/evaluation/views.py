@@ -60,3 +60,43 @@ def evidence(request: HttpRequest) -> HttpResponse:
         "monthly": [(MONTHLY_LABELS.get(k, k), v) for k, v in results.get("monthly", {}).items()],
         "stages": [(k, STAGE_LABELS.get(k, k), v) for k, v in _stages(results)],
     })  # fmt: skip
+
+
+@require_GET
+def public_results(request: HttpRequest) -> HttpResponse:
+    """The public page (issue #6, item 5): the latest run's suppressed copy only — no count from 1 to the
+    site's threshold and nothing that derives one (PRODUCT §4 rule 8). No sign-in."""
+    run = latest()
+    results = run.public_results if run else {}
+    effects = _effects(results)
+    context = {
+        "run": run, "r": results, "effects": effects, "forest": charts.forest(effects),
+        "windows": [(label, months, results["recidivism"]["windows"][label])
+                    for label, months in WINDOW_LABELS.items()] if results else [],
+        "stages": [(k, STAGE_LABELS.get(k, k), v) for k, v in _stages(results)],
+    }  # fmt: skip
+    return render(request, "evaluation/public.html", context)
+
+
+@require_GET
+def public_results_csv(request: HttpRequest) -> HttpResponse:
+    """The same suppressed figures as a spreadsheet: one row per published number."""
+    import csv
+
+    from leadline.core.csvsafe import csv_cell
+
+    run = latest()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lead-results.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["measure", "value"])  # e.g. "recidivism.windows.6m.lead.rate", 0.31; empty = suppressed
+
+    def walk(path: list[str], node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk([*path, str(key)], value)
+        else:
+            writer.writerow([csv_cell(".".join(path)), csv_cell(node)])
+
+    walk([], run.public_results if run else {})
+    return response

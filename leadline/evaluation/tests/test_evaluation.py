@@ -73,3 +73,17 @@ def test_a_run_on_the_sites_own_data_uses_the_pseudonymous_export(world):
     with time_machine.travel(clock.now(), tick=False):
         run = evaluation_run(demo=False)
     assert run.source == "site" and run.results["n"]["comparison"] == 0
+
+
+def test_the_public_page_and_csv_show_only_the_suppressed_copy(world, client):
+    run = evaluation_run(demo=True)
+    results, public = run.results, run.public_results
+    results["n"]["comparison"], public["n"]["comparison"] = 8, None  # a small cell, as suppress() leaves it
+    results["recidivism"]["windows"]["24m"]["comparison"] = {"n": 7, "events": 3, "rate": 0.4286}
+    public["recidivism"]["windows"]["24m"]["comparison"] = {"n": None, "events": None, "rate": None}
+    EvaluationRun.objects.filter(pk=run.pk).update(results=results, public_results=public)
+    page = client.get("/results/").content.decode()  # no sign-in
+    assert 'data-effect="did_or"' in page and "43%" not in page
+    csv_text = client.get("/results.csv").content.decode()
+    assert "recidivism.windows.24m.comparison.rate," in csv_text and "0.4286" not in csv_text
+    assert "survival.curves" not in csv_text
