@@ -179,7 +179,7 @@ def _prepare_file(
     for frame in _source_rows(source, chunk, record["read"]):
         first_row = record["read"] + 2  # the source's row number of this chunk's first row
         mapped, problems = _map(frame.reset_index(drop=True), spec, name)
-        typed, more, missing = validate(mapped, schema)
+        _typed, more, missing = validate(mapped, schema)
         if missing:
             raise MappingError(f"{name}: no column feeds {', '.join(missing)} (add it to the mapping)")
         problems += more
@@ -215,7 +215,6 @@ def _prepare_file(
         )  # fmt: skip
         _save(state, state_path)  # the chunk is done: an interruption resumes after it
         progress.update(name, record["read"], record["rejected"])
-        del typed
     _combine(name, work, out, record["parts"], columns)
     record["complete"] = True
     _save(state, state_path)

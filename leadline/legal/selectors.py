@@ -161,6 +161,17 @@ def person_records(*, user: Any, participant_id: int) -> dict[str, Any]:
     }
 
 
+def rule_so_far_for(*, user: Any, matter: LegalMatter) -> Any:
+    """What the rule has read so far (intake date, contacts) — program information: never for a
+    criminal-justice role, who learns only the outcome from the notice (progress goes through a 2.35
+    consent)."""
+    from leadline.legal.services import requirement
+
+    if matter.state != LegalMatter.State.HELD or is_criminal_justice(user):
+        return None
+    return requirement(matter)
+
+
 def matter_get_for(*, user: Any, matter_id: int) -> LegalMatter:
     return (
         matters_visible_to(user)

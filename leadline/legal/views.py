@@ -117,11 +117,7 @@ def _detail(request: HttpRequest, matter: LegalMatter, *, form: ExtendForm | Non
             "form": form or ExtendForm(initial={"version": matter.version}),
             "defender_form": defender_form or (_defender_form(matter) if may_edit else None),
             "is_cj": selectors.is_criminal_justice(request.user),
-            # What the rule read (intake, contacts) is program information: never for a criminal-justice
-            # role, who learns only the outcome from the notice (progress goes through a 2.35 consent).
-            "requirement": services.requirement(matter)
-            if matter.state == LegalMatter.State.HELD and not selectors.is_criminal_justice(request.user)
-            else None,
+            "requirement": selectors.rule_so_far_for(user=request.user, matter=matter),
         },
         status=status,
     )  # fmt: skip
