@@ -44,7 +44,10 @@ def evaluation_run(*, as_of: date | None = None, demo: bool | None = None) -> Ev
                 if (partners / f"{name}.csv").exists():
                     shutil.copy(partners / f"{name}.csv", folder / f"{name}.csv")
         data = load(folder)
-        results = evaluate(data, as_of)
+        try:
+            results = evaluate(data, as_of)
+        finally:
+            data.close()
         site = site_get()
         public = suppress(results, site.small_cell_threshold if site else 10)
     return EvaluationRun.objects.create(

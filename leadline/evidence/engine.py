@@ -12,46 +12,52 @@ from typing import Any
 
 import pandas as pd
 
+from leadline.evidence import features, models, more
 from leadline.evidence import inputs as inputs_mod
-from leadline.evidence import models, more
 
 
 def evaluate(
-    data: dict[str, pd.DataFrame], as_of: date | None = None, public: bool = False, threshold: int = 10
+    data: inputs_mod.Dataset | dict[str, pd.DataFrame],
+    as_of: date | None = None,
+    public: bool = False,
+    threshold: int = 10,
 ) -> dict[str, Any]:
-    people, events = data["people"], data["events"]
-    cutoff = pd.Timestamp(as_of or inputs_mod.as_of_default(data))
+    """Every section the inputs allow. ``data`` is a loaded Dataset (files, or the warehouse) or, for
+    tests and the site's own export, a dict of data frames, checked here like files."""
+    if isinstance(data, dict):
+        data = inputs_mod.Dataset.from_frames(data)
+    cutoff = as_of or inputs_mod.as_of_default(data)
     # The cutoff ends every follow-up and drops what came after it (and anyone indexed after it).
-    people = people[people["index_date"] <= cutoff].copy()
-    people["followup_end"] = people["followup_end"].clip(upper=cutoff)
-    events = events[(events["date"] <= cutoff) & events["person_key"].isin(people["person_key"])]
+    f = features.person_features(data, cutoff)
     result: dict[str, Any] = {
-        "as_of": cutoff.date().isoformat(),
-        "n": {g: int((people["group"] == g).sum()) for g in ("lead", "comparison")},
+        "as_of": cutoff.isoformat(),
+        "n": {"lead": int((f["lead"] == 1).sum()), "comparison": int((f["lead"] == 0).sum())},
     }
-    recidivism: dict[str, Any] = {"windows": models.windows(people, events)}
-    did = models.did_or(people, events)
+    recidivism: dict[str, Any] = {"windows": models.windows(f)}
+    did = models.did_or(f)
     if did is not None:
         recidivism["did_or"] = did
-    recidivism.update(models.propensity(people, events))
-    felony = models.did_or(people, events, kind="felony_charge")
+    recidivism.update(models.propensity(f, data.covariates))
+    felony = models.did_or(f, kind="felony_charge")
     if felony is not None:
         recidivism["felony_did_or"] = felony
     result["recidivism"] = recidivism
     if result["n"]["comparison"] and result["n"]["lead"]:
-        result["rates"] = models.rates(people, events)
-        surv = models.survival(people, events)
+        result["rates"] = models.rates(f)
+        surv = models.survival(f)
         if surv is not None:
             result["survival"] = surv
-        cost = more.costs(people, events, data.get("unit_costs"))
+        cost = more.costs(f, features.table(data, "unit_costs"))
         if cost:
             result["costs"] = cost
     if "monthly" in data:
-        monthly = data["monthly"][data["monthly"]["person_key"].isin(people["person_key"])]
-        result["monthly"] = more.monthly(monthly)
+        result["monthly"] = more.monthly(
+            {outcome: features.monthly_patterns(data, cutoff, outcome) for outcome in more.MONTHLY}
+        )
     if "encounters" in data:
-        encounters = data["encounters"][data["encounters"]["date"] <= cutoff]
-        result["disparity"] = more.disparity(encounters, data.get("population"))
+        result["disparity"] = more.disparity(
+            features.encounters(data, cutoff), features.table(data, "population")
+        )
     return more.suppress(result, threshold) if public else result
 
 
@@ -64,7 +70,10 @@ def run(
 ) -> dict[str, Any]:
     """Read, compute, then write ``out`` atomically (a temporary file renamed into place)."""
     data = inputs_mod.load(data_dir)
-    result = evaluate(data, as_of, public=public, threshold=threshold)
+    try:
+        result = evaluate(data, as_of, public=public, threshold=threshold)
+    finally:
+        data.close()
     out = Path(out)
     fd, tmp = tempfile.mkstemp(
         dir=out.parent if str(out.parent) else ".", prefix=".evaluate-", suffix=".json"

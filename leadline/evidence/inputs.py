@@ -63,34 +63,6 @@ SCHEMAS: dict[str, list[Col]] = {
 REQUIRED_FILES = ("people", "events")
 
 
-def _find(data: Path, name: str) -> Path | None:
-    for suffix in (".csv", ".parquet"):
-        path = data / f"{name}{suffix}"
-        if path.exists():
-            return path
-    return None
-
-
-def _read(path: Path) -> pd.DataFrame:
-    con = duckdb.connect()
-    try:
-        if path.suffix == ".csv":
-            rel = con.read_csv(str(path), header=True, all_varchar=True, encoding="utf-8")
-        else:
-            rel = con.read_parquet(str(path))
-        return rel.df()
-    except (duckdb.Error, UnicodeDecodeError) as exc:
-        raise InputError(path.name, None, None, f"cannot be read ({str(exc).splitlines()[0]})") from None
-    finally:
-        con.close()
-
-
-def _bad(frame: pd.DataFrame, mask: Any, path: Path, column: str, message: str) -> None:
-    if bool(np.any(mask)):
-        first = int(np.flatnonzero(np.asarray(mask))[0])
-        raise InputError(path.name, first + 2, column, message)
-
-
 Problem = tuple[int, str, str]  # (position in the frame, column, message)
 
 
@@ -149,45 +121,231 @@ def validate(frame: pd.DataFrame, schema: list[Col]) -> tuple[pd.DataFrame, list
     return out, problems, missing
 
 
-def _check(frame: pd.DataFrame, schema: list[Col], path: Path) -> pd.DataFrame:
-    out, problems, missing = validate(frame, schema)
-    if missing:
-        raise InputError(path.name, None, missing[0], "required column is missing")
-    if problems:
-        row, column, message = problems[0]
-        raise InputError(path.name, row + 2, column, message)
-    return out
+NEGATIVE_NOT_ALLOWED = ("quantity", "residents", "dollars")
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
+                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")  # fmt: skip
 
 
-def load(data: Path | str) -> dict[str, pd.DataFrame]:
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _column(col: Col, source_type: str) -> tuple[str, list[tuple[str, str]]]:
+    """The typed SQL expression of one contract column and its checks: (condition that is true on a bad
+    row, message) — the same messages as ``validate``."""
+    raw = _q(col.name)
+    text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
+    checks: list[tuple[str, str]] = []
+    if col.kind in ("text", "enum"):
+        typed, present = text, f"{text} IS NOT NULL"
+        if col.kind == "enum":
+            choices = ", ".join(_lit(c) for c in col.choices)
+            checks.append(
+                (f"{present} AND {text} NOT IN ({choices})", f"must be one of {', '.join(col.choices)}")
+            )
+    elif col.kind == "date":
+        if source_type == "DATE" or source_type.startswith("TIMESTAMP"):
+            typed, present = f"CAST({raw} AS DATE)", f"{raw} IS NOT NULL"
+        else:
+            typed, present = f"CAST(TRY_STRPTIME({text}, '%Y-%m-%d') AS DATE)", f"{text} IS NOT NULL"
+            checks.append((f"{present} AND {typed} IS NULL", "a date as YYYY-MM-DD"))
+    else:
+        if source_type.split("(")[0] in NUMERIC_TYPES:
+            typed, present = f"CAST({raw} AS DOUBLE)", f"{raw} IS NOT NULL"
+        else:
+            typed, present = f"TRY_CAST({text} AS DOUBLE)", f"{text} IS NOT NULL"
+            checks.append((f"{present} AND ({typed} IS NULL OR isnan({typed}))", "a number"))
+        ok = f"{present} AND {typed} IS NOT NULL AND NOT isnan({typed})"
+        if col.kind in ("int", "binary"):
+            checks.append((f"{ok} AND {typed} <> floor({typed})", "a whole number"))
+        if col.kind == "binary":
+            checks.append((f"{ok} AND {typed} NOT IN (0, 1)", "0 or 1"))
+        if col.name in NEGATIVE_NOT_ALLOWED:
+            checks.append((f"{ok} AND {typed} < 0", "cannot be negative"))
+    if col.required:
+        checks.append((f"NOT ({present})", "a value is required"))
+    return typed, checks
+
+
+class Dataset:
+    """The contract's inputs, checked and typed, as tables of one DuckDB database (in memory, spilling to
+    disk past ``memory_limit``): the data work happens there, not in pandas, so ten million events never
+    become Python objects. ``tables`` names the files that were present; ``covariates`` the cov_* columns
+    of people."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tables: set[str], covariates: list[str]):
+        self.con, self.tables, self.covariates = con, tables, covariates
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.tables
+
+    def sql(self, query: str) -> pd.DataFrame:
+        return self.con.execute(query).df()
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """A whole table, typed, in the file's row order (for small tables and tests)."""
+        if name not in self.tables:
+            raise KeyError(name)
+        return self.sql(f"SELECT * EXCLUDE (__row) FROM {name} ORDER BY __row")
+
+    __getitem__ = frame
+
+    def close(self) -> None:
+        self.con.close()
+
+    @classmethod
+    def from_frames(cls, frames: dict[str, pd.DataFrame]) -> Dataset:
+        """Data already in pandas (the reference tests, the site's own export): checked like files."""
+        con = _connect()
+        for name, frame in frames.items():
+            con.register(f"frame_{name}", frame)
+            con.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM frame_{name}")
+            con.unregister(f"frame_{name}")
+            con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, rowid AS __row FROM raw_{name}")
+        return _ingest(con, set(frames), {name: f"{name}.csv" for name in frames})
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    import os
+    import tempfile
+
+    con = duckdb.connect(config={
+        "memory_limit": os.environ.get("LEADLINE_EVIDENCE_MEMORY", "2GB"),
+        "temp_directory": os.path.join(tempfile.gettempdir(), "leadline-duckdb"),
+        "preserve_insertion_order": True,
+    })  # fmt: skip
+    return con
+
+
+def load(data: Path | str) -> Dataset:
     """Every input present in ``data``, checked; absent optional files are simply not in the result."""
     data = Path(data)
     if not data.is_dir():
         raise InputError(str(data), None, None, "is not a folder")
-    out: dict[str, pd.DataFrame] = {}
+    con = _connect()
+    present: set[str] = set()
+    names: dict[str, str] = {}
+    try:
+        for name in SCHEMAS:
+            path = _find(data, name)
+            if path is None:
+                if name in REQUIRED_FILES:
+                    raise InputError(
+                        f"{name}.csv", None, None, "required file is missing (or people.parquet)"
+                    )
+                continue
+            try:
+                if path.suffix == ".csv":
+                    con.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM read_csv(?, header = true, "
+                                "all_varchar = true, encoding = 'utf-8')", [str(path)])  # fmt: skip
+                    con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, rowid AS __row FROM raw_{name}")
+                else:
+                    con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, file_row_number AS __row "
+                                f"FROM read_parquet({_lit(str(path))}, file_row_number = true)")  # fmt: skip
+                    con.execute(f"SELECT count(*) FROM rawv_{name}").fetchone()
+            except (duckdb.Error, UnicodeDecodeError) as exc:
+                raise InputError(
+                    path.name, None, None, f"cannot be read ({str(exc).splitlines()[0]})"
+                ) from None
+            present.add(name)
+            names[name] = path.name
+        return _ingest(con, present, names)
+    except BaseException:
+        con.close()
+        raise
+
+
+def _find(data: Path, name: str) -> Path | None:
+    for suffix in (".csv", ".parquet"):
+        path = data / f"{name}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, present: set[str], names: dict[str, str]) -> Dataset:
+    """Check each raw table (the first problem, by row then column, is the error) and keep its typed copy
+    as ``<name>``; then the checks across files."""
+    covariates: list[str] = []
     for name, schema in SCHEMAS.items():
-        path = _find(data, name)
-        if path is None:
-            if name in REQUIRED_FILES:
-                raise InputError(f"{name}.csv", None, None, "required file is missing (or people.parquet)")
+        if name not in present:
             continue
-        out[name] = _check(_read(path), schema, path)
-    people = out["people"]
-    dup = people["person_key"].duplicated()
-    _bad(people, dup, Path("people.csv"), "person_key", "appears twice (person_key must be unique)")
-    _bad(people, people["followup_end"] < people["index_date"], Path("people.csv"), "followup_end",
-         "is before index_date")  # fmt: skip
-    events = out["events"]
-    _bad(events, ~events["person_key"].isin(people["person_key"]), Path("events.csv"), "person_key",
-         "names nobody in people")  # fmt: skip
-    if "monthly" in out:
-        monthly = out["monthly"]
-        _bad(monthly, ~monthly["person_key"].isin(people["person_key"]), Path("monthly.csv"), "person_key",
-             "names nobody in people")  # fmt: skip
-        _bad(monthly, monthly["month"] < 0, Path("monthly.csv"), "month", "0 (the month before) or later")
-    return out
+        described = con.execute(f"DESCRIBE rawv_{name}").fetchall()
+        types = {row[0]: str(row[1]).upper() for row in described}
+        missing = [c.name for c in schema if c.required and c.name not in types]
+        if missing:
+            raise InputError(names[name], None, missing[0], "required column is missing")
+        selects, problems = [], []
+        for col in schema:
+            if col.name not in types:
+                selects.append(f"NULL AS {_q(col.name)}")
+                continue
+            typed, checks = _column(col, types[col.name])
+            selects.append(f"{typed} AS {_q(col.name)}")
+            problems += [(col.name, cond, message) for cond, message in checks]
+        if name == "people":
+            covariates = [c for c in types if c.startswith("cov_")]
+            for cov in covariates:
+                typed = f"TRY_CAST(NULLIF(TRIM(CAST({_q(cov)} AS VARCHAR)), '') AS DOUBLE)"
+                selects.append(f"{typed} AS {_q(cov)}")
+                problems.append(
+                    (cov, f"{typed} IS NULL OR isnan({typed})", "a number (covariates may not be empty)")
+                )
+        if problems:
+            firsts = (
+                con.execute(
+                    "SELECT "
+                    + ", ".join(f"min(__row) FILTER (WHERE {cond})" for _, cond, _ in problems)
+                    + f" FROM rawv_{name}"
+                ).fetchone()
+                or ()
+            )
+            found = sorted((int(row), column, message) for row, (column, _, message)
+                           in zip(firsts, problems, strict=True) if row is not None)  # fmt: skip
+            if found:
+                row, column, message = found[0]
+                raise InputError(names[name], row + 2, column, message)
+        con.execute(f"CREATE TABLE {name} AS SELECT __row, {', '.join(selects)} FROM rawv_{name}")
+        con.execute(f"DROP VIEW rawv_{name}")
+        con.execute(f"DROP TABLE IF EXISTS raw_{name}")
+    _across(con, present)
+    return Dataset(con, present, covariates)
 
 
-def as_of_default(inputs: dict[str, pd.DataFrame]) -> date:
+def _across(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
+    def first(query: str) -> int | None:
+        row = con.execute(query).fetchone()
+        return None if row is None or row[0] is None else int(row[0]) + 2
+
+    checks = [
+        ("people.csv", "person_key", "appears twice (person_key must be unique)",
+         "SELECT min(__row) FROM (SELECT __row, row_number() OVER (PARTITION BY person_key ORDER BY __row) "
+         "AS k FROM people) WHERE k > 1"),
+        ("people.csv", "followup_end", "is before index_date",
+         "SELECT min(__row) FROM people WHERE followup_end < index_date"),
+        ("events.csv", "person_key", "names nobody in people",
+         "SELECT min(__row) FROM events e WHERE NOT EXISTS (SELECT 1 FROM people p "
+         "WHERE p.person_key = e.person_key)"),
+    ]  # fmt: skip
+    if "monthly" in present:
+        checks += [
+            ("monthly.csv", "person_key", "names nobody in people",
+             "SELECT min(__row) FROM monthly m WHERE NOT EXISTS (SELECT 1 FROM people p "
+             "WHERE p.person_key = m.person_key)"),
+            ("monthly.csv", "month", "0 (the month before) or later",
+             "SELECT min(__row) FROM monthly WHERE month < 0"),
+        ]  # fmt: skip
+    for file, column, message, query in checks:
+        row = first(query)
+        if row is not None:
+            raise InputError(file, row, column, message)
+
+
+def as_of_default(data: Dataset) -> date:
     """The data cutoff when none is given: the latest follow-up end."""
-    return inputs["people"]["followup_end"].max().date()
+    row = data.con.execute("SELECT max(followup_end) FROM people").fetchone()
+    return row[0] if row and row[0] is not None else date.today()

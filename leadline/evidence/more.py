@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from leadline.evidence.models import Z, _days, _num, followup_days, ratio
+from leadline.evidence.inputs import EVENT_TYPES
+from leadline.evidence.models import Z, _num, followup_years, ratio
 
 # Illustrative defaults for a site that supplies no unit-cost table (shared/research, section B.6): every
 # figure a site publishes should come from its own versioned table.
@@ -20,66 +20,54 @@ DEFAULT_UNIT_COSTS = {
 BOOTSTRAP = 1000
 
 
-def _cents(x: float | None) -> float | None:
+def _cents(x: Any) -> float | None:
     value = _num(x)
     return None if value is None else round(value, 2)
 
 
-def costs(people: pd.DataFrame, events: pd.DataFrame, unit_costs: pd.DataFrame | None,
-          seed: int = 20240601) -> dict[str, Any]:  # fmt: skip
+def costs(f: pd.DataFrame, unit_costs: pd.DataFrame | None, seed: int = 20240601) -> dict[str, Any]:
     """Criminal-justice and health costs per person-year, pre (the 365 days before the index) and post
     (after the index to follow-up end), priced by the unit-cost table; difference-in-differences of the
     change; the annual total with the program's cost (program_month x 12) for LEAD; savings; and
-    percentile bootstrap intervals (1,000 resamples of people within each group)."""
+    percentile bootstrap intervals (1,000 resamples of people within each group, see ``_resampled``)."""
     prices = dict(DEFAULT_UNIT_COSTS)
     if unit_costs is not None and len(unit_costs):
         prices = {
             **{k: 0.0 for k in prices},
             **dict(zip(unit_costs["item"], unit_costs["dollars"], strict=True)),
         }
-    priced = events[events["type"].isin([k for k in prices if k != "program_month"])].copy()
-    priced["cost"] = priced["quantity"] * priced["type"].map(prices).fillna(0.0)
-    joined = _days(people, priced.rename(columns={"type": "kind"}).assign(type="x"), "x")
-    pre = joined[(joined["day"] >= -365) & (joined["day"] <= -1)].groupby("person_key")["cost"].sum()
-    post = (
-        joined[(joined["day"] >= 1) & (joined["date"] <= joined["followup_end"])]
-        .groupby("person_key")["cost"]
-        .sum()
-    )
-    years = followup_days(people).to_numpy(dtype=float) / 365.25
+    pre_cost = np.zeros(len(f))
+    post_cost = np.zeros(len(f))
+    for kind in EVENT_TYPES:
+        price = float(prices.get(kind, 0.0))
+        if price:
+            pre_cost += f[f"pre_{kind}"].to_numpy(dtype=float) * price
+            post_cost += f[f"post_{kind}"].to_numpy(dtype=float) * price
+    years = followup_years(f)
     keep = years > 0
-    frame = pd.DataFrame({
-        "lead": (people["group"] == "lead").to_numpy(), "years": years,
-        "pre": people["person_key"].map(pre).fillna(0.0).to_numpy(),
-        "post": people["person_key"].map(post).fillna(0.0).to_numpy(),
-    })[keep].reset_index(drop=True)  # fmt: skip
+    lead = f["lead"].to_numpy(dtype=int)[keep] == 1
+    pre, post, years = pre_cost[keep], post_cost[keep], years[keep]
     program = prices.get("program_month", 0.0) * 12
+    if lead.all() or not lead.any():
+        return {}
 
-    def summary(f: pd.DataFrame) -> dict[str, float]:
+    def summary(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """From each group's (n, Σpre, Σpost, Σyears) — scalars, or one per bootstrap replicate."""
         out = {}
-        for name, mask in (("lead", f["lead"]), ("comparison", ~f["lead"])):
-            g = f[mask]
-            out[f"pre_{name}"] = g["pre"].sum() / len(g)  # the pre period is one year for everyone
-            out[f"post_{name}"] = g["post"].sum() / g["years"].sum()
+        for name in ("lead", "comparison"):
+            n, pre_sum, post_sum, year_sum = sums[name]
+            out[f"pre_{name}"] = pre_sum / n  # the pre period is one year for everyone
+            out[f"post_{name}"] = post_sum / year_sum
         out["did"] = (out["post_lead"] - out["pre_lead"]) - (out["post_comparison"] - out["pre_comparison"])
         out["savings"] = out["post_comparison"] - (out["post_lead"] + program)
         return out
 
-    if frame["lead"].all() or not frame["lead"].any():
-        return {}
-    point = summary(frame)
+    columns = np.column_stack([pre, post, years])
+    groups = {"lead": columns[lead], "comparison": columns[~lead]}
+    point = summary({g: np.array([len(x), *x.sum(axis=0)]) for g, x in groups.items()})
     rng = np.random.default_rng(seed)
-    lead_idx, comp_idx = np.flatnonzero(frame["lead"]), np.flatnonzero(~frame["lead"])
-    arrays = {c: frame[c].to_numpy() for c in ("pre", "post", "years")}
-    draws: dict[str, list[float]] = {"did": [], "savings": []}
-    for _ in range(BOOTSTRAP):
-        li = rng.choice(lead_idx, size=len(lead_idx))
-        ci = rng.choice(comp_idx, size=len(comp_idx))
-        pre_l, pre_c = arrays["pre"][li].mean(), arrays["pre"][ci].mean()
-        post_l = arrays["post"][li].sum() / arrays["years"][li].sum()
-        post_c = arrays["post"][ci].sum() / arrays["years"][ci].sum()
-        draws["did"].append((post_l - pre_l) - (post_c - pre_c))
-        draws["savings"].append(post_c - (post_l + program))
+    replicates = summary({g: _resampled(x, rng) for g, x in groups.items()})
+    draws = {"did": replicates["did"], "savings": replicates["savings"]}
     annual = {"lead": point["post_lead"] + program, "comparison": point["post_comparison"]}
     return {
         "pre": {"lead": _cents(point["pre_lead"]), "comparison": _cents(point["pre_comparison"])},
@@ -105,29 +93,51 @@ def costs(people: pd.DataFrame, events: pd.DataFrame, unit_costs: pd.DataFrame |
     }
 
 
+EXACT_BOOTSTRAP_MAX = 20_000
+
+
+def _resampled(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """BOOTSTRAP replicates of a group's (n, Σpre, Σpost, Σyears), people drawn with replacement.
+    Up to EXACT_BOOTSTRAP_MAX people they are drawn one by one; above it (where drawing a million
+    people a thousand times would take most of the run) each replicate's three sums are drawn from their
+    exact bootstrap distribution's mean and covariance (n times the people's), which the central limit
+    theorem makes normal at that size: every statistic is still computed from the drawn sums, so the
+    ratios keep their skew. tests/test_sufficient compares the two at the threshold."""
+    n = len(x)
+    if n <= EXACT_BOOTSTRAP_MAX:
+        sums = np.empty((BOOTSTRAP, 3))
+        for b in range(BOOTSTRAP):
+            sums[b] = x[rng.integers(0, n, size=n)].sum(axis=0)
+    else:
+        mean = x.mean(axis=0)
+        cov = np.cov(x, rowvar=False, bias=True)
+        sums = rng.multivariate_normal(n * mean, n * cov, size=BOOTSTRAP, method="eigh")
+    return np.vstack([np.full(BOOTSTRAP, float(n)), sums.T])
+
+
 MONTHLY = ("housed_permanent", "sheltered", "employed", "income_any")
 
 
-def monthly(frame: pd.DataFrame) -> dict[str, Any]:
+def monthly(patterns: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Within-person monthly odds ratios: each follow-up month against month 0 (the month before
-    referral), logistic GEE grouped by person, exchangeable correlation, robust errors."""
-    import statsmodels.api as sm
+    referral), logistic GEE grouped by person, exchangeable correlation, robust errors — fitted on each
+    outcome's patterns (features.monthly_patterns, sufficient.gee_monthly)."""
+    from leadline.evidence.sufficient import gee_monthly, wald_p
 
     out: dict[str, Any] = {}
-    if frame.empty:
-        return out
-    groups = pd.factorize(frame["person_key"])[0]
-    post = (frame["month"] >= 1).astype(float).to_numpy()
-    X = np.column_stack([np.ones(len(frame)), post])
     for outcome in MONTHLY:
-        y = frame[outcome].to_numpy(dtype=float)
-        if y.min() == y.max() or post.min() == post.max():
+        pat = patterns.get(outcome)
+        if pat is None or pat.empty:
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = sm.GEE(y, X, groups=groups, family=sm.families.Binomial(),
-                         cov_struct=sm.cov_struct.Exchangeable()).fit()  # fmt: skip
-        est = ratio(fit.params[1], fit.bse[1], fit.pvalues[1], int(frame["person_key"].nunique()))
+        f = pat["people"].to_numpy()
+        rows0, rows1 = (f * pat["n0"]).sum(), (f * pat["m"]).sum()
+        events = (f * (pat["k0"] + pat["k"])).sum()
+        if rows0 == 0 or rows1 == 0 or events == 0 or events == rows0 + rows1:
+            continue
+        fit = gee_monthly(pat["n0"], pat["k0"], pat["m"], pat["k"], f)
+        if fit is None:
+            continue
+        est = ratio(fit[0], fit[1], wald_p(*fit), int(f.sum()))
         out[outcome] = {"or": est["estimate"], "ci_low": est["ci_low"], "ci_high": est["ci_high"],
                         "p": est["p"], "n": est["n"]}  # fmt: skip
     return out

@@ -38,3 +38,29 @@ def events_frame(people: pd.DataFrame, who: np.ndarray, day: np.ndarray | int, k
 
 def expit(x: Any) -> Any:
     return 1 / (1 + np.exp(-x))
+
+
+def covariates(people: pd.DataFrame) -> list[str]:
+    return [c for c in people.columns if c.startswith("cov_")]
+
+
+def monthly_patterns_of(monthly: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each outcome's monthly patterns, built in SQL like the engine's (everyone indexed on INDEX)."""
+    from leadline.evidence import more
+    from leadline.evidence.features import monthly_patterns as patterns
+    from leadline.evidence.inputs import Dataset
+
+    keys = monthly["person_key"].drop_duplicates().to_numpy()
+    people = people_frame(np.ones(len(keys), dtype=int))
+    people["person_key"] = keys
+    data = Dataset.from_frames({"people": people, "events": _no_events(), "monthly": monthly})
+    try:
+        cutoff = (INDEX + pd.Timedelta(days=800)).date()
+        return {outcome: patterns(data, cutoff, outcome) for outcome in more.MONTHLY}
+    finally:
+        data.close()
+
+
+def _no_events() -> pd.DataFrame:
+    return pd.DataFrame({"person_key": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[ns]"),
+                         "type": pd.Series(dtype=str), "quantity": pd.Series(dtype=float)})  # fmt: skip

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from leadline.evidence import more
-from leadline.evidence.tests.synth import INDEX, expit, people_frame
+from leadline.evidence.models import features_of
+from leadline.evidence.tests.synth import INDEX, expit, monthly_patterns_of, people_frame
 
 
 def test_costs_price_events_per_person_year_and_take_the_difference_in_differences():
@@ -30,7 +31,7 @@ def test_costs_price_events_per_person_year_and_take_the_difference_in_differenc
     })  # fmt: skip
     unit_costs = pd.DataFrame({"item": ["booking", "program_month"], "dollars": [100.0, 50.0],
                                "dollar_year": [2024, 2024], "source": ["test", "test"]})  # fmt: skip
-    c = more.costs(people, events, unit_costs)
+    c = more.costs(features_of(people, events), unit_costs)
     years = 730 / 365.25
     pre_l, pre_c = 100 * pre[t == 1].mean(), 100 * pre[t == 0].mean()
     post_l, post_c = 100 * post[t == 1].sum() / (n * years), 100 * post[t == 0].sum() / (n * years)
@@ -58,7 +59,7 @@ def test_monthly_odds_ratios_recover_the_planted_change_from_month_zero():
             rows.append((f"p{i}", month, int(draws[0] < p), int(draws[1] < 0.3), int(draws[2] < 0.2),
                          int(draws[3] < 0.4)))  # fmt: skip
     frame = pd.DataFrame(rows, columns=["person_key", "month", *more.MONTHLY])
-    est = more.monthly(frame)
+    est = more.monthly(monthly_patterns_of(frame))
     # 1,500 people x 6 follow-up months: SE(log OR) ~ 0.07; 0.2 is about three standard errors.
     assert abs(math.log(est["housed_permanent"]["or"]) - math.log(2.5)) < 0.2
     assert est["housed_permanent"]["ci_low"] < 2.5 < est["housed_permanent"]["ci_high"]

@@ -31,6 +31,7 @@ def _write(folder: Path) -> Path:
         events_frame(people, rng.random(2 * n) < 0.3, 50, kind="booking"),
         events_frame(people, rng.random(2 * n) < 0.2, 45, kind="jail_days", quantity=5.0),
         events_frame(people, rng.random(2 * n) < 0.1, 70, kind="felony_charge"),
+        events_frame(people, rng.random(2 * n) < 0.1, -70, kind="felony_charge"),
     ])  # fmt: skip
     for frame in (people, events):
         for column in frame.columns:
