@@ -129,7 +129,7 @@ def cmd_prepare(ns: argparse.Namespace) -> int:
     from leadline.evidence.prepare import MappingError, prepare
 
     try:
-        report = prepare(ns.mapping, ns.out, chunk=ns.chunk_rows)
+        report = prepare(ns.mapping, ns.out, chunk=ns.chunk_rows, database_url=ns.database_url)
     except MappingError as exc:
         print(f"leadline prepare: {exc}", file=sys.stderr)
         return 1
@@ -164,10 +164,37 @@ def main(argv: list[str] | None = None) -> int:
         "--threshold", type=int, default=10, help="with --public: largest count hidden (10)"
     )
     evaluate.set_defaults(func=cmd_evaluate)
-    prep = sub.add_parser("prepare", help="map partners' extracts to the evidence contract, with a report")
-    prep.add_argument("--mapping", required=True, help="the mapping JSON (sources relative to it)")
+    prep = sub.add_parser(
+        "prepare",
+        help="map partners' extracts to the evidence contract, with a report",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Map partners' extracts (CSV or Parquet files, or PostgreSQL tables and queries) to\n"
+        "the evidence contract in chunks, with a validation report and the rejected rows; an\n"
+        "interrupted run resumes where it stopped.",
+        epilog="""mapping.json, one entry per contract file (people and events required):
+  {"people": {"source": "raw/cohort.csv", "date_format": "%m/%d/%Y",
+              "columns": {"person_key": "ID", "group": "COHORT", ...},
+              "values": {"group": {"L": "lead", "C": "comparison"}}, "constants": {...}},
+   "events": {"source": {"postgres": "warehouse.arrest_events", "order_by": "event_id"},
+              "columns": {...}}}
+A source is a file (relative to the mapping), {"postgres": "schema.table", "order_by": ...},
+{"postgres_query": "SELECT ...", "order_by": ...} or {"duckdb": "SELECT ...", "order_by": ...};
+order_by (a column or a list, together unique) keeps the order stable so a run resumes at the
+right row. PostgreSQL is read through a server-side cursor in a read-only transaction; a
+postgres_query runs with the connection's privileges, so connect as a role that may only read.
+More: leadline/evidence/prepare.py and docs/decisions/0019-evidence-engine.md.""",
+    )
+    prep.add_argument("--mapping", required=True, help="the mapping JSON (file sources relative to it)")
     prep.add_argument("--out", required=True, help="the folder for the contract files (resumable)")
-    prep.add_argument("--chunk-rows", dest="chunk_rows", type=int, default=100_000)
+    prep.add_argument("--chunk-rows", dest="chunk_rows", type=int, default=100_000, help="rows per chunk")
+    prep.add_argument(
+        "--database-url",
+        dest="database_url",
+        metavar="URL",
+        help="the PostgreSQL warehouse, postgres://user@host:5432/db (default: $LEADLINE_WAREHOUSE_URL, "
+        "better than this option: a command line is visible to other users; a password may also come "
+        "from PGPASSWORD or ~/.pgpass, and is never shown)",
+    )
     prep.set_defaults(func=cmd_prepare)
     ns = parser.parse_args(argv)
     return int(ns.func(ns) or 0)

@@ -2,7 +2,7 @@
 codes; `leadline prepare` maps them to the contract (EVIDENCE-DATA.md), keeps the rows that pass the
 contract's checks, sets aside the others with the reason, and says what it did.
 
-    leadline prepare --mapping mapping.json --out DIR [--chunk-rows 100000]
+    leadline prepare --mapping mapping.json --out DIR [--chunk-rows 100000] [--database-url URL]
 
 The mapping (JSON) names, per contract file, its source (CSV or Parquet, relative to the mapping file),
 which source column feeds each contract column, optional recodes, a date format and constants:
@@ -19,15 +19,41 @@ interrupted resumes where it stopped instead of starting again; the contract fil
 when a file is complete (written whole, then renamed). `DIR/validation-report.json` counts what was read,
 kept and rejected, and why; `DIR/rejected/<file>.csv` lists each rejected row with its source row number,
 column and reason. Rows are checked against the people already prepared: an event for nobody is rejected.
+
+A source may also be a table or a query in the state's PostgreSQL warehouse (issue #6, item 6), or a
+DuckDB query over local files:
+
+    "events": {"source": {"postgres": "warehouse.arrest_events", "order_by": "event_id"}, "columns": ...}
+    "events": {"source": {"postgres_query": "SELECT ... FROM ...", "order_by": ["agency", "event_id"]}, ...}
+    "events": {"source": {"duckdb": "SELECT ... FROM 'raw/a.csv' JOIN 'raw/b.parquet' USING (id)",
+                          "order_by": "id"}, ...}
+
+The connection is `--database-url postgres://user@host:5432/db` or, better (a command line is visible to
+other users of the machine), the environment variable LEADLINE_WAREHOUSE_URL; libpq's PGPASSWORD and
+~/.pgpass work too, so the URL need not hold a password, and no message ever shows it. The rows are read in
+chunks through a server-side (named) cursor inside one read-only transaction, every value as PostgreSQL's
+text (dates as YYYY-MM-DD), so the same mapping, recodes and checks apply as to a CSV file. `order_by`
+(a column or a list of columns of the table or query, together unique) is required: it makes the order
+stable, so a resumed run skips exactly the rows already done (OFFSET); the source must not change between
+an interrupted run and its resumption. `source_row` in the rejected rows counts as a CSV export of the
+ordered rows with its header would (`COPY (...) TO ... CSV HEADER`): the first row is row 2. Table and
+column names are quoted (exact, so usually lower case; `schema.table` splits on the dot); a
+`postgres_query` is the operator's own SQL and runs with the connection's privileges, so connect as a
+role that may only read. A `duckdb` query runs on an in-memory DuckDB (values as text, paths relative
+to the mapping file).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Generator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,6 +64,8 @@ from leadline.evidence.inputs import SCHEMAS, InputError, validate
 
 ORDER = ("people", "events", "monthly", "encounters", "population", "unit_costs")  # people first
 KEYED = ("events", "monthly")  # rows that must name someone in people
+QUERY_KINDS = ("postgres", "postgres_query", "duckdb")  # a source that is a table or a query, not a file
+URL_VARIABLE = "LEADLINE_WAREHOUSE_URL"
 
 
 class MappingError(Exception):
@@ -57,6 +85,8 @@ def _mapping(path: Path) -> dict[str, Any]:
     for name, spec in mapping.items():
         if not isinstance(spec, dict) or "source" not in spec:
             raise MappingError(f"{path}: {name} needs a source")
+        if not isinstance(spec["source"], str):
+            _check_query_source(path, name, spec["source"])
         known = {c.name for c in SCHEMAS[name]}
         extra = set(spec.get("columns", {})) - known
         if extra and not all(c.startswith("cov_") for c in extra):
@@ -64,16 +94,90 @@ def _mapping(path: Path) -> dict[str, Any]:
     return mapping
 
 
-def _source_rows(source: Path, chunk: int, skip: int) -> Any:
+def _check_query_source(path: Path, name: str, source: Any) -> None:
+    if not isinstance(source, dict):
+        raise MappingError(f"{path}: {name}'s source is a file path or an object with one of "
+                           f"{', '.join(QUERY_KINDS)}")  # fmt: skip
+    kinds = [k for k in QUERY_KINDS if k in source]
+    unknown = set(source) - {*QUERY_KINDS, "order_by"}
+    if len(kinds) != 1 or unknown:
+        extra = f", not {', '.join(sorted(unknown))}" if unknown else ""
+        raise MappingError(
+            f"{path}: {name}'s source needs one of {', '.join(QUERY_KINDS)}, and order_by{extra}"
+        )
+    target = source[kinds[0]]
+    if not isinstance(target, str) or not target.strip():
+        raise MappingError(f"{path}: {name}'s source: {kinds[0]} must be a non-empty string")
+    parts = target.split(".")
+    if kinds[0] == "postgres" and (len(parts) > 2 or not all(p.strip() for p in parts)):
+        raise MappingError(f"{path}: {name}'s source: {target!r} is not a table or schema.table")
+    order = source.get("order_by")
+    columns = [order] if isinstance(order, str) else order
+    if not columns or not isinstance(columns, list) or not all(isinstance(c, str) and c for c in columns):
+        raise MappingError(
+            f"{path}: {name}'s source needs order_by, a column or a list of columns that together are "
+            "unique, so that an interrupted run resumes at the right row"
+        )
+
+
+@dataclass(frozen=True)
+class QuerySource:
+    """A table or query in the warehouse (or a DuckDB query), read in a stable order."""
+
+    kind: str  # one of QUERY_KINDS
+    target: str  # the table (postgres) or the SQL
+    order_by: tuple[str, ...]
+    base: Path  # the mapping's folder: DuckDB resolves relative paths against it
+    database_url: str | None = field(default=None, repr=False)  # may hold a password: never shown
+
+    def __str__(self) -> str:
+        if self.kind == "postgres":
+            return f"PostgreSQL table {self.target}"
+        return "PostgreSQL query" if self.kind == "postgres_query" else "DuckDB query"
+
+    def select(self) -> Any:
+        """SELECT * FROM the table or query, ordered by the order_by columns (quoted), as a psycopg
+        Composable; the caller adds the OFFSET."""
+        from psycopg import sql
+
+        inner = (
+            sql.SQL("{}").format(sql.Identifier(*self.target.split(".")))
+            if self.kind == "postgres"
+            else sql.SQL("({}\n)").format(sql.SQL(self.target.strip().rstrip(";")))  # the operator's SQL
+        )
+        return sql.SQL("SELECT * FROM {} AS leadline_source ORDER BY {}").format(
+            inner, sql.SQL(", ").join(sql.Identifier("leadline_source", c) for c in self.order_by)
+        )
+
+
+def _source(spec: dict[str, Any], base: Path, database_url: str | None) -> Path | QuerySource:
+    source = spec["source"]
+    if isinstance(source, str):
+        return base / source
+    kind = next(k for k in QUERY_KINDS if k in source)
+    order = source["order_by"]
+    return QuerySource(kind, source[kind], tuple([order] if isinstance(order, str) else order), base,
+                       database_url if kind != "duckdb" else None)  # fmt: skip
+
+
+def _source_rows(source: Path | QuerySource, chunk: int, skip: int) -> Generator[pd.DataFrame, None, None]:
     """Chunks of the source as string DataFrames, after skipping ``skip`` rows already done."""
+    if isinstance(source, QuerySource) and source.kind == "duckdb":
+        return _duckdb_rows(source, chunk, skip)
+    if isinstance(source, QuerySource):
+        return _postgres_rows(source, chunk, skip)
     if source.suffix not in (".csv", ".parquet"):
         raise MappingError(f"{source}: CSV or Parquet only")
-    con = duckdb.connect()
     query = (
         "SELECT * FROM read_csv(?, header = true, all_varchar = true)"
         if source.suffix == ".csv"
         else "SELECT * FROM read_parquet(?)"
     )
+    return _file_rows(source, query, chunk, skip)
+
+
+def _file_rows(source: Path, query: str, chunk: int, skip: int) -> Generator[pd.DataFrame, None, None]:
+    con = duckdb.connect()
     try:
         cursor = con.execute(query, [str(source)])
     except duckdb.Error as exc:
@@ -93,6 +197,103 @@ def _source_rows(source: Path, chunk: int, skip: int) -> Any:
         con.close()
 
 
+def _duckdb_rows(source: QuerySource, chunk: int, skip: int) -> Generator[pd.DataFrame, None, None]:
+    con = duckdb.connect()
+    quoted = ", ".join('leadline_source."' + c.replace('"', '""') + '"' for c in source.order_by)
+    query = (  # the operator's own SQL, run locally; the order_by names are quoted
+        f"SELECT COLUMNS(*)::VARCHAR FROM ({source.target.strip().rstrip(';')}\n) AS leadline_source "  # noqa: S608
+        f"ORDER BY {quoted} OFFSET {int(skip)}"
+    )
+    try:
+        con.execute("SET file_search_path = ?", [str(source.base)])
+        cursor = con.execute(query)
+    except duckdb.Error as exc:
+        con.close()
+        raise MappingError(f"{source}: {str(exc).splitlines()[0]}") from None
+    columns = [d[0] for d in cursor.description or []]
+    try:
+        while rows := cursor.fetchmany(chunk):
+            yield pd.DataFrame(rows, columns=columns).astype("string")
+    finally:
+        con.close()
+
+
+def _where(params: dict[str, Any]) -> str:
+    """The connection as user@host:port/db, never with its password."""
+    user = f"{params['user']}@" if params.get("user") else ""
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgres://{user}{params.get('host') or 'localhost'}{port}/{params.get('dbname') or ''}"
+
+
+def _connect(url: str | None) -> Any:
+    """A psycopg connection that loads every value as PostgreSQL's text, in a read-only transaction."""
+    import psycopg
+    import psycopg.postgres
+    from psycopg.conninfo import conninfo_to_dict
+    from psycopg.types.string import TextLoader
+
+    if not url:
+        raise MappingError(f"a source is in PostgreSQL: give --database-url or set {URL_VARIABLE}")
+    try:
+        params: dict[str, Any] = dict(conninfo_to_dict(url))
+    except psycopg.Error:  # not its message: it quotes the URL, password included
+        raise MappingError("the database URL cannot be read; use postgres://user@host:port/db") from None
+    params.setdefault("connect_timeout", 10)
+    try:
+        con = psycopg.connect(**params)
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())
+        if params.get("password"):
+            reason = reason.replace(str(params["password"]), "***")
+        raise MappingError(f"cannot connect to {_where(params)} ({reason})") from None
+    for info in psycopg.postgres.types:  # every built-in type as text; unknown types are text already
+        for oid in (info.oid, info.array_oid):
+            if oid:
+                con.adapters.register_loader(oid, TextLoader)
+    con.read_only = True
+    con.execute("SET DateStyle TO ISO, YMD")  # dates as YYYY-MM-DD whatever the server's default
+    return con
+
+
+def _postgres_rows(source: QuerySource, chunk: int, skip: int) -> Generator[pd.DataFrame, None, None]:
+    import psycopg
+    from psycopg import sql
+
+    con = _connect(source.database_url)
+    try:
+        cursor = con.cursor(name="leadline_prepare")  # server-side: the warehouse keeps the rows
+        try:
+            cursor.execute(sql.SQL("{} OFFSET {}").format(source.select(), sql.Literal(int(skip))))
+        except psycopg.Error as exc:
+            raise _refused(source, exc) from None
+        columns = [d.name for d in cursor.description or []]
+        while True:
+            try:
+                rows = cursor.fetchmany(chunk)
+            except psycopg.Error as exc:  # e.g. a query that writes, or a lost connection
+                raise _refused(source, exc) from None
+            if not rows:
+                return
+            yield pd.DataFrame(rows, columns=columns).astype("string")
+    finally:
+        con.close()
+
+
+def _refused(source: QuerySource, exc: Exception) -> MappingError:
+    import psycopg
+
+    diag = getattr(exc, "diag", None)
+    message = (diag.message_primary if diag else None) or " ".join(str(exc).split())
+    hint = ""
+    if isinstance(exc, psycopg.errors.UndefinedTable):
+        hint = " (names are exact: schema.table, usually in lower case)"
+    elif isinstance(exc, psycopg.errors.UndefinedColumn):
+        hint = " (check order_by; names are exact, usually in lower case)"
+    elif isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        hint = " (the connection's role may not read it)"
+    return MappingError(f"{source}: {message}{hint}")
+
+
 def _map(
     frame: pd.DataFrame, spec: dict[str, Any], name: str
 ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
@@ -100,7 +301,8 @@ def _map(
     problems: list[tuple[int, str, str]] = []
     for contract, source in spec.get("columns", {}).items():
         if source not in frame.columns:
-            raise MappingError(f"{name}: the source has no column {source!r} (for {contract})")
+            raise MappingError(f"{name}: the source has no column {source!r} (for {contract}); it has "
+                               f"{', '.join(map(str, frame.columns))}")  # fmt: skip
         out[contract] = frame[source]
     for contract, value in spec.get("constants", {}).items():
         out[contract] = str(value)
@@ -133,15 +335,29 @@ class Progress:
 
 
 def prepare(
-    mapping_path: Path | str, out: Path | str, chunk: int = 100_000, stream: TextIO | None = None
-) -> dict[str, Any]:
+    mapping_path: Path | str, out: Path | str, chunk: int = 100_000, stream: TextIO | None = None,
+    database_url: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """``database_url`` (default: $LEADLINE_WAREHOUSE_URL) is the warehouse for PostgreSQL sources."""
     mapping_path, out = Path(mapping_path), Path(out)
     mapping = _mapping(mapping_path)
+    database_url = database_url or os.environ.get(URL_VARIABLE) or None
     work = out / ".prepare"
-    (out / "rejected").mkdir(parents=True, exist_ok=True)
-    work.mkdir(parents=True, exist_ok=True)
     state_path = work / "state.json"
     state: dict[str, Any] = json.loads(state_path.read_text()) if state_path.exists() else {}
+    sources = {name: _source(spec, mapping_path.parent, database_url) for name, spec in mapping.items()}
+    warehouse = [
+        name
+        for name, src in sources.items()
+        if isinstance(src, QuerySource) and src.kind != "duckdb" and not state.get(name, {}).get("complete")
+    ]
+    if warehouse and not database_url:
+        raise MappingError(f"{', '.join(warehouse)} read(s) from PostgreSQL: give --database-url or set "
+                           f"{URL_VARIABLE}")  # fmt: skip
+    if warehouse:
+        _connect(database_url).close()  # a wrong URL or an unreachable warehouse is said before any work
+    (out / "rejected").mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     progress = Progress(stream or sys.stderr)
     people_keys: set[str] | None = None
     for name in ORDER:
@@ -155,9 +371,8 @@ def prepare(
                 pd.read_csv(out / "people.csv", usecols=["person_key"], dtype=str)["person_key"]
             )
         if not record["complete"]:
-            source = mapping_path.parent / spec["source"]
             _prepare_file(
-                name, spec, source, out, work, record, chunk, progress, people_keys, state, state_path
+                name, spec, sources[name], out, work, record, chunk, progress, people_keys, state, state_path
             )
     report = {name: {k: v for k, v in rec.items() if k in ("read", "kept", "rejected", "reasons")}
               for name, rec in state.items()}  # fmt: skip
@@ -166,8 +381,9 @@ def prepare(
 
 
 def _prepare_file(
-    name: str, spec: dict[str, Any], source: Path, out: Path, work: Path, record: dict[str, Any], chunk: int,
-    progress: Progress, people_keys: set[str] | None, state: dict[str, Any], state_path: Path,
+    name: str, spec: dict[str, Any], source: Path | QuerySource, out: Path, work: Path,
+    record: dict[str, Any], chunk: int, progress: Progress, people_keys: set[str] | None,
+    state: dict[str, Any], state_path: Path,
 ) -> None:  # fmt: skip
     schema = SCHEMAS[name]
     columns = [c.name for c in schema] + sorted(c for c in spec.get("columns", {}) if c.startswith("cov_"))
@@ -176,45 +392,47 @@ def _prepare_file(
     if name == "people":
         for part in sorted(work.glob("people.part-*.csv")):
             seen |= set(pd.read_csv(part, usecols=["person_key"], dtype=str)["person_key"])
-    for frame in _source_rows(source, chunk, record["read"]):
-        first_row = record["read"] + 2  # the source's row number of this chunk's first row
-        mapped, problems = _map(frame.reset_index(drop=True), spec, name)
-        _typed, more, missing = validate(mapped, schema)
-        if missing:
-            raise MappingError(f"{name}: no column feeds {', '.join(missing)} (add it to the mapping)")
-        problems += more
-        bad: dict[int, tuple[str, str]] = {}
-        for i, column, message in sorted(problems):
-            bad.setdefault(i, (column, message))
-        keys = mapped.get("person_key")
-        for i in range(len(mapped)):
-            if i in bad or keys is None:
-                continue
-            key = keys.iloc[i]
-            if name in KEYED and people_keys is not None and key not in people_keys:
-                bad[i] = ("person_key", "names nobody in people")
-            elif name == "people":
-                if key in seen:
-                    bad[i] = ("person_key", "appears twice (the first is kept)")
-                seen.add(key)
-        keep = [i for i in range(len(mapped)) if i not in bad]
-        part = work / f"{name}.part-{record['parts']:05d}.csv"
-        mapped.iloc[keep].reindex(columns=[c for c in columns if c in mapped.columns]).to_csv(
-            part, index=False
-        )
-        with (out / "rejected" / f"{name}.csv").open("a", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            if record["read"] == 0:
-                writer.writerow(["source_row", "column", "reason"])
-            for i, (column, message) in sorted(bad.items()):
-                writer.writerow([first_row + i, column, message])
-                reasons[f"{column}: {message}"] += 1
-        record.update(
-            read=record["read"] + len(mapped), kept=record["kept"] + len(keep),
-            rejected=record["rejected"] + len(bad), reasons=dict(reasons), parts=record["parts"] + 1,
-        )  # fmt: skip
-        _save(state, state_path)  # the chunk is done: an interruption resumes after it
-        progress.update(name, record["read"], record["rejected"])
+    # closed as soon as the loop ends, even when interrupted: the warehouse connection is released
+    with contextlib.closing(_source_rows(source, chunk, record["read"])) as chunks:
+        for frame in chunks:
+            first_row = record["read"] + 2  # the source's row number of this chunk's first row
+            mapped, problems = _map(frame.reset_index(drop=True), spec, name)
+            _typed, more, missing = validate(mapped, schema)
+            if missing:
+                raise MappingError(f"{name}: no column feeds {', '.join(missing)} (add it to the mapping)")
+            problems += more
+            bad: dict[int, tuple[str, str]] = {}
+            for i, column, message in sorted(problems):
+                bad.setdefault(i, (column, message))
+            keys = mapped.get("person_key")
+            for i in range(len(mapped)):
+                if i in bad or keys is None:
+                    continue
+                key = keys.iloc[i]
+                if name in KEYED and people_keys is not None and key not in people_keys:
+                    bad[i] = ("person_key", "names nobody in people")
+                elif name == "people":
+                    if key in seen:
+                        bad[i] = ("person_key", "appears twice (the first is kept)")
+                    seen.add(key)
+            keep = [i for i in range(len(mapped)) if i not in bad]
+            part = work / f"{name}.part-{record['parts']:05d}.csv"
+            mapped.iloc[keep].reindex(columns=[c for c in columns if c in mapped.columns]).to_csv(
+                part, index=False
+            )
+            with (out / "rejected" / f"{name}.csv").open("a", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                if record["read"] == 0:
+                    writer.writerow(["source_row", "column", "reason"])
+                for i, (column, message) in sorted(bad.items()):
+                    writer.writerow([first_row + i, column, message])
+                    reasons[f"{column}: {message}"] += 1
+            record.update(
+                read=record["read"] + len(mapped), kept=record["kept"] + len(keep),
+                rejected=record["rejected"] + len(bad), reasons=dict(reasons), parts=record["parts"] + 1,
+            )  # fmt: skip
+            _save(state, state_path)  # the chunk is done: an interruption resumes after it
+            progress.update(name, record["read"], record["rejected"])
     _combine(name, work, out, record["parts"], columns)
     record["complete"] = True
     _save(state, state_path)

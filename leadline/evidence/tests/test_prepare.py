@@ -109,3 +109,22 @@ def test_a_mapping_that_names_a_missing_source_column_is_refused(tmp_path):
     mapping.write_text(json.dumps(spec))
     with pytest.raises(prep.MappingError, match="no column 'AMOUNT'"):
         prep.prepare(mapping, tmp_path / "contract", stream=io.StringIO())
+
+
+def test_a_source_may_be_a_duckdb_query_over_files_beside_the_mapping(tmp_path, monkeypatch):
+    mapping = _mapping(tmp_path)
+    spec = json.loads(mapping.read_text())
+    spec["events"]["source"] = {
+        "duckdb": "SELECT * FROM read_csv('raw/events.csv', all_varchar = true) WHERE WHAT <> 'PARKING';",
+        "order_by": ["WHO", "WHEN"],  # together unique
+    }
+    mapping.write_text(json.dumps(spec))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # paths in the query are relative to the mapping
+    report = prep.prepare(mapping, tmp_path / "contract", chunk=2, stream=io.StringIO())
+    assert report["events"] == {"read": 4, "kept": 3, "rejected": 1,
+                                "reasons": {"person_key: names nobody in people": 1}}  # fmt: skip
+    rejected = list(csv.DictReader((tmp_path / "contract" / "rejected" / "events.csv").open()))
+    assert [(r["source_row"], r["column"]) for r in rejected] == [("5", "person_key")]  # A9 is 4th by WHO
+    events = list(csv.DictReader((tmp_path / "contract" / "events.csv").open()))
+    assert [e["person_key"] for e in events] == ["A1", "A2", "A5"]
