@@ -58,8 +58,8 @@ def person_features(db: Database, cutoff: date) -> pd.DataFrame:
     covs = "".join(f", c.{_q(c)}" for c in db.covariates)
     cut = f"DATE '{cutoff.isoformat()}'"
     query = f"""
-    WITH p AS ({cohort(cutoff)}),
-    e AS (SELECT person_key, date, type, quantity FROM events WHERE date <= {cut}),
+    WITH p AS MATERIALIZED ({cohort(cutoff)}),
+    e AS MATERIALIZED (SELECT person_key, date, type, quantity FROM events WHERE date <= {cut}),
     a AS (
       SELECT e.person_key,
         MIN({day}) FILTER (WHERE e.type = 'arrest' AND {day} >= 1) AS first_arrest,
@@ -74,7 +74,7 @@ def person_features(db: Database, cutoff: date) -> pd.DataFrame:
       FROM e JOIN p ON p.person_key = e.person_key
       GROUP BY e.person_key
     ),
-    f AS (
+    f AS MATERIALIZED (
       SELECT p.person_key, p.lead, (p.fe - p.index_date) AS fu, a.*
       FROM p LEFT JOIN a ON a.person_key = p.person_key
     ),

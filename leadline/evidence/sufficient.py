@@ -87,10 +87,15 @@ def weighted_or(y: np.ndarray, t: np.ndarray, w: np.ndarray) -> tuple[float, flo
 
 
 def compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The distinct rows of the given columns and how many times each occurs."""
-    stacked = np.column_stack([np.asarray(c, dtype=float) for c in columns])
-    unique, counts = np.unique(stacked, axis=0, return_counts=True)
-    return [unique[:, i] for i in range(unique.shape[1])], counts.astype(float)
+    """The distinct rows of the given columns and how many times each occurs (one integer key per row
+    from each column's distinct values: a 1-D sort instead of a row-wise one)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        distinct, inverse = np.unique(np.asarray(column, dtype=float), return_inverse=True)
+        key = key * len(distinct) + inverse
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    out = [np.asarray(column, dtype=float)[first] for column in columns]
+    return out, counts.astype(float)
 
 
 def _nb2_parts(params: np.ndarray, y: np.ndarray, t: np.ndarray, offset: np.ndarray, f: np.ndarray
