@@ -156,7 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = sub.add_parser(
         "evaluate", help="compute the evidence (EVIDENCE-DATA.md) from a folder of files"
     )
-    evaluate.add_argument("--data", required=True, help="folder with people, events, ... (.csv or .parquet)")
+    evaluate.add_argument(
+        "--data",
+        required=True,
+        help="folder with people, events, ... (.csv or .parquet), or a PostgreSQL warehouse holding those "
+        "tables: postgres://user@host:5432/db?schema=NAME (connect as a role that may only read)",
+    )
     evaluate.add_argument("--out", required=True, help="the results JSON to write")
     evaluate.add_argument("--as-of", dest="as_of", help="data cutoff, YYYY-MM-DD (default: latest follow-up)")
     evaluate.add_argument("--public", action="store_true", help="suppress small cells for publication")

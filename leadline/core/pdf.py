@@ -1,4 +1,4 @@
-"""PDF documents (consent forms now; notices and quarterly reports later) with fpdf2.
+"""PDF documents (consent forms, legal notices and the quarterly evidence report) with fpdf2.
 
 fpdf2 is pure Python (no system libraries to install, unlike WeasyPrint's Pango), actively maintained,
 and embeds TrueType fonts, so names in any Latin, Greek or Cyrillic script print as written. DejaVu Sans
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -50,6 +51,18 @@ class Document(FPDF):
         self.set_font("DejaVu", "", 10)
         self.multi_cell(0, 5, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
+
+    def data_table(self, headings: list[str], rows: list[list[str]], widths: tuple[int, ...] | None = None,
+                   size: int = 9) -> None:  # fmt: skip
+        """A ruled table with a bold heading row; ``widths`` are proportions of the page's width."""
+        self.set_font("DejaVu", "", size)
+        with self.table(col_widths=widths, first_row_as_headings=True, line_height=size * 0.5,
+                        headings_style=FontFace(emphasis="BOLD")) as table:  # fmt: skip
+            for cells in (headings, *rows):
+                row = table.row()
+                for cell in cells:
+                    row.cell(cell)
+        self.ln(2)
 
     def signature_line(self, label: str) -> None:
         self.ln(8)

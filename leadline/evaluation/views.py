@@ -27,6 +27,10 @@ STAGE_LABELS = {"encounter": _("Eligible encounters per 1,000 residents"),
                 "diverted": _("Diverted, per 100 eligible encounters"),
                 "charge_filed": _("Charge filed, per 100 arrests"),
                 "detained": _("Detained, per 100 charged")}  # fmt: skip
+METHOD_LABELS = {"did": _("Difference in differences (6 months before vs after, GEE)"),
+                 "att": _("Propensity-weighted, effect on participants (ATT)"),
+                 "ate": _("Propensity-weighted, average effect (ATE)"),
+                 "felony": _("Felony charges, difference in differences")}  # fmt: skip
 
 
 def _effects(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -38,8 +42,17 @@ def _effects(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _stages(results: dict[str, Any]) -> list[tuple[str, Any]]:
-    return list(results.get("disparity", {}).get("stages", {}).items())
+def _stages(results: dict[str, Any], *, unreportable: bool) -> list[tuple[str, Any, Any, Any]]:
+    """Each stage of the funnel: key, label, figures and its chart (the public page leaves out the RRIs of
+    groups too small to judge, as its table does)."""
+    disparity = results.get("disparity", {})
+    reference = disparity.get("reference", "White")
+    out = []
+    for key, stage in disparity.get("stages", {}).items():
+        label = STAGE_LABELS.get(key, key)
+        chart = charts.funnel(stage, reference=reference, label=str(label), unreportable=unreportable)
+        out.append((key, label, stage, chart))
+    return out
 
 
 @capability_required("evaluation.view")
@@ -51,14 +64,16 @@ def evidence(request: HttpRequest) -> HttpResponse:
                  subject_id=run.pk if run else None)  # fmt: skip
     results = run.results if run else {}
     effects = _effects(results)
+    monthly = [(MONTHLY_LABELS.get(k, k), v) for k, v in results.get("monthly", {}).items()]
     return render(request, "evaluation/evidence.html", {
         "run": run, "r": results, "effects": effects, "forest": charts.forest(effects),
         "km": charts.km(results.get("survival", {}).get("curves")),
         "windows": [(label, months, results["recidivism"]["windows"][label])
                     for label, months in WINDOW_LABELS.items()] if results else [],
         "rates": [(RATE_LABELS.get(k, k), v) for k, v in results.get("rates", {}).items()],
-        "monthly": [(MONTHLY_LABELS.get(k, k), v) for k, v in results.get("monthly", {}).items()],
-        "stages": [(k, STAGE_LABELS.get(k, k), v) for k, v in _stages(results)],
+        "monthly": monthly, "monthly_chart": charts.monthly([(str(k), v) for k, v in monthly]),
+        "costs_chart": charts.costs(results.get("costs")),
+        "stages": _stages(results, unreportable=True),
     })  # fmt: skip
 
 
@@ -73,9 +88,21 @@ def public_results(request: HttpRequest) -> HttpResponse:
         "run": run, "r": results, "effects": effects, "forest": charts.forest(effects),
         "windows": [(label, months, results["recidivism"]["windows"][label])
                     for label, months in WINDOW_LABELS.items()] if results else [],
-        "stages": [(k, STAGE_LABELS.get(k, k), v) for k, v in _stages(results)],
+        "costs_chart": charts.costs(results.get("costs")),
+        "stages": _stages(results, unreportable=False), "threshold": suppression_threshold(results),
     }  # fmt: skip
     return render(request, "evaluation/public.html", context)
+
+
+def suppression_threshold(public_results: dict[str, Any]) -> int:
+    """The largest count the run hid (recorded with it; older runs: the site's setting)."""
+    from leadline.sites.selectors import site_get
+
+    recorded = public_results.get("suppression", {}).get("threshold")
+    if recorded:
+        return int(recorded)
+    site = site_get()
+    return site.small_cell_threshold if site else 10
 
 
 @require_GET
@@ -99,4 +126,21 @@ def public_results_csv(request: HttpRequest) -> HttpResponse:
             writer.writerow([csv_cell(".".join(path)), csv_cell(node)])
 
     walk([], run.public_results if run else {})
+    return response
+
+
+@require_GET
+@never_cache
+def public_report_pdf(request: HttpRequest) -> HttpResponse:
+    """The quarterly report for the Policy Coordinating Group, to hand to a county legislature: built from
+    the latest run's suppressed copy only, like the public page, so it may go anywhere. No sign-in."""
+    from leadline.evaluation.report import quarterly_report_pdf
+    from leadline.sites.selectors import site_get
+
+    run = latest()
+    if run is None:
+        return render(request, "evaluation/no_report.html", status=404)
+    response = HttpResponse(quarterly_report_pdf(run=run, site=site_get()), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="lead-report-{run.as_of.isoformat()}.pdf"'
+    response["Content-Security-Policy"] = "sandbox"
     return response

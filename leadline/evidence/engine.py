@@ -17,13 +17,13 @@ from leadline.evidence import inputs as inputs_mod
 
 
 def evaluate(
-    data: inputs_mod.Dataset | dict[str, pd.DataFrame],
+    data: features.Database | dict[str, pd.DataFrame],
     as_of: date | None = None,
     public: bool = False,
     threshold: int = 10,
 ) -> dict[str, Any]:
-    """Every section the inputs allow. ``data`` is a loaded Dataset (files, or the warehouse) or, for
-    tests and the site's own export, a dict of data frames, checked here like files."""
+    """Every section the inputs allow. ``data`` is loaded inputs (files in DuckDB, or the PostgreSQL
+    warehouse) or, for tests, a dict of data frames, checked here like files."""
     if isinstance(data, dict):
         data = inputs_mod.Dataset.from_frames(data)
     cutoff = as_of or inputs_mod.as_of_default(data)

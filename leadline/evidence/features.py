@@ -27,6 +27,10 @@ class Database(Protocol):
 
     def sql(self, query: str) -> pd.DataFrame: ...
 
+    def close(self) -> None: ...
+
+    def __contains__(self, name: str) -> bool: ...
+
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -56,6 +60,9 @@ def person_features(db: Database, cutoff: date) -> pd.DataFrame:
         sums.append(f"SUM(e.quantity) FILTER (WHERE e.type = '{kind}' AND {day} BETWEEN -{PRE_DAYS} AND -1) "
                     f"AS pre_{kind}")  # fmt: skip
     covs = "".join(f", c.{_q(c)}" for c in db.covariates)
+    aggregates = ["first_arrest", "first_arrest_fu", "arrest_pre6", "felony_pre6", "felony_post6"] + [
+        f"{period}_{kind}" for kind in EVENT_TYPES for period in ("post", "pre")
+    ]
     cut = f"DATE '{cutoff.isoformat()}'"
     query = f"""
     WITH p AS MATERIALIZED ({cohort(cutoff)}),
@@ -75,7 +82,7 @@ def person_features(db: Database, cutoff: date) -> pd.DataFrame:
       GROUP BY e.person_key
     ),
     f AS MATERIALIZED (
-      SELECT p.person_key, p.lead, (p.fe - p.index_date) AS fu, a.*
+      SELECT p.person_key, p.lead, (p.fe - p.index_date) AS fu, {", ".join(f"a.{c}" for c in aggregates)}
       FROM p LEFT JOIN a ON a.person_key = p.person_key
     ),
     l AS (
@@ -90,10 +97,9 @@ def person_features(db: Database, cutoff: date) -> pd.DataFrame:
     ORDER BY c.index_date, c.person_key
     """
     frame = db.sql(query)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
     for column in frame.columns:
         if column.startswith(("post_", "pre_")) or column in ("arrest_pre6", "felony_pre6", "felony_post6"):
-            frame[column] = frame[column].fillna(0).astype(float)
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(float)
     for column in ("first_arrest", "first_arrest_fu", "fu", "lead", "locked"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     return frame.reset_index(drop=True)

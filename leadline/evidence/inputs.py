@@ -221,8 +221,13 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load(data: Path | str) -> Dataset:
-    """Every input present in ``data``, checked; absent optional files are simply not in the result."""
+def load(data: Path | str) -> Any:
+    """Every input present in ``data`` (a folder, or a PostgreSQL URL: warehouse.py), checked; absent
+    optional files are simply not in the result."""
+    from leadline.evidence import warehouse
+
+    if warehouse.is_url(data):
+        return warehouse.load(str(data))
     data = Path(data)
     if not data.is_dir():
         raise InputError(str(data), None, None, "is not a folder")
@@ -345,7 +350,9 @@ def _across(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
             raise InputError(file, row, column, message)
 
 
-def as_of_default(data: Dataset) -> date:
+def as_of_default(data: Any) -> date:
     """The data cutoff when none is given: the latest follow-up end."""
-    row = data.con.execute("SELECT max(followup_end) FROM people").fetchone()
-    return row[0] if row and row[0] is not None else date.today()
+    value = data.sql("SELECT max(followup_end) AS latest FROM people")["latest"].iloc[0]
+    if value is None or pd.isna(value):
+        return date.today()
+    return value.date() if hasattr(value, "date") and callable(value.date) else value

@@ -224,6 +224,9 @@ def suppress(result: dict[str, Any], threshold: int = 10) -> dict[str, Any]:
     if "survival" in out:
         out["survival"].pop("curves", None)  # a curve's last steps can count a handful of people
     _safety_net(out, small)
+    # An addition to the contract (allowed): what was hidden, so a report can say so whatever the site's
+    # threshold is by the time it is read.
+    out["suppression"] = {"threshold": threshold}
     return out
 
 

@@ -85,3 +85,75 @@ def test_the_public_page_and_csv_show_only_the_suppressed_copy(world, client):
     csv_text = client.get("/results.csv").content.decode()
     assert "recidivism.windows.24m.comparison.rate," in csv_text and "0.4286" not in csv_text
     assert "survival.curves" not in csv_text
+
+
+def test_the_pages_draw_the_cost_funnel_and_monthly_charts_with_a_title_and_a_description(world, client):
+    evaluation_run(demo=True)
+    page = verified_client(world["evaluator"]).get("/evidence/").content.decode()
+    for kind in ("costs", "funnel", "monthly"):
+        assert f'data-chart="{kind}"' in page
+    assert page.count('data-chart="funnel"') == 4  # one beside each stage's table
+    assert 'aria-labelledby="costs-t costs-d"' in page and '<desc id="costs-d">Costs in dollars.' in page
+    assert '<desc id="monthly-d">Odds ratios on a log scale' in page and "data-report-pdf" in page
+    public = client.get("/results/").content.decode()
+    assert 'data-chart="costs"' in public and public.count('data-chart="funnel"') == 4
+    assert 'data-chart="monthly"' not in public and 'href="/results/report.pdf"' in public
+
+
+def _plant_small_cells(run):
+    """As suppress() leaves them: figures in the full results that the public copy hides."""
+    results, public = run.results, run.public_results
+    results["recidivism"]["windows"]["24m"]["comparison"] = {"n": 7, "events": 3, "rate": 0.4286}
+    public["recidivism"]["windows"]["24m"]["comparison"] = {"n": None, "events": None, "rate": None}
+    for copy, planted in ((results, {"count": 9, "rate": 77.7777, "rri": 3.3333, "ci_low": 1.1111,
+                                     "ci_high": 9.8765, "reportable": True}),
+                          (public, {"count": None, "rate": None, "rri": None, "ci_low": None,
+                                    "ci_high": None, "reportable": False})):  # fmt: skip
+        copy["disparity"]["stages"]["detained"]["groups"]["Asian"].update(planted)
+    EvaluationRun.objects.filter(pk=run.pk).update(results=results, public_results=public)
+
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_quarterly_report_is_a_pdf_of_the_suppressed_copy_only(world, client):
+    run = evaluation_run(demo=True)
+    _plant_small_cells(run)
+    run.refresh_from_db()
+    response = client.get("/results/report.pdf")  # no sign-in
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="lead-report-{run.as_of.isoformat()}.pdf"'
+    assert "no-store" in response["Cache-Control"]
+    assert response.content.startswith(b"%PDF")
+    text = " ".join(_pdf_text(response.content).split())
+    quarter = (run.as_of.month - 1) // 3 + 1
+    assert f"Quarter {quarter} {run.as_of.year} (data to {run.as_of.isoformat()})" in text
+    assert "synthetic cohort" in text and "Summary" in text and "Methods and definitions" in text
+    public = run.public_results
+    did = public["recidivism"]["did_or"]
+    assert f"{did['estimate']:.2f}" in text and f"{did['ci_low']:.2f}–{did['ci_high']:.2f}" in text
+    assert f"${public['costs']['annual_total']['lead']:,.2f}" in text
+    assert f"{public['survival']['hazard_ratio']['estimate']:.2f}" in text
+    assert f"{public['monthly']['employed']['or']:.2f}" in text
+    assert "Counts from 1 to 10 are suppressed" in text
+    for hidden in ("43%", "3/7", "77.8", "3.33", "9.88"):  # the planted small cells
+        assert hidden not in text
+
+
+def test_the_quarterly_report_before_any_run_is_a_clear_404(world, client):
+    response = client.get("/results/report.pdf")
+    assert response.status_code == 404 and "there has been none yet" in response.content.decode()
+
+
+def test_the_quarter_is_the_calendar_quarter_of_the_runs_cutoff():
+    from datetime import date
+
+    from leadline.evaluation.report import quarter_label
+
+    assert quarter_label(date(2026, 9, 30)) == "Quarter 3 2026 (data to 2026-09-30)"
+    assert quarter_label(date(2027, 1, 2)) == "Quarter 1 2027 (data to 2027-01-02)"
