@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "leadline.cases",
     "leadline.legal",
     "leadline.evaluation",
+    "leadline.directory",
 ]
 
 MIDDLEWARE = [

@@ -143,6 +143,8 @@ CAPABILITIES: dict[str, Capability] = {
             "sealing_report.view", DataClass.AUDIT, "the sealing report (counts and dates, no content)"
         ),
         *_pair("service_referral", DataClass.OPERATIONAL, "service referrals"),
+        # The directory of services (HSDS): no participant content. A provider edits its own listings.
+        *_pair("directory", DataClass.CONFIG, "the service directory"),
         Capability("evaluation.view", DataClass.DEIDENTIFIED, "de-identified evaluation data"),
         Capability("audit_report.view", DataClass.AUDIT, "audit reports"),
         *_pair("site_config", DataClass.CONFIG, "site configuration"),
@@ -196,6 +198,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "legal_matter.view": CL,
         "legal_clock.view": CL,
         "service_referral.view": CL, "service_referral.edit": CL,
+        "directory.view": A,
         **_TOKENS,
     },
     Role.OUTREACH_WORKER: {
@@ -207,6 +210,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "contact.view": A, "contact.edit": A,
         "contact_locations.view": A, "contact_locations.edit": A,
         "legal_clock.view": A,
+        "directory.view": A,
         **_TOKENS,
     },
     Role.PROGRAM_MANAGER: {
@@ -231,6 +235,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "legal_clock.view": A,
         "sealing_report.view": A,
         "service_referral.view": A, "service_referral.edit": A,
+        "directory.view": A, "directory.edit": A,
         "evaluation.view": A,
         "audit_report.view": A,
         "site_config.view": SITE,
@@ -250,6 +255,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "community_referral.view": ORG, "community_referral.edit": ORG,
         "service_referral.view": ORG, "service_referral.edit": ORG,
         "progress_summary.view": ORG,
+        "directory.view": ORG, "directory.edit": ORG,
         **_TOKENS,
     },
     Role.EVALUATOR: {
@@ -262,6 +268,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "audit_report.view": A,
         "sealing_report.view": A,
         "break_glass.edit": SITE,
+        "directory.view": A, "directory.edit": A,
         **_TOKENS,
     },
 }  # fmt: skip

@@ -115,6 +115,8 @@ class World:
     other_matter: Any  # the matter ``other_referral`` holds for ``other``: its window ran out, unmet
     notice: Any  # ``other_matter``'s return-to-ordinary-processing notice, awaiting confirmation
     charge: Any  # a new charge against ``mine``, flagged for the prosecutor's decision
+    service: Any  # a directory service of Pat's organisation (Open Door Housing), verified today
+    other_service: Any  # a service of another organisation (Genesee Recovery), never verified
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -188,7 +190,10 @@ def make_world() -> World:
         occurred_on=clock.today() - timedelta(days=3), source="entered", flagged_by=users["prosecutor"],
         flagged_at=clock.now(),
     )  # fmt: skip
+    service, other_service = _directory(users)
     return World(
+        service=service,
+        other_service=other_service,
         charge=charge,
         matter=matter,
         other_matter=other_matter,
@@ -206,6 +211,29 @@ def make_world() -> World:
         handoff=handoff,
         community=community,
     )
+
+
+def _directory(users: dict[str, User]) -> tuple[Any, Any]:
+    from leadline.directory.models import Organization, Service, TaxonomyTerm
+
+    ours = Organization.objects.create(
+        name="Open Door Housing", description="Housing first in Rochester.",
+        agency=users["provider_staff"].agency, updated_at=clock.now(),
+    )  # fmt: skip
+    theirs = Organization.objects.create(
+        name="Genesee Recovery", description="Outpatient treatment.", updated_at=clock.now()
+    )
+    service = Service.objects.create(
+        organization=ours, name="Rapid rehousing", description="A room within weeks, with support.",
+        languages=["en", "es"], capacity=4, last_verified_at=clock.now(), updated_at=clock.now(),
+    )  # fmt: skip
+    service.terms.add(TaxonomyTerm.objects.get(code="housing"))
+    other_service = Service.objects.create(
+        organization=theirs, name="Buprenorphine clinic", description="Same-day starts.", languages=["en"],
+        updated_at=clock.now(),
+    )  # fmt: skip
+    other_service.terms.add(TaxonomyTerm.objects.get(code="moud"))
+    return service, other_service
 
 
 def _legal_matters(users: dict[str, User], mine: Participant, other: Participant, eligible: Referral,
@@ -311,4 +339,6 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         notice=world.notice.pk,
         charge=world.charge.pk,
         cd="court_date",
+        service=world.service.pk,
+        other_service=world.other_service.pk,
     )

@@ -66,6 +66,11 @@ class Site(models.Model):
         default=90,
         validators=[MinValueValidator(1)],
     )
+    directory_stale_days = models.PositiveIntegerField(
+        _("a directory listing is stale when not verified for this many days"),
+        default=180,
+        validators=[MinValueValidator(7), MaxValueValidator(730)],
+    )
     notice_recipient = models.CharField(
         _("legal notices go to"),
         max_length=300,

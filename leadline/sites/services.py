@@ -22,7 +22,7 @@ SITE_FIELDS = [
     "name", "time_zone", "languages", "legal_mode", "expunge_after_days", "no_file_window_days",
     "caseload_soft_limit", "caseload_hard_limit", "small_cell_threshold", "lead_line_phone",
     "handoff_target_minutes", "handoff_ack_minutes", "participation_contacts", "legal_warning_days",
-    "sealed_retention_days", "notice_recipient", "clearance_notice_text",
+    "sealed_retention_days", "notice_recipient", "clearance_notice_text", "directory_stale_days",
 ]  # fmt: skip
 POLICY_FIELDS = [
     "label", "effective_from", "effective_to", "minimum_age", "drug_quantity_cap_grams",

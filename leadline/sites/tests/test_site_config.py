@@ -140,6 +140,7 @@ def test_the_administrator_edits_the_site_in_the_admin_and_bad_limits_are_refuse
             "sealed_retention_days",
             "notice_recipient",
             "clearance_notice_text",
+            "directory_stale_days",
         )
     }
     form["languages"] = json.dumps(demo_site.languages)
