@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leadline.core.admin_site import admin_login, configure_admin_site
+from leadline.directory import hsds_urls
 from leadline.evaluation import urls as evaluation_urls
 from leadline.participants import lookup_views
 from leadline.referrals import line_views
@@ -18,6 +19,9 @@ urlpatterns = [
     path("summaries/", include("leadline.consents.summary_urls")),
     path("legal/", include("leadline.legal.urls")),
     path("evidence/", include("leadline.evaluation.urls")),
+    path("directory/", include((hsds_urls.export_urlpatterns, "directory_hsds"))),
+    path("directory/", include("leadline.directory.urls")),
+    path("api/hsds/", include("leadline.directory.hsds_urls")),
     path("", include((evaluation_urls.public_urlpatterns, "public"))),
     path("lookup/", lookup_views.lookup, name="lookup"),
     path("hooks/lead-line/", line_views.lead_line_inbound, name="lead-line-inbound"),

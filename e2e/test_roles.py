@@ -33,17 +33,18 @@ pytestmark = pytest.mark.e2e
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 #   legal: legal_matter.view              sealing: sealing_report.view   evidence: evaluation.view
+#   directory: directory.view
 POLICE_NAV = ["home", "lookup", "refer", "referrals", "handoffs", "dashboard", "tokens", "api_docs"]
 CASE_MANAGER_NAV = [
     *["home", "lookup", "refer", "referrals", "handoffs", "dashboard"],
-    *["participants", "caseloads", "outreach", "legal", "tokens", "api_docs"],
+    *["participants", "caseloads", "outreach", "legal", "directory", "tokens", "api_docs"],
 ]
 EXPECTED_NAV: dict[str, list[str]] = {
     "olivia": POLICE_NAV,  # officer
     "sam": POLICE_NAV,  # police liaison
     "carmen": CASE_MANAGER_NAV,
     "casey": CASE_MANAGER_NAV,
-    "omar": ["home", "lookup", "participants", "outreach", "tokens", "api_docs"],  # outreach worker
+    "omar": ["home", "lookup", "participants", "outreach", "directory", "tokens", "api_docs"],  # outreach
     "paula": [
         "home",
         "lookup",
@@ -55,6 +56,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "caseloads",
         "outreach",
         "legal",
+        "directory",
         "evidence",
         "audit",
         "sealing",
@@ -64,10 +66,19 @@ EXPECTED_NAV: dict[str, list[str]] = {
     ],  # manager
     "priya": ["home", "legal", "summaries", "tokens", "api_docs"],  # prosecutor
     "dana": ["home", "legal", "summaries", "tokens", "api_docs"],  # defender
-    "pat": ["home", "community", "community_list", "summaries", "tokens", "api_docs"],  # provider staff
+    "pat": [
+        "home",
+        "community",
+        "community_list",
+        "directory",
+        "summaries",
+        "tokens",
+        "api_docs",
+    ],  # provider
     "ana": ["home", "evidence", "tokens", "api_docs"],  # evaluator
     "adam": [
         "home",
+        "directory",
         "audit",
         "sealing",
         "break_glass",
@@ -92,6 +103,7 @@ ENTRY_PATHS = {
     "caseloads": "/participants/caseloads/",
     "outreach": "/participants/outreach/",
     "legal": "/legal/",
+    "directory": "/directory/",
     "summaries": "/summaries/",
     "evidence": "/evidence/",
     "audit": "/audit/",
@@ -115,6 +127,7 @@ ENTRY_HEADINGS = {
     "caseloads": "Caseloads",
     "outreach": "Outreach",
     "legal": "Legal matters",
+    "directory": "Services",
     "summaries": "Progress summaries",
     "evidence": "Evidence",
     "audit": "Audit reports",

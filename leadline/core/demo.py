@@ -221,7 +221,54 @@ def seed_demo() -> list[DemoUser]:
         _seed_officer_feedback(users)
         _seed_legal(users)
         _seed_evidence()
+        _seed_directory()
     return DEMO_USERS
+
+
+# Invented Rochester-area services (no real organisation's details): what a case manager would search.
+DEMO_DIRECTORY = [
+    ("Open Door Housing (demo)", "Housing first: a home, then the rest.", [
+        ("Rapid rehousing", "A room within weeks, with a support worker.", ["housing"], ["en", "es"], 4, 0),
+        ("Drop-in day centre", "Showers, laundry, mail and a place to rest.", ["housing", "food"], ["en"],
+         None, 0),
+    ]),
+    ("Clear Path Treatment (demo)", "Outpatient substance-use treatment, low threshold.", [
+        ("Same-day buprenorphine starts", "Walk in; no appointment, no abstinence requirement.",
+         ["moud"], ["en", "es"], None, 0),
+        ("Syringe services and naloxone", "Supplies, testing, naloxone training.", ["harm-reduction"],
+         ["en"], None, 0),
+    ]),
+    ("Genesee Legal Aid (demo)", "Civil legal help for people on low incomes.", [
+        ("ID and birth certificate clinic", "Help replacing ID documents; fees covered.", ["id-documents",
+         "civil-legal"], ["en", "es"], 12, 0),
+        ("Benefits appeals", "SNAP, SSI and Medicaid applications and appeals.", ["benefits"], ["en"], None,
+         200),  # last confirmed 200 days ago: the demo shows a stale listing
+    ]),
+]  # fmt: skip
+
+
+def _seed_directory() -> None:
+    """Services to search and refer to on first run, the providers' own listings linked to their
+    agencies, and the nightly reminder about stale listings booked."""
+    from leadline.directory.models import Organization, Service, TaxonomyTerm
+    from leadline.directory.tasks import schedule_next
+
+    now = clock.now()
+    for org_name, description, services in DEMO_DIRECTORY:
+        org, _ = Organization.objects.get_or_create(
+            name=org_name, defaults={"description": description, "updated_at": now,
+                                     "agency": Agency.objects.filter(name=org_name).first()},
+        )  # fmt: skip
+        for name, text, terms, languages, capacity, age_days in services:
+            service, created = Service.objects.get_or_create(
+                organization=org, name=name, defaults={
+                    "description": text, "languages": languages, "capacity": capacity, "updated_at": now,
+                    "last_verified_at": now - timedelta(days=age_days),
+                },
+            )  # fmt: skip
+            if created:
+                service.terms.set(TaxonomyTerm.objects.filter(code__in=terms))
+    schedule_next()
 
 
 def _seed_evidence() -> None:

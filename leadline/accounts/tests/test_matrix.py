@@ -82,6 +82,16 @@ def test_every_url_the_project_serves_has_a_row_in_the_endpoints_table():
 
 
 def _post_data(path: str, world: World) -> dict:
+    if path.startswith("/directory/services/") and (path.endswith("/new/") or path.endswith("/edit/")):
+        from leadline.directory.models import Organization, Service, TaxonomyTerm
+
+        service = world.service if str(world.service.pk) in path else world.other_service
+        return {
+            "name": "Matrix listing", "description": "Checked by the matrix", "status": "active",
+            "terms": [TaxonomyTerm.objects.get(code="housing").pk], "languages": ["en"], "capacity": 2,
+            "version": Service.objects.get(pk=service.pk).version,
+            "organization": Organization.objects.get(name="Open Door Housing").pk,
+        }  # fmt: skip
     if "/notes/" in path:
         return {"body": "matrix note", "sensitivity": "general", "idempotency_key": uuid.uuid4().hex}
     if path.endswith("/whereabouts/"):

@@ -1,0 +1,75 @@
+"""The service directory on phone-sized screens (issue #7, first part): a case manager finds a service by
+kind and language and reads the listing; the provider keeps its own listing current, and the case manager
+sees the correction. Axe and 360 px on every page of it.
+
+(Referring a participant to a service, the provider accepting it and the outcome on the plan join this
+file with the closed-loop referrals.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_case_manager_finds_a_service_and_the_provider_keeps_its_listing_current(
+    page: Page, make_page: Callable[..., Page]
+) -> None:
+    carmen = page
+    sign_in(carmen, "", "carmen")
+    open_menu(carmen)
+    carmen.locator("[data-nav=directory]").click()
+    expect(carmen.get_by_role("heading", level=1)).to_have_text("Services")
+    check_axe(carmen)
+    check_no_horizontal_scroll(carmen)
+
+    # Medication for opioid use disorder is a narrower kind of substance-use treatment, found by the broader.
+    carmen.get_by_label("Kind of service").select_option(label="Substance-use treatment")
+    carmen.get_by_label("Spoken in").select_option(label="Spanish")
+    carmen.get_by_role("button", name="Search").click()
+    results = carmen.locator("[data-results] li[data-service]")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("Same-day buprenorphine starts")
+    results.first.get_by_role("link").click()
+    expect(carmen.get_by_role("heading", level=1)).to_have_text("Same-day buprenorphine starts")
+    expect(carmen.locator("[data-terms]")).to_contain_text("Medication for opioid use disorder")
+    expect(carmen.locator("[data-keep-current]")).to_have_count(0)  # not hers to edit
+    check_axe(carmen)
+    check_no_horizontal_scroll(carmen)
+
+    # A listing nobody has confirmed for 200 days says so.
+    carmen.goto("/directory/?q=appeals")
+    carmen.locator("li[data-service]").filter(has_text="Benefits appeals").get_by_role("link").click()
+    expect(carmen.locator("[data-stale]")).to_contain_text("check with the service")
+
+    pat = make_page()
+    sign_in(pat, "", "pat")
+    pat.goto("/directory/")
+    listings = pat.locator("[data-results] li[data-service]")
+    expect(listings).to_have_count(2)  # only Open Door Housing's own
+    listings.filter(has_text="Rapid rehousing").get_by_role("link").click()
+    pat.get_by_role("link", name="Correct the listing").click()
+    check_axe(pat)
+    check_no_horizontal_scroll(pat)
+    pat.get_by_label("Open places").fill("")
+    pat.get_by_label("Minimum age").fill("30")
+    pat.get_by_label("Maximum age").fill("18")
+    pat.get_by_role("button", name="Save").click()
+    expect(pat.locator(".error").first).to_contain_text("The maximum age cannot be below the minimum age.")
+    pat.get_by_label("Minimum age").fill("18")
+    pat.get_by_label("Maximum age").fill("")
+    pat.get_by_label("Open places").fill("2")
+    pat.get_by_role("button", name="Save").click()
+    expect(pat.locator("[data-capacity]")).to_contain_text("2 places open")
+    pat.get_by_role("button", name="Confirm it is current").click()
+    expect(pat.locator("[data-stale]")).to_have_count(0)
+
+    carmen.goto("/directory/?q=rehousing")
+    expect(carmen.locator("li[data-service]").filter(has_text="Rapid rehousing")).to_contain_text(
+        "2 places open"
+    )

@@ -1,0 +1,18 @@
+"""`manage.py directory_reminders`: email each organisation the listings nobody has confirmed within the
+site's `directory_stale_days` (for cron, where no task worker runs; the task does the same nightly)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Remind organisations of their stale directory listings (once per staleness)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from leadline.directory.services import stale_reminders_send
+
+        sent = stale_reminders_send()
+        self.stdout.write(f"{sent} reminder(s) sent")

@@ -1,0 +1,123 @@
+"""Changing the directory: a listing saved by someone who may edit it, a listing confirmed current, and
+the reminder to each organisation whose listings have gone stale. Every change is audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core import clock
+from leadline.directory.models import Organization, Service
+from leadline.participants.services import StaleEdit
+
+EDITABLE = (
+    "name", "alternate_name", "description", "url", "email", "phone", "status", "eligibility_description",
+    "minimum_age", "maximum_age", "application_process", "fees_description", "languages", "capacity",
+    "waitlist", "wait_time",
+)  # fmt: skip
+
+
+class DirectoryRefused(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def service_create(*, actor: Any, organization: Organization, terms: Any = (), **fields: Any) -> Service:
+    """A new listing, confirmed by whoever adds it. One name per organisation: the same form sent twice
+    (a double tap) gives the listing the first one made; another listing by that name is refused."""
+    from django.utils.translation import gettext as _
+
+    now = clock.now()
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()  # one add at a time
+        same = Service.objects.filter(organization=organization, name__iexact=fields.get("name", "")).first()
+        if same is not None:
+            fresh = same.version == 1 and same.updated_at >= now - timedelta(minutes=2)
+            if fresh and same.verified_by_id == getattr(actor, "pk", None):
+                return same
+            raise DirectoryRefused("name", _("This organisation already lists a service by that name."))
+        service = Service.objects.create(
+            organization=organization, last_verified_at=now, verified_by=actor, updated_at=now,
+            **{k: v for k, v in fields.items() if k in EDITABLE},
+        )  # fmt: skip
+        service.terms.set(terms)
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type="directory_service",
+                     subject_id=str(service.pk))  # fmt: skip
+    return service
+
+
+def service_update(*, actor: Any, service_id: Any, version: int, terms: Any = (), **fields: Any) -> Service:
+    """Saving a listing is also confirming it: whoever saves it has just read it whole."""
+    now = clock.now()
+    with transaction.atomic():
+        service = Service.objects.select_for_update().get(pk=service_id)
+        if service.version != version:
+            raise StaleEdit()
+        changed = sorted(k for k in EDITABLE if k in fields and getattr(service, k) != fields[k])
+        for key in EDITABLE:
+            if key in fields:
+                setattr(service, key, fields[key])
+        before_terms = set(service.terms.values_list("pk", flat=True))
+        service.terms.set(terms)
+        if before_terms != {t.pk for t in terms}:
+            changed.append("terms")
+        service.last_verified_at, service.verified_by, service.stale_notified_at = now, actor, None
+        service.updated_at, service.version = now, service.version + 1
+        service.save()
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="directory_service",
+                     subject_id=str(service.pk), changes={"fields": changed})  # fmt: skip
+    return service
+
+
+def service_verify(*, actor: Any, service_id: Any) -> Service:
+    """Someone who knows the service confirms the listing is current (HSDS assured_date)."""
+    now = clock.now()
+    with transaction.atomic():
+        service = Service.objects.select_for_update().get(pk=service_id)
+        service.last_verified_at, service.verified_by, service.stale_notified_at = now, actor, None
+        service.save(update_fields=["last_verified_at", "verified_by", "stale_notified_at"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="directory_service",
+                     subject_id=str(service.pk), changes={"verified": True})  # fmt: skip
+    return service
+
+
+def stale_reminders_send() -> int:
+    """One email to each organisation's provider staff listing its stale listings, once per staleness:
+    a listing is not mentioned again until it has been verified and gone stale again. Organisations
+    without staff in Leadline go to the site administrators. Returns the number of emails sent."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils.translation import gettext as _
+
+    from leadline.accounts.models import User
+    from leadline.accounts.roles import Role
+    from leadline.directory.selectors import stale
+
+    now = clock.now()
+    due = stale(Service.objects.select_related("organization")).filter(stale_notified_at__isnull=True)
+    by_org: dict[Any, list[Service]] = {}
+    for service in due.order_by("organization__name", "name"):
+        by_org.setdefault(service.organization, []).append(service)
+    sent = 0
+    for org, services in by_org.items():
+        staff = User.objects.filter(is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=org.agency_id)
+        to = [u.email for u in staff if u.email and org.agency_id]
+        if not to:
+            to = [u.email for u in User.objects.filter(is_active=True, role=Role.SITE_ADMIN.value) if u.email]
+        if not to:
+            continue
+        lines = "\n".join(f"- {s.name}" for s in services)
+        send_mail(
+            _("Directory listings to check: %(org)s") % {"org": org.name},
+            _("These listings of %(org)s have not been confirmed for a while. Please open each in Leadline "
+              "and confirm it is current, or correct it:\n\n%(lines)s\n") % {"org": org.name, "lines": lines},
+            settings.DEFAULT_FROM_EMAIL, to,
+        )  # fmt: skip
+        Service.objects.filter(pk__in=[s.pk for s in services]).update(stale_notified_at=now)
+        sent += 1
+    return sent
