@@ -73,3 +73,20 @@ def test_a_case_manager_finds_a_service_and_the_provider_keeps_its_listing_curre
     expect(carmen.locator("li[data-service]").filter(has_text="Rapid rehousing")).to_contain_text(
         "2 places open"
     )
+
+
+def test_the_program_adds_a_service_for_an_organisation(page: Page) -> None:
+    paula = page
+    sign_in(paula, "", "paula")
+    paula.goto("/directory/")
+    paula.get_by_role("link", name="Add a service").click()
+    expect(paula.get_by_role("heading", level=1)).to_have_text("Add a service")
+    check_axe(paula)
+    check_no_horizontal_scroll(paula)
+    paula.get_by_label("Organisation").select_option(label="Genesee Legal Aid (demo)")
+    paula.locator("#id_name").fill("Eviction defence")
+    paula.get_by_label("Civil legal help").check()
+    paula.get_by_role("button", name="Save").click()
+    expect(paula.get_by_role("heading", level=1)).to_have_text("Eviction defence")
+    expect(paula.locator(".lede")).to_contain_text("Genesee Legal Aid (demo)")
+    expect(paula.locator("[data-verified]")).not_to_have_text("never")
