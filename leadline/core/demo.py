@@ -226,7 +226,7 @@ def seed_demo() -> list[DemoUser]:
 
 
 # Invented Rochester-area services (no real organisation's details): what a case manager would search.
-DEMO_DIRECTORY = [
+DEMO_DIRECTORY: list[tuple[str, str, list[tuple[str, str, list[str], list[str], int | None, int]]]] = [
     ("Open Door Housing (demo)", "Housing first: a home, then the rest.", [
         ("Rapid rehousing", "A room within weeks, with a support worker.", ["housing"], ["en", "es"], 4, 0),
         ("Drop-in day centre", "Showers, laundry, mail and a place to rest.", ["housing", "food"], ["en"],

@@ -92,6 +92,17 @@ def _post_data(path: str, world: World) -> dict:
             "version": Service.objects.get(pk=service.pk).version,
             "organization": Organization.objects.get(name="Open Door Housing").pk,
         }  # fmt: skip
+    if path == "/directory/import/":  # the world's own listing as HSDS: imports as "nothing changed"
+        import json
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from leadline.directory import hsds
+        from leadline.directory.models import Service
+
+        document = json.dumps({"services": [hsds.service_full(hsds.with_related(
+            Service.objects.filter(pk=world.service.pk)).get())]})  # fmt: skip
+        return {"file": SimpleUploadedFile("directory.json", document.encode())}
     if "/notes/" in path:
         return {"body": "matrix note", "sensitivity": "general", "idempotency_key": uuid.uuid4().hex}
     if path.endswith("/whereabouts/"):
