@@ -5,6 +5,7 @@ header, so the first data row is 2) and the column; unknown columns are ignored.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -134,11 +135,22 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# Dates the old pandas check accepted (its timestamps span 1677-2262): a sentinel such as 9999-12-31 for
+# "still followed" is refused, not read as eight thousand years of follow-up.
+DATE_RANGE = ("1678-01-01", "2261-12-31")
+
+
+def _text(raw: str) -> str:
+    """The value as text without surrounding whitespace (tabs, line ends and Unicode spaces too, like
+    Python's str.strip), or NULL when nothing is left."""
+    return f"NULLIF(TRIM(regexp_replace(CAST({raw} AS VARCHAR), '^\\s+|\\s+$', '', 'g')), '')"
+
+
 def _column(col: Col, source_type: str) -> tuple[str, list[tuple[str, str]]]:
     """The typed SQL expression of one contract column and its checks: (condition that is true on a bad
     row, message) — the same messages as ``validate``."""
     raw = _q(col.name)
-    text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
+    text = _text(raw)
     checks: list[tuple[str, str]] = []
     if col.kind in ("text", "enum"):
         typed, present = text, f"{text} IS NOT NULL"
@@ -153,13 +165,20 @@ def _column(col: Col, source_type: str) -> tuple[str, list[tuple[str, str]]]:
         else:
             typed, present = f"CAST(TRY_STRPTIME({text}, '%Y-%m-%d') AS DATE)", f"{text} IS NOT NULL"
             checks.append((f"{present} AND {typed} IS NULL", "a date as YYYY-MM-DD"))
+        lo, hi = DATE_RANGE
+        checks.append((f"{typed} NOT BETWEEN DATE '{lo}' AND DATE '{hi}'", "a date as YYYY-MM-DD"))
     else:
         if source_type.split("(")[0] in NUMERIC_TYPES:
             typed, present = f"CAST({raw} AS DOUBLE)", f"{raw} IS NOT NULL"
+            checks.append((f"{present} AND (isnan({typed}) OR isinf({typed}))", "a number"))
         else:
             typed, present = f"TRY_CAST({text} AS DOUBLE)", f"{text} IS NOT NULL"
-            checks.append((f"{present} AND ({typed} IS NULL OR isnan({typed}))", "a number"))
-        ok = f"{present} AND {typed} IS NOT NULL AND NOT isnan({typed})"
+            plain = "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'"
+            checks.append((
+                f"{present} AND ({typed} IS NULL OR isnan({typed}) OR isinf({typed}) "
+                f"OR NOT regexp_full_match({text}, {plain}))", "a number",
+            ))  # fmt: skip
+        ok = f"{present} AND {typed} IS NOT NULL AND NOT isnan({typed}) AND NOT isinf({typed})"
         if col.kind in ("int", "binary"):
             checks.append((f"{ok} AND {typed} <> floor({typed})", "a whole number"))
         if col.kind == "binary":
@@ -190,12 +209,12 @@ class Dataset:
         """A whole table, typed, in the file's row order (for small tables and tests)."""
         if name not in self.tables:
             raise KeyError(name)
-        return self.sql(f"SELECT * EXCLUDE (__row) FROM {name} ORDER BY __row")
+        return self.sql(f"SELECT * EXCLUDE (__leadline_row) FROM {name} ORDER BY __leadline_row")
 
     __getitem__ = frame
 
     def close(self) -> None:
-        self.con.close()
+        _close(self.con)
 
     @classmethod
     def from_frames(cls, frames: dict[str, pd.DataFrame]) -> Dataset:
@@ -205,20 +224,39 @@ class Dataset:
             con.register(f"frame_{name}", frame)
             con.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM frame_{name}")
             con.unregister(f"frame_{name}")
-            con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, rowid AS __row FROM raw_{name}")
+            con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, rowid AS __leadline_row FROM raw_{name}")
         return _ingest(con, set(frames), {name: f"{name}.csv" for name in frames})
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills past ``LEADLINE_EVIDENCE_MEMORY`` (default 2 GB) into a folder of
+    its own (removed on close), in UTC so a timestamp with a zone becomes the same date on any machine."""
     import os
     import tempfile
 
+    spill = tempfile.mkdtemp(prefix="leadline-duckdb-")
     con = duckdb.connect(config={
         "memory_limit": os.environ.get("LEADLINE_EVIDENCE_MEMORY", "2GB"),
-        "temp_directory": os.path.join(tempfile.gettempdir(), "leadline-duckdb"),
+        "temp_directory": spill,
         "preserve_insertion_order": True,
     })  # fmt: skip
+    # Time zones come with the ICU extension (built in); without it timestamps are read as UTC anyway.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET TimeZone = 'UTC'")
+    _SPILL[id(con)] = spill
     return con
+
+
+_SPILL: dict[int, str] = {}
+
+
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    import shutil
+
+    con.close()
+    spill = _SPILL.pop(id(con), None)
+    if spill:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def load(data: Path | str) -> Any:
@@ -230,7 +268,10 @@ def load(data: Path | str) -> Any:
         return warehouse.load(str(data))
     data = Path(data)
     if not data.is_dir():
-        raise InputError(str(data), None, None, "is not a folder")
+        shown = warehouse.redacted(str(data))
+        if "://" in shown:
+            raise InputError(shown, None, None, "is neither a folder nor a postgres:// URL")
+        raise InputError(shown, None, None, "is not a folder")
     con = _connect()
     present: set[str] = set()
     names: dict[str, str] = {}
@@ -240,17 +281,28 @@ def load(data: Path | str) -> Any:
             if path is None:
                 if name in REQUIRED_FILES:
                     raise InputError(
-                        f"{name}.csv", None, None, "required file is missing (or people.parquet)"
+                        f"{name}.csv", None, None, f"required file is missing (or {name}.parquet)"
                     )
                 continue
             try:
                 if path.suffix == ".csv":
                     con.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM read_csv(?, header = true, "
                                 "all_varchar = true, encoding = 'utf-8')", [str(path)])  # fmt: skip
-                    con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, rowid AS __row FROM raw_{name}")
+                    con.execute(
+                        f"CREATE VIEW rawv_{name} AS SELECT *, rowid AS __leadline_row FROM raw_{name}"
+                    )
                 else:
-                    con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, file_row_number AS __row "
-                                f"FROM read_parquet({_lit(str(path))}, file_row_number = true)")  # fmt: skip
+                    try:  # read in place, numbered by DuckDB
+                        con.execute(f"CREATE VIEW rawv_{name} AS SELECT *, file_row_number AS "
+                                    f"__leadline_row FROM read_parquet({_lit(str(path))}, "
+                                    "file_row_number = true)")  # fmt: skip
+                    except (
+                        duckdb.BinderException
+                    ):  # the file has a column of that name: copy, number by rowid
+                        con.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM read_parquet(?)", [str(path)])
+                        con.execute(
+                            f"CREATE VIEW rawv_{name} AS SELECT *, rowid AS __leadline_row FROM raw_{name}"
+                        )
                     con.execute(f"SELECT count(*) FROM rawv_{name}").fetchone()
             except (duckdb.Error, UnicodeDecodeError) as exc:
                 raise InputError(
@@ -260,7 +312,7 @@ def load(data: Path | str) -> Any:
             names[name] = path.name
         return _ingest(con, present, names)
     except BaseException:
-        con.close()
+        _close(con)
         raise
 
 
@@ -304,7 +356,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, present: set[str], names: dict[str, 
             firsts = (
                 con.execute(
                     "SELECT "
-                    + ", ".join(f"min(__row) FILTER (WHERE {cond})" for _, cond, _ in problems)
+                    + ", ".join(f"min(__leadline_row) FILTER (WHERE {cond})" for _, cond, _ in problems)
                     + f" FROM rawv_{name}"
                 ).fetchone()
                 or ()
@@ -314,7 +366,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, present: set[str], names: dict[str, 
             if found:
                 row, column, message = found[0]
                 raise InputError(names[name], row + 2, column, message)
-        con.execute(f"CREATE TABLE {name} AS SELECT __row, {', '.join(selects)} FROM rawv_{name}")
+        con.execute(f"CREATE TABLE {name} AS SELECT __leadline_row, {', '.join(selects)} FROM rawv_{name}")
         con.execute(f"DROP VIEW rawv_{name}")
         con.execute(f"DROP TABLE IF EXISTS raw_{name}")
     _across(con, present)
@@ -328,21 +380,21 @@ def _across(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
 
     checks = [
         ("people.csv", "person_key", "appears twice (person_key must be unique)",
-         "SELECT min(__row) FROM (SELECT __row, row_number() OVER (PARTITION BY person_key ORDER BY __row) "
-         "AS k FROM people) WHERE k > 1"),
+         "SELECT min(__leadline_row) FROM (SELECT __leadline_row, row_number() OVER (PARTITION BY person_key "
+         "ORDER BY __leadline_row) AS k FROM people) WHERE k > 1"),
         ("people.csv", "followup_end", "is before index_date",
-         "SELECT min(__row) FROM people WHERE followup_end < index_date"),
+         "SELECT min(__leadline_row) FROM people WHERE followup_end < index_date"),
         ("events.csv", "person_key", "names nobody in people",
-         "SELECT min(__row) FROM events e WHERE NOT EXISTS (SELECT 1 FROM people p "
+         "SELECT min(__leadline_row) FROM events e WHERE NOT EXISTS (SELECT 1 FROM people p "
          "WHERE p.person_key = e.person_key)"),
     ]  # fmt: skip
     if "monthly" in present:
         checks += [
             ("monthly.csv", "person_key", "names nobody in people",
-             "SELECT min(__row) FROM monthly m WHERE NOT EXISTS (SELECT 1 FROM people p "
+             "SELECT min(__leadline_row) FROM monthly m WHERE NOT EXISTS (SELECT 1 FROM people p "
              "WHERE p.person_key = m.person_key)"),
             ("monthly.csv", "month", "0 (the month before) or later",
-             "SELECT min(__row) FROM monthly WHERE month < 0"),
+             "SELECT min(__leadline_row) FROM monthly WHERE month < 0"),
         ]  # fmt: skip
     for file, column, message, query in checks:
         row = first(query)

@@ -20,14 +20,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
-from leadline.evidence.inputs import NEGATIVE_NOT_ALLOWED, SCHEMAS, Col, InputError
+from leadline.evidence.inputs import DATE_RANGE, NEGATIVE_NOT_ALLOWED, SCHEMAS, Col, InputError
 
 KEYS = {"people": "person_key", "events": "person_key", "monthly": "person_key",
         "encounters": "encounter_key", "population": "race", "unit_costs": "item"}  # fmt: skip
 
 
 def is_url(data: Any) -> bool:
-    return str(data).startswith(("postgres://", "postgresql://"))
+    return str(data).lower().startswith(("postgres://", "postgresql://"))
+
+
+def redacted(text: str) -> str:
+    """A URL-like text with any password replaced, for messages."""
+    import re
+
+    return re.sub(r"(?i)^([a-z][a-z0-9+.-]*:/+[^:/@]*):[^@]*@", r"\1:***@", text)
 
 
 def _q(name: str) -> str:
@@ -64,7 +71,10 @@ def _connect(url: str) -> tuple[Any, str | None]:
     from psycopg.conninfo import conninfo_to_dict
     from psycopg.types.numeric import FloatLoader
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InputError(redacted(url), None, None, "the database URL cannot be read") from None
     query = parse_qsl(parts.query)
     schema = next((v for k, v in query if k == "schema"), None)
     clean = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "schema"])))
@@ -86,6 +96,7 @@ def _connect(url: str) -> tuple[Any, str | None]:
             reason = reason.replace(str(params["password"]), "***")
         raise InputError(where, None, None, f"cannot connect ({reason})") from None
     con.adapters.register_loader("numeric", FloatLoader)
+    con.execute("SET TIME ZONE 'UTC'")  # a timestamp with a zone becomes the same date on any server
     return con, schema
 
 
@@ -127,7 +138,7 @@ def _load(con: Any, schema: str | None) -> Warehouse:
             if col.name not in columns:
                 selects.append(f"NULL AS {_q(col.name)}")
                 continue
-            typed, col_checks = _column(col)
+            typed, col_checks = _column(col, columns[col.name])
             selects.append(f"{typed} AS {_q(col.name)}")
             checks += [(col.name, cond, message) for cond, message in col_checks]
         if name == "people":
@@ -145,10 +156,10 @@ def _load(con: Any, schema: str | None) -> Warehouse:
                     "SELECT " + ", ".join(f"min({key}) FILTER (WHERE {cond})" for _, cond, _ in checks)
                     + f" FROM {source}"
                 ).fetchone()  # fmt: skip
-        except psycopg.errors.DataError:
-            raise _unreadable(
-                con, label, source, [(c.name, c.kind) for c in spec if c.name in columns]
-            ) from None
+        except psycopg.Error:  # text that is not a date or a number, or a type that cannot be cast
+            kinds = [(c.name, c.kind) for c in spec if c.name in columns]
+            kinds += [(c, "number") for c in (covariates if name == "people" else [])]
+            raise _unreadable(con, label, source, kinds) from None
         found = [
             (column, message, value)
             for (column, _, message), value in zip(checks, row or (), strict=True)
@@ -162,19 +173,30 @@ def _load(con: Any, schema: str | None) -> Warehouse:
     return Warehouse(con, set(present), covariates)
 
 
-def _column(col: Col) -> tuple[str, list[tuple[str, str]]]:
+TEXT_TYPES = ("text", "character varying", "character")
+
+
+def _column(col: Col, data_type: str) -> tuple[str, list[tuple[str, str]]]:
     raw = _q(col.name)
     checks: list[tuple[str, str]] = []
     if col.kind in ("text", "enum"):
-        typed = f"NULLIF(btrim(CAST({raw} AS text)), '')"
+        typed = f"NULLIF(btrim(CAST({raw} AS text), E' \\t\\r\\n'), '')"
         if col.kind == "enum":
             choices = ", ".join(_lit(c) for c in col.choices)
             checks.append((f"{typed} NOT IN ({choices})", f"must be one of {', '.join(col.choices)}"))
     elif col.kind == "date":
-        typed = f"CAST({raw} AS date)"
+        if data_type in TEXT_TYPES:  # strictly YYYY-MM-DD, whatever the server's DateStyle
+            text = f"btrim({raw}, E' \\t\\r\\n')"
+            shape = f"{text} ~ '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}$'"
+            typed = f"(CASE WHEN {shape} THEN to_date({text}, 'YYYY-MM-DD') END)"
+            checks.append((f"NULLIF({text}, '') IS NOT NULL AND NOT ({shape})", "a date as YYYY-MM-DD"))
+        else:
+            typed = f"CAST({raw} AS date)"
+        lo, hi = DATE_RANGE
+        checks.append((f"{typed} NOT BETWEEN DATE '{lo}' AND DATE '{hi}'", "a date as YYYY-MM-DD"))
     else:
         typed = f"CAST({raw} AS double precision)"
-        checks.append((f"{typed} = 'NaN'::float8", "a number"))
+        checks.append((f"{typed} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)", "a number"))
         if col.kind in ("int", "binary"):
             checks.append((f"{typed} <> floor({typed})", "a whole number"))
         if col.kind == "binary":
@@ -197,7 +219,7 @@ def _unreadable(con: Any, label: str, source: str, columns: list[tuple[str, str]
         try:
             with con.transaction():
                 con.execute(f"SELECT count(CAST({_q(name)} AS {target})) FROM {source}")
-        except psycopg.errors.DataError:
+        except psycopg.Error:
             return InputError(label, None, name, "a date as YYYY-MM-DD" if kind == "date" else "a number")
     return InputError(label, None, None, "cannot be read")
 

@@ -143,3 +143,48 @@ def test_empty_events_and_an_empty_monthly_file_give_sections_without_estimates(
     result = run(tmp_path, tmp_path / "out.json")
     assert result["recidivism"]["windows"]["6m"]["lead"] == {"n": 1, "events": 0, "rate": 0.0}
     assert "did_or" not in result["recidivism"] and result["monthly"] == {}
+
+
+def test_a_far_future_end_date_is_refused_not_read_as_millennia_of_follow_up(tmp_path):
+    data = _write(tmp_path)
+    people = pd.read_csv(data / "people.csv", dtype=str)
+    people.loc[5, "followup_end"] = "9999-12-31"  # a "still followed" sentinel
+    people.to_csv(data / "people.csv", index=False)
+    with pytest.raises(InputError, match=r"^people.csv, row 7, column followup_end: a date as YYYY-MM-DD"):
+        load(data)
+
+
+def test_whitespace_around_values_is_ignored_and_the_row_numbers_survive_odd_columns(tmp_path):
+    data = _write(tmp_path)
+    events = pd.read_csv(data / "events.csv", dtype=str)
+    events.loc[0, "type"] = "arrest\t"  # a tab left by a spreadsheet
+    events["__row"] = "x"  # unknown columns are ignored, whatever their names
+    events.to_csv(data / "events.csv", index=False)
+    assert len(load(data)["events"]) == len(events)
+    events.loc[6, "quantity"] = "1_000"
+    events.to_csv(data / "events.csv", index=False)
+    with pytest.raises(InputError, match=r"^events.csv, row 8, column quantity: a number"):
+        load(data)
+
+
+def test_parquet_numbers_that_are_not_numbers_are_refused(tmp_path):
+    import duckdb
+
+    data = _write(tmp_path)
+    events = pd.read_csv(data / "events.csv")
+    events["file_row_number"] = 7  # a column DuckDB would otherwise add itself
+    events["bad"] = events.index == 3
+    con = duckdb.connect()
+    con.register("ev", events)
+    # A typed column holding NaN (a pandas NaN would arrive as an empty value).
+    nan = "CASE WHEN bad THEN CAST('NaN' AS DOUBLE) ELSE quantity END AS quantity"
+    con.execute(f"COPY (SELECT * EXCLUDE (bad) REPLACE ({nan}) FROM ev) TO '{data / 'events.parquet'}'")
+    (data / "events.csv").unlink()
+    with pytest.raises(InputError, match=r"^events.parquet, row 5, column quantity: a number"):
+        load(data)
+
+
+def test_a_password_in_a_url_like_data_argument_is_never_shown(tmp_path):
+    with pytest.raises(InputError) as refused:
+        load("postgresql+psycopg://reader:s3cret@warehouse/db")
+    assert "s3cret" not in str(refused.value) and "reader:***@" in str(refused.value)

@@ -93,7 +93,7 @@ def _from_warehouse(mapping: Path, wh: Warehouse, *, query: bool = True) -> Path
     """The mapping of test_prepare with people read from a table and events from a query."""
     spec = json.loads(mapping.read_text())
     spec["people"]["source"] = {"postgres": wh.table("cohort"), "order_by": "ROW"}
-    select = f'SELECT * FROM {wh.schema}.events WHERE "QTY" IS NOT NULL;'  # noqa: S608 (the test's schema)
+    select = f'SELECT * FROM {wh.schema}.events WHERE "QTY" IS NOT NULL;'
     spec["events"]["source"] = (
         {"postgres_query": select, "order_by": ["ROW"]}
         if query
@@ -202,7 +202,7 @@ def test_typed_columns_come_back_as_text_and_a_query_may_join(tmp_path, warehous
     mapping = json.loads(_mapping(tmp_path).read_text())
     mapping["people"]["source"] = {"postgres": wh.table("cohort"), "order_by": "ROW"}
     join = (
-        "SELECT e.event_id, e.who, e.happened, c.label, e.days, e.flagged "  # noqa: S608 (the test's schema)
+        "SELECT e.event_id, e.who, e.happened, c.label, e.days, e.flagged "
         f"FROM {wh.schema}.events_typed e JOIN {wh.schema}.codes c USING (code) -- a comment at the end"
     )
     mapping["events"] = {
@@ -250,7 +250,7 @@ def test_a_missing_table_or_column_is_said_plainly(tmp_path, warehouse):
     with pytest.raises(prep.MappingError, match=r"column leadline_source\.row does not exist.*order_by"):
         run({"postgres": warehouse.table("events"), "order_by": "row"})  # names are exact: "ROW"
     with pytest.raises(prep.MappingError, match=r"no column 'WHO' \(for person_key\); it has ROW, who"):
-        select = f'SELECT "ROW", "WHO" AS who FROM {warehouse.schema}.events'  # noqa: S608
+        select = f'SELECT "ROW", "WHO" AS who FROM {warehouse.schema}.events'
         run({"postgres_query": select, "order_by": "ROW"})
 
 
@@ -277,7 +277,7 @@ def test_the_warehouse_is_read_in_a_read_only_transaction(tmp_path, warehouse):
     mapping = _from_warehouse(_mapping(tmp_path), warehouse)
     spec = json.loads(mapping.read_text())
     spec["events"]["source"]["postgres_query"] = (
-        f"SELECT e.*, nextval('{warehouse.schema}.counter') AS n FROM {warehouse.schema}.events e"  # noqa: S608
+        f"SELECT e.*, nextval('{warehouse.schema}.counter') AS n FROM {warehouse.schema}.events e"
     )
     mapping.write_text(json.dumps(spec))
     with pytest.raises(prep.MappingError, match="read-only transaction"):

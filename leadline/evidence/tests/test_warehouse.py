@@ -127,3 +127,27 @@ def test_a_missing_table_is_named(tmp_path: Path, schema: tuple[Any, str]) -> No
     _con, name = schema
     with pytest.raises(InputError, match=rf"^{name}\.people: required table is missing"):
         run(_url(name), tmp_path / "out.json")
+
+
+def test_text_dates_must_be_iso_whatever_the_servers_date_style(
+    tmp_path: Path, schema: tuple[Any, str]
+) -> None:
+    con, name = schema
+    folder = _write(tmp_path)
+    people = pd.read_csv(folder / "people.csv", dtype=str)
+    people.loc[2, "index_date"] = "03/04/2024"  # March or April? Not a contract date.
+    _table(con, name, "people", people, {"index_date": "text"})
+    _table(con, name, "events", pd.read_csv(folder / "events.csv", dtype=str))
+    with pytest.raises(InputError, match=rf"^{name}\.people, column index_date: a date as YYYY-MM-DD"):
+        run(_url(name), tmp_path / "out.json")
+
+
+def test_a_column_of_the_wrong_type_is_named_not_a_crash(tmp_path: Path, schema: tuple[Any, str]) -> None:
+    con, name = schema
+    folder = _write(tmp_path)
+    _table(con, name, "people", pd.read_csv(folder / "people.csv", dtype=str))
+    events = pd.read_csv(folder / "events.csv", dtype=str)
+    events["quantity"] = "true"
+    _table(con, name, "events", events, {"quantity": "boolean"})
+    with pytest.raises(InputError, match=rf"^{name}\.events, column quantity: a number"):
+        run(_url(name), tmp_path / "out.json")
