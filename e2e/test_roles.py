@@ -33,11 +33,20 @@ pytestmark = pytest.mark.e2e
 #   participants: participant_card.view   audit: audit_report.view   break_glass: break_glass.edit
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 #   legal: legal_matter.view              sealing: sealing_report.view   evidence: evaluation.view
-#   directory: directory.view
+#   directory: directory.view            service_referrals: service_referral.view
 POLICE_NAV = ["home", "lookup", "refer", "referrals", "handoffs", "dashboard", "tokens", "api_docs"]
 CASE_MANAGER_NAV = [
     *["home", "lookup", "refer", "referrals", "handoffs", "dashboard"],
-    *["participants", "caseloads", "outreach", "legal", "directory", "tokens", "api_docs"],
+    *[
+        "participants",
+        "caseloads",
+        "outreach",
+        "legal",
+        "directory",
+        "service_referrals",
+        "tokens",
+        "api_docs",
+    ],
 ]
 EXPECTED_NAV: dict[str, list[str]] = {
     "olivia": POLICE_NAV,  # officer
@@ -57,6 +66,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "outreach",
         "legal",
         "directory",
+        "service_referrals",
         "evidence",
         "audit",
         "sealing",
@@ -71,6 +81,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "community",
         "community_list",
         "directory",
+        "service_referrals",
         "summaries",
         "tokens",
         "api_docs",
@@ -104,6 +115,7 @@ ENTRY_PATHS = {
     "outreach": "/participants/outreach/",
     "legal": "/legal/",
     "directory": "/directory/",
+    "service_referrals": "/directory/referrals/",
     "summaries": "/summaries/",
     "evidence": "/evidence/",
     "audit": "/audit/",
@@ -128,6 +140,7 @@ ENTRY_HEADINGS = {
     "outreach": "Outreach",
     "legal": "Legal matters",
     "directory": "Services",
+    "service_referrals": "Service referrals",
     "summaries": "Progress summaries",
     "evidence": "Evidence",
     "audit": "Audit reports",

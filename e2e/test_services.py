@@ -90,3 +90,65 @@ def test_the_program_adds_a_service_for_an_organisation(page: Page) -> None:
     expect(paula.get_by_role("heading", level=1)).to_have_text("Eviction defence")
     expect(paula.locator(".lede")).to_contain_text("Genesee Legal Aid (demo)")
     expect(paula.locator("[data-verified]")).not_to_have_text("never")
+
+
+def test_a_referral_goes_round_the_loop_and_the_outcome_reaches_the_plan(
+    page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
+) -> None:
+    carmen = page
+    sign_in(carmen, "", "carmen")
+    carmen.goto("/participants/?q=Anderson")
+    carmen.get_by_role("link", name="Alex Anderson").first.click()
+    carmen.locator("[data-plan-link]").click()
+    carmen.locator("[data-refer]").click()
+    carmen.get_by_role("link", name="Find a service in the directory").click()
+    carmen.get_by_label("Kind of service").select_option(label="Housing")
+    carmen.get_by_role("button", name="Search").click()
+    carmen.locator("li[data-service]").filter(has_text="Rapid rehousing").get_by_role("link").click()
+    carmen.locator("[data-refer-here]").click()
+    expect(carmen.locator("[data-shares]")).to_have_attribute("data-shares", "no")  # no consent names them
+    check_axe(carmen)
+    check_no_horizontal_scroll(carmen)
+    carmen.get_by_label("What for, in a sentence for the provider").fill("A room near the clinic")
+    carmen.get_by_role("button", name="Send the referral").click()
+    expect(carmen.locator("[data-referral-status]")).to_contain_text("Sent, waiting for an answer")
+    reference = carmen.get_by_role("heading", level=1).inner_text().split()[-1]
+
+    # Two days pass with no answer: the provider is reminded, and their list says so.
+    manage("shell", "-c", (
+        "from datetime import timedelta; from leadline.core import clock; "
+        "from leadline.directory.models import ServiceReferral as R; "
+        f"R.objects.filter(pk={reference.split('-')[1].lstrip('0')}).update("
+        "requested_at=clock.now() - timedelta(days=3))"
+    ))  # fmt: skip
+    assert "1 unanswered-referral reminder(s) sent" in manage("directory_reminders")
+
+    pat = make_page()
+    sign_in(pat, "", "pat")
+    open_menu(pat)
+    pat.locator("[data-nav=service_referrals]").click()
+    item = pat.locator("li[data-referral]").filter(has_text=reference)
+    expect(item).to_contain_text("waiting for an answer for more than two days")
+    check_axe(pat)
+    item.get_by_role("link").click()
+    expect(pat.locator("[data-who-withheld]")).to_be_visible()  # the person is not theirs to see yet
+    check_axe(pat)
+    check_no_horizontal_scroll(pat)
+    for status in ("Accepted", "In progress"):
+        pat.get_by_label("New status").select_option(label=status)
+        pat.get_by_role("button", name="Save the status").click()
+        expect(pat.locator("[data-referral-status]")).to_contain_text(status)
+    pat.get_by_label("New status").select_option(label="Completed")
+    pat.get_by_role("button", name="Save the status").click()
+    expect(pat.locator(".error").first).to_contain_text("Record the outcome")
+    pat.get_by_label("New status").select_option(label="Completed")
+    pat.get_by_label("Outcome").fill("Moved into a studio on Friday")
+    pat.get_by_role("button", name="Save the status").click()
+    expect(pat.locator("[data-referral-status]")).to_contain_text("Completed")
+
+    carmen.goto(carmen.url.split("/directory/")[0] + "/participants/?q=Anderson")
+    carmen.get_by_role("link", name="Alex Anderson").first.click()
+    carmen.locator("[data-plan-link]").click()
+    done = carmen.locator("li[data-service-referral]").filter(has_text="Rapid rehousing")
+    expect(done).to_contain_text("Completed")
+    expect(done.locator("[data-outcome]")).to_contain_text("Moved into a studio on Friday")

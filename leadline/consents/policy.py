@@ -43,6 +43,10 @@ class Info(TextChoices):
         "sud_progress",
         _("progress on my substance-use goals (substance-use treatment information)"),
     )
+    REFERRAL = (
+        "referral",
+        _("when my case manager refers me to a service of theirs: my name, phone, language and what for"),
+    )
 
 
 # The data class each piece of information belongs to; the firewall speaks in these.
@@ -55,6 +59,7 @@ INFO_DATA_CLASS: dict[str, DataClass] = {
     Info.PLAN_PROGRESS: DataClass.OPERATIONAL,
     Info.LIVING: DataClass.OPERATIONAL,
     Info.SUD_PROGRESS: DataClass.SUBSTANCE_USE,
+    Info.REFERRAL: DataClass.IDENTITY,
 }
 
 # What each kind of consent may carry. Enrolment is part of every Part 2 consent: showing anything at
@@ -66,6 +71,7 @@ KIND_INFO: dict[str, tuple[str, ...]] = {
     ),
     Consent.Kind.PART2: (
         Info.ENROLMENT, Info.STATUS, Info.ATTENDANCE, Info.PLAN_PROGRESS, Info.LIVING, Info.SUD_PROGRESS,
+        Info.REFERRAL,
     ),
 }  # fmt: skip
 REQUIRED_INFO: dict[str, tuple[str, ...]] = {

@@ -40,6 +40,7 @@ NAV: list[NavEntry] = [
     NavEntry("outreach", _("Outreach"), "participants:outreach", "contact.edit"),
     NavEntry("legal", _("Legal matters"), "legal:workspace", "legal_matter.view"),
     NavEntry("directory", _("Services"), "directory:search", "directory.view"),
+    NavEntry("service_referrals", _("Service referrals"), "directory:referrals", "service_referral.view"),
     NavEntry("summaries", _("Progress summaries"), "summaries:list", "progress_summary.view"),
     NavEntry("evidence", _("Evidence"), "evaluation:evidence", "evaluation.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),

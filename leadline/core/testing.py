@@ -117,6 +117,7 @@ class World:
     charge: Any  # a new charge against ``mine``, flagged for the prosecutor's decision
     service: Any  # a directory service of Pat's organisation (Open Door Housing), verified today
     other_service: Any  # a service of another organisation (Genesee Recovery), never verified
+    sref: Any  # Carmen's referral of ``mine`` to ``service`` (Pat's organisation), waiting for an answer
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -191,7 +192,14 @@ def make_world() -> World:
         flagged_at=clock.now(),
     )  # fmt: skip
     service, other_service = _directory(users)
+    from leadline.directory.referrals import referral_create
+
+    sref = referral_create(
+        actor=users["case_manager"], participant=mine, service=service, reason="A room near the clinic",
+        idempotency_key="world-sref",
+    )  # fmt: skip
     return World(
+        sref=sref,
         service=service,
         other_service=other_service,
         charge=charge,
@@ -341,4 +349,5 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         cd="court_date",
         service=world.service.pk,
         other_service=world.other_service.pk,
+        sref=world.sref.pk,
     )

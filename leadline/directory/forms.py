@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from leadline.directory.models import Service, TaxonomyTerm
+from leadline.directory.models import Service, ServiceReferral, TaxonomyTerm
 
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ar", _("Arabic")), ("ne", _("Nepali")),
              ("so", _("Somali")), ("sw", _("Swahili")), ("vi", _("Vietnamese")), ("zh", _("Chinese")),
@@ -59,3 +59,39 @@ class ServiceForm(forms.ModelForm):
         if low is not None and high is not None and low > high:
             self.add_error("maximum_age", _("The maximum age cannot be below the minimum age."))
         return data
+
+
+class ReferForm(forms.Form):
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
+    goal = forms.ModelChoiceField(
+        label=_("For the plan goal"), queryset=Service.objects.none(), required=False
+    )
+    reason = forms.CharField(
+        label=_("What for, in a sentence for the provider"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The provider reads this only if the participant's consent names them."),
+    )  # fmt: skip
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, participant: Any, services: Any, **kwargs: Any):
+        from leadline.cases.models import PlanGoal
+
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services.order_by("name")  # type: ignore[attr-defined]
+        self.fields["goal"].queryset = PlanGoal.objects.filter(  # type: ignore[attr-defined]
+            participant=participant, state=PlanGoal.State.OPEN
+        )
+        self.fields["goal"].label_from_instance = lambda g: g.text  # type: ignore[attr-defined]
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=ServiceReferral.Status.choices)
+    reason = forms.CharField(label=_("Why"), max_length=300, required=False)
+    outcome = forms.CharField(label=_("Outcome"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why cancel"), max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput)

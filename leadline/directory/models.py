@@ -157,3 +157,68 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.byday} {self.opens_at}-{self.closes_at}"
+
+
+class ServiceReferral(models.Model):
+    """A participant referred to a service (issue #7, closed loop). Its status follows the FHIR Task the
+    Gravity SDOH Clinical Care guide uses for a referral; it never vanishes: every change is a
+    ServiceReferralEvent, and an unanswered one is chased (services.referral_reminders_send)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Sent, waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        IN_PROGRESS = "in-progress", _("In progress")
+        ON_HOLD = "on-hold", _("On hold")
+        FAILED = "failed", _("Did not work out")
+        COMPLETED = "completed", _("Completed")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="service_referrals"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="referrals")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="referrals")
+    goal = models.ForeignKey(
+        "cases.PlanGoal", on_delete=models.SET_NULL, null=True, blank=True, related_name="service_referrals"
+    )
+    reason = models.CharField(_("what for, for the provider"), max_length=500)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True)
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"], name="service_referral_once_per_submit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"service referral #{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"SR-{self.pk:05d}"
+
+
+class ServiceReferralEvent(models.Model):
+    referral = models.ForeignKey(ServiceReferral, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=12, choices=ServiceReferral.Status.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral} {self.status}"

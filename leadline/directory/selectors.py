@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from leadline.accounts import policy
 from leadline.accounts.roles import Scope
 from leadline.core import clock
-from leadline.directory.models import Service
+from leadline.directory.models import Service, ServiceReferral
 from leadline.sites.selectors import site_get
 
 
@@ -74,3 +74,42 @@ def directory_search(
             Q(capacity__gt=0) | Q(capacity__isnull=True, waitlist=False)
         )
     return services.distinct().prefetch_related("terms").order_by("name", "id")
+
+
+def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
+    """Service referrals: a provider's staff those sent to their organisation; a case manager those of
+    their caseload; the program all."""
+    scope = policy.scope_of(user, "service_referral.view")
+    referrals = ServiceReferral.objects.select_related(
+        "service", "organization", "participant", "requested_by"
+    )
+    if scope is None:
+        return referrals.none()
+    if scope == Scope.ORGANISATION:
+        return (
+            referrals.filter(organization__agency_id=user.agency_id) if user.agency_id else referrals.none()
+        )
+    if scope == Scope.CASELOAD:
+        return referrals.filter(participant__case_manager_id=user.pk)
+    return referrals
+
+
+def provider_recipient(organization: Any) -> Any:
+    """The organisation's staff as a recipient, for saying beforehand what they will see."""
+    from types import SimpleNamespace
+
+    from leadline.accounts.roles import Role
+
+    return SimpleNamespace(is_authenticated=True, is_active=True, role=Role.PROVIDER_STAFF.value,
+                           agency_id=organization.agency_id, pk=None)  # fmt: skip
+
+
+def referral_disclosure(recipient: Any, referrals: list[ServiceReferral]) -> dict[int, Any]:
+    """participant id -> the consent under which ``recipient`` may see who a referral is for (name,
+    phone, language, the reason), from the one decision point; absent: the minimum only."""
+    from leadline.consents.policy import Info, may_disclose
+
+    answers = may_disclose(recipient=recipient, participant_ids=[r.participant_id for r in referrals],
+                           info=Info.REFERRAL)  # fmt: skip
+    return {r.participant_id: answers.consent(r.participant_id) for r in referrals
+            if answers.allowed(r.participant_id)}  # fmt: skip

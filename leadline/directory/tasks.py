@@ -20,11 +20,13 @@ def next_morning() -> datetime:
 
 @task()
 def directory_reminders() -> int:
-    """Remind each organisation of its stale listings (once per staleness), then book tomorrow's run.
+    """Remind each organisation of its stale listings (once per staleness) and of referrals unanswered for
+    two days, then book tomorrow's run.
     Returns the number of emails sent."""
+    from leadline.directory.referrals import referral_reminders_send
     from leadline.directory.services import stale_reminders_send
 
-    sent = stale_reminders_send()
+    sent = stale_reminders_send() + referral_reminders_send()
     schedule_next()
     return sent
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadline.directory import views
+from leadline.directory import referral_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -9,4 +9,9 @@ urlpatterns = [
     path("services/<uuid:service_id>/", views.detail, name="detail"),
     path("services/<uuid:service_id>/edit/", views.edit, name="edit"),
     path("services/<uuid:service_id>/verify/", views.verify, name="verify"),
+    path("refer/<int:participant_id>/", referral_views.refer, name="refer"),
+    path("referrals/", referral_views.referral_list, name="referrals"),
+    path("referrals/<int:referral_id>/", referral_views.referral_detail, name="referral"),
+    path("referrals/<int:referral_id>/status/", referral_views.referral_status, name="referral_status"),
+    path("referrals/<int:referral_id>/cancel/", referral_views.referral_cancel, name="referral_cancel"),
 ]

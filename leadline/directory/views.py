@@ -41,7 +41,14 @@ def search(request: HttpRequest) -> HttpResponse:
         "stale_ids": {s.pk for s in page if selectors.is_stale(s)},
         "needs_checking": list(selectors.stale(editable).order_by("name")[:20]),
         "may_add": policy.can(request.user, "directory.edit"), "languages": LANGUAGE_NAMES,
+        "for_pid": _for(request),
     })  # fmt: skip
+
+
+def _for(request: HttpRequest) -> int | None:
+    """The participant a case manager is finding a service for (?for=), carried from the plan."""
+    raw = request.GET.get("for", "")
+    return int(raw) if raw.isdigit() and policy.can(request.user, "service_referral.edit") else None
 
 
 def _service_or_404(request: HttpRequest, service_id: Any, capability: str = "directory.view") -> Service:
@@ -70,6 +77,7 @@ def detail(request: HttpRequest, service_id: Any) -> HttpResponse:
         "s": service, "stale": selectors.is_stale(service), "may_edit": may_edit,
         "languages": [LANGUAGE_NAMES.get(code, code) for code in service.languages],
         "locations": [sal.location for sal in service.service_at_locations.all()],
+        "for_pid": _for(request),
     })  # fmt: skip
 
 

@@ -58,9 +58,15 @@ def plan(request: HttpRequest, participant_id: int) -> HttpResponse:
     return render(
         request,
         "participants/plan.html",
-        {"p": view.participant, "cards": cards, "goal_form": goal_form if domains else None},
+        {
+            "p": view.participant, "cards": cards, "goal_form": goal_form if domains else None,
+            "service_referrals": list(
+                view.participant.service_referrals.select_related("service", "organization", "goal")
+            ) if access.has("service_referral.view") else None,
+            "may_refer": access.has("service_referral.edit"),
+        },
         status=status,
-    )
+    )  # fmt: skip
 
 
 def _handle(

@@ -82,6 +82,8 @@ PARTICIPANT_CAPABILITIES = (
     "substance_use.edit",
     "consent.view",
     "consent.edit",
+    "service_referral.view",
+    "service_referral.edit",
 )
 
 

@@ -82,6 +82,13 @@ def test_every_url_the_project_serves_has_a_row_in_the_endpoints_table():
 
 
 def _post_data(path: str, world: World) -> dict:
+    if path.startswith("/directory/refer/"):
+        return {"service": world.service.pk, "reason": "Matrix referral", "idempotency_key": uuid.uuid4().hex}
+    if path.startswith("/directory/referrals/"):
+        from leadline.directory.models import ServiceReferral
+
+        version = ServiceReferral.objects.get(pk=world.sref.pk).version
+        return {"to": "accepted", "reason": "Matrix reason", "version": version}
     if path.startswith("/directory/services/") and (path.endswith("/new/") or path.endswith("/edit/")):
         from leadline.directory.models import Organization, Service, TaxonomyTerm
 

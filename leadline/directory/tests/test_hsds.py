@@ -122,6 +122,9 @@ def _export_all() -> dict[str, Any]:
 
 
 def _empty_the_directory() -> None:
+    from leadline.directory.models import ServiceReferral
+
+    ServiceReferral.objects.all().delete()  # the world's referral: a service with referrals is protected
     Service.objects.all().delete()
     Location.objects.all().delete()
     Organization.objects.all().delete()

@@ -1,5 +1,6 @@
 """`manage.py directory_reminders`: email each organisation the listings nobody has confirmed within the
-site's `directory_stale_days` (for cron, where no task worker runs; the task does the same nightly)."""
+site's `directory_stale_days`, and the referrals unanswered for two days (for cron, where no task worker
+runs; the task does the same nightly)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ class Command(BaseCommand):
     help = "Remind organisations of their stale directory listings (once per staleness)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from leadline.directory.referrals import referral_reminders_send
         from leadline.directory.services import stale_reminders_send
 
-        sent = stale_reminders_send()
-        self.stdout.write(f"{sent} reminder(s) sent")
+        listings, referrals = stale_reminders_send(), referral_reminders_send()
+        self.stdout.write(
+            f"{listings} stale-listing reminder(s), {referrals} unanswered-referral reminder(s) sent"
+        )

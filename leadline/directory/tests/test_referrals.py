@@ -1,0 +1,157 @@
+"""Closed-loop referrals to services (issue #7, items 2 and 3): statuses as the Gravity referral Task has
+them, reasons where required, the provider seeing of the person only what the participant's consent
+allows (and each showing logged as a disclosure), nothing ever vanishing, unanswered referrals chased."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from leadline.consents.models import Consent, Disclosure
+from leadline.consents.policy import Info
+from leadline.core import clock
+from leadline.directory import referrals
+from leadline.directory.models import Service, ServiceReferral
+from leadline.participants.services import StaleEdit
+
+pytestmark = pytest.mark.django_db
+S = ServiceReferral.Status
+
+
+def _move(world, to, *, who="provider_staff", reason="", outcome="", version=None):
+    r = ServiceReferral.objects.get(pk=world.sref.pk)
+    return referrals.referral_move(
+        actor=world[who], referral_id=r.pk, to=to, version=r.version if version is None else version,
+        reason=reason, outcome=outcome, as_provider=who == "provider_staff",
+    )  # fmt: skip
+
+
+def test_the_provider_takes_a_referral_from_requested_to_completed_and_every_step_stays(world):
+    _move(world, S.ACCEPTED)
+    _move(world, S.IN_PROGRESS)
+    _move(world, S.ON_HOLD, reason="Waiting for the ID")
+    _move(world, S.IN_PROGRESS)
+    done = _move(world, S.COMPLETED, outcome="Housed in a studio on Lyell Ave")
+    assert done.status == S.COMPLETED and done.outcome == "Housed in a studio on Lyell Ave"
+    assert done.answered_at is not None
+    steps = [e.status for e in done.events.all()]
+    assert steps == [S.REQUESTED, S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD, S.IN_PROGRESS, S.COMPLETED]
+    with pytest.raises(referrals.ReferralRefused):  # a completed referral is closed
+        _move(world, S.IN_PROGRESS)
+
+
+def test_reasons_and_outcomes_are_required_where_the_guide_requires_them(world):
+    with pytest.raises(referrals.ReferralRefused) as declined:
+        _move(world, S.REJECTED)
+    assert declined.value.field == "reason"
+    _move(world, S.ACCEPTED)
+    with pytest.raises(referrals.ReferralRefused) as done:
+        _move(world, S.COMPLETED)
+    assert done.value.field == "outcome"
+    with pytest.raises(referrals.ReferralRefused):  # the program cancels; it does not accept for the provider
+        _move(world, S.IN_PROGRESS, who="case_manager")
+    cancelled = _move(world, S.CANCELLED, who="case_manager", reason="Found a place with family")
+    assert cancelled.status == S.CANCELLED and cancelled.status_reason == "Found a place with family"
+
+
+def test_a_stale_answer_is_refused_not_written(world):
+    first = ServiceReferral.objects.get(pk=world.sref.pk).version
+    _move(world, S.ACCEPTED, version=first)
+    with pytest.raises(StaleEdit):
+        _move(world, S.REJECTED, reason="Full", version=first)
+    assert ServiceReferral.objects.get(pk=world.sref.pk).status == S.ACCEPTED
+
+
+def test_a_double_submit_makes_one_referral_and_a_closed_service_takes_none(world):
+    def send():
+        return referrals.referral_create(
+            actor=world["case_manager"],
+            participant=world.mine,
+            service=world.service,
+            reason="Twice",
+            idempotency_key="k1",
+        )
+
+    assert send().pk == send().pk
+    assert ServiceReferral.objects.filter(idempotency_key="k1").count() == 1
+    Service.objects.filter(pk=world.service.pk).update(status=Service.Status.TEMPORARILY_CLOSED)
+    world.service.refresh_from_db()
+    with pytest.raises(referrals.ReferralRefused):
+        referrals.referral_create(actor=world["case_manager"], participant=world.mine, service=world.service,
+                                  reason="Closed", idempotency_key="k2")  # fmt: skip
+
+
+def _consent_naming_pat(world, infos=(Info.ENROLMENT, Info.REFERRAL)) -> Consent:
+    from leadline.consents.services import consent_record
+    from leadline.core.testing import sample_signature
+
+    consent, _created = consent_record(
+        actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
+        recipient_kind="provider", recipient_agency=world["provider_staff"].agency, categories=tuple(infos),
+        purpose="To get housing help", expires_on=clock.today() + timedelta(days=90),
+        signature=sample_signature(),
+    )  # fmt: skip
+    return consent
+
+
+def test_the_provider_sees_the_person_only_under_a_consent_naming_it_and_each_showing_is_logged(world, login):
+    pat = login(world["provider_staff"])
+    page = pat.get(f"/directory/referrals/{world.sref.pk}/").content.decode()
+    assert "data-who-withheld" in page and world.mine.family_name not in page
+    assert "A room near the clinic" not in page  # the reason is about the person: withheld too
+    assert not Disclosure.objects.exists()
+    consent = _consent_naming_pat(world)
+    page = pat.get(f"/directory/referrals/{world.sref.pk}/").content.decode()
+    assert world.mine.family_name in page and "A room near the clinic" in page
+    assert "data-notice" in page  # the 42 CFR 2.32 notice goes with a Part 2 disclosure
+    shown = Disclosure.objects.get()
+    assert shown.consent == consent and shown.participant_id == world.mine.pk
+    Consent.objects.filter(pk=consent.pk).update(ended_at=clock.now())  # ended: withheld at once
+    page = pat.get(f"/directory/referrals/{world.sref.pk}/").content.decode()
+    assert world.mine.family_name not in page
+
+
+def test_a_consent_for_other_information_opens_nothing(world, login):
+    _consent_naming_pat(world, infos=(Info.ENROLMENT, Info.STATUS))
+    page = login(world["provider_staff"]).get(f"/directory/referrals/{world.sref.pk}/").content.decode()
+    assert world.mine.family_name not in page
+
+
+def test_providers_see_only_their_organisations_referrals(world, login):
+    other = referrals.referral_create(
+        actor=world["case_manager"],
+        participant=world.mine,
+        service=world.other_service,
+        reason="Treatment",
+        idempotency_key="k3",
+    )
+    pat = login(world["provider_staff"])
+    listing = pat.get("/directory/referrals/").content.decode()
+    assert f'data-referral="{world.sref.pk}"' in listing and f'data-referral="{other.pk}"' not in listing
+    assert pat.get(f"/directory/referrals/{other.pk}/").status_code == 404
+
+
+def test_the_outcome_shows_on_the_plan(world, login):
+    _move(world, S.ACCEPTED)
+    _move(world, S.COMPLETED, outcome="Moved in on Friday")
+    plan = login(world["case_manager"]).get(f"/participants/{world.mine.pk}/plan/").content.decode()
+    assert "Moved in on Friday" in plan and "data-service-referrals" in plan
+
+
+def test_an_unanswered_referral_is_chased_every_two_days_and_answered_ones_are_not(world):
+    world["provider_staff"].email = "pat@opendoor.example"
+    world["provider_staff"].save()
+    assert referrals.referral_reminders_send() == 0  # sent today
+    with time_machine.travel(clock.now() + timedelta(days=3), tick=False):
+        assert referrals.referral_reminders_send() == 1
+        assert referrals.referral_reminders_send() == 0
+        body = mail.outbox[-1].body
+        assert world.sref.reference in body and world.mine.family_name not in body  # the reference only
+    with time_machine.travel(clock.now() + timedelta(days=6), tick=False):
+        assert referrals.referral_reminders_send() == 1
+        _move(world, S.ACCEPTED)
+    with time_machine.travel(clock.now() + timedelta(days=9), tick=False):
+        assert referrals.referral_reminders_send() == 0
