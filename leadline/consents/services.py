@@ -16,7 +16,7 @@ from leadline.audit.services import audit_record
 from leadline.consents import wording
 from leadline.consents.documents import Document
 from leadline.consents.models import Consent, ConsentDocument
-from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO
+from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO, Info
 from leadline.consents.selectors import _today, consent_revocable
 from leadline.core import clock
 from leadline.participants.models import Participant
@@ -76,6 +76,8 @@ def _terms(data: ConsentInput, participant: Participant) -> wording.Terms:
     categories = tuple(c for c in allowed_info if c in set(data.categories) | set(REQUIRED_INFO[kind]))
     if set(data.categories) - set(allowed_info):
         raise ConsentRefused("categories", _("This kind of consent cannot carry that information."))
+    if Info.REFERRAL in categories and data.recipient_kind != Consent.RecipientKind.PROVIDER:
+        raise ConsentRefused("categories", _("Referral details go only to a service provider."))
     today = _today()
     if data.expires_on is not None and data.expires_on <= today:
         raise ConsentRefused("expires_on", _("The expiry date must be after today."))

@@ -427,9 +427,12 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 data = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+                error = exc if not isinstance(exc, RecursionError) else _("nested too deeply")
                 report = hsds.ImportReport(
-                    problems=[hsds.Problem("file", "", "", _("not valid JSON (%(error)s)") % {"error": exc})]
+                    problems=[
+                        hsds.Problem("file", "", "", _("not valid JSON (%(error)s)") % {"error": error})
+                    ]
                 )
             else:
                 report = hsds.import_hsds(data, request.user)

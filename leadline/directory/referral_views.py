@@ -29,15 +29,29 @@ from leadline.directory.selectors import (
     referrals_visible_to,
     services_visible_to,
 )
-from leadline.participants.selectors import participant_get_for
 from leadline.participants.services import StaleEdit
 
 
 def _referable(request: HttpRequest, participant_id: int) -> Any:
-    view = participant_get_for(user=request.user, participant_id=participant_id, reason="service referral")
-    if not view.access.has("service_referral.edit"):
+    """The participant, when this user may refer them (a merged duplicate is referred as its survivor);
+    a refusal is audited as one, never as a view."""
+    from leadline.participants.models import Participant
+    from leadline.participants.policy import participant_access
+
+    participant = Participant.objects.filter(pk=participant_id, merged_into__isnull=True).first()
+    if participant is None or not participant_access(request.user, participant).has("service_referral.edit"):
+        audit_record(actor=request.user, action=AuditEvent.Action.DENIED, subject_type="participant",
+                     subject_id=participant_id)  # fmt: skip
         raise Http404
-    return view.participant
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        subject_type="participant",
+        subject_id=participant.pk,
+        participant_id=participant.pk,
+        reason="service referral",
+    )
+    return participant
 
 
 @capability_required("service_referral.edit")
@@ -97,10 +111,18 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 
 def _referral_or_404(request: HttpRequest, referral_id: int) -> ServiceReferral:
-    referral = referrals_visible_to(request.user).prefetch_related("events").filter(pk=referral_id).first()
+    referral = (
+        referrals_visible_to(request.user).prefetch_related("events__by").filter(pk=referral_id).first()
+    )
     if referral is None:
         raise Http404
     return referral
+
+
+def _by_provider(user: Any) -> bool:
+    from leadline.accounts.roles import Role
+
+    return getattr(user, "role", "") == Role.PROVIDER_STAFF.value
 
 
 def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
@@ -125,8 +147,19 @@ def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 20
         status_form.fields["to"].choices = [(m, ServiceReferral.Status(m).label) for m in moves]
     if not as_provider and may_edit and open_ and cancel_form is None:
         cancel_form = CancelForm(initial={"version": referral.version})
+    # What the program wrote (a cancel reason) is about the person: a provider sees the steps and dates,
+    # and only the reasons and outcome its own staff wrote.
+    events = [
+        {"at": e.at, "label": e.get_status_display(),
+         "reason": e.reason if not as_provider or _by_provider(e.by) else ""}
+        for e in referral.events.all()
+    ]  # fmt: skip
+    status_reason = referral.status_reason
+    if as_provider and referral.status == ServiceReferral.Status.CANCELLED:
+        status_reason = ""
     return render(request, "directory/referral.html", {
         "r": referral, "who": who, "notice": notice, "status_form": status_form, "cancel_form": cancel_form,
+        "events": events, "status_reason": status_reason,
     }, status=status)  # fmt: skip
 
 

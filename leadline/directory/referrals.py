@@ -123,6 +123,8 @@ def referral_reminders_send() -> int:
     for org, referrals in by_org.items():
         staff = User.objects.filter(is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=org.agency_id)
         to = [u.email for u in staff if u.email and org.agency_id]
+        if not to:  # nobody at the organisation answers in Leadline: the program must follow it up
+            to = [u.email for u in User.objects.filter(is_active=True, role=Role.SITE_ADMIN.value) if u.email]
         if to:
             lines = "\n".join(
                 f"- {r.reference} · {r.service.name} · {clock.local_date(r.requested_at)}" for r in referrals

@@ -411,6 +411,9 @@ def participant_merge(
         from leadline.legal.models import LegalMatter
 
         moved["legal_matters"] = LegalMatter.objects.filter(participant=dup).update(participant=keep)
+        from leadline.directory.models import ServiceReferral
+
+        moved["service_referrals"] = ServiceReferral.objects.filter(participant=dup).update(participant=keep)
         if not ParticipantPhoto.objects.filter(participant=keep).exists():
             moved["photo"] = ParticipantPhoto.objects.filter(participant=dup).update(participant=keep)
         names = {

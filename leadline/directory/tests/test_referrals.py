@@ -155,3 +155,61 @@ def test_an_unanswered_referral_is_chased_every_two_days_and_answered_ones_are_n
         _move(world, S.ACCEPTED)
     with time_machine.travel(clock.now() + timedelta(days=9), tick=False):
         assert referrals.referral_reminders_send() == 0
+
+
+def test_what_the_program_writes_about_the_person_never_reaches_the_provider(world, login):
+    carmen = login(world["case_manager"])
+    version = ServiceReferral.objects.get(pk=world.sref.pk).version
+    reason = "Started methadone at the clinic, no longer needs it"
+    assert carmen.post(f"/directory/referrals/{world.sref.pk}/cancel/",
+                       {"reason": reason, "version": version}).status_code == 302  # fmt: skip
+    _consent_naming_pat(world)  # even with a consent: a cancel reason is not among what it names
+    page = login(world["provider_staff"]).get(f"/directory/referrals/{world.sref.pk}/").content.decode()
+    assert "Cancelled" in page and reason not in page
+    assert reason in carmen.get(f"/directory/referrals/{world.sref.pk}/").content.decode()
+
+
+def test_a_merge_keeps_the_referral_with_the_survivor(world):
+    from leadline.participants.services import participant_merge
+
+    participant_merge(actor=world["program_manager"], duplicate=world.mine, survivor=world.other,
+                      reason="Same person, two records")  # fmt: skip
+    assert ServiceReferral.objects.get(pk=world.sref.pk).participant_id == world.other.pk
+
+
+def test_refusing_a_referral_page_is_audited_as_a_refusal_not_a_view(world, login):
+    from leadline.audit.models import AuditEvent
+
+    carmen = login(world["case_manager"])
+    assert carmen.get(f"/directory/refer/{world.other.pk}/").status_code == 404  # not on her caseload
+    rows = AuditEvent.objects.filter(subject_type="participant", subject_id=str(world.other.pk))
+    assert rows.filter(action=AuditEvent.Action.DENIED).exists()
+    assert not rows.filter(action=AuditEvent.Action.VIEW, actor_id=world["case_manager"].pk).exists()
+
+
+def test_an_organisation_nobody_answers_for_reminds_the_site_administrators(world):
+    world["site_admin"].email = "adam@lead.example"
+    world["site_admin"].save()
+    referrals.referral_create(
+        actor=world["case_manager"],
+        participant=world.mine,
+        service=world.other_service,
+        reason="Treatment",
+        idempotency_key="k9",
+    )
+    with time_machine.travel(clock.now() + timedelta(days=3), tick=False):
+        referrals.referral_reminders_send()
+    assert any(m.to == ["adam@lead.example"] and "Genesee Recovery" in m.subject for m in mail.outbox)
+
+
+def test_only_a_provider_may_be_named_for_referral_details(world):
+    from leadline.consents.services import ConsentRefused, consent_record
+
+    with pytest.raises(ConsentRefused) as refused:
+        consent_record(
+            actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
+            recipient_kind="defender", recipient_agency=world["defender"].agency,
+            categories=(Info.ENROLMENT, Info.REFERRAL), purpose="Help with my case",
+            expires_on=clock.today() + timedelta(days=30),
+        )  # fmt: skip
+    assert refused.value.field == "categories"
