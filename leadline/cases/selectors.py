@@ -38,8 +38,9 @@ CONSENT_WARNING_DAYS = 30
 
 @dataclass
 class DayWork:
-    """The case manager's day: who needs contact, intakes due, consents expiring, months to record, and plan
-    steps due within three days (or overdue)."""
+    """The case manager's day: who needs contact, intakes due, consents expiring, months to record, plan
+    steps due within three days (or overdue), legal deadlines and court dates, and referrals to services
+    still unanswered after two days."""
 
     needs_contact: list[Any] = field(default_factory=list)  # annotated with last_reached
     intakes_due: list[Participant] = field(default_factory=list)
@@ -48,6 +49,7 @@ class DayWork:
     steps_due: list[Any] = field(default_factory=list)
     legal_deadlines: list[Any] = field(default_factory=list)  # (matter, countdown) inside the warning period
     court_dates: list[Any] = field(default_factory=list)  # in the next seven days
+    referrals_waiting: list[Any] = field(default_factory=list)  # service referrals unanswered two days
 
     @property
     def empty(self) -> bool:
@@ -59,11 +61,12 @@ class DayWork:
             or self.steps_due
             or self.legal_deadlines
             or self.court_dates
+            or self.referrals_waiting
         )
 
 
 def day_for(*, user: Any) -> DayWork:
-    """Four bounded queries over the user's own caseload, whatever its size or history."""
+    """Bounded queries over the user's own caseload, whatever its size or history."""
     from leadline.consents.models import Consent
 
     today = clock.today()
@@ -96,7 +99,18 @@ def day_for(*, user: Any) -> DayWork:
         ).select_related("goal__participant").order_by("due_on")[:20]
     )  # fmt: skip
     legal_deadlines, court_dates = _legal_day(user, mine, today)
-    return DayWork(needs_contact, intakes_due, consents, monthly_due, steps_due, legal_deadlines, court_dates)
+    from leadline.directory.models import ServiceReferral
+    from leadline.directory.referrals import UNANSWERED_AFTER
+
+    waiting = list(
+        ServiceReferral.objects.filter(
+            participant__in=mine, status=ServiceReferral.Status.REQUESTED,
+            requested_at__lt=clock.now() - UNANSWERED_AFTER,
+        ).select_related("participant", "service").order_by("requested_at")[:20]
+    )  # fmt: skip
+    return DayWork(
+        needs_contact, intakes_due, consents, monthly_due, steps_due, legal_deadlines, court_dates, waiting
+    )
 
 
 def _legal_day(user: Any, mine: Any, today: Any) -> tuple[list[Any], list[Any]]:

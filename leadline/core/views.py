@@ -27,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         shown = {p.pk: p for p in [*day.needs_contact, *day.intakes_due, *day.monthly_due]}
         shown.update({c.participant.pk: c.participant for c in day.consents_expiring})
         shown.update({i.goal.participant.pk: i.goal.participant for i in day.steps_due})
+        shown.update({r.participant.pk: r.participant for r in day.referrals_waiting})
         participant_reads_audit(
             user=request.user, participants=list(shown.values()), action=AuditEvent.Action.LIST
         )

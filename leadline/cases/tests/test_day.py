@@ -80,3 +80,13 @@ def test_the_day_costs_the_same_queries_with_more_history(world):
     with CaptureQueriesContext(connection) as after:
         client.get("/")
     assert len(after) == len(before)
+
+
+def test_a_referral_to_a_service_unanswered_for_two_days_is_on_the_day(world):
+    import time_machine
+
+    client = verified_client(world["case_manager"])
+    assert 'data-due="service_referrals"' not in client.get("/").content.decode()  # sent today
+    with time_machine.travel(clock.now() + timedelta(days=3), tick=False):
+        page = verified_client(world["case_manager"]).get("/").content.decode()
+    assert 'data-due="service_referrals"' in page and f"/directory/referrals/{world.sref.pk}/" in page
