@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -58,7 +57,7 @@ def _referable(request: HttpRequest, participant_id: int) -> Any:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
-    if policy.scope_of(request.user, "service_referral.edit") == Scope.ORGANISATION:
+    if referrals.answers_as_provider(request.user):
         raise Http404  # a provider answers referrals; it does not make them
     participant = _referable(request, participant_id)
     services = services_visible_to(request.user).filter(status="active")
@@ -119,17 +118,11 @@ def _referral_or_404(request: HttpRequest, referral_id: int) -> ServiceReferral:
     return referral
 
 
-def _by_provider(user: Any) -> bool:
-    from leadline.accounts.roles import Role
-
-    return getattr(user, "role", "") == Role.PROVIDER_STAFF.value
-
-
 def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
             cancel_form: Any = None) -> HttpResponse:  # fmt: skip
     from leadline.consents.policy import Info, record_disclosures
 
-    as_provider = policy.scope_of(request.user, "service_referral.view") == Scope.ORGANISATION
+    as_provider = referrals.answers_as_provider(request.user)
     who, notice = True, None
     if as_provider:
         allowed = referral_disclosure(request.user, [referral])
@@ -147,16 +140,7 @@ def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 20
         status_form.fields["to"].choices = [(m, ServiceReferral.Status(m).label) for m in moves]
     if not as_provider and may_edit and open_ and cancel_form is None:
         cancel_form = CancelForm(initial={"version": referral.version})
-    # What the program wrote (a cancel reason) is about the person: a provider sees the steps and dates,
-    # and only the reasons and outcome its own staff wrote.
-    events = [
-        {"at": e.at, "label": e.get_status_display(),
-         "reason": e.reason if not as_provider or _by_provider(e.by) else ""}
-        for e in referral.events.all()
-    ]  # fmt: skip
-    status_reason = referral.status_reason
-    if as_provider and referral.status == ServiceReferral.Status.CANCELLED:
-        status_reason = ""
+    events, status_reason = referrals.history_for(request.user, referral)
     return render(request, "directory/referral.html", {
         "r": referral, "who": who, "notice": notice, "status_form": status_form, "cancel_form": cancel_form,
         "events": events, "status_reason": status_reason,
@@ -173,7 +157,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 @capability_required("service_referral.edit")
 @require_POST
 def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
-    if policy.scope_of(request.user, "service_referral.edit") != Scope.ORGANISATION:
+    if not referrals.answers_as_provider(request.user):
         raise Http404  # the program cancels; the provider answers
     referral = _referral_or_404(request, referral_id)
     form = StatusForm(request.POST)
@@ -184,7 +168,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
         try:
             referrals.referral_move(
                 actor=request.user, referral_id=referral.pk, to=data["to"], version=data["version"],
-                reason=data["reason"], outcome=data["outcome"], as_provider=True,
+                reason=data["reason"], outcome=data["outcome"],
             )  # fmt: skip
         except StaleEdit:
             form.add_error(
@@ -201,15 +185,15 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 @capability_required("service_referral.edit")
 @require_POST
 def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
-    if policy.scope_of(request.user, "service_referral.edit") == Scope.ORGANISATION:
-        raise Http404
+    if referrals.answers_as_provider(request.user):
+        raise Http404  # the provider answers; the program cancels
     referral = _referral_or_404(request, referral_id)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
             referrals.referral_move(
                 actor=request.user, referral_id=referral.pk, to=ServiceReferral.Status.CANCELLED,
-                version=form.cleaned_data["version"], reason=form.cleaned_data["reason"], as_provider=False,
+                version=form.cleaned_data["version"], reason=form.cleaned_data["reason"],
             )  # fmt: skip
         except StaleEdit:
             form.add_error(

@@ -66,13 +66,37 @@ def referral_create(*, actor: Any, participant: Any, service: Service, reason: s
     return referral
 
 
-def referral_move(*, actor: Any, referral_id: int, to: str, version: int, reason: str = "", outcome: str = "",
-                  as_provider: bool) -> ServiceReferral:  # fmt: skip
+def answers_as_provider(user: Any) -> bool:
+    """Provider staff (scope: their organisation) answer referrals; everyone else with the capability is the
+    program, which makes and cancels them."""
+    from leadline.accounts import policy
+    from leadline.accounts.roles import Scope
+
+    return policy.scope_of(user, "service_referral.view") == Scope.ORGANISATION
+
+
+def history_for(user: Any, referral: ServiceReferral) -> tuple[list[dict[str, Any]], str]:
+    """The steps of a referral and its current reason as ``user`` may read them. What the program wrote (a
+    cancel reason) is about the person: a provider sees the steps and dates, and only the reasons and
+    outcome its own staff wrote."""
+    provider = answers_as_provider(user)
+    events = [
+        {"at": e.at, "label": e.get_status_display(),
+         "reason": e.reason if not provider or answers_as_provider(e.by) else ""}
+        for e in referral.events.all()
+    ]  # fmt: skip
+    hidden = provider and referral.status == S.CANCELLED
+    return events, "" if hidden else referral.status_reason
+
+
+def referral_move(*, actor: Any, referral_id: int, to: str, version: int, reason: str = "",
+                  outcome: str = "") -> ServiceReferral:  # fmt: skip
     now = clock.now()
     with transaction.atomic():
         referral = ServiceReferral.objects.select_for_update(of=("self",)).get(pk=referral_id)
         if referral.version != version:
             raise StaleEdit()
+        as_provider = answers_as_provider(actor)
         moves = PROVIDER_MOVES if as_provider else PROGRAM_MOVES
         if to not in moves.get(referral.status, ()):
             raise ReferralRefused("status", _("A referral that is %(now)s cannot become %(to)s.")

@@ -25,7 +25,7 @@ def _move(world, to, *, who="provider_staff", reason="", outcome="", version=Non
     r = ServiceReferral.objects.get(pk=world.sref.pk)
     return referrals.referral_move(
         actor=world[who], referral_id=r.pk, to=to, version=r.version if version is None else version,
-        reason=reason, outcome=outcome, as_provider=who == "provider_staff",
+        reason=reason, outcome=outcome,
     )  # fmt: skip
 
 
