@@ -1,9 +1,8 @@
 """The service directory on phone-sized screens (issue #7, first part): a case manager finds a service by
 kind and language and reads the listing; the provider keeps its own listing current, and the case manager
-sees the correction. Axe and 360 px on every page of it.
-
-(Referring a participant to a service, the provider accepting it and the outcome on the plan join this
-file with the closed-loop referrals.)"""
+sees the correction; a case manager refers a participant, the provider answers in Leadline (or, when
+nobody signs in for them, by the emailed link) through to completion, and the outcome reaches the plan.
+Axe and 360 px on every page of it."""
 
 from __future__ import annotations
 
@@ -152,3 +151,46 @@ def test_a_referral_goes_round_the_loop_and_the_outcome_reaches_the_plan(
     done = carmen.locator("li[data-service-referral]").filter(has_text="Rapid rehousing")
     expect(done).to_contain_text("Completed")
     expect(done.locator("[data-outcome]")).to_contain_text("Moved into a studio on Friday")
+
+
+def test_a_provider_who_does_not_sign_in_answers_by_the_emailed_link(
+    page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
+) -> None:
+    carmen = page
+    sign_in(carmen, "", "carmen")
+    carmen.goto("/participants/?mine=1")
+    person = carmen.locator("ul.cards > li > a").last
+    plan_url = f"{person.get_attribute('href')}plan/"
+    carmen.goto(plan_url)
+    carmen.locator("[data-refer]").click()
+    carmen.locator("#id_service").select_option(label="ID and birth certificate clinic")
+    carmen.get_by_label("What for, in a sentence for the provider").fill("Replacement birth certificate")
+    carmen.get_by_role("button", name="Send the referral").click()
+    expect(carmen.locator("[data-answer-link]")).to_contain_text("intake@geneseelegal.example")
+    check_axe(carmen)
+    referral_id = carmen.locator("[data-referral]").get_attribute("data-referral")
+
+    # The email went to the legal aid office (the console backend); the link in it, as they would open it.
+    path = manage("shell", "-c", (
+        "from django.urls import reverse; from leadline.directory.models import ServiceReferral as R; "
+        "from leadline.directory.referrals import answer_token; "
+        f"print(reverse('directory:answer', args=[answer_token(R.objects.get(pk={referral_id}))]))"
+    )).strip().splitlines()[-1]  # fmt: skip
+    office = make_page()  # nobody signed in
+    office.goto(path)
+    expect(office.locator("[data-who-withheld]")).to_be_visible()
+    expect(office.locator("main")).not_to_contain_text("Replacement birth certificate")
+    check_axe(office)
+    check_no_horizontal_scroll(office)
+    for status in ("Accepted", "In progress"):
+        office.get_by_label("New status").select_option(label=status)
+        office.get_by_role("button", name="Save the status").click()
+        expect(office.locator("[data-referral-status]")).to_contain_text(status)
+    office.get_by_label("New status").select_option(label="Completed")
+    office.get_by_label("Outcome").fill("Birth certificate ordered; ID appointment on the 12th")
+    office.get_by_role("button", name="Save the status").click()
+    expect(office.locator("[data-closed]")).to_be_visible()
+
+    carmen.goto(plan_url)
+    done = carmen.locator("li[data-service-referral]").filter(has_text="ID and birth certificate clinic")
+    expect(done.locator("[data-outcome]")).to_contain_text("Birth certificate ordered")

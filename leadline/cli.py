@@ -41,6 +41,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
     os.environ.setdefault("LEADLINE_ENV", "embedded")
     port = str(ns.port or os.environ.get("PORT") or "8000")
     host = os.environ.get("LEADLINE_BIND", "127.0.0.1")
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+    os.environ.setdefault("LEADLINE_PUBLIC_URL", f"http://{shown}:{port}")  # links in the demo's emails
     _django()
     from django.conf import settings
 
@@ -52,7 +54,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     _manage("migrate", "--no-input", verbosity=0)
     users = seed_demo()
     print(f"\nLeadline demo: {settings.DATABASES['default']['NAME']}")
-    print(f"Open http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/ and sign in as:")  # noqa: S104
+    print(f"Open http://{shown}:{port}/ and sign in as:")
     print(f"  {'username':<9} {'role':<18} password")
     for du in users:
         print(f"  {du.username:<9} {(du.role.value if du.role else '(no role)'):<18} {DEMO_PASSWORD}")

@@ -245,6 +245,8 @@ DEMO_DIRECTORY: list[tuple[str, str, list[tuple[str, str, list[str], list[str], 
          200),  # last confirmed 200 days ago: the demo shows a stale listing
     ]),
 ]  # fmt: skip
+# Nobody signs in to Leadline for the legal aid office: it answers referrals by the link emailed here.
+DEMO_ORG_EMAILS = {"Genesee Legal Aid (demo)": "intake@geneseelegal.example"}
 
 
 def _seed_directory() -> None:
@@ -257,7 +259,8 @@ def _seed_directory() -> None:
     for org_name, description, services in DEMO_DIRECTORY:
         org, _ = Organization.objects.get_or_create(
             name=org_name, defaults={"description": description, "updated_at": now,
-                                     "agency": Agency.objects.filter(name=org_name).first()},
+                                     "agency": Agency.objects.filter(name=org_name).first(),
+                                     "email": DEMO_ORG_EMAILS.get(org_name, "")},
         )  # fmt: skip
         for name, text, terms, languages, capacity, age_days in services:
             service, created = Service.objects.get_or_create(

@@ -350,4 +350,12 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         service=world.service.pk,
         other_service=world.other_service.pk,
         sref=world.sref.pk,
+        answer=_answer_token(world),
     )
+
+
+def _answer_token(world: World) -> str:
+    from leadline.directory.models import ServiceReferral
+    from leadline.directory.referrals import answer_token, link_nonce_ensure
+
+    return answer_token(link_nonce_ensure(ServiceReferral.objects.get(pk=world.sref.pk)))

@@ -193,6 +193,10 @@ class ServiceReferral(models.Model):
     updated_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=64)
     version = models.PositiveIntegerField(default=1)
+    # An organisation nobody signs in for answers by a signed link in an email (referrals.answer_link);
+    # a new nonce ends every link sent before it.
+    link_nonce = models.CharField(max_length=32, blank=True)
+    link_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -214,7 +218,11 @@ class ServiceReferralEvent(models.Model):
     referral = models.ForeignKey(ServiceReferral, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(max_length=12, choices=ServiceReferral.Status.choices)
     reason = models.CharField(max_length=500, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Nobody signed in when the provider answered by the emailed link: ``by`` is empty, ``by_link`` set.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    by_link = models.BooleanField(default=False)
     at = models.DateTimeField()
 
     class Meta:

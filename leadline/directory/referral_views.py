@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -88,12 +90,18 @@ def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
         )
     except ValueError:
         service = None
-    shares = None
+    shares, answered_by = None, ""
     if service is not None:
-        fake = ServiceReferral(participant=participant, organization=service.organization)
-        shares = bool(referral_disclosure(provider_recipient(service.organization), [fake]))
+        org = service.organization
+        fake = ServiceReferral(participant=participant, organization=org)
+        answered_by = (
+            "email" if referrals.answers_by_email(org) else "staff" if referrals.has_staff(org) else ""
+        )
+        # an emailed link never shows who the person is, whatever the consent says
+        shares = answered_by != "email" and bool(referral_disclosure(provider_recipient(org), [fake]))
     return render(request, "directory/refer.html", {
         "form": form, "participant": participant, "used": used, "service": service, "shares": shares,
+        "answered_by": answered_by,
     }, status=status)  # fmt: skip
 
 
@@ -118,6 +126,19 @@ def _referral_or_404(request: HttpRequest, referral_id: int) -> ServiceReferral:
     return referral
 
 
+STALE = _lazy("Someone else changed this referral while you were working. Read it again.")
+
+
+def _status_form(referral: ServiceReferral, data: Any = None) -> StatusForm:
+    """The provider's answer: only the moves open from the referral's status. An answer to an older
+    version of the referral is not judged against today's moves: the service refuses it as stale (409)."""
+    form = StatusForm(data, initial={"version": referral.version})
+    stale = data is not None and str(data.get("version")) != str(referral.version)
+    moves = ServiceReferral.Status.values if stale else referrals.PROVIDER_MOVES.get(referral.status, ())
+    form.fields["to"].choices = [(m, ServiceReferral.Status(m).label) for m in moves]  # type: ignore[attr-defined]
+    return form
+
+
 def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
             cancel_form: Any = None) -> HttpResponse:  # fmt: skip
     from leadline.consents.policy import Info, record_disclosures
@@ -135,15 +156,15 @@ def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 20
     may_edit = policy.can(request.user, "service_referral.edit")
     open_ = referral.status in referrals.OPEN
     if as_provider and may_edit and referral.status in referrals.PROVIDER_MOVES and status_form is None:
-        status_form = StatusForm(initial={"version": referral.version})
-        moves = referrals.PROVIDER_MOVES[referral.status]
-        status_form.fields["to"].choices = [(m, ServiceReferral.Status(m).label) for m in moves]
+        status_form = _status_form(referral)
     if not as_provider and may_edit and open_ and cancel_form is None:
         cancel_form = CancelForm(initial={"version": referral.version})
     events, status_reason = referrals.history_for(request.user, referral)
+    by_email = not as_provider and referrals.answers_by_email(referral.organization)
     return render(request, "directory/referral.html", {
         "r": referral, "who": who, "notice": notice, "status_form": status_form, "cancel_form": cancel_form,
-        "events": events, "status_reason": status_reason,
+        "events": events, "status_reason": status_reason, "by_email": by_email,
+        "may_send_link": by_email and may_edit and open_,
     }, status=status)  # fmt: skip
 
 
@@ -160,9 +181,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     if not referrals.answers_as_provider(request.user):
         raise Http404  # the program cancels; the provider answers
     referral = _referral_or_404(request, referral_id)
-    form = StatusForm(request.POST)
-    moves = referrals.PROVIDER_MOVES.get(referral.status, ())
-    form.fields["to"].choices = [(m, ServiceReferral.Status(m).label) for m in moves]  # type: ignore[attr-defined]
+    form = _status_form(referral, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -171,9 +190,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
                 reason=data["reason"], outcome=data["outcome"],
             )  # fmt: skip
         except StaleEdit:
-            form.add_error(
-                None, _("Someone else changed this referral while you were working. Read it again.")
-            )
+            form.add_error(None, STALE)
             return _detail(request, _referral_or_404(request, referral_id), status=409, status_form=form)
         except referrals.ReferralRefused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -196,12 +213,83 @@ def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
                 version=form.cleaned_data["version"], reason=form.cleaned_data["reason"],
             )  # fmt: skip
         except StaleEdit:
-            form.add_error(
-                None, _("Someone else changed this referral while you were working. Read it again.")
-            )
+            form.add_error(None, STALE)
             return _detail(request, _referral_or_404(request, referral_id), status=409, cancel_form=form)
         except referrals.ReferralRefused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("directory:referral", referral_id=referral.pk)
     return _detail(request, referral, status=400, cancel_form=form)
+
+
+@capability_required("service_referral.edit")
+@require_POST
+def referral_link(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The program sends the organisation a new answer link; every earlier link stops working (one may
+    have gone to the wrong person, or expired)."""
+    if referrals.answers_as_provider(request.user):
+        raise Http404
+    referral = _referral_or_404(request, referral_id)
+    if referral.status not in referrals.OPEN or not referrals.answers_by_email(referral.organization):
+        messages.error(request, _("This organisation does not answer by email, or the referral is closed."))
+    else:
+        referrals.answer_link_send(referral.pk, renew=True, actor=request.user)
+        messages.success(request, _("A new link went to %(email)s; the earlier links no longer work.")
+                         % {"email": referral.organization.email})  # fmt: skip
+    return redirect("directory:referral", referral_id=referral.pk)
+
+
+def _link_response(response: HttpResponse) -> HttpResponse:
+    # The token is in the address: the site's Referrer-Policy (same-origin) never passes it to another
+    # site ("no-referrer" would make the browser send Origin: null, which fails the CSRF check); no
+    # search engine may keep it.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """A provider who does not sign in answers a referral by the signed link emailed to the organisation.
+    The link is a bearer credential: the page shows the reference, the service, the dates and the case
+    manager to call — never who the person is."""
+    referral, expired = referrals.referral_by_link(token)
+    actor = request.user if request.user.is_authenticated else None
+    if referral is None:
+        audit_record(actor=actor, action=AuditEvent.Action.DENIED, subject_type="service_referral_link",
+                     username="answer link")  # fmt: skip
+        response = render(
+            request, "directory/answer_gone.html", {"expired": expired}, status=410 if expired else 404
+        )
+        return _link_response(response)
+    form = None
+    status = 200
+    if request.method == "POST":
+        form, status = _status_form(referral, request.POST), 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                referrals.referral_answer_by_link(
+                    token=token, to=data["to"], version=data["version"], reason=data["reason"],
+                    outcome=data["outcome"],
+                )  # fmt: skip
+            except StaleEdit:
+                messages.error(request, STALE)
+                referral = referrals.referral_by_link(token)[0] or referral
+                form, status = None, 409
+            except referrals.ReferralRefused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Saved. The case manager sees your answer now."))
+                return _link_response(redirect("directory:answer", token=token))
+    audit_record(actor=actor, action=AuditEvent.Action.VIEW, subject_type="service_referral",
+                 subject_id=referral.pk, username=referrals.link_username(referral))  # fmt: skip
+    if form is None and referral.status in referrals.PROVIDER_MOVES:
+        form = _status_form(referral)
+    events, status_reason = referrals.history_for(None, referral, by_link=True)
+    contact = referral.requested_by
+    return _link_response(render(request, "directory/answer.html", {
+        "r": referral, "status_form": form, "events": events, "status_reason": status_reason,
+        "contact": contact, "token": token,
+    }, status=status))  # fmt: skip

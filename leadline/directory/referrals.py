@@ -17,7 +17,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
@@ -61,6 +65,8 @@ def referral_create(*, actor: Any, participant: Any, service: Service, reason: s
             ServiceReferralEvent.objects.create(referral=referral, status=S.REQUESTED, by=actor, at=now)
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type="service_referral",
                          subject_id=referral.pk, participant_id=participant.pk)  # fmt: skip
+            if answers_by_email(service.organization):  # nobody signs in for them: the link goes by email
+                transaction.on_commit(lambda: answer_link_send(referral.pk))
     except IntegrityError:  # the same form sent twice: the first made it
         return ServiceReferral.objects.get(requested_by=actor, idempotency_key=idempotency_key)
     return referral
@@ -75,14 +81,16 @@ def answers_as_provider(user: Any) -> bool:
     return policy.scope_of(user, "service_referral.view") == Scope.ORGANISATION
 
 
-def history_for(user: Any, referral: ServiceReferral) -> tuple[list[dict[str, Any]], str]:
-    """The steps of a referral and its current reason as ``user`` may read them. What the program wrote (a
-    cancel reason) is about the person: a provider sees the steps and dates, and only the reasons and
-    outcome its own staff wrote."""
-    provider = answers_as_provider(user)
+def history_for(
+    user: Any, referral: ServiceReferral, *, by_link: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    """The steps of a referral and its current reason as ``user`` (or whoever holds the emailed link) may
+    read them. What the program wrote (a cancel reason) is about the person: a provider sees the steps and
+    dates, and only the reasons and outcome the provider's side wrote."""
+    provider = by_link or answers_as_provider(user)
     events = [
         {"at": e.at, "label": e.get_status_display(),
-         "reason": e.reason if not provider or answers_as_provider(e.by) else ""}
+         "reason": e.reason if not provider or e.by_link or answers_as_provider(e.by) else ""}
         for e in referral.events.all()
     ]  # fmt: skip
     hidden = provider and referral.status == S.CANCELLED
@@ -91,12 +99,31 @@ def history_for(user: Any, referral: ServiceReferral) -> tuple[list[dict[str, An
 
 def referral_move(*, actor: Any, referral_id: int, to: str, version: int, reason: str = "",
                   outcome: str = "") -> ServiceReferral:  # fmt: skip
+    """A signed-in user moves a referral: provider staff answer, the program cancels."""
+    return _move(actor=actor, as_provider=answers_as_provider(actor), referral_id=referral_id, to=to,
+                 version=version, reason=reason, outcome=outcome)  # fmt: skip
+
+
+def referral_answer_by_link(*, token: str, to: str, version: int, reason: str = "",
+                            outcome: str = "") -> ServiceReferral:  # fmt: skip
+    """Whoever holds a valid emailed link answers for the provider, as provider staff would."""
+    referral, _expired = referral_by_link(token)
+    if referral is None:
+        raise ReferralRefused(None, _("This link no longer works. Ask the LEAD program for a new one."))
+    return _move(actor=None, as_provider=True, referral_id=referral.pk, to=to, version=version,
+                 reason=reason, outcome=outcome)  # fmt: skip
+
+
+def _move(*, actor: Any, as_provider: bool, referral_id: int, to: str, version: int, reason: str,
+          outcome: str) -> ServiceReferral:  # fmt: skip
     now = clock.now()
     with transaction.atomic():
-        referral = ServiceReferral.objects.select_for_update(of=("self",)).get(pk=referral_id)
+        referral = (
+            ServiceReferral.objects.select_for_update(of=("self",)).select_related("organization")
+            .get(pk=referral_id)
+        )  # fmt: skip
         if referral.version != version:
             raise StaleEdit()
-        as_provider = answers_as_provider(actor)
         moves = PROVIDER_MOVES if as_provider else PROGRAM_MOVES
         if to not in moves.get(referral.status, ()):
             raise ReferralRefused("status", _("A referral that is %(now)s cannot become %(to)s.")
@@ -117,18 +144,123 @@ def referral_move(*, actor: Any, referral_id: int, to: str, version: int, reason
             status=to,
             reason=(outcome if to == S.COMPLETED else reason).strip(),
             by=actor,
+            by_link=actor is None,
             at=now,
         )
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="service_referral",
                      subject_id=referral.pk, participant_id=referral.participant_id,
-                     changes={"status": to})  # fmt: skip
+                     changes={"status": to}, username=link_username(referral))  # fmt: skip
     return referral
+
+
+# The emailed answer link -------------------------------------------------------------------------------
+LINK_SALT = "leadline.directory.referral-answer"
+
+
+def answers_by_email(organization: Any) -> bool:
+    """An organisation with an email address and nobody who signs in to Leadline for it answers its
+    referrals by the signed link emailed to that address."""
+    return bool(organization.email) and not has_staff(organization)
+
+
+def has_staff(organization: Any) -> bool:
+    """Someone signs in to Leadline for the organisation and answers its referrals there."""
+    from leadline.accounts.models import User
+    from leadline.accounts.roles import Role
+
+    staff = User.objects.filter(
+        is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=organization.agency_id
+    )
+    return organization.agency_id is not None and staff.exists()
+
+
+def link_username(referral: ServiceReferral) -> str:
+    """Who the audit trail names for an answer by link: the address the link was sent to."""
+    return f"answer link · {referral.organization.email}"[:150]
+
+
+def link_nonce_ensure(referral: ServiceReferral, *, renew: bool = False) -> ServiceReferral:
+    if renew or not referral.link_nonce:
+        referral.link_nonce = get_random_string(32)
+        referral.save(update_fields=["link_nonce"])
+    return referral
+
+
+def answer_token(referral: ServiceReferral) -> str:
+    """The signed, dated token of the referral's current link (its nonce must be set)."""
+    assert referral.link_nonce, "no answer link was issued for this referral"
+    return signing.dumps([referral.pk, referral.link_nonce], salt=LINK_SALT)
+
+
+def answer_link(referral: ServiceReferral) -> str:
+    return settings.LEADLINE_PUBLIC_URL + reverse("directory:answer", args=[answer_token(referral)])
+
+
+def referral_by_link(token: str) -> tuple[ServiceReferral | None, bool]:
+    """(the referral, False) for a good link; (None, True) for a genuine one that has expired; (None,
+    False) for anything else (forged, altered, or ended by a newer link)."""
+    try:
+        pk, nonce = signing.loads(
+            token, salt=LINK_SALT, max_age=timedelta(days=settings.LEADLINE_ANSWER_LINK_DAYS)
+        )
+    except signing.SignatureExpired:
+        return None, True
+    except (signing.BadSignature, ValueError, TypeError):
+        return None, False
+    referral = (
+        ServiceReferral.objects.select_related("service", "organization", "requested_by")
+        .filter(pk=pk if isinstance(pk, int) else -1).first()
+    )  # fmt: skip
+    if (
+        referral is None
+        or not referral.link_nonce
+        or not constant_time_compare(referral.link_nonce, str(nonce))
+    ):
+        return None, False
+    return referral, False
+
+
+def answer_link_send(
+    referral_id: int, *, renew: bool = False, reminder: bool = False, actor: Any = None
+) -> bool:
+    """Email the organisation the link to answer a referral: the reference, the service and who to call at
+    the program — never the person. ``renew`` ends every earlier link (the program sends a new one)."""
+    from django.core.mail import send_mail
+
+    referral = ServiceReferral.objects.select_related("service", "organization", "requested_by").get(
+        pk=referral_id
+    )
+    org = referral.organization
+    if not org.email:
+        return False
+    link_nonce_ensure(referral, renew=renew)
+    contact = referral.requested_by
+    subject = (_("Waiting for your answer: referral %(ref)s to %(service)s") if reminder
+               else _("Referral %(ref)s to %(service)s"))  # fmt: skip
+    send_mail(
+        subject % {"ref": referral.reference, "service": referral.service.name},
+        _("The LEAD program has referred someone to %(service)s (%(org)s), reference %(ref)s, sent "
+          "%(date)s.\n\nOpen this link to accept or decline it and to keep it up to date. It works "
+          "without signing in, for %(days)s days; please do not forward it:\n\n%(link)s\n\n"
+          "The case manager, %(name)s (%(email)s), will introduce the person.\n")
+        % {"service": referral.service.name, "org": org.name, "ref": referral.reference,
+           "date": clock.local_date(referral.requested_at), "days": settings.LEADLINE_ANSWER_LINK_DAYS,
+           "link": answer_link(referral), "name": contact.get_full_name() or contact.get_username(),
+           "email": contact.email or settings.DEFAULT_FROM_EMAIL},
+        settings.DEFAULT_FROM_EMAIL, [org.email],
+    )  # fmt: skip
+    ServiceReferral.objects.filter(pk=referral.pk).update(link_sent_at=clock.now())
+    if actor is not None:
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="service_referral",
+                     subject_id=referral.pk, changes={"answer_link": "renewed" if renew else "sent"},
+                     participant_id=referral.participant_id)  # fmt: skip
+    return True
 
 
 def referral_reminders_send() -> int:
     """Referrals sent more than two days ago and still unanswered: one email to the organisation's
-    provider staff (the reference only, never the person), again every two days while unanswered."""
-    from django.conf import settings
+    provider staff (the reference only, never the person), again every two days while unanswered; an
+    organisation that answers by email gets each referral's link again."""
     from django.core.mail import send_mail
 
     from leadline.accounts.models import User
@@ -145,6 +277,10 @@ def referral_reminders_send() -> int:
         by_org.setdefault(referral.organization, []).append(referral)
     sent = 0
     for org, referrals in by_org.items():
+        if answers_by_email(org):  # each link again, freshly dated (the same nonce: earlier links still work)
+            sent += sum(answer_link_send(r.pk, reminder=True) for r in referrals)
+            ServiceReferral.objects.filter(pk__in=[r.pk for r in referrals]).update(reminded_at=now)
+            continue
         staff = User.objects.filter(is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=org.agency_id)
         to = [u.email for u in staff if u.email and org.agency_id]
         if not to:  # nobody at the organisation answers in Leadline: the program must follow it up

@@ -14,4 +14,6 @@ urlpatterns = [
     path("referrals/<int:referral_id>/", referral_views.referral_detail, name="referral"),
     path("referrals/<int:referral_id>/status/", referral_views.referral_status, name="referral_status"),
     path("referrals/<int:referral_id>/cancel/", referral_views.referral_cancel, name="referral_cancel"),
+    path("referrals/<int:referral_id>/link/", referral_views.referral_link, name="referral_link"),
+    path("answer/<str:token>/", referral_views.answer, name="answer"),
 ]

@@ -84,7 +84,7 @@ def test_every_url_the_project_serves_has_a_row_in_the_endpoints_table():
 def _post_data(path: str, world: World) -> dict:
     if path.startswith("/directory/refer/"):
         return {"service": world.service.pk, "reason": "Matrix referral", "idempotency_key": uuid.uuid4().hex}
-    if path.startswith("/directory/referrals/"):
+    if path.startswith(("/directory/referrals/", "/directory/answer/")):
         from leadline.directory.models import ServiceReferral
 
         version = ServiceReferral.objects.get(pk=world.sref.pk).version

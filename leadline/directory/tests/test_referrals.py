@@ -213,3 +213,136 @@ def test_only_a_provider_may_be_named_for_referral_details(world):
             expires_on=clock.today() + timedelta(days=30),
         )  # fmt: skip
     assert refused.value.field == "categories"
+
+
+# Answering by the emailed link ---------------------------------------------------------------------------
+def _link_path(body: str) -> str:
+    import re
+
+    found = re.search(r"https?://[^/\s]+(/directory/answer/[^/\s]+/)", body)
+    assert found, body
+    return found.group(1)
+
+
+def _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks, key="k-link"):
+    from leadline.directory.models import Organization
+
+    Organization.objects.filter(pk=world.other_service.organization_id).update(
+        email="intake@recovery.example"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        made = referrals.referral_create(
+            actor=world["case_manager"], participant=world.mine, reason="Needs a same-day start",
+            service=Service.objects.select_related("organization").get(pk=world.other_service.pk),
+            idempotency_key=key,
+        )  # fmt: skip
+    return made
+
+
+def test_an_organisation_nobody_signs_in_for_answers_by_the_emailed_link_and_never_sees_the_person(
+    world, client, login, django_capture_on_commit_callbacks
+):
+    from leadline.audit.models import AuditEvent
+
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    sent = [m for m in mail.outbox if m.to == ["intake@recovery.example"]]
+    assert len(sent) == 1 and made.reference in sent[0].subject
+    body = sent[0].body
+    assert world.mine.family_name not in body and world.mine.given_name not in body
+    assert "Needs a same-day start" not in body  # the reason is about the person
+    link = _link_path(body)
+    page = client.get(link)
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
+    text = page.content.decode()
+    assert made.reference in text and "data-who-withheld" in text
+    assert world.mine.family_name not in text and "Needs a same-day start" not in text
+
+    def answer(to, **extra):
+        version = ServiceReferral.objects.get(pk=made.pk).version
+        return client.post(link, {"to": to, "version": version, **extra})
+
+    assert answer(S.ACCEPTED).status_code == 302
+    assert answer(S.IN_PROGRESS).status_code == 302
+    refused = answer(S.COMPLETED)  # an outcome is required, by link as in Leadline
+    assert refused.status_code == 400 and "Record the outcome" in refused.content.decode()
+    assert answer(S.COMPLETED, outcome="Started buprenorphine the same day").status_code == 302
+    done = ServiceReferral.objects.get(pk=made.pk)
+    assert done.status == S.COMPLETED and done.answered_at is not None
+    steps = list(done.events.values_list("status", "by_id", "by_link"))
+    assert steps[1:] == [(S.ACCEPTED, None, True), (S.IN_PROGRESS, None, True), (S.COMPLETED, None, True)]
+    trail = AuditEvent.objects.filter(subject_type="service_referral", subject_id=str(made.pk),
+                                      action=AuditEvent.Action.UPDATE)  # fmt: skip
+    assert trail.filter(actor_id=None, actor_username="answer link · intake@recovery.example").count() == 3
+    closed = client.get(link).content.decode()
+    assert "data-closed" in closed and "Started buprenorphine the same day" in closed
+    plan = login(world["case_manager"]).get(f"/participants/{world.mine.pk}/plan/").content.decode()
+    assert "Started buprenorphine the same day" in plan
+
+
+def test_an_altered_replaced_or_expired_link_does_not_work(world, client, login,
+                                                            django_capture_on_commit_callbacks):  # fmt: skip
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    first = _link_path(mail.outbox[-1].body)
+    assert client.get(first[:-3] + "x" + first[-2:]).status_code == 404  # one character changed
+    assert client.get("/directory/answer/not-a-link/").status_code == 404
+    carmen = login(world["case_manager"])
+    detail = carmen.get(f"/directory/referrals/{made.pk}/").content.decode()
+    assert "data-answer-link" in detail and "intake@recovery.example" in detail
+    assert carmen.post(f"/directory/referrals/{made.pk}/link/").status_code == 302  # a new link...
+    second = _link_path(mail.outbox[-1].body)
+    assert second != first
+    client.logout()
+    assert client.get(first).status_code == 404  # ...ends the earlier ones
+    assert client.get(second).status_code == 200
+    with time_machine.travel(clock.now() + timedelta(days=31), tick=False):
+        gone = client.get(second)
+        assert gone.status_code == 410 and "expired" in gone.content.decode()
+        with pytest.raises(referrals.ReferralRefused):
+            referrals.referral_answer_by_link(
+                token=second.split("/")[-2], to=S.ACCEPTED, version=made.version
+            )
+
+
+def test_a_stale_answer_by_link_is_refused_and_program_notes_stay_with_the_program(
+    world, client, login, django_capture_on_commit_callbacks
+):
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    link = _link_path(mail.outbox[-1].body)
+    old = made.version
+    assert client.post(link, {"to": S.ACCEPTED, "version": old}).status_code == 302
+    stale = client.post(link, {"to": S.REJECTED, "reason": "Full", "version": old})
+    assert stale.status_code == 409 and "Someone else changed" in stale.content.decode()
+    assert ServiceReferral.objects.get(pk=made.pk).status == S.ACCEPTED
+    carmen = login(world["case_manager"])
+    version = ServiceReferral.objects.get(pk=made.pk).version
+    note = "Moved in with his sister, no longer needs it"
+    carmen.post(f"/directory/referrals/{made.pk}/cancel/", {"reason": note, "version": version})
+    page = client.get(link).content.decode()
+    assert "Cancelled" in page and note not in page
+
+
+def test_an_unanswered_referral_by_email_sends_its_link_again(world, django_capture_on_commit_callbacks):
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    first = _link_path(mail.outbox[-1].body)
+    with time_machine.travel(clock.now() + timedelta(days=3), tick=False):
+        assert referrals.referral_reminders_send() == 1
+        reminder = mail.outbox[-1]
+        assert reminder.to == ["intake@recovery.example"] and "Waiting for your answer" in reminder.subject
+        assert made.reference in reminder.subject and world.mine.family_name not in reminder.body
+        again = _link_path(reminder.body)
+    assert referrals.referral_by_link(again.split("/")[-2])[0] is not None
+    assert referrals.referral_by_link(first.split("/")[-2])[0] is not None  # a reminder ends no link
+
+
+def test_the_refer_page_says_an_emailed_link_shows_nobody_even_under_a_consent(world, login):
+    from leadline.directory.models import Organization
+
+    Organization.objects.filter(pk=world.other_service.organization_id).update(
+        email="intake@recovery.example"
+    )
+    page = (
+        login(world["case_manager"])
+        .get(f"/directory/refer/{world.mine.pk}/?service={world.other_service.pk}")
+        .content.decode()
+    )
+    assert "data-by-email" in page and "data-shares" not in page
