@@ -3,7 +3,10 @@ the reminder to each organisation whose listings have gone stale. Every change i
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +14,7 @@ from django.db import transaction
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.directory.models import Organization, Service
+from leadline.directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
 from leadline.participants.services import StaleEdit
 
 EDITABLE = (
@@ -27,8 +30,42 @@ class DirectoryRefused(Exception):
         self.field, self.message = field, message
 
 
-def service_create(*, actor: Any, organization: Organization, terms: Any = (), **fields: Any) -> Service:
-    """A new listing, confirmed by whoever adds it. One name per organisation: the same form sent twice
+@dataclass(frozen=True)
+class Hours:
+    """One row of a service's weekly opening hours. Both times or neither: without times (``by
+    appointment``) the description says when; ``closes_at`` is after ``opens_at`` (the form checks)."""
+
+    byday: str  # "MO,TU,WE", in the week's order
+    opens_at: time | None = None
+    closes_at: time | None = None
+    description: str = ""
+    id: uuid.UUID | None = None  # the service's schedule this row corrects (it keeps its HSDS id)
+
+
+@dataclass(frozen=True)
+class NewPlace:
+    """A location to add to the service's organisation and offer the service at."""
+
+    name: str
+    address_1: str = ""
+    city: str = ""
+    state_province: str = ""
+    postal_code: str = ""
+    transportation: str = ""
+
+
+def service_create(
+    *,
+    actor: Any,
+    organization: Organization,
+    terms: Any = (),
+    locations: Iterable[Location] = (),
+    new_location: NewPlace | None = None,
+    schedules: Sequence[Hours] = (),
+    **fields: Any,
+) -> Service:
+    """A new listing, confirmed by whoever adds it, with the places it is offered at (its organisation's,
+    and perhaps a new one) and its opening hours. One name per organisation: the same form sent twice
     (a double tap) gives the listing the first one made; another listing by that name is refused."""
     from django.utils.translation import gettext as _
 
@@ -46,13 +83,27 @@ def service_create(*, actor: Any, organization: Organization, terms: Any = (), *
             **{k: v for k, v in fields.items() if k in EDITABLE},
         )  # fmt: skip
         service.terms.set(terms)
+        _locations_set(actor=actor, service=service, locations=locations, new_location=new_location)
+        _schedules_set(service=service, schedules=schedules)
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type="directory_service",
                      subject_id=str(service.pk))  # fmt: skip
     return service
 
 
-def service_update(*, actor: Any, service_id: Any, version: int, terms: Any = (), **fields: Any) -> Service:
-    """Saving a listing is also confirming it: whoever saves it has just read it whole."""
+def service_update(
+    *,
+    actor: Any,
+    service_id: Any,
+    version: int,
+    terms: Any = (),
+    locations: Iterable[Location] | None = None,
+    new_location: NewPlace | None = None,
+    schedules: Sequence[Hours] | None = None,
+    **fields: Any,
+) -> Service:
+    """Saving a listing is also confirming it: whoever saves it has just read it whole. ``locations``
+    (when given) are all the places it is offered at from now on, ``new_location`` one more, and
+    ``schedules`` (when given) all its opening hours; ``None`` leaves them as they are."""
     now = clock.now()
     with transaction.atomic():
         service = Service.objects.select_for_update().get(pk=service_id)
@@ -66,12 +117,80 @@ def service_update(*, actor: Any, service_id: Any, version: int, terms: Any = ()
         service.terms.set(terms)
         if before_terms != {t.pk for t in terms}:
             changed.append("terms")
+        if (locations is not None or new_location is not None) and _locations_set(
+            actor=actor, service=service, locations=locations, new_location=new_location
+        ):
+            changed.append("locations")
+        if schedules is not None and _schedules_set(service=service, schedules=schedules):
+            changed.append("schedules")
         service.last_verified_at, service.verified_by, service.stale_notified_at = now, actor, None
         service.updated_at, service.version = now, service.version + 1
         service.save()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="directory_service",
                      subject_id=str(service.pk), changes={"fields": changed})  # fmt: skip
     return service
+
+
+def _locations_set(
+    *, actor: Any, service: Service, locations: Iterable[Location] | None, new_location: NewPlace | None
+) -> bool:
+    """Offer the service at these places of its organisation (``None``: those it has now) and at the new
+    one. Taking a place away removes only the service's link to it: the place stays, other services may
+    be offered there. Returns whether the set of places changed."""
+    from django.utils.translation import gettext as _
+
+    current = set(service.service_at_locations.values_list("location_id", flat=True))
+    chosen = list(locations) if locations is not None else None
+    if chosen is not None and any(loc.organization_id != service.organization_id for loc in chosen):
+        raise DirectoryRefused("locations", _("Choose only among the places listed here."))
+    wanted = {loc.pk for loc in chosen} if chosen is not None else set(current)
+    if new_location is not None:
+        Organization.objects.select_for_update().filter(pk=service.organization_id).first()  # one name
+        taken = Location.objects.filter(
+            organization_id=service.organization_id, name__iexact=new_location.name
+        )
+        if taken.exists():
+            raise DirectoryRefused(
+                "new_name",
+                _("This organisation already has a place by that name: tick it in the list instead."),
+            )
+        place = Location.objects.create(organization_id=service.organization_id, **asdict(new_location))
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type="directory_location",
+                     subject_id=str(place.pk), changes={"after": asdict(new_location)})  # fmt: skip
+        wanted.add(place.pk)
+    ServiceAtLocation.objects.filter(service=service, location_id__in=current - wanted).delete()
+    ServiceAtLocation.objects.bulk_create(
+        [ServiceAtLocation(service=service, location_id=pk) for pk in sorted(wanted - current, key=str)]
+    )
+    return wanted != current
+
+
+def _schedules_set(*, service: Service, schedules: Sequence[Hours]) -> bool:
+    """Make these rows the service's opening hours. A row naming one of the service's own schedules
+    corrects it in place, so its HSDS id stays the same for whoever imported it; any other id is
+    ignored and the row added. Returns whether the hours changed."""
+    existing = {s.pk: s for s in service.schedules.all()}
+    kept: set[Any] = set()
+    changed = False
+    for row in schedules:
+        values = {"byday": row.byday, "opens_at": row.opens_at, "closes_at": row.closes_at,
+                  "description": row.description}  # fmt: skip
+        current = existing.get(row.id) if row.id is not None and row.id not in kept else None
+        if current is None:
+            Schedule.objects.create(service=service, **values)
+            changed = True
+            continue
+        kept.add(current.pk)
+        if any(getattr(current, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(current, key, value)
+            current.save(update_fields=list(values))
+            changed = True
+    gone = [pk for pk in existing if pk not in kept]
+    if gone:
+        Schedule.objects.filter(pk__in=gone).delete()
+        changed = True
+    return changed
 
 
 def service_verify(*, actor: Any, service_id: Any) -> Service:

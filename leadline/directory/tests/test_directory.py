@@ -4,7 +4,7 @@ and stale listings flagged on the page and by email to their owner."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -12,9 +12,10 @@ from django.core import mail
 
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
-from leadline.directory.models import Service, TaxonomyTerm
+from leadline.directory import hsds
+from leadline.directory.models import Location, Schedule, Service, ServiceAtLocation, TaxonomyTerm
 from leadline.directory.selectors import directory_search
-from leadline.directory.services import stale_reminders_send
+from leadline.directory.services import DirectoryRefused, service_update, stale_reminders_send
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,217 @@ def test_stale_listings_are_flagged_to_their_owner_once(world, login, settings):
         assert "data-needs-checking" not in pat.get("/directory/").content.decode()
     with time_machine.travel(clock.now() + timedelta(days=400), tick=False):
         assert stale_reminders_send() == 1  # stale again after its confirmation: reminded again
+
+
+# --- Where and when: places and opening hours in the listing form ---------------------------------
+
+
+def _hours(*rows: dict, extra: int = 3, initial: int = 0) -> dict:
+    """The hours formset as the page sends it: the rows given, then blank rows."""
+    data = {"hours-TOTAL_FORMS": len(rows) + extra, "hours-INITIAL_FORMS": initial,
+            "hours-MIN_NUM_FORMS": 0, "hours-MAX_NUM_FORMS": 28}  # fmt: skip
+    for index, row in enumerate(rows):
+        data.update({f"hours-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def _rows(service: Service) -> list[dict]:
+    """The service's hours as the edit page shows them (its rows keep their ids)."""
+    from leadline.directory.views import _hours_of
+
+    return [
+        {"id": h.pk, "days": h.byday.split(","), "opens_at": _hhmm(h.opens_at),
+         "closes_at": _hhmm(h.closes_at), "description": h.description}
+        for h in _hours_of(service)
+    ]  # fmt: skip
+
+
+def _hhmm(value: time | None) -> str:
+    return f"{value:%H:%M}" if value else ""
+
+
+def _where(service: Service) -> tuple[list[str], list[tuple[str, str, str, str]]]:
+    service = Service.objects.prefetch_related("service_at_locations__location", "schedules").get(
+        pk=service.pk
+    )
+    places = sorted(sal.location.name for sal in service.service_at_locations.all())
+    hours = sorted(
+        (h.byday, _hhmm(h.opens_at), _hhmm(h.closes_at), h.description) for h in service.schedules.all()
+    )
+    return places, hours
+
+
+def _place(service: Service, name: str, **fields) -> Location:
+    return Location.objects.create(organization=service.organization, name=name, city="Rochester", **fields)
+
+
+def test_a_new_listing_with_a_new_place_and_two_rows_of_hours(world, login):
+    pat = login(world["provider_staff"])
+    data = {
+        "name": "Drop-in showers", "description": "Mornings", "status": "active",
+        "terms": [TaxonomyTerm.objects.get(code="housing").pk], "languages": ["en"],
+        "new_name": "Eastside day centre", "new_address_1": "200 East Ave", "new_city": "Rochester",
+        "new_state_province": "NY", "new_postal_code": "14604", "new_transportation": "Bus 18 to East Ave",
+        **_hours({"days": ["MO", "TU", "WE", "TH", "FR"], "opens_at": "08:00", "closes_at": "11:30"},
+                 {"days": ["SA"], "description": "By appointment"}),
+    }  # fmt: skip
+    response = pat.post("/directory/services/new/", data)
+    assert response.status_code == 302
+    made = Service.objects.get(name="Drop-in showers")
+    assert _where(made) == (
+        ["Eastside day centre"],
+        [("MO,TU,WE,TH,FR", "08:00", "11:30", ""), ("SA", "", "", "By appointment")],
+    )
+    place = Location.objects.get(name="Eastside day centre")
+    assert (
+        place.organization == made.organization
+        and place.organization.agency == world["provider_staff"].agency
+    )
+    assert (place.address_1, place.postal_code, place.transportation) == ("200 East Ave", "14604",
+                                                                          "Bus 18 to East Ave")  # fmt: skip
+    assert AuditEvent.objects.filter(subject_type="directory_location", subject_id=str(place.pk),
+                                     action=AuditEvent.Action.CREATE).exists()  # fmt: skip
+    page = pat.get(response["Location"]).content.decode()
+    assert "Monday–Friday 08:00–11:30" in page and "Saturday · By appointment" in page
+    assert "Eastside day centre · 200 East Ave, Rochester NY 14604 · Bus 18 to East Ave" in page
+    # The same form sent twice (a double tap) still makes one listing and one place.
+    assert pat.post("/directory/services/new/", data)["Location"] == response["Location"]
+    assert Location.objects.filter(name="Eastside day centre").count() == 1
+    assert _where(made)[1] == [("MO,TU,WE,TH,FR", "08:00", "11:30", ""), ("SA", "", "", "By appointment")]
+
+
+def test_an_edit_takes_away_a_place_and_changes_the_hours(world, login):
+    service = world.service
+    office, clinic = _place(service, "Main office"), _place(service, "Eastside clinic")
+    ServiceAtLocation.objects.create(service=service, location=office)
+    ServiceAtLocation.objects.create(service=service, location=clinic)
+    weekdays = Schedule.objects.create(
+        service=service, byday="MO,TU,WE,TH,FR", opens_at=time(9), closes_at=time(17)
+    )
+    Schedule.objects.create(service=service, byday="SA", opens_at=time(10), closes_at=time(12))
+    pat = login(world["provider_staff"])
+    page = pat.get(f"/directory/services/{service.pk}/edit/").content.decode()
+    assert 'value="09:00"' in page and "Hours 5" in page and "Hours 6" not in page  # two rows and three blank
+    rows = _rows(service)
+    rows[0]["closes_at"] = "16:00"  # weekdays close earlier
+    rows[1]["DELETE"] = "on"  # no more Saturdays
+    sundays = {"days": ["SU"], "opens_at": "12:00", "closes_at": "14:00"}
+    data = _form(service, locations=[office.pk], **_hours(*rows, sundays, initial=2))
+    assert pat.post(f"/directory/services/{service.pk}/edit/", data).status_code == 302
+    assert _where(service) == (
+        ["Main office"],
+        [("MO,TU,WE,TH,FR", "09:00", "16:00", ""), ("SU", "12:00", "14:00", "")],
+    )
+    assert Schedule.objects.filter(pk=weekdays.pk, closes_at=time(16)).exists()  # corrected in place: same id
+    assert Location.objects.filter(pk=clinic.pk).exists()  # only the link went; other services may use it
+    service.refresh_from_db()
+    assert service.version == 2
+    event = AuditEvent.objects.filter(subject_type="directory_service", subject_id=str(service.pk)).latest(
+        "id"
+    )
+    assert event.changes["fields"] == ["locations", "schedules"]
+
+
+def test_a_form_without_the_places_and_hours_leaves_them_as_they_are(world, login):
+    """A page opened before places and hours were on it (or a script) sends neither: they are kept."""
+    service = world.service
+    ServiceAtLocation.objects.create(service=service, location=_place(service, "Main office"))
+    Schedule.objects.create(service=service, byday="MO", opens_at=time(9), closes_at=time(17))
+    pat = login(world["provider_staff"])
+    assert pat.post(f"/directory/services/{service.pk}/edit/", _form(service, capacity=1)).status_code == 302
+    assert _where(service) == (["Main office"], [("MO", "09:00", "17:00", "")])
+
+
+def test_bad_hours_name_the_row_and_field_and_nothing_is_saved(world, login):
+    service = world.service
+    ServiceAtLocation.objects.create(service=service, location=_place(service, "Main office"))
+    paula = login(world["program_manager"])
+    before = _where(service)
+    data = _form(service, capacity=9, new_name="Westside", new_city="Rochester", **_hours(
+        {"days": ["MO"], "opens_at": "09:00", "closes_at": "17:00"},
+        {"days": ["TU"], "opens_at": "17:00", "closes_at": "09:00"},  # closes before it opens
+    ))  # fmt: skip
+    response = paula.post(f"/directory/services/{service.pk}/edit/", data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        'href="#id_hours-1-closes_at">Hours 2 · Closes</a>: The closing time must be after the opening time.'
+        in page
+    )
+    service.refresh_from_db()
+    assert service.capacity == 4 and service.version == 1  # the service's own fields are untouched too
+    assert _where(service) == before and not Location.objects.filter(name="Westside").exists()
+    cases: list[tuple[dict, str]] = [
+        ({"days": [], "opens_at": "09:00", "closes_at": "17:00"}, "Tick at least one day."),
+        ({"days": ["MO"], "opens_at": "9h", "closes_at": "17:00"}, "Enter the time as HH:MM"),
+        ({"days": ["MO"], "opens_at": "09:00"}, "Give the closing time too"),
+        ({"days": ["MO"]}, "Without times, say here when it is open"),
+    ]
+    for row, message in cases:
+        bad = paula.post(f"/directory/services/{service.pk}/edit/", _form(service, **_hours(row)))
+        assert bad.status_code == 400 and message in bad.content.decode(), message
+    no_name = paula.post(
+        f"/directory/services/{service.pk}/edit/", _form(service, new_city="Rochester", **_hours())
+    )
+    assert no_name.status_code == 400 and "Give the new place a name" in no_name.content.decode()
+    taken = paula.post(
+        f"/directory/services/{service.pk}/edit/", _form(service, new_name="main office", **_hours())
+    )
+    assert taken.status_code == 400 and "already has a place by that name" in taken.content.decode()
+    service.refresh_from_db()
+    assert service.version == 1 and Location.objects.filter(organization=service.organization).count() == 1
+
+
+def test_a_provider_may_choose_only_its_own_organisations_places(world, login):
+    service = world.service
+    theirs = Location.objects.create(organization=world.other_service.organization, name="Recovery house")
+    pat = login(world["provider_staff"])
+    page = pat.get(f"/directory/services/{service.pk}/edit/").content.decode()
+    assert "Recovery house" not in page  # not offered
+    forged = pat.post(f"/directory/services/{service.pk}/edit/",
+                      _form(service, locations=[theirs.pk], **_hours()))  # fmt: skip
+    assert forged.status_code == 400
+    assert "Choose only among the places listed here." in forged.content.decode()
+    assert not ServiceAtLocation.objects.filter(location=theirs).exists()
+    service.refresh_from_db()
+    assert service.version == 1
+    on_create = pat.post("/directory/services/new/", {
+        "name": "Forged", "status": "active", "terms": [TaxonomyTerm.objects.get(code="housing").pk],
+        "locations": [theirs.pk], **_hours(),
+    })  # fmt: skip
+    assert on_create.status_code == 400 and not Service.objects.filter(name="Forged").exists()
+    # Another service's row of hours cannot be reached through this form either: the row is added anew.
+    their_hours = Schedule.objects.create(service=world.other_service, byday="MO", opens_at=time(8),
+                                          closes_at=time(12))  # fmt: skip
+    row = {"id": their_hours.pk, "days": ["TU"], "opens_at": "09:00", "closes_at": "10:00"}
+    assert (
+        pat.post(f"/directory/services/{service.pk}/edit/", _form(service, **_hours(row))).status_code == 302
+    )
+    their_hours.refresh_from_db()
+    assert (their_hours.service, their_hours.byday) == (world.other_service, "MO")
+    assert _where(service)[1] == [("TU", "09:00", "10:00", "")]
+    # The service refuses another organisation's place too, whoever calls it.
+    with pytest.raises(DirectoryRefused):
+        service_update(actor=world["provider_staff"], service_id=service.pk, version=2,
+                       terms=list(service.terms.all()), locations=[theirs])  # fmt: skip
+    assert not ServiceAtLocation.objects.filter(location=theirs).exists()
+
+
+def test_the_hsds_export_carries_the_places_and_hours_saved_in_the_form(world, login):
+    service = world.service
+    pat = login(world["provider_staff"])
+    data = _form(service, new_name="Main office", new_address_1="12 Main St W", new_city="Rochester",
+                 new_state_province="NY", new_postal_code="14614",
+                 **_hours({"days": ["TU", "TH"], "opens_at": "10:00", "closes_at": "15:00",
+                           "description": "Walk-ins welcome"}))  # fmt: skip
+    assert pat.post(f"/directory/services/{service.pk}/edit/", data).status_code == 302
+    exported = next(s for s in hsds.export_document()["services"] if s["id"] == str(service.pk))
+    assert [(s["byday"], s["opens_at"], s["closes_at"], s["description"]) for s in exported["schedules"]] == [
+        ("TU,TH", "10:00", "15:00", "Walk-ins welcome")
+    ]
+    [sal] = exported["service_at_locations"]
+    assert sal["location"]["name"] == "Main office"
+    assert sal["location"]["addresses"][0]["postal_code"] == "14614"
+    tables = hsds.export_tables()
+    assert [row["location_id"] for row in tables["service_at_location"]] == [sal["location_id"]]
+    assert [row["byday"] for row in tables["schedule"]] == ["TU,TH"]
