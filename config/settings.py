@@ -296,7 +296,9 @@ LEADLINE_LOOKUPS_PER_HOUR = env_int("LEADLINE_LOOKUPS_PER_HOUR", 30)
 # Where people reach Leadline, for links in emails sent without a request (a provider's answer link).
 LEADLINE_PUBLIC_URL = env_str(
     "LEADLINE_PUBLIC_URL",
-    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS else f"http://localhost:{env_int('PORT', 8000)}",
+    f"https://{ALLOWED_HOSTS[0]}"
+    if PRODUCTION and ALLOWED_HOSTS
+    else f"http://localhost:{env_int('PORT', 8000)}",
 ).rstrip("/")
 # How long an emailed answer link works (days); a reminder or the program sends a fresh one.
 LEADLINE_ANSWER_LINK_DAYS = env_int("LEADLINE_ANSWER_LINK_DAYS", 30)

@@ -6,7 +6,9 @@ Axe and 360 px on every page of it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -194,3 +196,42 @@ def test_a_provider_who_does_not_sign_in_answers_by_the_emailed_link(
     carmen.goto(plan_url)
     done = carmen.locator("li[data-service-referral]").filter(has_text="ID and birth certificate clinic")
     expect(done.locator("[data-outcome]")).to_contain_text("Birth certificate ordered")
+
+
+def test_a_provider_answers_from_its_own_system_through_a_fhir_bundle(
+    page: Page, make_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    carmen = page
+    sign_in(carmen, "", "carmen")
+    carmen.goto("/participants/?mine=1")
+    person = carmen.locator("ul.cards > li > a").last
+    carmen.goto(f"{person.get_attribute('href')}plan/")
+    carmen.locator("[data-refer]").click()
+    carmen.locator("#id_service").select_option(label="Drop-in day centre")
+    carmen.get_by_label("What for, in a sentence for the provider").fill("Showers and a mail address")
+    carmen.get_by_role("button", name="Send the referral").click()
+    reference = carmen.get_by_role("heading", level=1).inner_text().split()[-1]
+
+    pat = make_page()
+    sign_in(pat, "", "pat")
+    pat.goto("/directory/referrals/")
+    pat.locator("li[data-referral]").filter(has_text=reference).get_by_role("link").click()
+    with pat.expect_download() as fetched:
+        pat.locator("[data-fhir-export]").click()
+    bundle = json.loads(Path(fetched.value.path()).read_text(encoding="utf-8"))
+    task = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Task")
+    assert task["identifier"][0]["value"] == reference and task["status"] == "requested"
+    task["status"] = "in-progress"  # their system accepted it and started work
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps(bundle), encoding="utf-8")
+
+    pat.goto("/directory/referrals/")
+    pat.locator("[data-fhir-import]").click()
+    check_axe(pat)
+    check_no_horizontal_scroll(pat)
+    pat.get_by_label("FHIR bundle (JSON)").set_input_files(str(answer))
+    pat.get_by_role("button", name="Import").click()
+    expect(pat.locator("[data-import-done]")).to_contain_text(f"{reference}: requested → in-progress")
+    check_axe(pat)
+    carmen.reload()
+    expect(carmen.locator("[data-referral-status]")).to_contain_text("In progress")

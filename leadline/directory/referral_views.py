@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -114,7 +115,12 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     late = clock.now() - referrals.UNANSWERED_AFTER
     waiting = {r.pk for r in page if r.status == ServiceReferral.Status.REQUESTED and r.requested_at < late}
     audit_record(actor=request.user, action=AuditEvent.Action.LIST, subject_type="service_referral")
-    return render(request, "directory/referrals.html", {"page": page, "waiting": waiting})
+    may_import = referrals.answers_as_provider(request.user) and policy.can(
+        request.user, "service_referral.edit"
+    )
+    return render(
+        request, "directory/referrals.html", {"page": page, "waiting": waiting, "may_import": may_import}
+    )
 
 
 def _referral_or_404(request: HttpRequest, referral_id: int) -> ServiceReferral:
@@ -293,3 +299,74 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         "r": referral, "status_form": form, "events": events, "status_reason": status_reason,
         "contact": contact, "token": token,
     }, status=status))  # fmt: skip
+
+
+@capability_required("service_referral.view")
+@require_GET
+@never_cache
+def referral_fhir(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The referral as a FHIR R4 bundle (Gravity SDOH Clinical Care): the provider's copy. Who the
+    participant is goes only to the provider's own staff, under a consent naming them, logged as a
+    disclosure; anyone else's copy (the program's, to send on) carries the minimum."""
+    import json
+
+    from leadline.consents.policy import Info, record_disclosures
+    from leadline.directory import fhir
+
+    referral = _referral_or_404(request, referral_id)
+    consent = None
+    if referrals.answers_as_provider(request.user):
+        consent = referral_disclosure(request.user, [referral]).get(referral.participant_id)
+        if consent is not None:
+            record_disclosures(recipient=request.user, channel="api",
+                               shown={referral.participant_id: (consent, [str(Info.REFERRAL)])})  # fmt: skip
+    bundle = fhir.referral_bundle(referral, consent=consent)
+    audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, subject_type="service_referral",
+                 subject_id=referral.pk, participant_id=referral.participant_id if consent else None,
+                 reason="FHIR bundle")  # fmt: skip
+    response = HttpResponse(json.dumps(bundle, indent=2), content_type="application/fhir+json")
+    response["Content-Disposition"] = f'attachment; filename="{referral.reference}.fhir.json"'
+    return response
+
+
+class FhirImportForm(forms.Form):
+    file = forms.FileField(
+        label=_lazy("FHIR bundle (JSON)"),
+        help_text=_lazy("A Bundle with the Task of a referral to your organisation, from your own system."),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload
+
+
+@capability_required("service_referral.edit")
+@require_http_methods(["GET", "POST"])
+@never_cache
+def referral_fhir_import(request: HttpRequest) -> HttpResponse:
+    """A provider's own system answered in FHIR: its Task updates the referral, as the provider would on
+    the referral's page (the program never answers for a provider)."""
+    from leadline.directory import fhir
+
+    if not referrals.answers_as_provider(request.user):
+        raise Http404
+    form = FhirImportForm(request.POST or None, request.FILES or None)
+    result, problems, status = None, [], 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                bundle = fhir.parse(form.cleaned_data["file"].read())
+                result = fhir.import_bundle(actor=request.user, bundle=bundle)
+            except fhir.FhirRefused as exc:
+                problems = exc.messages
+            except StaleEdit:
+                problems = [str(STALE)]
+                status = 409
+            else:
+                status = 200
+    return render(request, "directory/fhir_import.html", {
+        "form": form, "result": result, "problems": problems,
+    }, status=status)  # fmt: skip

@@ -16,4 +16,6 @@ urlpatterns = [
     path("referrals/<int:referral_id>/cancel/", referral_views.referral_cancel, name="referral_cancel"),
     path("referrals/<int:referral_id>/link/", referral_views.referral_link, name="referral_link"),
     path("answer/<str:token>/", referral_views.answer, name="answer"),
+    path("referrals/<int:referral_id>/fhir.json", referral_views.referral_fhir, name="referral_fhir"),
+    path("referrals/fhir-import/", referral_views.referral_fhir_import, name="referral_fhir_import"),
 ]
