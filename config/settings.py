@@ -293,12 +293,25 @@ LEADLINE_SMS_TOKEN = env_str("LEADLINE_SMS_TOKEN", "")
 LEADLINE_LINE_SECRET = env_str("LEADLINE_LINE_SECRET", "")
 LEADLINE_LINE_MAX_SKEW_SECONDS = env_int("LEADLINE_LINE_MAX_SKEW_SECONDS", 300)
 LEADLINE_LOOKUPS_PER_HOUR = env_int("LEADLINE_LOOKUPS_PER_HOUR", 30)
+
+
 # Where people reach Leadline, for links in emails sent without a request (a provider's answer link).
-LEADLINE_PUBLIC_URL = env_str(
-    "LEADLINE_PUBLIC_URL",
-    f"https://{ALLOWED_HOSTS[0]}"
-    if PRODUCTION and ALLOWED_HOSTS
-    else f"http://localhost:{env_int('PORT', 8000)}",
-).rstrip("/")
+# In production: set it, or the first allowed host is used when it is a plain host name.
+def _public_url() -> str:
+    url = env_str("LEADLINE_PUBLIC_URL")
+    if url:
+        return url.rstrip("/")
+    if not PRODUCTION:
+        return f"http://localhost:{env_int('PORT', 8000)}"
+    host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""
+    if not host or host.startswith(".") or "*" in host:
+        raise RuntimeError("Set LEADLINE_PUBLIC_URL (e.g. https://lead.example.org) in production.")
+    return f"https://{host}"
+
+
+LEADLINE_PUBLIC_URL = _public_url()
+# The identifier system of this site's referrals in FHIR bundles: it must never change once bundles have
+# gone out (a provider's system matches its Tasks by it).
+LEADLINE_FHIR_SYSTEM = env_str("LEADLINE_FHIR_SYSTEM", f"{LEADLINE_PUBLIC_URL}/directory/referrals")
 # How long an emailed answer link works (days); a reminder or the program sends a fresh one.
 LEADLINE_ANSWER_LINK_DAYS = env_int("LEADLINE_ANSWER_LINK_DAYS", 30)

@@ -355,7 +355,18 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
 
 
 def _answer_token(world: World) -> str:
-    from leadline.directory.models import ServiceReferral
-    from leadline.directory.referrals import answer_token, link_nonce_ensure
+    """A live answer link: Carmen's referral of ``mine`` to ``other_service``, whose organisation (Genesee
+    Recovery) nobody signs in for and which answers by email."""
+    from leadline.directory.models import Organization, ServiceReferral
+    from leadline.directory.referrals import answer_token, link_nonce_ensure, referral_create
 
-    return answer_token(link_nonce_ensure(ServiceReferral.objects.get(pk=world.sref.pk)))
+    Organization.objects.filter(pk=world.other_service.organization_id).update(
+        email="intake@recovery.example"
+    )
+    made = referral_create(
+        actor=world["case_manager"], participant=world.mine, service=world.other_service,
+        reason="Same-day start", idempotency_key="world-answer-link",
+    )  # fmt: skip
+    return answer_token(
+        link_nonce_ensure(ServiceReferral.objects.select_related("organization").get(pk=made.pk))
+    )

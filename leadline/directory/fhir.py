@@ -18,6 +18,7 @@ older version of the referral (``Task.meta.versionId``), so a concurrent change 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leadline.core import clock
 from leadline.directory.models import ServiceReferral
@@ -61,6 +63,9 @@ UNSPECIFIED = ("sdoh-category-unspecified", "SDOH Category Unspecified")
 SOCIAL_KINDS = frozenset({*SDOH_CATEGORY, "id-documents", "civil-legal"})
 
 
+IMPLIED = gettext_lazy("implied by the status the provider's system sent")
+
+
 class FhirRefused(Exception):
     """A bundle that cannot be imported: each message names the element (``entry[0].resource.status``)."""
 
@@ -71,8 +76,15 @@ class FhirRefused(Exception):
 
 # Export ---------------------------------------------------------------------------------------------------
 def referral_system() -> str:
-    """The identifier system of this site's referrals: the address they live at."""
-    return f"{settings.LEADLINE_PUBLIC_URL}/directory/referrals"
+    """The identifier system of this site's referrals (LEADLINE_FHIR_SYSTEM; by default the address they
+    live at). It must never change once bundles have gone out."""
+    return str(settings.LEADLINE_FHIR_SYSTEM)
+
+
+def version_extension() -> str:
+    """Leadline's version of the referral a Task was exported from. An extension, not meta.versionId: a
+    provider's FHIR server rewrites meta.versionId when it stores the Task; an extension it keeps."""
+    return f"{referral_system()}/fhir/StructureDefinition/referral-version"
 
 
 def _id(kind: str, key: Any) -> str:
@@ -98,9 +110,10 @@ def _site_name() -> str:
     return site.name if site else "LEAD program"
 
 
-def referral_bundle(referral: ServiceReferral, *, consent: Any = None) -> dict[str, Any]:
+def referral_bundle(referral: ServiceReferral, *, consent: Any = None, notice: Any = None) -> dict[str, Any]:
     """The referral as a FHIR R4 collection Bundle. ``consent``: the consent in force under which the
-    provider may see who the referral is for (name, phone, language, the reason), or None: the minimum."""
+    provider may see who the referral is for (name, phone, language, the reason), or None: the minimum;
+    ``notice``: the 42 CFR 2.32 notice that goes with a Part 2 disclosure (in the Consent's narrative)."""
     from leadline.directory.referrals import history_for
 
     org, service, participant = referral.organization, referral.service, referral.participant
@@ -116,6 +129,7 @@ def referral_bundle(referral: ServiceReferral, *, consent: Any = None) -> dict[s
         "resourceType": "Task", "id": _id("Task", referral.pk),
         "meta": {"versionId": str(referral.version), "lastUpdated": _instant(referral.updated_at),
                  "profile": [PROFILE_TASK]},
+        "extension": [{"url": version_extension(), "valueInteger": referral.version}],
         "identifier": [{"system": referral_system(), "value": referral.reference}],
         "status": referral.status, "intent": "order",
         "code": {"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "fulfill",
@@ -126,13 +140,8 @@ def referral_bundle(referral: ServiceReferral, *, consent: Any = None) -> dict[s
     }  # fmt: skip
     if status_reason:
         task["statusReason"] = {"text": status_reason}
-    if referral.outcome:
+    if referral.outcome:  # free text: a note (the guide's coded output slice needs a US Core procedure code)
         task["note"] = [{"text": referral.outcome}]
-        task["output"] = [{
-            "type": {"coding": [{"system": SDOHCC_CODES, "code": "resulting-activity",
-                                 "display": "Resulting Activity"}]},
-            "valueCodeableConcept": {"text": referral.outcome},
-        }]  # fmt: skip
 
     request: dict[str, Any] = {
         "resourceType": "ServiceRequest", "id": _id("ServiceRequest", referral.pk),
@@ -166,7 +175,7 @@ def referral_bundle(referral: ServiceReferral, *, consent: Any = None) -> dict[s
             patient["communication"] = [{"language": language, "preferred": True}]
         request["reasonCode"] = [{"text": referral.reason}]
         request["supportingInfo"] = [_ref("Consent", consent.pk)]
-        entries.append(_consent(consent, patient_ref, program_ref, provider_ref))
+        entries.append(_consent(consent, patient_ref, program_ref, provider_ref, notice))
         security += [{"system": ACT_CODE, "code": "42CFRPart2", "display": "42 CFR Part2"},
                      {"system": ACT_CODE, "code": "NORDSCLCD",
                       "display": "no redisclosure without consent directive"}]  # fmt: skip
@@ -187,14 +196,24 @@ def referral_bundle(referral: ServiceReferral, *, consent: Any = None) -> dict[s
     }  # fmt: skip
 
 
-def _consent(consent: Any, patient_ref: dict, program_ref: dict, provider_ref: dict) -> dict[str, Any]:
+def _consent(
+    consent: Any, patient_ref: dict, program_ref: dict, provider_ref: dict, notice: Any
+) -> dict[str, Any]:
     """The participant's Part 2 consent as an SDOHCC Consent: who may receive (the provider), for how
-    long, under which law; the signed form itself stays in Leadline."""
+    long, under which law; the signed form itself stays in Leadline. The 2.32 notice that must go with
+    the disclosure is its narrative."""
+    from django.utils.html import escape, linebreaks
+
     period: dict[str, str] = {"start": consent.given_at.date().isoformat()}
     if consent.expires_on:
         period["end"] = consent.expires_on.isoformat()
+    narrative = {}
+    if notice is not None:
+        div = f'<div xmlns="http://www.w3.org/1999/xhtml">{linebreaks(escape(notice.text))}</div>'
+        narrative = {"text": {"status": "additional", "div": div}}
     return {
         "resourceType": "Consent", "id": _id("Consent", consent.pk), "meta": {"profile": [PROFILE_CONSENT]},
+        **narrative,
         "status": "active",
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
                               "code": "patient-privacy", "display": "Privacy Consent"}]},
@@ -285,6 +304,13 @@ def _task_problems(task: dict[str, Any], where: str) -> list[str]:
             problems.append(f"{where}.{name}: " + _("required."))
     if "statusReason" in task and not (task["statusReason"] or {}).get("text"):
         problems.append(f"{where}.statusReason.text: " + _("required when there is a status reason."))
+    texts = [("statusReason.text", (task.get("statusReason") or {}).get("text") or "", 300),
+             ("note", _outcome(task), 500)]  # fmt: skip
+    for element, text, limit in texts:
+        if len(str(text)) > limit:
+            problems.append(f"{where}.{element}: " + _("at most %(n)s characters.") % {"n": limit})
+        if "\x00" in str(text):
+            problems.append(f"{where}.{element}: " + _("contains a NUL character."))
     return problems
 
 
@@ -346,27 +372,33 @@ def import_bundle(*, actor: Any, bundle: Any) -> ImportResult:
     if not tasks:
         raise FhirRefused([_("entry: the bundle has no Task to import.")])
     visible = referrals_visible_to(actor)
+    seen: set[int] = set()
     for n, task in tasks:
         where = f"entry[{n}].resource"
-        ours = [
-            i.get("value", "") for i in task.get("identifier") or [] if i.get("system") == referral_system()
-        ]
-        number = ours[0].removeprefix("SR-") if ours else ""
-        referral = visible.filter(pk=int(number)).first() if number.isdigit() else None
+        ours = [i.get("value") for i in task.get("identifier") or [] if i.get("system") == referral_system()]
+        number = re.fullmatch(r"SR-(\d{1,12})", str(ours[0]), re.ASCII) if ours else None
+        referral = visible.filter(pk=int(number.group(1))).first() if number else None
         if referral is None:
             raise FhirRefused(
                 [f"{where}.identifier: " + _("not a referral of this site to your organisation.")]
             )
+        if referral.pk in seen:
+            twice = _("%(ref)s is in the bundle twice: send one Task for it.") % {"ref": referral.reference}
+            raise FhirRefused([f"{where}.identifier: {twice}"])
+        seen.add(referral.pk)
         if task["status"] == referral.status:
             result.unchanged.append(referral.reference)
             continue
-        version = (task.get("meta") or {}).get("versionId")
-        if version != str(referral.version):
-            raise FhirRefused([f"{where}.meta.versionId: " + _(
+        version = next((x.get("valueInteger") for x in task.get("extension") or []
+                        if x.get("url") == version_extension()), None)  # fmt: skip
+        if version != referral.version:
+            raise FhirRefused([f"{where}.extension: " + _(
                 "%(ref)s has changed in Leadline since this Task was exported (version %(now)s; the Task has "
                 "%(old)s). Export it again and apply your answer to the new copy."
             ) % {"ref": referral.reference, "now": referral.version, "old": version or "none"}])  # fmt: skip
         route = _path(referral.status, task["status"])
+        if referral.status == S.REQUESTED and task["status"] == S.FAILED:
+            route = None  # a referral never accepted is declined (rejected), not failed
         if route is None:
             message = _("%(ref)s is %(now)s in Leadline; it cannot become %(to)s.")
             now, to = referral.get_status_display(), S(task["status"]).label
@@ -379,12 +411,13 @@ def import_bundle(*, actor: Any, bundle: Any) -> ImportResult:
         for referral, route, reason, outcome, where in plan:
             version = referral.version
             for step in route:
-                try:
+                try:  # a step the provider's system skipped is recorded, and says so
                     last = step == route[-1]
+                    said = reason if last else str(IMPLIED)
                     moved = referral_move(actor=actor, referral_id=referral.pk, to=step, version=version,
-                                          reason=reason if last else "", outcome=outcome)  # fmt: skip
+                                          reason=said, outcome=outcome)  # fmt: skip
                 except ReferralRefused as exc:
-                    element = {"reason": "statusReason.text", "outcome": "output"}.get(
+                    element = {"reason": "statusReason.text", "outcome": "note"}.get(
                         exc.field or "", "status"
                     )
                     raise FhirRefused([f"{where}.{element}: {exc.message}"]) from exc

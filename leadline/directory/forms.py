@@ -161,6 +161,8 @@ class HoursForm(forms.Form):
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if self.is_empty() and not self.errors:
             return data
+        if self.initial and not self.has_changed():
+            return data  # a saved row nobody touched (perhaps imported, overnight): not this edit's to judge
         if not data.get("days"):
             self.add_error("days", _("Tick at least one day."))
         if self.has_error("opens_at") or self.has_error("closes_at"):

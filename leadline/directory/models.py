@@ -196,6 +196,7 @@ class ServiceReferral(models.Model):
     # An organisation nobody signs in for answers by a signed link in an email (referrals.answer_link);
     # a new nonce ends every link sent before it.
     link_nonce = models.CharField(max_length=32, blank=True)
+    link_email = models.EmailField(blank=True)  # where the links went: a new address ends them
     link_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

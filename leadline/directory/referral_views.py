@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -132,7 +132,7 @@ def _referral_or_404(request: HttpRequest, referral_id: int) -> ServiceReferral:
     return referral
 
 
-STALE = _lazy("Someone else changed this referral while you were working. Read it again.")
+STALE = gettext_lazy("Someone else changed this referral while you were working. Read it again.")
 
 
 def _status_form(referral: ServiceReferral, data: Any = None) -> StatusForm:
@@ -171,6 +171,7 @@ def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 20
         "r": referral, "who": who, "notice": notice, "status_form": status_form, "cancel_form": cancel_form,
         "events": events, "status_reason": status_reason, "by_email": by_email,
         "may_send_link": by_email and may_edit and open_,
+        "may_end_link": by_email and may_edit and bool(referral.link_nonce),
     }, status=status)  # fmt: skip
 
 
@@ -231,12 +232,15 @@ def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
 @capability_required("service_referral.edit")
 @require_POST
 def referral_link(request: HttpRequest, referral_id: int) -> HttpResponse:
-    """The program sends the organisation a new answer link; every earlier link stops working (one may
-    have gone to the wrong person, or expired)."""
+    """The program sends the organisation a new answer link, or ends the links (``end``): every earlier
+    link stops working (one may have gone to the wrong person). Ending works in any state."""
     if referrals.answers_as_provider(request.user):
         raise Http404
     referral = _referral_or_404(request, referral_id)
-    if referral.status not in referrals.OPEN or not referrals.answers_by_email(referral.organization):
+    if request.POST.get("end"):
+        referrals.link_end(actor=request.user, referral=referral)
+        messages.success(request, _("The links for this referral no longer work."))
+    elif referral.status not in referrals.OPEN or not referrals.answers_by_email(referral.organization):
         messages.error(request, _("This organisation does not answer by email, or the referral is closed."))
     else:
         referrals.answer_link_send(referral.pk, renew=True, actor=request.user)
@@ -245,32 +249,70 @@ def referral_link(request: HttpRequest, referral_id: int) -> HttpResponse:
     return redirect("directory:referral", referral_id=referral.pk)
 
 
+SESSION_LINKS = "directory.answer_links"  # referral id -> the token of the link it was opened with
+
+
 def _link_response(response: HttpResponse) -> HttpResponse:
-    # The token is in the address: the site's Referrer-Policy (same-origin) never passes it to another
-    # site ("no-referrer" would make the browser send Origin: null, which fails the CSRF check); no
-    # search engine may keep it.
-    response["Referrer-Policy"] = "same-origin"
+    # No search engine may keep the page; the site's Referrer-Policy (same-origin) never passes the address
+    # to another site ("no-referrer" would make browsers send Origin: null, which fails the CSRF check).
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-@require_http_methods(["GET", "POST"])
+def _link_gone(request: HttpRequest, expired: bool) -> HttpResponse:
+    return _link_response(render(request, "directory/answer_gone.html", {"expired": expired},
+                                 status=410 if expired else 404))  # fmt: skip
+
+
+def _signed_in_elsewhere(request: HttpRequest, referral: ServiceReferral) -> HttpResponse | None:
+    """A signed-in user never answers through a link in someone else's name: the organisation's own staff
+    go to the referral's page, anyone else is refused (the program never answers for a provider)."""
+    user: Any = request.user
+    if not user.is_authenticated:
+        return None
+    if (
+        referrals.answers_as_provider(user)
+        and user.agency_id
+        and user.agency_id == referral.organization.agency_id
+    ):
+        return redirect("directory:referral", referral_id=referral.pk)
+    audit_record(actor=user, action=AuditEvent.Action.DENIED, subject_type="service_referral",
+                 subject_id=referral.pk, reason="answer link opened while signed in")  # fmt: skip
+    return _link_response(render(request, "directory/answer_gone.html", {"signed_in": True}, status=403))
+
+
+@require_GET
 @never_cache
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    """A provider who does not sign in answers a referral by the signed link emailed to the organisation.
+    """The link in the email. Like a password-reset link, it is exchanged at once for a place in the
+    browser's session, and the browser is sent to an address without the token: the token stays out of
+    the audit trail, the browser's history, later logs and any Referer."""
+    referral, expired = referrals.referral_by_link(token)
+    if referral is None:
+        return _link_gone(request, expired)
+    elsewhere = _signed_in_elsewhere(request, referral)
+    if elsewhere is not None:
+        return elsewhere
+    links = dict(request.session.get(SESSION_LINKS, {}))
+    links[str(referral.pk)] = token
+    request.session[SESSION_LINKS] = links
+    return _link_response(redirect("directory:answer_page", referral_id=referral.pk))
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def answer_page(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """A provider who does not sign in answers a referral, having opened the emailed link in this browser.
     The link is a bearer credential: the page shows the reference, the service, the dates and the case
     manager to call — never who the person is."""
-    referral, expired = referrals.referral_by_link(token)
-    actor = request.user if request.user.is_authenticated else None
-    if referral is None:
-        audit_record(actor=actor, action=AuditEvent.Action.DENIED, subject_type="service_referral_link",
-                     username="answer link")  # fmt: skip
-        response = render(
-            request, "directory/answer_gone.html", {"expired": expired}, status=410 if expired else 404
-        )
-        return _link_response(response)
-    form = None
-    status = 200
+    token = request.session.get(SESSION_LINKS, {}).get(str(referral_id), "")
+    referral, expired = referrals.referral_by_link(token) if token else (None, False)
+    if referral is None or referral.pk != referral_id:
+        return _link_gone(request, expired)
+    elsewhere = _signed_in_elsewhere(request, referral)
+    if elsewhere is not None:
+        return elsewhere
+    form, status = None, 200
     if request.method == "POST":
         form, status = _status_form(referral, request.POST), 400
         if form.is_valid():
@@ -288,8 +330,8 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Saved. The case manager sees your answer now."))
-                return _link_response(redirect("directory:answer", token=token))
-    audit_record(actor=actor, action=AuditEvent.Action.VIEW, subject_type="service_referral",
+                return _link_response(redirect("directory:answer_page", referral_id=referral.pk))
+    audit_record(actor=None, action=AuditEvent.Action.VIEW, subject_type="service_referral",
                  subject_id=referral.pk, username=referrals.link_username(referral))  # fmt: skip
     if form is None and referral.status in referrals.PROVIDER_MOVES:
         form = _status_form(referral)
@@ -297,7 +339,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     contact = referral.requested_by
     return _link_response(render(request, "directory/answer.html", {
         "r": referral, "status_form": form, "events": events, "status_reason": status_reason,
-        "contact": contact, "token": token,
+        "contact": contact,
     }, status=status))  # fmt: skip
 
 
@@ -314,13 +356,13 @@ def referral_fhir(request: HttpRequest, referral_id: int) -> HttpResponse:
     from leadline.directory import fhir
 
     referral = _referral_or_404(request, referral_id)
-    consent = None
+    consent, notice = None, None
     if referrals.answers_as_provider(request.user):
         consent = referral_disclosure(request.user, [referral]).get(referral.participant_id)
-        if consent is not None:
-            record_disclosures(recipient=request.user, channel="api",
-                               shown={referral.participant_id: (consent, [str(Info.REFERRAL)])})  # fmt: skip
-    bundle = fhir.referral_bundle(referral, consent=consent)
+        if consent is not None:  # the 2.32 notice goes in the file, with what it accompanies
+            shown = {referral.participant_id: (consent, [str(Info.REFERRAL)])}
+            notice = record_disclosures(recipient=request.user, channel="api", shown=shown)
+    bundle = fhir.referral_bundle(referral, consent=consent, notice=notice)
     audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, subject_type="service_referral",
                  subject_id=referral.pk, participant_id=referral.participant_id if consent else None,
                  reason="FHIR bundle")  # fmt: skip
@@ -331,8 +373,10 @@ def referral_fhir(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 class FhirImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("FHIR bundle (JSON)"),
-        help_text=_lazy("A Bundle with the Task of a referral to your organisation, from your own system."),
+        label=gettext_lazy("FHIR bundle (JSON)"),
+        help_text=gettext_lazy(
+            "A Bundle with the Task of a referral to your organisation, from your own system."
+        ),
     )
 
     def clean_file(self) -> Any:
@@ -362,6 +406,8 @@ def referral_fhir_import(request: HttpRequest) -> HttpResponse:
                 result = fhir.import_bundle(actor=request.user, bundle=bundle)
             except fhir.FhirRefused as exc:
                 problems = exc.messages
+                audit_record(actor=request.user, action=AuditEvent.Action.DENIED,
+                             subject_type="service_referral_import", reason=problems[0][:200])  # fmt: skip
             except StaleEdit:
                 problems = [str(STALE)]
                 status = 409

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
@@ -66,7 +67,7 @@ def referral_create(*, actor: Any, participant: Any, service: Service, reason: s
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type="service_referral",
                          subject_id=referral.pk, participant_id=participant.pk)  # fmt: skip
             if answers_by_email(service.organization):  # nobody signs in for them: the link goes by email
-                transaction.on_commit(lambda: answer_link_send(referral.pk))
+                transaction.on_commit(lambda: answer_link_send_safely(referral.pk))
     except IntegrityError:  # the same form sent twice: the first made it
         return ServiceReferral.objects.get(requested_by=actor, idempotency_key=idempotency_key)
     return referral
@@ -106,22 +107,28 @@ def referral_move(*, actor: Any, referral_id: int, to: str, version: int, reason
 
 def referral_answer_by_link(*, token: str, to: str, version: int, reason: str = "",
                             outcome: str = "") -> ServiceReferral:  # fmt: skip
-    """Whoever holds a valid emailed link answers for the provider, as provider staff would."""
+    """Whoever holds a valid emailed link answers for the provider, as provider staff would. The link is
+    checked again under the referral's lock: an answer racing the program's new link is refused."""
     referral, _expired = referral_by_link(token)
     if referral is None:
-        raise ReferralRefused(None, _("This link no longer works. Ask the LEAD program for a new one."))
+        raise ReferralRefused(None, str(LINK_GONE))
     return _move(actor=None, as_provider=True, referral_id=referral.pk, to=to, version=version,
-                 reason=reason, outcome=outcome)  # fmt: skip
+                 reason=reason, outcome=outcome, link_nonce=referral.link_nonce)  # fmt: skip
+
+
+LINK_GONE = gettext_lazy("This link no longer works. Ask the LEAD program for a new one.")
 
 
 def _move(*, actor: Any, as_provider: bool, referral_id: int, to: str, version: int, reason: str,
-          outcome: str) -> ServiceReferral:  # fmt: skip
+          outcome: str, link_nonce: str | None = None) -> ServiceReferral:  # fmt: skip
     now = clock.now()
     with transaction.atomic():
         referral = (
             ServiceReferral.objects.select_for_update(of=("self",)).select_related("organization")
             .get(pk=referral_id)
         )  # fmt: skip
+        if link_nonce is not None and not (referral.link_nonce and referral.link_nonce == link_nonce):
+            raise ReferralRefused(None, str(LINK_GONE))
         if referral.version != version:
             raise StaleEdit()
         moves = PROVIDER_MOVES if as_provider else PROGRAM_MOVES
@@ -176,14 +183,24 @@ def has_staff(organization: Any) -> bool:
 
 def link_username(referral: ServiceReferral) -> str:
     """Who the audit trail names for an answer by link: the address the link was sent to."""
-    return f"answer link · {referral.organization.email}"[:150]
+    return f"answer link · {referral.link_email or referral.organization.email}"[:150]
 
 
 def link_nonce_ensure(referral: ServiceReferral, *, renew: bool = False) -> ServiceReferral:
-    if renew or not referral.link_nonce:
-        referral.link_nonce = get_random_string(32)
-        referral.save(update_fields=["link_nonce"])
+    """The referral's link, drawn anew when asked, when there is none, or when the organisation's address
+    has changed since the last one went out (the old address's links end)."""
+    email = referral.organization.email
+    if renew or not referral.link_nonce or referral.link_email != email:
+        referral.link_nonce, referral.link_email = get_random_string(32), email
+        referral.save(update_fields=["link_nonce", "link_email"])
     return referral
+
+
+def link_end(*, actor: Any, referral: ServiceReferral) -> None:
+    """The program ends every link of a referral (one went to the wrong person, say), in any state."""
+    ServiceReferral.objects.filter(pk=referral.pk).update(link_nonce="")
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="service_referral",
+                 subject_id=referral.pk, changes={"answer_link": "ended"})  # fmt: skip
 
 
 def answer_token(referral: ServiceReferral) -> str:
@@ -198,7 +215,8 @@ def answer_link(referral: ServiceReferral) -> str:
 
 def referral_by_link(token: str) -> tuple[ServiceReferral | None, bool]:
     """(the referral, False) for a good link; (None, True) for a genuine one that has expired; (None,
-    False) for anything else (forged, altered, or ended by a newer link)."""
+    False) for anything else: forged, altered, ended by a newer link or by the program, sent to an address
+    the organisation no longer has, or for an organisation that now answers in Leadline."""
     try:
         pk, nonce = signing.loads(
             token, salt=LINK_SALT, max_age=timedelta(days=settings.LEADLINE_ANSWER_LINK_DAYS)
@@ -215,6 +233,8 @@ def referral_by_link(token: str) -> tuple[ServiceReferral | None, bool]:
         referral is None
         or not referral.link_nonce
         or not constant_time_compare(referral.link_nonce, str(nonce))
+        or referral.link_email != referral.organization.email
+        or not answers_by_email(referral.organization)
     ):
         return None, False
     return referral, False
@@ -250,11 +270,23 @@ def answer_link_send(
         settings.DEFAULT_FROM_EMAIL, [org.email],
     )  # fmt: skip
     ServiceReferral.objects.filter(pk=referral.pk).update(link_sent_at=clock.now())
-    if actor is not None:
-        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="service_referral",
-                     subject_id=referral.pk, changes={"answer_link": "renewed" if renew else "sent"},
-                     participant_id=referral.participant_id)  # fmt: skip
+    what = "renewed" if renew else "reminder" if reminder else "sent"
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="service_referral",
+                 subject_id=referral.pk, changes={"answer_link": what, "to": org.email},
+                 username="" if actor is not None else "leadline")  # fmt: skip
     return True
+
+
+def answer_link_send_safely(referral_id: int, **kwargs: Any) -> bool:
+    """answer_link_send, but a mail server that fails is logged, not raised: the referral is made (the
+    case manager must not see an error for it), and the next reminder sends the link again."""
+    import logging
+
+    try:
+        return answer_link_send(referral_id, **kwargs)
+    except Exception:  # any mail failure: logged with its traceback; the reminder sends it again
+        logging.getLogger(__name__).exception("answer link for service referral %s not sent", referral_id)
+        return False
 
 
 def referral_reminders_send() -> int:
@@ -278,8 +310,9 @@ def referral_reminders_send() -> int:
     sent = 0
     for org, referrals in by_org.items():
         if answers_by_email(org):  # each link again, freshly dated (the same nonce: earlier links still work)
-            sent += sum(answer_link_send(r.pk, reminder=True) for r in referrals)
-            ServiceReferral.objects.filter(pk__in=[r.pk for r in referrals]).update(reminded_at=now)
+            done = [r.pk for r in referrals if answer_link_send_safely(r.pk, reminder=True)]
+            sent += len(done)
+            ServiceReferral.objects.filter(pk__in=done).update(reminded_at=now)  # failures: next run
             continue
         staff = User.objects.filter(is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=org.agency_id)
         to = [u.email for u in staff if u.email and org.agency_id]

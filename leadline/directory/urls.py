@@ -16,6 +16,7 @@ urlpatterns = [
     path("referrals/<int:referral_id>/cancel/", referral_views.referral_cancel, name="referral_cancel"),
     path("referrals/<int:referral_id>/link/", referral_views.referral_link, name="referral_link"),
     path("answer/<str:token>/", referral_views.answer, name="answer"),
+    path("answer/r/<int:referral_id>/", referral_views.answer_page, name="answer_page"),
     path("referrals/<int:referral_id>/fhir.json", referral_views.referral_fhir, name="referral_fhir"),
     path("referrals/fhir-import/", referral_views.referral_fhir_import, name="referral_fhir_import"),
 ]

@@ -336,3 +336,18 @@ def test_the_hsds_export_carries_the_places_and_hours_saved_in_the_form(world, l
     tables = hsds.export_tables()
     assert [row["location_id"] for row in tables["service_at_location"]] == [sal["location_id"]]
     assert [row["byday"] for row in tables["schedule"]] == ["TU,TH"]
+
+
+def test_imported_hours_the_form_would_not_allow_do_not_block_an_unrelated_edit(world, login):
+    # HSDS allows a night shelter's 20:00-08:00; the form asks for two rows, but only of rows it is given.
+    Schedule.objects.create(service=world.service, byday="MO", opens_at=time(20), closes_at=time(8))
+    pat = login(world["provider_staff"])
+    data = _form(world.service, **_hours(*_rows(world.service), initial=1))
+    data["capacity"] = 9
+    assert pat.post(f"/directory/services/{world.service.pk}/edit/", data).status_code == 302
+    assert Service.objects.get(pk=world.service.pk).capacity == 9
+    assert _where(world.service)[1] == [("MO", "20:00", "08:00", "")]
+    rows = _rows(world.service)
+    rows[0]["opens_at"] = "21:00"  # touched now: judged by the form's rules
+    bad = _form(Service.objects.get(pk=world.service.pk), **_hours(*rows, initial=1))
+    assert pat.post(f"/directory/services/{world.service.pk}/edit/", bad).status_code == 400

@@ -54,7 +54,8 @@ def test_the_bundle_is_r4_shaped_by_the_gravity_guide_and_without_consent_carrie
         "order",
         "fulfill",
     )
-    assert task["identifier"][0]["value"] == world.sref.reference and task["meta"]["versionId"] == "1"
+    assert task["identifier"][0]["value"] == world.sref.reference
+    assert task["extension"] == [{"url": fhir.version_extension(), "valueInteger": 1}]
     urls = {e["fullUrl"] for e in bundle["entry"]}
     assert {task["focus"]["reference"], task["for"]["reference"], task["owner"]["reference"]} <= urls
     assert request["subject"] == task["for"] and request["status"] == "active"
@@ -86,6 +87,12 @@ def test_the_provider_under_a_consent_gets_who_it_is_for_logged_and_the_program_
     )
     assert shared["provision"]["actor"][0]["reference"] == found["Task"][0]["owner"]
     assert shared["policyRule"]["coding"][0]["code"] == "42CFRPart2"
+    from leadline.consents.policy import current_notice
+
+    notice = current_notice()
+    assert (
+        notice is not None and notice.text.split("\n")[0][:40] in shared["text"]["div"]
+    )  # 2.32 goes with it
     assert {"42CFRPart2", "NORDSCLCD"} <= {s["code"] for s in bundle["meta"]["security"]}
     shown = Disclosure.objects.get()
     assert shown.consent == consent and shown.recipient == world["provider_staff"] and shown.channel == "api"
@@ -140,8 +147,13 @@ def test_the_providers_system_answers_by_sending_the_task_back(world, login):
     assert done.status_code == 200 and "data-import-done" in done.content.decode()
     referral = ServiceReferral.objects.get(pk=world.sref.pk)
     assert referral.status == S.COMPLETED and referral.outcome == "Moved into a studio on Lyell Ave"
-    steps = list(referral.events.values_list("status", "by_id"))
-    assert steps[1:] == [(S.ACCEPTED, world["provider_staff"].pk), (S.COMPLETED, world["provider_staff"].pk)]
+    steps = list(referral.events.values_list("status", "by_id", "reason"))
+    implied = "implied by the status the provider's system sent"  # a step their system skipped, marked so
+    pat_id = world["provider_staff"].pk
+    assert steps[1:] == [
+        (S.ACCEPTED, pat_id, implied),
+        (S.COMPLETED, pat_id, "Moved into a studio on Lyell Ave"),
+    ]
     again = _upload(pat, _answered(exported, "completed", outcome="Moved into a studio on Lyell Ave"))
     assert again.status_code == 200 and ServiceReferral.objects.get(pk=world.sref.pk).events.count() == 3
     plan = login(world["case_manager"]).get(f"/participants/{world.mine.pk}/plan/").content.decode()
@@ -193,3 +205,31 @@ def test_an_import_is_all_or_nothing_and_names_what_is_wrong(world, login):
 def test_only_a_provider_imports_answers(world, login):
     assert login(world["case_manager"]).get("/directory/referrals/fhir-import/").status_code == 404
     assert login(world["officer"]).get(f"/directory/referrals/{world.sref.pk}/fhir.json").status_code == 403
+
+
+def test_odd_or_oversized_tasks_are_refused_by_name_never_a_server_error(world, login):
+    from leadline.audit.models import AuditEvent
+
+    pat = login(world["provider_staff"])
+    exported = json.loads(pat.get(f"/directory/referrals/{world.sref.pk}/fhir.json").content)
+
+    def refused(bundle: dict, element: str) -> None:
+        response = _upload(pat, bundle)
+        assert response.status_code == 400, response.status_code
+        assert element in response.content.decode()
+        assert ServiceReferral.objects.get(pk=world.sref.pk).status == S.REQUESTED
+
+    refused(_answered(exported, "rejected", reason="x" * 301), "entry[0].resource.statusReason.text")
+    refused(_answered(exported, "rejected", reason="Full\x00"), "entry[0].resource.statusReason.text")
+    refused(
+        _answered(exported, "failed", reason="Never came"), "entry[0].resource.status"
+    )  # decline, not fail
+    for value in ("SR-²", "SR-" + "1" * 5000, "SR-99999999999999999999"):
+        odd = copy.deepcopy(exported)
+        odd["entry"][0]["resource"]["identifier"][0]["value"] = value
+        refused(odd, "entry[0].resource.identifier")
+    twice = _answered(exported, "accepted")
+    twice["entry"].append(copy.deepcopy(twice["entry"][0]))
+    refused(twice, "is in the bundle twice")
+    assert AuditEvent.objects.filter(actor_id=world["provider_staff"].pk, action=AuditEvent.Action.DENIED,
+                                     subject_type="service_referral_import").count() == 7  # fmt: skip

@@ -225,6 +225,15 @@ def _link_path(body: Any) -> str:
     return found.group(1)
 
 
+def _open(client, link: str) -> str:
+    """Open the emailed link as the browser would: the token is traded for the session, and the page is
+    at an address without it."""
+    opened = client.get(link)
+    assert opened.status_code == 302, opened.status_code
+    assert "/directory/answer/r/" in opened["Location"] and link.split("/")[-2] not in opened["Location"]
+    return opened["Location"]
+
+
 def _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks, key="k-link"):
     from leadline.directory.models import Organization
 
@@ -252,15 +261,16 @@ def test_an_organisation_nobody_signs_in_for_answers_by_the_emailed_link_and_nev
     assert world.mine.family_name not in body and world.mine.given_name not in body
     assert "Needs a same-day start" not in body  # the reason is about the person
     link = _link_path(body)
-    page = client.get(link)
-    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
+    page_url = _open(client, link)
+    page = client.get(page_url)
+    assert page.status_code == 200 and page["X-Robots-Tag"] == "noindex, nofollow"
     text = page.content.decode()
     assert made.reference in text and "data-who-withheld" in text
     assert world.mine.family_name not in text and "Needs a same-day start" not in text
 
     def answer(to, **extra):
         version = ServiceReferral.objects.get(pk=made.pk).version
-        return client.post(link, {"to": to, "version": version, **extra})
+        return client.post(page_url, {"to": to, "version": version, **extra})
 
     assert answer(S.ACCEPTED).status_code == 302
     assert answer(S.IN_PROGRESS).status_code == 302
@@ -272,53 +282,126 @@ def test_an_organisation_nobody_signs_in_for_answers_by_the_emailed_link_and_nev
     steps = list(done.events.values_list("status", "by_id", "by_link"))
     assert steps[1:] == [(S.ACCEPTED, None, True), (S.IN_PROGRESS, None, True), (S.COMPLETED, None, True)]
     trail = AuditEvent.objects.filter(subject_type="service_referral", subject_id=str(made.pk),
-                                      action=AuditEvent.Action.UPDATE)  # fmt: skip
-    assert trail.filter(actor_id=None, actor_username="answer link · intake@recovery.example").count() == 3
-    closed = client.get(link).content.decode()
+                                      action=AuditEvent.Action.UPDATE, actor_id=None)  # fmt: skip
+    assert trail.filter(actor_username="answer link · intake@recovery.example").count() == 3
+    assert trail.filter(actor_username="leadline", changes__answer_link="sent").count() == 1
+    token = link.split("/")[-2]  # the live token is nowhere on the audit trail
+    assert not AuditEvent.objects.filter(path__contains=token).exists()
+    closed = client.get(page_url).content.decode()
     assert "data-closed" in closed and "Started buprenorphine the same day" in closed
     plan = login(world["case_manager"]).get(f"/participants/{world.mine.pk}/plan/").content.decode()
     assert "Started buprenorphine the same day" in plan
 
 
-def test_an_altered_replaced_or_expired_link_does_not_work(world, client, login,
-                                                            django_capture_on_commit_callbacks):  # fmt: skip
+def test_an_altered_replaced_ended_or_expired_link_does_not_work(
+    world, client, login, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
     made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
     first = _link_path(mail.outbox[-1].body)
-    assert client.get(first[:-3] + "x" + first[-2:]).status_code == 404  # one character changed
+    changed = "y" if first[-3] == "x" else "x"
+    assert client.get(first[:-3] + changed + first[-2:]).status_code == 404  # one character changed
     assert client.get("/directory/answer/not-a-link/").status_code == 404
+    assert client.get(f"/directory/answer/r/{made.pk}/").status_code == 404  # never opened in this browser
+    page_url = _open(client, first)
     carmen = login(world["case_manager"])
     detail = carmen.get(f"/directory/referrals/{made.pk}/").content.decode()
     assert "data-answer-link" in detail and "intake@recovery.example" in detail
     assert carmen.post(f"/directory/referrals/{made.pk}/link/").status_code == 302  # a new link...
     second = _link_path(mail.outbox[-1].body)
     assert second != first
-    client.logout()
-    assert client.get(first).status_code == 404  # ...ends the earlier ones
-    assert client.get(second).status_code == 200
+    provider = Client()
+    assert provider.get(first).status_code == 404  # ...ends the earlier ones,
+    assert provider.get(page_url).status_code == 404  # and the page opened with one of them
+    second_page = _open(provider, second)
+    assert provider.get(second_page).status_code == 200
+    assert carmen.post(f"/directory/referrals/{made.pk}/link/", {"end": "1"}).status_code == 302
+    assert provider.get(second_page).status_code == 404  # the program ended every link
+    third = (carmen.post(f"/directory/referrals/{made.pk}/link/"), _link_path(mail.outbox[-1].body))[1]
     with time_machine.travel(clock.now() + timedelta(days=31), tick=False):
-        gone = client.get(second)
+        gone = Client().get(third)
         assert gone.status_code == 410 and "expired" in gone.content.decode()
         with pytest.raises(referrals.ReferralRefused):
-            referrals.referral_answer_by_link(
-                token=second.split("/")[-2], to=S.ACCEPTED, version=made.version
-            )
+            referrals.referral_answer_by_link(token=third.split("/")[-2], to=S.ACCEPTED, version=made.version)
+
+
+def test_a_new_address_or_staff_in_leadline_ends_the_links(world, client, django_capture_on_commit_callbacks):
+    from leadline.accounts.models import Agency
+    from leadline.accounts.roles import Role
+    from leadline.core.testing import UserFactory
+    from leadline.directory.models import Organization
+
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    link = _link_path(mail.outbox[-1].body)
+    org = Organization.objects.get(pk=made.organization_id)
+    org.email = "new-intake@recovery.example"
+    org.save()
+    assert client.get(link).status_code == 404  # sent to an address they no longer have
+    org.email = "intake@recovery.example"
+    org.agency = Agency.objects.create(name="Genesee Recovery", kind=Agency.Kind.SERVICE_PROVIDER)
+    org.save()
+    assert client.get(link).status_code == 302  # an agency nobody signs in for: still by link
+    UserFactory.create(username="rita", role=Role.PROVIDER_STAFF.value, agency=org.agency)
+    assert client.get(link).status_code == 404  # someone answers in Leadline now: no more links
+
+
+def test_a_signed_in_user_never_answers_through_a_link(world, login, django_capture_on_commit_callbacks):
+    from leadline.audit.models import AuditEvent
+
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    link = _link_path(mail.outbox[-1].body)
+    paula = login(world["program_manager"])
+    refused = paula.get(link)
+    assert refused.status_code == 403 and "This link is for the provider" in refused.content.decode()
+    assert paula.post(f"/directory/answer/r/{made.pk}/", {"to": S.ACCEPTED, "version": 1}).status_code == 404
+    assert ServiceReferral.objects.get(pk=made.pk).status == S.REQUESTED
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.DENIED, actor_id=world["program_manager"].pk,
+                                     subject_id=str(made.pk)).exists()  # fmt: skip
+
+
+def test_an_answer_racing_a_new_link_is_refused_under_the_lock(world, django_capture_on_commit_callbacks):
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    with pytest.raises(referrals.ReferralRefused):
+        referrals._move(
+            actor=None, as_provider=True, referral_id=made.pk, to=S.ACCEPTED, version=made.version, reason="",
+            outcome="", link_nonce="the nonce of a link since replaced",
+        )  # fmt: skip
+    assert ServiceReferral.objects.get(pk=made.pk).status == S.REQUESTED
+
+
+def test_a_failing_mail_server_does_not_fail_the_referral_and_the_reminder_sends_it_again(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    import django.core.mail
+
+    def down(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(django.core.mail, "send_mail", down)
+    made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
+    assert ServiceReferral.objects.filter(pk=made.pk).exists() and not mail.outbox
+    monkeypatch.undo()
+    with time_machine.travel(clock.now() + timedelta(days=3), tick=False):
+        assert referrals.referral_reminders_send() == 1
+    assert mail.outbox[-1].to == ["intake@recovery.example"]
 
 
 def test_a_stale_answer_by_link_is_refused_and_program_notes_stay_with_the_program(
     world, client, login, django_capture_on_commit_callbacks
 ):
     made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)
-    link = _link_path(mail.outbox[-1].body)
+    page_url = _open(client, _link_path(mail.outbox[-1].body))
     old = made.version
-    assert client.post(link, {"to": S.ACCEPTED, "version": old}).status_code == 302
-    stale = client.post(link, {"to": S.REJECTED, "reason": "Full", "version": old})
+    assert client.post(page_url, {"to": S.ACCEPTED, "version": old}).status_code == 302
+    stale = client.post(page_url, {"to": S.REJECTED, "reason": "Full", "version": old})
     assert stale.status_code == 409 and "Someone else changed" in stale.content.decode()
     assert ServiceReferral.objects.get(pk=made.pk).status == S.ACCEPTED
     carmen = login(world["case_manager"])
     version = ServiceReferral.objects.get(pk=made.pk).version
     note = "Moved in with his sister, no longer needs it"
     carmen.post(f"/directory/referrals/{made.pk}/cancel/", {"reason": note, "version": version})
-    page = client.get(link).content.decode()
+    page = client.get(page_url).content.decode()
     assert "Cancelled" in page and note not in page
 
 
