@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "leadline.legal",
     "leadline.evaluation",
     "leadline.directory",
+    "leadline.notifications",
+    "leadline.messaging",
+    "leadline.workgroup",
 ]
 
 MIDDLEWARE = [

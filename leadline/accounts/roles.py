@@ -145,6 +145,13 @@ CAPABILITIES: dict[str, Capability] = {
         *_pair("service_referral", DataClass.OPERATIONAL, "service referrals"),
         # The directory of services (HSDS): no participant content. A provider edits its own listings.
         *_pair("directory", DataClass.CONFIG, "the service directory"),
+        # The operational workgroup (issue #8): meetings, agendas, minutes, decisions, action items. Each
+        # agenda item is shown to each member through their role and the participant's consents.
+        *_pair("workgroup", DataClass.OPERATIONAL, "the operational workgroup's meetings"),
+        Capability("policy_pack.view", DataClass.AUDIT, "the Policy Coordinating Group pack (aggregates)"),
+        # Threads about a participant; who may be in one is decided per participant by consents.policy.
+        *_pair("message", DataClass.OPERATIONAL, "messages about a participant"),
+        Capability("notification_outbox.view", DataClass.CONFIG, "the notification outbox (no content)"),
         Capability("evaluation.view", DataClass.DEIDENTIFIED, "de-identified evaluation data"),
         Capability("audit_report.view", DataClass.AUDIT, "audit reports"),
         *_pair("site_config", DataClass.CONFIG, "site configuration"),
@@ -172,12 +179,14 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "referral.view": OWN, "referral.edit": OWN,
         "handoff.view": OWN, "handoff.edit": OWN,
         "lookup.view": A,
+        "workgroup.view": OWN,
         **_TOKENS,
     },
     Role.POLICE_LIAISON: {
         "referral.view": PR, "referral.edit": PR,
         "handoff.view": PR,
         "lookup.view": A,
+        "workgroup.view": OWN,
         **_TOKENS,
     },
     Role.CASE_MANAGER: {
@@ -199,6 +208,8 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "legal_clock.view": CL,
         "service_referral.view": CL, "service_referral.edit": CL,
         "directory.view": A,
+        "workgroup.view": OWN, "workgroup.edit": OWN,
+        "message.view": CL, "message.edit": CL,
         **_TOKENS,
     },
     Role.OUTREACH_WORKER: {
@@ -211,6 +222,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "contact_locations.view": A, "contact_locations.edit": A,
         "legal_clock.view": A,
         "directory.view": A,
+        "workgroup.view": OWN,
         **_TOKENS,
     },
     Role.PROGRAM_MANAGER: {
@@ -239,16 +251,24 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "evaluation.view": A,
         "audit_report.view": A,
         "site_config.view": SITE,
+        "workgroup.view": A, "workgroup.edit": A,
+        "policy_pack.view": A,
+        "message.view": A, "message.edit": A,
+        "notification_outbox.view": SITE,
         **_TOKENS,
     },
     Role.PROSECUTOR: {
         "legal_matter.view": A, "legal_matter.edit": A,
         "progress_summary.view": A,
+        "workgroup.view": OWN,
+        "message.view": A, "message.edit": A,
         **_TOKENS,
     },
     Role.DEFENDER: {
         "legal_matter.view": CLI,
         "progress_summary.view": CLI,
+        "workgroup.view": OWN,
+        "message.view": CLI, "message.edit": CLI,
         **_TOKENS,
     },
     Role.PROVIDER_STAFF: {
@@ -256,10 +276,13 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "service_referral.view": ORG, "service_referral.edit": ORG,
         "progress_summary.view": ORG,
         "directory.view": ORG, "directory.edit": ORG,
+        "workgroup.view": OWN,
+        "message.view": ORG, "message.edit": ORG,
         **_TOKENS,
     },
     Role.EVALUATOR: {
         "evaluation.view": A,
+        "policy_pack.view": A,
         **_TOKENS,
     },
     Role.SITE_ADMIN: {
@@ -269,6 +292,8 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "sealing_report.view": A,
         "break_glass.edit": SITE,
         "directory.view": A, "directory.edit": A,
+        "policy_pack.view": A,
+        "notification_outbox.view": SITE,
         **_TOKENS,
     },
 }  # fmt: skip

@@ -1,0 +1,84 @@
+"""Notifications in one place (issue #8, item 4): every notice Leadline gives a person is a Notification
+(always in the app), delivered by email and SMS through the provider interfaces as a Delivery each, by the
+person's preferences and quiet hours, after the transaction commits, and retried until it goes or is given
+up — visible to administrators in the outbox.
+
+A notification never carries participant content: its subject is a fixed sentence per kind ("You have a
+new message in Leadline"), and an email or SMS only asks the person to sign in. The one exception is the
+hand-off page, whose SMS names the door, the offence code and the place, never a person (decision 0008).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        HANDOFF_PAGE = "handoff_page", _("Hand-off pages")
+        MESSAGE = "message", _("New messages")
+        ACTION_ITEM = "action_item", _("Action items given to me")
+        MEETING = "meeting", _("Workgroup meetings")
+        SERVICE_REFERRAL = "service_referral", _("Service referrals")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    subject = models.CharField(max_length=200)  # a fixed sentence per kind: never participant content
+    url = models.CharField(max_length=300, blank=True)  # a path inside Leadline
+    urgent = models.BooleanField(default=False)  # hand-off pages: no quiet hours
+    created_at = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"notification #{self.pk}"
+
+
+class Delivery(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Given up")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254)  # the address or number it goes to
+    body = models.TextField()  # what is sent: a notice to sign in (or a hand-off page), never content
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-next_attempt_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"delivery #{self.pk}"
+
+
+class Preference(models.Model):
+    """How a person wants to be told, beyond the app (which always holds every notification)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    by_email = models.BooleanField(_("by email"), default=True)
+    by_sms = models.BooleanField(_("by SMS"), default=False)
+    # Kinds told in the app only (never by email or SMS); hand-off pages cannot be muted.
+    muted_kinds = models.JSONField(default=list, blank=True)
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"

@@ -1,0 +1,193 @@
+"""Telling people things (issue #8, item 4): ``notify`` makes the in-app notification and its email/SMS
+deliveries in the caller's transaction; they go out after it commits, and whatever fails is retried with
+growing waits (``deliver_due``, every few minutes from the task worker or cron) until it is sent or given
+up after MAX_ATTEMPTS — every attempt visible in the outbox.
+
+What goes out is fixed per kind: a sentence and a link to sign in. Callers cannot put participant content
+in an email or SMS, because they do not write the text (a hand-off page's SMS is the one exception, the
+door, offence code and place the paging code composes without a name).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leadline.core import clock
+from leadline.notifications.models import Delivery, Notification, Preference
+
+logger = logging.getLogger(__name__)
+K = Notification.Kind
+SUBJECTS = {
+    K.HANDOFF_PAGE: gettext_lazy("A LEAD hand-off needs you"),
+    K.MESSAGE: gettext_lazy("You have a new message in Leadline"),
+    K.ACTION_ITEM: gettext_lazy("An action item in Leadline is yours"),
+    K.MEETING: gettext_lazy("A workgroup meeting in Leadline has changed"),
+    K.SERVICE_REFERRAL: gettext_lazy("A service referral in Leadline needs you"),
+}
+MAX_ATTEMPTS = 5
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+
+
+def preference_for(user: Any) -> Preference:
+    return Preference.objects.filter(user=user).first() or Preference(user=user)
+
+
+def _zone() -> ZoneInfo:
+    from leadline.core.middleware import site_time_zone
+
+    return ZoneInfo(site_time_zone())
+
+
+def quiet_until(pref: Preference, now: datetime) -> datetime | None:
+    """The end of the person's quiet hours if ``now`` falls inside them (a window may span midnight)."""
+    start, end = pref.quiet_from, pref.quiet_until
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(_zone())
+    t = local.time()
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=local.tzinfo)
+
+
+def _body(notification: Notification, channel: str, text: str | None) -> str:
+    link = (
+        f"{settings.LEADLINE_PUBLIC_URL}{notification.url}"
+        if notification.url
+        else settings.LEADLINE_PUBLIC_URL
+    )
+    if text:  # a hand-off page
+        return f"{text} {link}" if channel == Delivery.Channel.SMS else f"{text}\n\n{link}\n"
+    if channel == Delivery.Channel.SMS:
+        return _("Leadline: %(subject)s. Sign in to read it: %(link)s") % {"subject": notification.subject,
+                                                                          "link": link}  # fmt: skip
+    return _("%(subject)s.\n\nSign in to Leadline to read it:\n%(link)s\n\nFor your safety and the "
+             "participants', Leadline never puts the details in an email.\n") % {
+        "subject": notification.subject, "link": link}  # fmt: skip
+
+
+def notify(
+    recipients: Iterable[Any], *, kind: str, url: str = "", text: str | None = None
+) -> list[Notification]:
+    """Tell each recipient (active users) about something of ``kind``: in the app always; by email and SMS
+    as they prefer (a hand-off page by SMS whenever they have a phone, whatever the hour). ``text`` is
+    only for hand-off pages. Sent after the caller's transaction commits."""
+    if text is not None and kind != K.HANDOFF_PAGE:
+        raise ValueError("only a hand-off page carries its own text")
+    now = clock.now()
+    made: list[Notification] = []
+    deliveries: list[int] = []
+    urgent = kind == K.HANDOFF_PAGE
+    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+        pref = preference_for(user)
+        with translation.override(getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE):
+            subject = str(SUBJECTS[K(kind)])
+            notification = Notification.objects.create(user=user, kind=kind, subject=subject, url=url,
+                                                       urgent=urgent, created_at=now)  # fmt: skip
+            made.append(notification)
+            muted = kind in (pref.muted_kinds or []) and not urgent
+            later = None if urgent else quiet_until(pref, now)
+            channels = []
+            if user.email and pref.by_email and not muted:
+                channels.append((Delivery.Channel.EMAIL, user.email))
+            phone = getattr(user, "phone", "")
+            if phone and (urgent or (pref.by_sms and not muted)):
+                channels.append((Delivery.Channel.SMS, phone))
+            for channel, to in channels:
+                made_one = Delivery.objects.create(notification=notification, channel=channel, to=to,
+                                                   body=_body(notification, channel, text),
+                                                   next_attempt_at=later or now)  # fmt: skip
+                deliveries.append(made_one.pk)
+    if deliveries:
+        transaction.on_commit(lambda: deliver(deliveries))
+    return made
+
+
+def _send(delivery: Delivery) -> None:
+    if delivery.channel == Delivery.Channel.SMS:
+        from leadline.core.sms import send_sms
+
+        send_sms(delivery.to, delivery.body)
+        return
+    from django.core.mail import send_mail
+
+    subject = delivery.body.split("\n", 1)[0].rstrip(".")[:150]
+    send_mail(f"Leadline: {subject}", delivery.body, settings.DEFAULT_FROM_EMAIL, [delivery.to])
+
+
+def deliver(ids: Iterable[int]) -> int:
+    """Try these deliveries now (those due and still waiting); returns how many went."""
+    now = clock.now()
+    sent = 0
+    for delivery in Delivery.objects.filter(pk__in=list(ids), status=Delivery.Status.PENDING,
+                                            next_attempt_at__lte=now):  # fmt: skip
+        with transaction.atomic():
+            locked = (
+                Delivery.objects.select_for_update()
+                .filter(pk=delivery.pk, status=Delivery.Status.PENDING)
+                .first()
+            )
+            if locked is None:  # another worker took it
+                continue
+            locked.attempts += 1
+            try:
+                _send(locked)
+            except Exception as exc:  # any provider failure: kept, retried, shown in the outbox
+                logger.warning(
+                    "delivery %s failed (attempt %s): %s", locked.pk, locked.attempts, type(exc).__name__
+                )
+                locked.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                if locked.attempts >= MAX_ATTEMPTS:
+                    locked.status = Delivery.Status.FAILED
+                else:
+                    locked.next_attempt_at = now + BACKOFF[min(locked.attempts, len(BACKOFF)) - 1]
+            else:
+                locked.status, locked.sent_at, locked.last_error = Delivery.Status.SENT, now, ""
+                sent += 1
+            locked.save()
+    return sent
+
+
+def deliver_due() -> int:
+    """Every delivery whose time has come (first tries after quiet hours, and retries)."""
+    due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=clock.now())
+    return deliver(due.values_list("pk", flat=True))
+
+
+def retry(*, actor: Any, delivery_id: int) -> Delivery:
+    """An administrator sends a given-up delivery again (the provider is back)."""
+    from leadline.audit.models import AuditEvent
+    from leadline.audit.services import audit_record
+
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=clock.now()
+    )
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="notification_delivery",
+                 subject_id=delivery_id, changes={"retry": True})  # fmt: skip
+    transaction.on_commit(lambda: deliver([delivery_id]))
+    return Delivery.objects.get(pk=delivery_id)
+
+
+def mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=clock.now())
+
+
+def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkgroupConfig(AppConfig):
+    name = "leadline.workgroup"
+    default_auto_field = "django.db.models.BigAutoField"
