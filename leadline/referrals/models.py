@@ -228,16 +228,31 @@ class Handoff(models.Model):
 
 
 class HandoffPage(models.Model):
-    """A page sent to someone about a hand-off: in the app always, and by SMS when they have a phone."""
+    """A page sent to someone about a hand-off: a notification (leadline.notifications) — in the app
+    always, by SMS whenever they have a phone, at any hour, retried like every other delivery."""
 
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="pages")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField()
-    sms_status = models.CharField(max_length=20, blank=True)  # "", "sent", "failed", "no phone"
+    notification = models.ForeignKey(
+        "notifications.Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["sent_at", "id"]
 
     def __str__(self) -> str:
         return f"page #{self.pk}"
+
+    @property
+    def sms_status(self) -> str:
+        """"sent", "failed" (given up, or failed once and being retried), "no phone", or "" (waiting)."""
+        if self.notification is None:
+            return ""
+        sms = [d for d in self.notification.deliveries.all() if d.channel == "sms"]
+        if not sms:
+            return "no phone"
+        if sms[0].status in ("sent", "failed"):
+            return sms[0].status
+        return "failed" if sms[0].attempts else ""

@@ -60,25 +60,17 @@ def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
         level += 1
     else:
         return None
-    page = HandoffPage.objects.create(handoff=handoff, recipient=recipient, level=level, sent_at=now)
+    from django.urls import reverse
+
+    from leadline.notifications.models import Notification
+    from leadline.notifications.services import notify
+
     Handoff.objects.filter(pk=handoff.pk).update(escalation_level=level, last_paged_at=now)
     handoff.escalation_level, handoff.last_paged_at = level, now
-    body = page_text(handoff, level)
-    phone = recipient.phone
-
-    def deliver() -> None:
-        if not phone:
-            HandoffPage.objects.filter(pk=page.pk).update(sms_status="no phone")
-            return
-        try:
-            send_sms(phone, body)
-        except SmsError:
-            HandoffPage.objects.filter(pk=page.pk).update(sms_status="failed")
-        else:
-            HandoffPage.objects.filter(pk=page.pk).update(sms_status="sent")
-
-    transaction.on_commit(deliver)
-    return page
+    told = notify([recipient], kind=Notification.Kind.HANDOFF_PAGE, url=reverse("referrals:handoffs"),
+                  text=page_text(handoff, level))  # fmt: skip
+    return HandoffPage.objects.create(handoff=handoff, recipient=recipient, level=level, sent_at=now,
+                                      notification=told[0] if told else None)  # fmt: skip
 
 
 def page_text(handoff: Handoff, level: int) -> str:
@@ -90,7 +82,7 @@ def page_text(handoff: Handoff, level: int) -> str:
     else:
         offence = f" {referral.offence.statute}" if referral.offence else ""
         what = f"{referral.get_door_display()}{offence}, {referral.place or 'place on the request'}"
-    return f"LEAD hand-off #{handoff.pk} ({LEVELS[level]}): {what}. Open Leadline to acknowledge."
+    return f"LEAD hand-off #{handoff.pk} ({LEVELS[level]}): {what}. Open Leadline to acknowledge:"
 
 
 def _schedule_check(handoff: Handoff, ack_minutes: int) -> None:
