@@ -27,7 +27,8 @@ from leadline.notifications.models import Delivery, Notification, Preference
 @require_GET
 @never_cache
 def inbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Notification.objects.filter(user=request.user), 30).get_page(request.GET.get("page"))
+    user: Any = request.user
+    page = Paginator(Notification.objects.filter(user=user), 30).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
 
 
