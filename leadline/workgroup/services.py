@@ -1,0 +1,200 @@
+"""Changing the workgroup: members, meetings (scheduled, held, cancelled, with minutes), decisions and
+action items tracked to done. Every change is audited; a meeting or an action item edited from a stale
+page is refused (StaleEdit, 409); a form sent twice makes one record (idempotency keys)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.core import clock
+from leadline.participants.services import StaleEdit
+from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
+
+
+class WorkgroupRefused(Exception):
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _audit(actor: Any, action: str, subject_type: str, subject_id: Any, **changes: Any) -> None:
+    audit_record(
+        actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, changes=changes
+    )
+
+
+def _tell(users: list[Any], kind: str, url: str) -> None:
+    from leadline.notifications.services import notify
+
+    notify(users, kind=kind, url=url)
+
+
+# Members ----------------------------------------------------------------------------------------------------
+def member_add(*, actor: Any, user: Any) -> Member:
+    from leadline.accounts import policy
+
+    if not policy.can(user, "workgroup.view"):
+        raise WorkgroupRefused("user", _("This person's role has no place in the workgroup."))
+    with transaction.atomic():
+        member, created = Member.objects.get_or_create(
+            user=user,
+            defaults={"since": clock.today(), "added_by": actor, "calendar_token": secrets.token_urlsafe(32)},
+        )
+        if not created and not member.active:
+            member.active, member.since = True, clock.today()
+            member.save(update_fields=["active", "since"])
+        _audit(actor, AuditEvent.Action.UPDATE, "workgroup_member", user.pk, active=True)
+    return member
+
+
+def member_remove(*, actor: Any, user_id: int) -> None:
+    with transaction.atomic():
+        Member.objects.filter(user_id=user_id).update(active=False)
+        _audit(actor, AuditEvent.Action.UPDATE, "workgroup_member", user_id, active=False)
+
+
+def calendar_renew(*, actor: Any, member: Member) -> Member:
+    """A new private feed address; the old one stops working (it was shared by mistake, say)."""
+    member.calendar_token = secrets.token_urlsafe(32)
+    member.save(update_fields=["calendar_token"])
+    _audit(actor, AuditEvent.Action.UPDATE, "workgroup_member", member.user_id, calendar="renewed")
+    return member
+
+
+def members_to_tell() -> list[Any]:
+    return [m.user for m in Member.objects.filter(active=True, user__is_active=True).select_related("user")]
+
+
+# Meetings ---------------------------------------------------------------------------------------------------
+def meeting_schedule(
+    *, actor: Any, starts_at: datetime, ends_at: datetime, place: str, idempotency_key: str
+) -> Meeting:
+    if ends_at <= starts_at:
+        raise WorkgroupRefused("ends_at", _("The meeting must end after it starts."))
+    try:
+        with transaction.atomic():
+            meeting = Meeting.objects.create(
+                starts_at=starts_at,
+                ends_at=ends_at,
+                place=place,
+                created_by=actor,
+                created_at=clock.now(),
+                idempotency_key=idempotency_key,
+            )
+            _audit(actor, AuditEvent.Action.CREATE, "workgroup_meeting", meeting.pk)
+            _tell(members_to_tell(), "meeting", reverse("workgroup:meeting", args=[meeting.pk]))
+    except IntegrityError:  # the same form sent twice
+        return Meeting.objects.get(idempotency_key=idempotency_key)
+    return meeting
+
+
+def meeting_update(*, actor: Any, meeting_id: int, version: int, **fields: Any) -> Meeting:
+    """Reschedule, move, hold or cancel a meeting, or save its minutes."""
+    allowed = {"starts_at", "ends_at", "place", "status", "minutes"}
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+        if meeting.version != version:
+            raise StaleEdit()
+        changed = sorted(k for k, v in fields.items() if k in allowed and getattr(meeting, k) != v)
+        for key in changed:
+            setattr(meeting, key, fields[key])
+        if meeting.ends_at <= meeting.starts_at:
+            raise WorkgroupRefused("ends_at", _("The meeting must end after it starts."))
+        meeting.version += 1
+        meeting.save()
+        _audit(actor, AuditEvent.Action.UPDATE, "workgroup_meeting", meeting.pk, fields=changed)
+        if {"starts_at", "ends_at", "place", "status"} & set(changed):
+            _tell(members_to_tell(), "meeting", reverse("workgroup:meeting", args=[meeting.pk]))
+    return meeting
+
+
+def item_discussed(*, actor: Any, item_id: int, discussed: bool) -> AgendaItem:
+    with transaction.atomic():
+        item = AgendaItem.objects.select_for_update().get(pk=item_id)
+        item.discussed = discussed
+        item.save(update_fields=["discussed"])
+        _audit(actor, AuditEvent.Action.UPDATE, "workgroup_agenda_item", item.pk, discussed=discussed)
+    return item
+
+
+# Decisions and action items ---------------------------------------------------------------------------------
+def decision_record(
+    *,
+    actor: Any,
+    meeting: Meeting,
+    text: str,
+    idempotency_key: str,
+    item: AgendaItem | None = None,
+    action_text: str = "",
+    owner: Any = None,
+    due_on: date | None = None,
+) -> Decision:
+    """A decision of the meeting, perhaps about an agenda item, perhaps with the action item that
+    carries it out (an owner among the members, and a due date): all or nothing."""
+    if not text.strip():
+        raise WorkgroupRefused("text", _("Write the decision."))
+    wants_action = bool(action_text.strip() or owner or due_on)
+    if wants_action:
+        if not action_text.strip():
+            raise WorkgroupRefused("action_text", _("Say what is to be done."))
+        if owner is None or not Member.objects.filter(user=owner, active=True).exists():
+            raise WorkgroupRefused("owner", _("Choose an owner among the workgroup's members."))
+        if due_on is None:
+            raise WorkgroupRefused("due_on", _("Give a due date."))
+        if due_on < clock.today():
+            raise WorkgroupRefused("due_on", _("The due date cannot be in the past."))
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                meeting=meeting,
+                item=item,
+                text=text.strip(),
+                recorded_by=actor,
+                recorded_at=clock.now(),
+                idempotency_key=idempotency_key,
+            )
+            _audit(actor, AuditEvent.Action.CREATE, "workgroup_decision", decision.pk)
+            if wants_action and due_on is not None:
+                action = ActionItem.objects.create(
+                    meeting=meeting,
+                    decision=decision,
+                    item=item,
+                    text=action_text.strip(),
+                    owner=owner,
+                    due_on=due_on,
+                    created_by=actor,
+                    created_at=clock.now(),
+                )
+                _audit(actor, AuditEvent.Action.CREATE, "workgroup_action", action.pk, owner=owner.pk)
+                _tell([owner], "action_item", reverse("workgroup:actions"))
+    except IntegrityError:
+        return Decision.objects.get(idempotency_key=idempotency_key)
+    return decision
+
+
+def action_done(*, actor: Any, action_id: int, version: int, note: str = "") -> ActionItem:
+    """The owner (or the program manager) marks an action item done; done stays done."""
+    from leadline.accounts import policy
+    from leadline.accounts.roles import Scope
+
+    with transaction.atomic():
+        action = ActionItem.objects.select_for_update().get(pk=action_id)
+        if action.owner_id != actor.pk and policy.scope_of(actor, "workgroup.edit") != Scope.ALL:
+            raise WorkgroupRefused(None, _("Only its owner or the program manager can close an action item."))
+        if action.version != version:
+            raise StaleEdit()
+        if action.done_at is not None:
+            return action
+        action.done_at, action.done_by, action.done_note = clock.now(), actor, note.strip()
+        action.version += 1
+        action.save()
+        _audit(actor, AuditEvent.Action.UPDATE, "workgroup_action", action.pk, done=True)
+    return action
