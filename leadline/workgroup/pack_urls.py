@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from leadline.workgroup import pack_views
 
 app_name = "policy_pack"
-urlpatterns: list = []
+urlpatterns = [
+    path("", pack_views.pack_page, name="pack"),
+    path("pack.pdf", pack_views.pack_pdf_download, name="pdf"),
+]

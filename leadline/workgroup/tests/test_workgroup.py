@@ -162,7 +162,11 @@ def test_a_decision_makes_an_action_item_its_owner_closes(group, login, django_c
         assert paula.post(f"/workgroup/meetings/{meeting.pk}/decisions/", data).status_code == 302
         assert paula.post(f"/workgroup/meetings/{meeting.pk}/decisions/", data).status_code == 302  # twice
     action = ActionItem.objects.get()
-    assert action.owner == group["outreach_worker"] and action.decision.item == item
+    assert (
+        action.owner == group["outreach_worker"]
+        and action.decision is not None
+        and action.decision.item == item
+    )
     assert (
         Notification.objects.filter(user=group["outreach_worker"], kind=Notification.Kind.ACTION_ITEM).count()
         == 1
