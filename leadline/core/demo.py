@@ -222,7 +222,38 @@ def seed_demo() -> list[DemoUser]:
         _seed_legal(users)
         _seed_evidence()
         _seed_directory()
+        _seed_workgroup(users)
     return DEMO_USERS
+
+
+def _seed_workgroup(users: dict[str, User]) -> None:
+    """The operational workgroup: everyone whose role sits at the table (officer, liaison, case managers,
+    outreach, the program manager, prosecutor, defender, provider) is a member; a meeting next Tuesday at
+    10:00 with its agenda built from the demo's events; the notification retries booked."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from leadline.accounts import policy
+    from leadline.notifications.tasks import schedule_next
+    from leadline.workgroup.agenda import agenda_build
+    from leadline.workgroup.models import Meeting
+    from leadline.workgroup.services import member_add
+
+    paula = users["paula"]
+    for user in users.values():
+        if policy.can(user, "workgroup.view"):
+            member_add(actor=paula, user=user)
+    if not Meeting.objects.exists():
+        today = clock.today()
+        tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+        zone = ZoneInfo(Site.objects.get().time_zone)
+        start = datetime.combine(tuesday, time(10, 0), tzinfo=zone)
+        meeting = Meeting.objects.create(  # not meeting_schedule: nobody is emailed about the demo's seed
+            starts_at=start, ends_at=start + timedelta(hours=1), created_by=paula, created_at=clock.now(),
+            place="LEAD office, 99 Exchange Blvd, room 204 (demo)", idempotency_key="demo-workgroup-first",
+        )  # fmt: skip
+        agenda_build(actor=paula, meeting=meeting)
+    schedule_next()
 
 
 # Invented Rochester-area services (no real organisation's details): what a case manager would search.

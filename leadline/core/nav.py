@@ -28,6 +28,7 @@ class NavEntry:
 
 NAV: list[NavEntry] = [
     NavEntry("home", _("Home"), "core:home", None),
+    NavEntry("notifications", _("Notifications"), "notifications:inbox", None),
     NavEntry("lookup", _("Is this person in LEAD?"), "lookup", "lookup.view"),
     NavEntry("refer", _("Refer someone"), "referrals:new", "referral.edit"),
     NavEntry("referrals", _("Referrals"), "referrals:list", "referral.view"),
@@ -41,11 +42,14 @@ NAV: list[NavEntry] = [
     NavEntry("legal", _("Legal matters"), "legal:workspace", "legal_matter.view"),
     NavEntry("directory", _("Services"), "directory:search", "directory.view"),
     NavEntry("service_referrals", _("Service referrals"), "directory:referrals", "service_referral.view"),
+    NavEntry("workgroup", _("Workgroup"), "workgroup:index", "workgroup.view"),
     NavEntry("summaries", _("Progress summaries"), "summaries:list", "progress_summary.view"),
     NavEntry("evidence", _("Evidence"), "evaluation:evidence", "evaluation.view"),
+    NavEntry("policy_pack", _("Policy group pack"), "policy_pack:pack", "policy_pack.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("sealing", _("Sealing report"), "legal:sealing", "sealing_report.view"),
     NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),
+    NavEntry("outbox", _("Notification outbox"), "notifications:outbox", "notification_outbox.view"),
     NavEntry("site", _("Site configuration"), "sites:detail", "site_config.view"),
     NavEntry("admin", _("Administration"), "admin:index", "user_account.edit"),
     NavEntry("tokens", _("API tokens"), "accounts:tokens", "api_token.view"),

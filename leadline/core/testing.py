@@ -118,6 +118,9 @@ class World:
     service: Any  # a directory service of Pat's organisation (Open Door Housing), verified today
     other_service: Any  # a service of another organisation (Genesee Recovery), never verified
     sref: Any  # Carmen's referral of ``mine`` to ``service`` (Pat's organisation), waiting for an answer
+    meeting: Any = None  # a workgroup meeting tomorrow, its agenda built; every persona at the table a member
+    action: Any = None  # an action item of that meeting, Carmen's, open
+    delivery: Any = None  # an email notification to Carmen that was given up (for the outbox)
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -164,41 +167,67 @@ def make_world() -> World:
         actor=users["provider_staff"],
         idempotency_key=uuid.uuid4().hex,
         data=CommunityInput(
-            given_name="Sky", family_name="Ward", concern="Sleeping in the doorway every night",
-            person_agrees=True, date_of_birth=date(1980, 1, 1),
+            given_name="Sky",
+            family_name="Ward",
+            concern="Sleeping in the doorway every night",
+            person_agrees=True,
+            date_of_birth=date(1980, 1, 1),
         ),
-    )  # fmt: skip
+    )
     consent, _created = consent_record(
         actor=users["case_manager"], participant=mine, kind="officer_feedback", method="verbal"
     )
     part2, _created = consent_record(
-        actor=users["case_manager"], participant=mine, kind="criminal_justice", method="written",
-        recipient_kind="prosecutor", recipient_agency=users["prosecutor"].agency,
-        categories=("status", "attendance"), purpose="So the DA can follow my LEAD diversion",
-        expires_on=clock.today() + timedelta(days=180), irrevocable=True,
-        irrevocable_event="final disposition of the charge", signature=sample_signature(),
-    )  # fmt: skip
+        actor=users["case_manager"],
+        participant=mine,
+        kind="criminal_justice",
+        method="written",
+        recipient_kind="prosecutor",
+        recipient_agency=users["prosecutor"].agency,
+        categories=("status", "attendance"),
+        purpose="So the DA can follow my LEAD diversion",
+        expires_on=clock.today() + timedelta(days=180),
+        irrevocable=True,
+        irrevocable_event="final disposition of the charge",
+        signature=sample_signature(),
+    )
     unsigned, _created = consent_record(
-        actor=users["case_manager"], participant=mine, kind="part2", method="written",
-        recipient_kind="defender", recipient_agency=users["defender"].agency,
-        purpose="To help my lawyer with my case", expires_on=clock.today() + timedelta(days=90),
-    )  # fmt: skip
+        actor=users["case_manager"],
+        participant=mine,
+        kind="part2",
+        method="written",
+        recipient_kind="defender",
+        recipient_agency=users["defender"].agency,
+        purpose="To help my lawyer with my case",
+        expires_on=clock.today() + timedelta(days=90),
+    )
     matter, other_matter, notice = _legal_matters(users, mine, other, eligible, other_referral)
     from leadline.legal.models import NewCharge
 
     charge = NewCharge.objects.create(
-        participant=mine, statute="PL 165.40", description="Criminal possession of stolen property, 5th",
-        occurred_on=clock.today() - timedelta(days=3), source="entered", flagged_by=users["prosecutor"],
+        participant=mine,
+        statute="PL 165.40",
+        description="Criminal possession of stolen property, 5th",
+        occurred_on=clock.today() - timedelta(days=3),
+        source="entered",
+        flagged_by=users["prosecutor"],
         flagged_at=clock.now(),
-    )  # fmt: skip
+    )
     service, other_service = _directory(users)
     from leadline.directory.referrals import referral_create
 
     sref = referral_create(
-        actor=users["case_manager"], participant=mine, service=service, reason="A room near the clinic",
+        actor=users["case_manager"],
+        participant=mine,
+        service=service,
+        reason="A room near the clinic",
         idempotency_key="world-sref",
-    )  # fmt: skip
+    )
+    meeting, action, delivery = _coordination(users)
     return World(
+        meeting=meeting,
+        action=action,
+        delivery=delivery,
         sref=sref,
         service=service,
         other_service=other_service,
@@ -221,31 +250,102 @@ def make_world() -> World:
     )
 
 
+def _coordination(users: dict[str, User]) -> tuple[Any, Any, Any]:
+    """The workgroup (every persona whose role sits at the table is a member), tomorrow's meeting with its
+    agenda, an open action item of Carmen's, and a given-up email in the notification outbox."""
+    from leadline.notifications.models import Delivery, Notification
+    from leadline.workgroup.agenda import agenda_build
+    from leadline.workgroup.models import ActionItem, Meeting
+    from leadline.workgroup.services import member_add
+
+    for persona in (
+        "officer",
+        "police_liaison",
+        "case_manager",
+        "outreach_worker",
+        "program_manager",
+        "prosecutor",
+        "defender",
+        "provider_staff",
+    ):
+        member_add(actor=users["program_manager"], user=users[persona])
+    start = clock.now() + timedelta(days=1)
+    meeting = Meeting.objects.create(
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        place="Room 204",
+        created_by=users["program_manager"],
+        created_at=clock.now(),
+        idempotency_key="world-meeting",
+    )
+    agenda_build(actor=users["program_manager"], meeting=meeting)
+    action = ActionItem.objects.create(
+        meeting=meeting,
+        text="Call the shelter",
+        owner=users["case_manager"],
+        due_on=clock.today() + timedelta(days=5),
+        created_by=users["program_manager"],
+        created_at=clock.now(),
+    )
+    told = Notification.objects.create(
+        user=users["case_manager"],
+        kind=Notification.Kind.MEETING,
+        subject="A workgroup meeting in Leadline has changed",
+        created_at=clock.now(),
+    )
+    delivery = Delivery.objects.create(
+        notification=told,
+        channel=Delivery.Channel.EMAIL,
+        to="carmen@lead.example",
+        body="…",
+        status=Delivery.Status.FAILED,
+        attempts=5,
+        next_attempt_at=clock.now(),
+        last_error="SMTPServerDisconnected",
+    )
+    return meeting, action, delivery
+
+
 def _directory(users: dict[str, User]) -> tuple[Any, Any]:
     from leadline.directory.models import Organization, Service, TaxonomyTerm
 
     ours = Organization.objects.create(
-        name="Open Door Housing", description="Housing first in Rochester.",
-        agency=users["provider_staff"].agency, updated_at=clock.now(),
-    )  # fmt: skip
+        name="Open Door Housing",
+        description="Housing first in Rochester.",
+        agency=users["provider_staff"].agency,
+        updated_at=clock.now(),
+    )
     theirs = Organization.objects.create(
         name="Genesee Recovery", description="Outpatient treatment.", updated_at=clock.now()
     )
     service = Service.objects.create(
-        organization=ours, name="Rapid rehousing", description="A room within weeks, with support.",
-        languages=["en", "es"], capacity=4, last_verified_at=clock.now(), updated_at=clock.now(),
-    )  # fmt: skip
+        organization=ours,
+        name="Rapid rehousing",
+        description="A room within weeks, with support.",
+        languages=["en", "es"],
+        capacity=4,
+        last_verified_at=clock.now(),
+        updated_at=clock.now(),
+    )
     service.terms.add(TaxonomyTerm.objects.get(code="housing"))
     other_service = Service.objects.create(
-        organization=theirs, name="Buprenorphine clinic", description="Same-day starts.", languages=["en"],
+        organization=theirs,
+        name="Buprenorphine clinic",
+        description="Same-day starts.",
+        languages=["en"],
         updated_at=clock.now(),
-    )  # fmt: skip
+    )
     other_service.terms.add(TaxonomyTerm.objects.get(code="moud"))
     return service, other_service
 
 
-def _legal_matters(users: dict[str, User], mine: Participant, other: Participant, eligible: Referral,
-                   other_referral: Referral) -> tuple[Any, Any, Any]:  # fmt: skip
+def _legal_matters(
+    users: dict[str, User],
+    mine: Participant,
+    other: Participant,
+    eligible: Referral,
+    other_referral: Referral,
+) -> tuple[Any, Any, Any]:
     from leadline.legal.models import LegalMatter, Notice
     from leadline.legal.services import matter_open
 
@@ -258,9 +358,15 @@ def _legal_matters(users: dict[str, User], mine: Participant, other: Participant
     # The world's notice carries a stand-in document (generating a real one costs ~80 ms in every test);
     # leadline/legal/tests generate real notices through the clock.
     notice = Notice.objects.create(
-        matter=other_matter, kind=Notice.Kind.RETURN, cycle=1, reference=f"LEAD-TEST-{other_matter.pk}",
-        pdf=sample_signed_pdf(), sha256="", sent_to="The liaison prosecutor", generated_at=clock.now(),
-    )  # fmt: skip
+        matter=other_matter,
+        kind=Notice.Kind.RETURN,
+        cycle=1,
+        reference=f"LEAD-TEST-{other_matter.pk}",
+        pdf=sample_signed_pdf(),
+        sha256="",
+        sent_to="The liaison prosecutor",
+        generated_at=clock.now(),
+    )
     return matter, other_matter, notice
 
 
@@ -298,10 +404,16 @@ def make_referral(officer: User, **overrides: Any) -> Referral:
     """An arrest diversion for possession under the cap, by ``officer`` (eligible unless overridden)."""
     offence = EligibleOffence.objects.get(statute="PL 220.03")
     fields: dict[str, Any] = {
-        "door": "arrest_diversion", "given_name": "Jordan", "family_name": "Rivera", "person_agrees": True,
-        "aggrieved_party": "none_present", "occurred_at": clock.now(), "date_of_birth": date(1990, 5, 17),
-        "offence": offence, "drug_quantity_grams": Decimal("1.20"),
-    }  # fmt: skip
+        "door": "arrest_diversion",
+        "given_name": "Jordan",
+        "family_name": "Rivera",
+        "person_agrees": True,
+        "aggrieved_party": "none_present",
+        "occurred_at": clock.now(),
+        "date_of_birth": date(1990, 5, 17),
+        "offence": offence,
+        "drug_quantity_grams": Decimal("1.20"),
+    }
     fields.update(overrides)
     referral, _created = referral_submit(
         actor=officer, data=ReferralInput(**fields), idempotency_key=uuid.uuid4().hex
@@ -351,6 +463,11 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         other_service=world.other_service.pk,
         sref=world.sref.pk,
         answer=_answer_token(world),
+        meeting=world.meeting.pk,
+        agenda_item=world.meeting.items.order_by("pk").first().pk,
+        action=world.action.pk,
+        delivery=world.delivery.pk,
+        feed=world.meeting.created_by.workgroup_member.calendar_token,
     )
 
 
@@ -364,9 +481,12 @@ def _answer_token(world: World) -> str:
         email="intake@recovery.example"
     )
     made = referral_create(
-        actor=world["case_manager"], participant=world.mine, service=world.other_service,
-        reason="Same-day start", idempotency_key="world-answer-link",
-    )  # fmt: skip
+        actor=world["case_manager"],
+        participant=world.mine,
+        service=world.other_service,
+        reason="Same-day start",
+        idempotency_key="world-answer-link",
+    )
     return answer_token(
         link_nonce_ensure(ServiceReferral.objects.select_related("organization").get(pk=made.pk))
     )

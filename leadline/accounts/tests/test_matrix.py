@@ -84,6 +84,35 @@ def test_every_url_the_project_serves_has_a_row_in_the_endpoints_table():
 def _post_data(path: str, world: World) -> dict:
     if path.startswith("/directory/refer/"):
         return {"service": world.service.pk, "reason": "Matrix referral", "idempotency_key": uuid.uuid4().hex}
+    if path == "/workgroup/meetings/new/":
+        start = (clock.now() + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+        return {"starts_at": start, "ends_at": start.replace("T10:00", "T11:00"), "place": "Room 204",
+                "idempotency_key": uuid.uuid4().hex}  # fmt: skip
+    if path.startswith("/workgroup/meetings/") and path.endswith("/edit/"):
+        from django.utils import timezone
+
+        m = type(world.meeting).objects.get(pk=world.meeting.pk)
+        fmt = "%Y-%m-%dT%H:%M"
+        return {"starts_at": timezone.localtime(m.starts_at).strftime(fmt),
+                "ends_at": timezone.localtime(m.ends_at).strftime(fmt), "place": "Room 205",
+                "status": "scheduled", "version": m.version}  # fmt: skip
+    if path.endswith("/minutes/"):
+        return {
+            "minutes": "Matrix minutes",
+            "version": type(world.meeting).objects.get(pk=world.meeting.pk).version,
+        }
+    if path.endswith("/decisions/"):
+        return {"text": "Matrix decision", "idempotency_key": uuid.uuid4().hex}
+    if path.endswith("/discussed/"):
+        return {"discussed": "1"}
+    if path.startswith("/workgroup/actions/"):
+        return {"version": type(world.action).objects.get(pk=world.action.pk).version, "note": "Matrix"}
+    if path == "/workgroup/members/":
+        return {"user": world.casey.pk}
+    if path == "/notifications/settings/":
+        from leadline.notifications.models import Preference
+
+        return {"by_email": "on", "version": 1 + Preference.objects.count() * 0}
     if path.startswith(("/directory/referrals/", "/directory/answer/")):
         from leadline.directory.models import ServiceReferral
 
