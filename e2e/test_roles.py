@@ -34,9 +34,12 @@ pytestmark = pytest.mark.e2e
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 #   legal: legal_matter.view              sealing: sealing_report.view   evidence: evaluation.view
 #   directory: directory.view            service_referrals: service_referral.view
-POLICE_NAV = ["home", "lookup", "refer", "referrals", "handoffs", "dashboard", "tokens", "api_docs"]
+POLICE_NAV = [
+    *["home", "notifications", "lookup", "refer", "referrals", "handoffs", "dashboard"],
+    *["workgroup", "tokens", "api_docs"],
+]
 CASE_MANAGER_NAV = [
-    *["home", "lookup", "refer", "referrals", "handoffs", "dashboard"],
+    *["home", "notifications", "lookup", "refer", "referrals", "handoffs", "dashboard"],
     *[
         "participants",
         "caseloads",
@@ -44,6 +47,8 @@ CASE_MANAGER_NAV = [
         "legal",
         "directory",
         "service_referrals",
+        "workgroup",
+        "messages",
         "tokens",
         "api_docs",
     ],
@@ -53,9 +58,13 @@ EXPECTED_NAV: dict[str, list[str]] = {
     "sam": POLICE_NAV,  # police liaison
     "carmen": CASE_MANAGER_NAV,
     "casey": CASE_MANAGER_NAV,
-    "omar": ["home", "lookup", "participants", "outreach", "directory", "tokens", "api_docs"],  # outreach
+    "omar": [
+        *["home", "notifications", "lookup", "participants", "outreach", "directory", "workgroup"],
+        *["tokens", "api_docs"],
+    ],  # outreach
     "paula": [
         "home",
+        "notifications",
         "lookup",
         "refer",
         "referrals",
@@ -67,42 +76,53 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "legal",
         "directory",
         "service_referrals",
+        "workgroup",
+        "messages",
         "evidence",
+        "policy_pack",
         "audit",
         "sealing",
+        "outbox",
         "site",
         "tokens",
         "api_docs",
     ],  # manager
-    "priya": ["home", "legal", "summaries", "tokens", "api_docs"],  # prosecutor
-    "dana": ["home", "legal", "summaries", "tokens", "api_docs"],  # defender
+    "priya": ["home", "notifications", "legal", "workgroup", "messages", "summaries", "tokens", "api_docs"],
+    "dana": ["home", "notifications", "legal", "workgroup", "messages", "summaries", "tokens", "api_docs"],
     "pat": [
         "home",
+        "notifications",
         "community",
         "community_list",
         "directory",
         "service_referrals",
+        "workgroup",
+        "messages",
         "summaries",
         "tokens",
         "api_docs",
     ],  # provider
-    "ana": ["home", "evidence", "tokens", "api_docs"],  # evaluator
+    "ana": ["home", "notifications", "evidence", "policy_pack", "tokens", "api_docs"],  # evaluator
     "adam": [
         "home",
+        "notifications",
         "directory",
+        "policy_pack",
         "audit",
         "sealing",
         "break_glass",
+        "outbox",
         "site",
         "admin",
         "tokens",
         "api_docs",
     ],  # site administrator
-    "oscar": ["home"],  # no role
+    "oscar": ["home", "notifications"],  # no role
 }
 
 ENTRY_PATHS = {
     "home": "/",
+    "notifications": "/notifications/",
     "lookup": "/lookup/",
     "refer": "/referrals/new/",
     "referrals": "/referrals/",
@@ -116,11 +136,15 @@ ENTRY_PATHS = {
     "legal": "/legal/",
     "directory": "/directory/",
     "service_referrals": "/directory/referrals/",
+    "workgroup": "/workgroup/",
+    "messages": "/messages/",
     "summaries": "/summaries/",
     "evidence": "/evidence/",
+    "policy_pack": "/policy-pack/",
     "audit": "/audit/",
     "sealing": "/legal/sealing/",
     "break_glass": "/audit/break-glass/",
+    "outbox": "/notifications/outbox/",
     "site": "/site/",
     "admin": "/admin/",
     "tokens": "/accounts/tokens/",
@@ -128,6 +152,11 @@ ENTRY_PATHS = {
 }
 
 ENTRY_HEADINGS = {
+    "notifications": "Notifications",
+    "workgroup": "Operational workgroup",
+    "messages": "Messages",
+    "policy_pack": "Policy Coordinating Group pack",
+    "outbox": "Notification outbox",
     "lookup": "Is this person in LEAD?",
     "refer": "New referral",
     "referrals": "Referrals",

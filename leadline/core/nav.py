@@ -43,6 +43,7 @@ NAV: list[NavEntry] = [
     NavEntry("directory", _("Services"), "directory:search", "directory.view"),
     NavEntry("service_referrals", _("Service referrals"), "directory:referrals", "service_referral.view"),
     NavEntry("workgroup", _("Workgroup"), "workgroup:index", "workgroup.view"),
+    NavEntry("messages", _("Messages"), "messaging:list", "message.view"),
     NavEntry("summaries", _("Progress summaries"), "summaries:list", "progress_summary.view"),
     NavEntry("evidence", _("Evidence"), "evaluation:evidence", "evaluation.view"),
     NavEntry("policy_pack", _("Policy group pack"), "policy_pack:pack", "policy_pack.view"),

@@ -121,6 +121,7 @@ class World:
     meeting: Any = None  # a workgroup meeting tomorrow, its agenda built; every persona at the table a member
     action: Any = None  # an action item of that meeting, Carmen's, open
     delivery: Any = None  # an email notification to Carmen that was given up (for the outbox)
+    thread: Any = None  # Paula's thread about ``mine`` with Carmen and Priya (under ``part2``), one message
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -224,7 +225,18 @@ def make_world() -> World:
         idempotency_key="world-sref",
     )
     meeting, action, delivery = _coordination(users)
+    from leadline.messaging.services import thread_start
+
+    thread, _made = thread_start(
+        actor=users["program_manager"],
+        participant=mine,
+        subject="Intake on Thursday",
+        body="Can you cover the intake?",
+        members=[users["case_manager"], users["prosecutor"]],
+        idempotency_key="world-thread",
+    )
     return World(
+        thread=thread,
         meeting=meeting,
         action=action,
         delivery=delivery,
@@ -467,6 +479,7 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         agenda_item=world.meeting.items.order_by("pk").first().pk,
         action=world.action.pk,
         delivery=world.delivery.pk,
+        thread=world.thread.pk,
         feed=world.meeting.created_by.workgroup_member.calendar_token,
     )
 

@@ -414,6 +414,9 @@ def participant_merge(
         from leadline.directory.models import ServiceReferral
 
         moved["service_referrals"] = ServiceReferral.objects.filter(participant=dup).update(participant=keep)
+        from leadline.messaging.models import Thread
+
+        moved["message_threads"] = Thread.objects.filter(participant=dup).update(participant=keep)
         if not ParticipantPhoto.objects.filter(participant=keep).exists():
             moved["photo"] = ParticipantPhoto.objects.filter(participant=dup).update(participant=keep)
         names = {

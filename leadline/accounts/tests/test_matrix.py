@@ -84,6 +84,18 @@ def test_every_url_the_project_serves_has_a_row_in_the_endpoints_table():
 def _post_data(path: str, world: World) -> dict:
     if path.startswith("/directory/refer/"):
         return {"service": world.service.pk, "reason": "Matrix referral", "idempotency_key": uuid.uuid4().hex}
+    if path.startswith("/messages/new/"):
+        chosen = [world["prosecutor"].pk]
+        return {
+            "subject": "Matrix thread",
+            "body": "By the matrix",
+            "members": chosen,
+            "idempotency_key": uuid.uuid4().hex,
+        }
+    if path.startswith("/messages/") and path.endswith("/members/"):
+        return {"member": world["prosecutor"].pk}
+    if path.startswith("/messages/"):
+        return {"body": "Matrix message", "idempotency_key": uuid.uuid4().hex}
     if path == "/workgroup/meetings/new/":
         start = (clock.now() + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
         return {"starts_at": start, "ends_at": start.replace("T10:00", "T11:00"), "place": "Room 204",

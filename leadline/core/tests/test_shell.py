@@ -33,6 +33,8 @@ def test_navigation_offers_exactly_what_the_role_may_open(world):
 def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
     assert {e.key for e in nav_for(world["officer"])} == {
         "home",
+        "notifications",  # their own, never participant content
+        "workgroup",  # the agenda as their role and the participants' consents allow (decision 0026)
         "lookup",
         "refer",
         "referrals",
@@ -41,7 +43,7 @@ def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
         "tokens",
         "api_docs",
     }
-    assert {e.key for e in nav_for(world["no_role"])} == {"home"}
+    assert {e.key for e in nav_for(world["no_role"])} == {"home", "notifications"}
 
 
 def test_a_404_is_the_apps_own_page_even_with_debug_on(world, settings):

@@ -36,6 +36,8 @@ PERSONAS = (
 def group(world):
     """Everyone at the table is a member; Olivia's referral became ``mine`` (who opted in to officer
     feedback), ``other`` has been out of touch for six weeks, a diversion window closes in three days."""
+    Meeting.objects.all().delete()  # start from no meeting (the world has one), nobody told anything
+    Notification.objects.all().delete()
     for persona in PERSONAS:
         services.member_add(actor=world["program_manager"], user=world[persona])
     Referral.objects.filter(pk=world.referral.pk).update(participant=world.mine)
@@ -221,6 +223,7 @@ def test_the_calendar_feed_lists_times_and_places_never_a_person(group, client, 
 
 def test_someone_not_in_the_group_sees_no_meeting(world, login):
     meeting = _meeting(world)
+    services.member_remove(actor=world["program_manager"], user_id=world["officer"].pk)
     olivia = login(world["officer"])
     assert "data-not-member" in olivia.get("/workgroup/").content.decode()
     assert olivia.get(f"/workgroup/meetings/{meeting.pk}/").status_code == 404
