@@ -159,3 +159,28 @@ def test_my_notifications_and_how_i_am_told(carmen, login, django_capture_on_com
     assert stale.status_code == 409 and not Preference.objects.get(user=carmen).by_sms
     muted = client.post("/notifications/settings/", {**ok, "muted_kinds": ["handoff_page"], "version": 1})
     assert muted.status_code == 400  # hand-off pages cannot be muted
+
+
+def test_a_failed_sms_is_retried_and_visible_too(
+    carmen, settings, world, login, django_capture_on_commit_callbacks
+):
+    settings.LEADLINE_SMS_BACKEND = "http"
+    settings.LEADLINE_SMS_URL = "http://127.0.0.1:9/unreachable"  # nothing listens: the provider is down
+    Preference.objects.create(user=carmen, by_sms=True, by_email=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services.notify([carmen], kind=K.MESSAGE, url="/messages/1/")
+    failed = Delivery.objects.get(notification=made[0])
+    assert (failed.channel, failed.status, failed.attempts) == (
+        Delivery.Channel.SMS,
+        Delivery.Status.PENDING,
+        1,
+    )
+    assert failed.last_error.startswith("SmsError")
+    outbox = login(world["program_manager"]).get("/notifications/outbox/?status=pending").content.decode()
+    assert f'data-delivery="{failed.pk}"' in outbox and "SmsError" in outbox
+    settings.LEADLINE_SMS_BACKEND = "locmem"  # the provider is back
+    sms.outbox.clear()
+    with time_machine.travel(failed.next_attempt_at + timedelta(seconds=1), tick=False):
+        assert services.deliver_due() == 1
+    assert [m.to for m in sms.outbox] == ["+1 585 555 0100"] and "new message" in sms.outbox[0].body
+    assert Delivery.objects.get(pk=failed.pk).status == Delivery.Status.SENT
