@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
 # --- Mail and SMS (provider interfaces; console in the embedded mode) --------------------------
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "leadline@localhost")
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)  # seconds: a hung mail server never hangs a request
 
 # --- Break-glass --------------------------------------------------------------------------------
 LEADLINE_BREAK_GLASS_MAX_MINUTES = env_int("LEADLINE_BREAK_GLASS_MAX_MINUTES", 60)

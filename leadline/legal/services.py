@@ -361,6 +361,12 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
                 )  # fmt: skip
                 EligibilityCheck.objects.filter(referral_id=matter.referral_id).update(detail="")
                 Handoff.objects.filter(referral_id=matter.referral_id).update(message="")
+                # The hand-off pages' SMS named the place and the offence: their text goes too.
+                from leadline.notifications.models import Delivery
+                from leadline.referrals.models import HandoffPage
+
+                pages = HandoffPage.objects.filter(handoff__referral_id=matter.referral_id)
+                Delivery.objects.filter(notification__in=pages.values("notification")).update(body="")
             counts["extension_reasons"] = (
                 Extension.objects.filter(matter=matter).exclude(reason="").update(reason="")
             )
@@ -369,6 +375,15 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
                 # the participant's id, the same one the evaluation export uses) keeps the de-identified
                 # evaluation record joinable without naming anyone.
                 matter.person_key = person_key(matter.participant_id)
+            # The workgroup's agenda items about the infraction (and decisions on them) go with it.
+            from django.db.models import Q
+
+            from leadline.workgroup.models import AgendaItem
+
+            about = Q(matter=matter) | (
+                Q(referral_id=matter.referral_id) if matter.referral_id else Q(pk__in=[])
+            )
+            AgendaItem.objects.filter(about).delete()
             matter.participant, matter.defender = None, None
             matter.purged_at, matter.purge_counts = now, counts
             matter.save(update_fields=["purged_at", "purge_counts", "participant", "defender", "person_key"])

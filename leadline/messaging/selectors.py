@@ -9,6 +9,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
@@ -36,6 +37,28 @@ class ThreadRow:
     thread: Thread
     participant: Participant  # the survivor
     unread: bool
+    subject: str = ""  # as this reader may read it
+
+
+def _subjects_for(user: Any, threads: list[Thread], outside: set[int]) -> dict[int, str]:
+    """A thread's subject was written with its first message: a reader outside the program who was not
+    among that message's readers reads a neutral title instead (it may say what they were not told)."""
+    from leadline.messaging.models import Message
+
+    firsts: dict[int, int] = {}
+    for thread_id, message_id in (
+        Message.objects.filter(thread_id__in=[t.pk for t in threads if t.pk in outside])
+        .order_by("thread_id", "posted_at", "id").values_list("thread_id", "id")
+    ):  # fmt: skip
+        firsts.setdefault(thread_id, message_id)
+    shared = set(
+        Message.outside_readers.through.objects.filter(message_id__in=firsts.values(), user_id=user.pk)
+        .values_list("message_id", flat=True)
+    )  # fmt: skip
+    neutral = str(_("A thread about a participant"))
+    return {
+        t.pk: t.subject if t.pk not in outside or firsts.get(t.pk) in shared else neutral for t in threads
+    }
 
 
 @dataclass
@@ -62,7 +85,9 @@ def thread_list_for(*, user: Any, page_number: Any = None, participant_id: int |
     shown: list[Thread] = list(page.object_list)
     outside = any(readable[t.pk].standing.outside for t in shown)
     unread = _unread(user, [t.pk for t in shown], outside=outside)
-    rows = [ThreadRow(thread=t, participant=readable[t.pk].participant, unread=t.pk in unread) for t in shown]
+    subjects = _subjects_for(user, shown, {t.pk for t in shown if readable[t.pk].standing.outside})
+    rows = [ThreadRow(thread=t, participant=readable[t.pk].participant, unread=t.pk in unread,
+                      subject=subjects[t.pk]) for t in shown]  # fmt: skip
     audit_record_subjects(
         actor=user, action=AuditEvent.Action.LIST, subject_type="message_thread",
         subjects=[(r.thread.pk, r.participant.pk) for r in rows],
@@ -106,6 +131,7 @@ class ThreadView:
     outside_members: list[tuple[Any, policy.Standing]] = field(default_factory=list)
     joined_at: Any = None
     notice: DisclosureNotice | None = None
+    subject: str = ""  # as this reader may read it
 
     @property
     def outside(self) -> bool:
@@ -139,8 +165,12 @@ def thread_get_for(*, user: Any, thread_id: int, page_number: Any = None) -> Thr
     may_read = policy.members_readable(thread, readable.participant, [m.user for m in memberships])
     view = ThreadView(
         thread=thread, participant=readable.participant, standing=readable.standing, page=page,
+        # A reader outside the program sees the program's people and themselves: who else outside reads it
+        # (a treatment provider, the DA) would tell them what their consent does not.
         members=[MemberRow(user=m.user, outside=m.user.role in policy.GATE, may_read=m.user_id in may_read)
-                 for m in memberships],
+                 for m in memberships
+                 if not readable.standing.outside or m.user_id == user.pk or m.user.role not in policy.GATE],
+        subject=_subjects_for(user, [thread], {thread.pk} if readable.standing.outside else set())[thread.pk],
         outside_members=[(m.user, may_read[m.user_id]) for m in memberships
                          if m.user_id in may_read and may_read[m.user_id].outside],
         joined_at=next((m.joined_at for m in memberships if m.user_id == user.pk), None),

@@ -68,8 +68,8 @@ def _body(notification: Notification, channel: str, text: str | None) -> str:
         if notification.url
         else settings.LEADLINE_PUBLIC_URL
     )
-    if text:  # a hand-off page
-        return f"{text} {link}" if channel == Delivery.Channel.SMS else f"{text}\n\n{link}\n"
+    if text and channel == Delivery.Channel.SMS:  # a hand-off page; its email says only the fixed sentence
+        return f"{text} {link}"
     if channel == Delivery.Channel.SMS:
         return _("Leadline: %(subject)s. Sign in to read it: %(link)s") % {"subject": notification.subject,
                                                                           "link": link}  # fmt: skip
@@ -136,10 +136,11 @@ def deliver(ids: Iterable[int]) -> int:
         with transaction.atomic():
             locked = (
                 Delivery.objects.select_for_update()
-                .filter(pk=delivery.pk, status=Delivery.Status.PENDING)
+                .filter(pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+                .select_related("notification__user")
                 .first()
             )
-            if locked is None:  # another worker took it
+            if locked is None:  # another worker took it, or it failed a moment ago and waits its turn
                 continue
             locked.attempts += 1
             try:
@@ -152,7 +153,10 @@ def deliver(ids: Iterable[int]) -> int:
                 if locked.attempts >= MAX_ATTEMPTS:
                     locked.status = Delivery.Status.FAILED
                 else:
-                    locked.next_attempt_at = now + BACKOFF[min(locked.attempts, len(BACKOFF)) - 1]
+                    retry_at = now + BACKOFF[min(locked.attempts, len(BACKOFF)) - 1]
+                    if not locked.notification.urgent:  # a retry respects quiet hours as the first try did
+                        retry_at = quiet_until(preference_for(locked.notification.user), retry_at) or retry_at
+                    locked.next_attempt_at = retry_at
             else:
                 locked.status, locked.sent_at, locked.last_error = Delivery.Status.SENT, now, ""
                 sent += 1

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -61,13 +61,24 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 for name in ("by_email", "by_sms", "muted_kinds", "quiet_from", "quiet_until"):
                     setattr(pref, name, form.cleaned_data[name])
                 pref.version = (locked.version + 1) if locked else 1
-                pref.save()
-                audit_record(actor=user, action=AuditEvent.Action.UPDATE,
-                             subject_type="notification_preference", subject_id=pref.pk)  # fmt: skip
+                try:
+                    with transaction.atomic():
+                        pref.save()
+                except IntegrityError:  # a first save in another window at the same moment
+                    form.add_error(None, _("These settings were changed in another window. Read them again."))
+                    context = {"form": form, "user_phone": user.phone}
+                    return render(request, "notifications/preferences.html", context, status=409)
+                audit_record(
+                    actor=user,
+                    action=AuditEvent.Action.UPDATE,
+                    subject_type="notification_preference",
+                    subject_id=pref.pk,
+                )
                 messages.success(request, _("Saved."))
                 return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form, "user_phone": user.phone},
-                  status=status)  # fmt: skip
+    return render(
+        request, "notifications/preferences.html", {"form": form, "user_phone": user.phone}, status=status
+    )
 
 
 @capability_required("notification_outbox.view")
@@ -83,9 +94,16 @@ def outbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
     audit_record(actor=request.user, action=AuditEvent.Action.LIST, subject_type="notification_delivery")
     counts = {s.value: Delivery.objects.filter(status=s).count() for s in Delivery.Status}
-    return render(request, "notifications/outbox.html", {
-        "page": page, "status": status, "statuses": Delivery.Status.choices, "counts": counts,
-    })  # fmt: skip
+    return render(
+        request,
+        "notifications/outbox.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Delivery.Status.choices,
+            "counts": counts,
+        },
+    )
 
 
 @capability_required("notification_outbox.view")

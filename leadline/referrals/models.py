@@ -247,7 +247,7 @@ class HandoffPage(models.Model):
 
     @property
     def sms_status(self) -> str:
-        """Reads "sent", "failed" (given up, or failed once and being retried), "no phone", or "" (waiting)."""
+        """Reads "sent", "failed" (given up, or failed once and retried), "no phone", or "" (waiting)."""
         if self.notification is None:
             return ""
         sms = [d for d in self.notification.deliveries.all() if d.channel == "sms"]

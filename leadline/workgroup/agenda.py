@@ -17,7 +17,8 @@ Reading (``item_views``) decides, item by item, what this member may see of it:
 - a referring officer reads only their own referrals' people, and only "enrolled, doing well" or
   "enrolled, needs contact" under the participant's officer-feedback consent (the one decision point,
   each showing logged); a police liaison reads nothing about individuals;
-- a provider reads only items about people its organisation was referred to, under a consent naming it;
+- a provider reads only that someone its organisation was referred to is out of touch (the inactive items),
+  under a consent naming it for status — never a legal event;
 - sealed legal matters never reach a criminal-justice role.
 Items a member may not read are counted, not shown ("3 more items are not shared with you").
 """
@@ -221,6 +222,26 @@ def _program_lines(item: AgendaItem) -> list[str]:
 LEGAL_KINDS = (K.NEW_CHARGE, K.DEADLINE, K.POLICE_CONTACT)
 
 
+def _matter_of(item: Any) -> Any:
+    """The legal matter an item is about: its own, or the one its referral opened (if any)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    if item.matter_id:
+        return item.matter
+    if item.referral_id and item.referral is not None:
+        try:
+            return item.referral.legal_matter
+        except ObjectDoesNotExist:
+            return None
+    return None
+
+
+def _sealed(item: Any) -> bool:
+    """About an infraction that was cleared: never shown to a criminal-justice role again (rule 3)."""
+    matter = _matter_of(item)
+    return matter is not None and matter.sealed_at is not None
+
+
 def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaView:
     """What ``user`` may read of each item of ``meeting`` (see the module's rules). Showing a person's
     progress outside the program goes through the one consent decision point and is logged."""
@@ -230,7 +251,9 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
     from leadline.referrals.selectors import OUTCOME_ENGAGED, OUTCOME_NOT_YET, referral_outcomes_for
 
     items: list[Any] = list(
-        meeting.items.select_related("participant", "referral__referred_by", "matter", "carried_from")
+        meeting.items.select_related(
+            "participant", "referral__referred_by", "referral__legal_matter", "matter", "carried_from"
+        )
     )
     role = policy.role_of(user)
     views: list[ItemView] = []
@@ -268,14 +291,11 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
         status = may_disclose(recipient=user, participant_ids=ids, info=Info.STATUS)
         shown: dict[int, Any] = {}
         for i in items:
-            legal = kind_of(i) in LEGAL_KINDS or (
-                kind_of(i) == K.NEW_REFERRAL and i.referral_id and hasattr(i.referral, "legal_matter")
-            )
-            sealed = i.matter_id and i.matter and i.matter.sealed_at
+            legal = kind_of(i) in LEGAL_KINDS or (kind_of(i) == K.NEW_REFERRAL and _matter_of(i) is not None)
             if (
                 not i.participant
                 or not legal
-                or sealed
+                or _sealed(i)
                 or (role == Role.DEFENDER and i.participant_id not in clients)
             ):
                 hidden += 1
@@ -291,7 +311,9 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
         return AgendaView(views, hidden)
     if role == Role.OFFICER:
         own = [
-            i.referral for i in items if i.referral_id and i.referral and i.referral.referred_by_id == user.pk
+            i.referral
+            for i in items
+            if i.referral_id and i.referral and i.referral.referred_by_id == user.pk and not _sealed(i)
         ]
         outcomes = referral_outcomes_for(user=user, referrals=own, channel=channel)
         said = {OUTCOME_ENGAGED: _("enrolled, doing well"), OUTCOME_NOT_YET: _("enrolled, needs contact")}
@@ -301,6 +323,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 outcome is None
                 or outcome.state not in said
                 or kind_of(i) not in (K.NEW_REFERRAL, K.POLICE_CONTACT)
+                or _sealed(i)
             ):
                 hidden += 1
                 continue
@@ -328,14 +351,16 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
         shown = {}
         for i in items:
             consent = status.consent(i.participant_id) if i.participant_id in referred else None
-            if consent is None:
+            # Legal events (charges, deadlines, police contact, a diversion, a new referral) are not what a
+            # provider's consent names: only that someone they serve is out of touch, and their LEAD status.
+            if consent is None or kind_of(i) != K.INACTIVE:
                 hidden += 1
                 continue
             shown[i.participant_id] = (consent, [str(Info.STATUS)])
             views.append(
                 ItemView(
                     i,
-                    str(K(kind_of(i)).label),
+                    str(_("On the agenda")),
                     _name(i.participant),
                     [_("LEAD status: %(status)s") % {"status": i.participant.get_status_display()}],
                 )

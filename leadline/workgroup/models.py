@@ -99,10 +99,15 @@ class Decision(models.Model):
     text = models.CharField(_("decision"), max_length=500)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
-    idempotency_key = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "recorded_by", "idempotency_key"], name="decision_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"decision #{self.pk}"

@@ -18,6 +18,8 @@ from leadline.core import clock
 from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
 
+PROGRAM_ROLES = ("case_manager", "outreach_worker", "program_manager")
+
 
 class WorkgroupRefused(Exception):
     def __init__(self, field: str | None, message: str):
@@ -48,17 +50,26 @@ def member_add(*, actor: Any, user: Any) -> Member:
             user=user,
             defaults={"since": clock.today(), "added_by": actor, "calendar_token": secrets.token_urlsafe(32)},
         )
-        if not created and not member.active:
-            member.active, member.since = True, clock.today()
-            member.save(update_fields=["active", "since"])
+        if not created and not member.active:  # back in the group: a new feed address, the old one stays dead
+            member.active, member.since, member.calendar_token = (
+                True,
+                clock.today(),
+                secrets.token_urlsafe(32),
+            )
+            member.save(update_fields=["active", "since", "calendar_token"])
         _audit(actor, AuditEvent.Action.UPDATE, "workgroup_member", user.pk, active=True)
     return member
 
 
-def member_remove(*, actor: Any, user_id: int) -> None:
+def member_remove(*, actor: Any, user_id: int) -> bool:
+    """Off the group: no meeting, no notices, and the calendar address dies. False if not a member."""
     with transaction.atomic():
-        Member.objects.filter(user_id=user_id).update(active=False)
-        _audit(actor, AuditEvent.Action.UPDATE, "workgroup_member", user_id, active=False)
+        gone = Member.objects.filter(user_id=user_id, active=True).update(
+            active=False, calendar_token=secrets.token_urlsafe(32)
+        )
+        if gone:
+            _audit(actor, AuditEvent.Action.UPDATE, "workgroup_member", user_id, active=False)
+    return bool(gone)
 
 
 def calendar_renew(*, actor: Any, member: Member) -> Member:
@@ -70,7 +81,10 @@ def calendar_renew(*, actor: Any, member: Member) -> Member:
 
 
 def members_to_tell() -> list[Any]:
-    return [m.user for m in Member.objects.filter(active=True, user__is_active=True).select_related("user")]
+    from leadline.accounts import policy
+
+    members = Member.objects.filter(active=True, user__is_active=True).select_related("user")
+    return [m.user for m in members if policy.can(m.user, "workgroup.view")]
 
 
 # Meetings ---------------------------------------------------------------------------------------------------
@@ -147,10 +161,22 @@ def decision_record(
             raise WorkgroupRefused("action_text", _("Say what is to be done."))
         if owner is None or not Member.objects.filter(user=owner, active=True).exists():
             raise WorkgroupRefused("owner", _("Choose an owner among the workgroup's members."))
+        if item is not None and (item.participant_id or item.referral_id) and owner.role not in PROGRAM_ROLES:
+            # What is to be done about a participant is the program's to carry: its words may say what
+            # no one outside the program may read (the data firewall, Part 2).
+            raise WorkgroupRefused(
+                "owner", _("An action item about a participant goes to someone in the program (case "
+                           "management, outreach or the program manager).")
+            )  # fmt: skip
         if due_on is None:
             raise WorkgroupRefused("due_on", _("Give a due date."))
         if due_on < clock.today():
             raise WorkgroupRefused("due_on", _("The due date cannot be in the past."))
+    earlier = Decision.objects.filter(
+        meeting=meeting, recorded_by=actor, idempotency_key=idempotency_key
+    ).first()
+    if earlier is not None:  # the same form sent twice
+        return earlier
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
@@ -176,7 +202,7 @@ def decision_record(
                 _audit(actor, AuditEvent.Action.CREATE, "workgroup_action", action.pk, owner=owner.pk)
                 _tell([owner], "action_item", reverse("workgroup:actions"))
     except IntegrityError:
-        return Decision.objects.get(idempotency_key=idempotency_key)
+        return Decision.objects.get(meeting=meeting, recorded_by=actor, idempotency_key=idempotency_key)
     return decision
 
 

@@ -157,10 +157,10 @@ def _meeting_page(
     labels = {
         v.item.pk: f"{n}. {v.title}{' · ' + v.who if v.who else ''}" for n, v in enumerate(view.items, 1)
     }
-    visible_items = {v.item.pk for v in view.items}
-    decisions = [
-        d for d in meeting.decisions.select_related("item") if may_edit or d.item_id in visible_items
-    ]
+    # Decisions are the program's words about people: read by those who keep the meeting's record only;
+    # others are told how many there are.
+    decisions = list(meeting.decisions.select_related("item")) if may_edit else []
+    decisions_hidden = 0 if may_edit else meeting.decisions.count()
     actions = list(meeting.actions.select_related("owner"))
     if not may_edit:
         actions = [a for a in actions if a.owner_id == request.user.pk]
@@ -193,6 +193,7 @@ def _meeting_page(
             "may_edit": may_edit,
             "labels": labels,
             "decisions": decisions,
+            "decisions_hidden": decisions_hidden,
             "actions": actions,
             "decision_form": decision_form,
             "minutes_form": minutes_form,
@@ -349,8 +350,15 @@ def members(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not manages:
             raise Http404
-        if request.POST.get("remove"):
-            services.member_remove(actor=request.user, user_id=int(request.POST["remove"]))
+        if "remove" in request.POST:
+            raw = request.POST["remove"]
+            gone = (
+                raw.isascii()
+                and raw.isdigit()
+                and services.member_remove(actor=request.user, user_id=int(raw[:12]))
+            )
+            if not gone:
+                raise Http404
             return redirect("workgroup:members")
         status = 400
         if form is not None and form.is_valid():
@@ -402,7 +410,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     from leadline.workgroup.calendar import meetings_ics
 
     member = Member.objects.filter(calendar_token=token, active=True, user__is_active=True).first()
-    if member is None:
+    if member is None or not policy.can(member.user, "workgroup.view"):
         raise Http404
     response = HttpResponse(meetings_ics(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="lead-workgroup.ics"'

@@ -262,6 +262,12 @@ def test_a_confirmed_clearance_is_sealed_from_every_criminal_justice_role(world)
 
 
 def test_the_retention_purge_keeps_dates_and_audit_and_drops_the_details(world):
+    from leadline.notifications.models import Delivery
+
+    page = world.handoff.pages.get()  # as if the page had gone by SMS, naming the place and the offence
+    Delivery.objects.create(notification=page.notification, channel="sms", to="+15855550100", status="sent",
+                            body="LEAD hand-off #1: Arrest diversion PL 220.03, Bench outside 12 Elm St",
+                            next_attempt_at=clock.now())  # fmt: skip
     notice = _clear_and_confirm(world)
     world.matter.refresh_from_db()
     site = Site.objects.get()
@@ -298,6 +304,12 @@ def test_the_retention_purge_keeps_dates_and_audit_and_drops_the_details(world):
     assert (
         AuditEvent.objects.filter(subject_type="legal_matter", subject_id=str(world.matter.pk)).count() >= 2
     )
+    # The hand-off page's SMS (place and offence) and the workgroup's agenda items about it are gone too.
+    from leadline.workgroup.models import AgendaItem
+
+    paged = Delivery.objects.filter(notification__in=world.handoff.pages.values("notification"))
+    assert paged.exists() and not paged.exclude(body="").exists()
+    assert not AgendaItem.objects.filter(referral=world.eligible).exists()
     # The sealing report: the matter's number and dates, never a name or a charge.
     page = verified_client(world["program_manager"]).get("/legal/sealing/").content.decode()
     assert f'data-sealed="{world.matter.pk}"' in page

@@ -380,3 +380,27 @@ def test_my_threads_page_reads_a_fixed_number_of_queries(world, login, django_as
     with django_assert_max_num_queries(25):
         page = priya.get("/messages/").content.decode()
     assert page.count("data-thread=") == 6
+
+
+def test_an_outside_reader_sees_neither_the_other_outsiders_nor_a_subject_written_before_they_joined(
+    world, login
+):
+    _consent_naming_pat(world)
+    thread = _start(world, "program_manager", "prosecutor", subject="Relapse and the DA", body="For the DA.")
+    carmen = login(world["case_manager"])
+    assert (
+        carmen.post(f"/messages/{thread.pk}/members/", {"member": world["provider_staff"].pk}).status_code
+        == 302
+    )
+    _post(carmen, thread, "Pat: can you hold the room until Friday?")
+    pat = login(world["provider_staff"]).get(f"/messages/{thread.pk}/").content.decode()
+    assert "hold the room until Friday" in pat and "For the DA." not in pat
+    assert (
+        "Relapse and the DA" not in pat and "A thread about a participant" in pat
+    )  # the subject predates him
+    assert world["prosecutor"].get_full_name() not in pat  # another outside reader: not his to know
+    assert world["case_manager"].get_full_name() in pat  # the program's people are shown
+    listing = login(world["provider_staff"]).get("/messages/").content.decode()
+    assert "Relapse and the DA" not in listing
+    priya = login(world["prosecutor"]).get(f"/messages/{thread.pk}/").content.decode()
+    assert "Relapse and the DA" in priya and world["provider_staff"].get_full_name() not in priya

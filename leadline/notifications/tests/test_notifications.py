@@ -118,6 +118,8 @@ def test_quiet_hours_hold_email_until_they_end_but_never_a_hand_off_page(
     assert [m.body.split(" http")[0] for m in sms.outbox] == [
         "LEAD hand-off #3: arrest diversion, PL 220.03, Main St & Clinton Ave."
     ]
+    paged = [m for m in mail.outbox if "hand-off needs you" in m.body]  # its email: the fixed sentence only
+    assert len(paged) == 1 and "Clinton Ave" not in str(paged[0].body) + str(paged[0].subject)
     held = Delivery.objects.filter(notification__kind=K.MESSAGE)
     assert {d.next_attempt_at for d in held} == {_local(7) + timedelta(days=1)}
     with time_machine.travel(_local(6, 59) + timedelta(days=1), tick=False):

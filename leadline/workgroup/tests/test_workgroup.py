@@ -228,3 +228,95 @@ def test_someone_not_in_the_group_sees_no_meeting(world, login):
     assert "data-not-member" in olivia.get("/workgroup/").content.decode()
     assert olivia.get(f"/workgroup/meetings/{meeting.pk}/").status_code == 404
     assert login(world["evaluator"]).get("/workgroup/").status_code == 403
+
+
+def test_decisions_stay_with_the_program_and_an_action_about_a_person_goes_to_the_program(group, login):
+    meeting = _meeting(group)
+    agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
+    olivias = meeting.items.filter(referral=group.referral).first()
+    assert olivias is not None
+    paula = login(group["program_manager"])
+    due = (clock.today() + timedelta(days=3)).isoformat()
+    secret = {
+        "item": olivias.pk,
+        "text": "Relapsed; a detox bed at Genesee Recovery",
+        "idempotency_key": "s1",
+    }
+    assert paula.post(f"/workgroup/meetings/{meeting.pk}/decisions/", secret).status_code == 302
+    olivia_page = _page(login(group["officer"]), meeting)
+    assert "detox" not in olivia_page and "data-decisions-hidden" in olivia_page
+    to_officer = {
+        **secret,
+        "idempotency_key": "s2",
+        "action_text": "Look for him at the encampment",
+        "owner": group["officer"].pk,
+        "due_on": due,
+    }
+    refused = paula.post(f"/workgroup/meetings/{meeting.pk}/decisions/", to_officer)
+    assert refused.status_code == 400 and "goes to someone in the program" in refused.content.decode()
+    assert not ActionItem.objects.filter(owner=group["officer"]).exists()
+    general = {
+        "text": "Bring the new referral forms",
+        "idempotency_key": "s3",
+        "action_text": "Bring 20 forms",
+        "owner": group["officer"].pk,
+        "due_on": due,
+    }
+    assert paula.post(f"/workgroup/meetings/{meeting.pk}/decisions/", general).status_code == 302
+    assert ActionItem.objects.filter(owner=group["officer"], text="Bring 20 forms").exists()
+
+
+def test_a_sealed_infraction_leaves_the_agenda_of_every_criminal_justice_reader(group, login):
+    meeting = _meeting(group)
+    Referral.objects.filter(pk=group.eligible.pk).update(participant=group.mine)
+    agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
+    before = _page(login(group["prosecutor"]), meeting)
+    assert "Arrest diversion" in before or "Deadline close" in before
+    type(group.matter).objects.filter(pk=group.matter.pk).update(state="cleared", sealed_at=clock.now())
+    priya = agenda.item_views(group["prosecutor"], meeting)
+    assert all(
+        agenda._matter_of(v.item) is None or agenda._matter_of(v.item).pk != group.matter.pk
+        for v in priya.items
+    )
+    olivia = agenda.item_views(group["officer"], meeting)
+    assert all(v.item.referral_id != group.eligible.pk for v in olivia.items)
+    carmen = agenda.item_views(group["case_manager"], meeting)
+    assert any(v.item.referral_id == group.eligible.pk for v in carmen.items)  # the program keeps it
+
+
+def test_a_provider_reads_only_that_someone_it_serves_is_out_of_touch(group):
+    from leadline.consents.services import consent_record
+    from leadline.core.testing import sample_signature
+    from leadline.directory.models import ServiceReferral
+
+    ServiceReferral.objects.filter(pk=group.sref.pk).update(participant=group.other)
+    consent_record(
+        actor=group.casey,
+        participant=group.other,
+        kind="part2",
+        method="written",
+        recipient_kind="provider",
+        recipient_agency=group["provider_staff"].agency,
+        categories=("enrolment", "status"),
+        purpose="Housing help",
+        expires_on=clock.today() + timedelta(days=30),
+        signature=sample_signature(),
+    )
+    meeting = _meeting(group)
+    agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
+    pat = agenda.item_views(group["provider_staff"], meeting)
+    assert [v.item.kind for v in pat.items] == [K.INACTIVE] and pat.items[0].title == "On the agenda"
+    assert pat.hidden == meeting.items.count() - 1
+
+
+def test_membership_ends_the_feed_and_a_return_gets_a_new_one(group, client, login):
+    member = Member.objects.get(user=group["officer"])
+    old = member.calendar_token
+    services.member_remove(actor=group["program_manager"], user_id=group["officer"].pk)
+    services.member_add(actor=group["program_manager"], user=group["officer"])
+    assert client.get(f"/workgroup/calendar/{old}.ics").status_code == 404
+    fresh = Member.objects.get(user=group["officer"]).calendar_token
+    assert fresh != old and client.get(f"/workgroup/calendar/{fresh}.ics").status_code == 200
+    paula = login(group["program_manager"])
+    assert paula.post("/workgroup/members/", {"remove": "abc"}).status_code == 404
+    assert paula.post("/workgroup/members/", {"remove": "999999"}).status_code == 404
