@@ -378,12 +378,14 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
             # The workgroup's agenda items about the infraction (and decisions on them) go with it.
             from django.db.models import Q
 
-            from leadline.workgroup.models import AgendaItem
+            from leadline.workgroup.models import ActionItem, AgendaItem
 
             about = Q(matter=matter) | (
                 Q(referral_id=matter.referral_id) if matter.referral_id else Q(pk__in=[])
             )
-            AgendaItem.objects.filter(about).delete()
+            items = AgendaItem.objects.filter(about)
+            ActionItem.objects.filter(Q(item__in=items) | Q(decision__item__in=items)).delete()
+            items.delete()
             matter.participant, matter.defender = None, None
             matter.purged_at, matter.purge_counts = now, counts
             matter.save(update_fields=["purged_at", "purge_counts", "participant", "defender", "person_key"])

@@ -132,6 +132,10 @@ def _post(*, actor: Any, thread: Thread, participant: Participant, body: str, id
     members = [m.user for m in ThreadMember.objects.filter(thread=thread).select_related("user")]
     may_read = policy.members_readable(thread, participant, members)
     outside = [uid for uid, s in may_read.items() if s.outside]
+    if actor.pk in outside:
+        # Someone outside the program writes to the program only: what a provider writes (a detox bed) is
+        # not the DA's to read, nor the DA's words the provider's — each consent names its own recipient.
+        outside = [actor.pk]
     if outside:
         message.outside_readers.set(outside)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
@@ -143,7 +147,8 @@ def _post(*, actor: Any, thread: Thread, participant: Participant, body: str, id
     )  # fmt: skip
     from leadline.notifications.services import notify
 
-    told = [m for m in members if m.pk != actor.pk and m.pk in may_read]
+    readers = {uid for uid, s in may_read.items() if not s.outside} | set(outside)
+    told = [m for m in members if m.pk != actor.pk and m.pk in readers]
     if told:
         notify(told, kind="message", url=thread_url(thread))
     return message

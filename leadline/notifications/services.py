@@ -129,13 +129,13 @@ def _send(delivery: Delivery) -> None:
 
 def deliver(ids: Iterable[int]) -> int:
     """Try these deliveries now (those due and still waiting); returns how many went."""
-    now = clock.now()
     sent = 0
     for delivery in Delivery.objects.filter(pk__in=list(ids), status=Delivery.Status.PENDING,
-                                            next_attempt_at__lte=now):  # fmt: skip
+                                            next_attempt_at__lte=clock.now()):  # fmt: skip
+        now = clock.now()
         with transaction.atomic():
             locked = (
-                Delivery.objects.select_for_update()
+                Delivery.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
                 .select_related("notification__user")
                 .first()

@@ -222,6 +222,18 @@ def _program_lines(item: AgendaItem) -> list[str]:
 LEGAL_KINDS = (K.NEW_CHARGE, K.DEADLINE, K.POLICE_CONTACT)
 
 
+def _legal_lines(item: AgendaItem) -> list[str]:
+    """What a prosecutor or defender reads of a legal item: its dates, never who referred or how."""
+    lines: list[str] = []
+    if item.due_on:
+        lines.append(_("Deadline: %(day)s") % {"day": item.due_on})
+    elif item.happened_on:
+        lines.append(_("On %(day)s") % {"day": item.happened_on})
+    if item.carried_from_id:
+        lines.append(_("Carried over from the last meeting"))
+    return lines
+
+
 def _matter_of(item: Any) -> Any:
     """The legal matter an item is about: its own, or the one its referral opened (if any)."""
     from django.core.exceptions import ObjectDoesNotExist
@@ -282,25 +294,26 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 hidden += 1
         return AgendaView(views, hidden)
     if role in (Role.PROSECUTOR, Role.DEFENDER):
-        clients = set()
-        if role == Role.DEFENDER:
-            from leadline.legal.models import LegalMatter
+        from leadline.legal.selectors import people_visible_to
 
-            clients = set(LegalMatter.objects.filter(defender=user).values_list("participant_id", flat=True))
+        # The legal app's own rule: the people whose legal records this role may read (an open diversion,
+        # or a consent naming the office; a defender's own clients). The agenda never tells more.
+        visible = set(people_visible_to(user).values_list("pk", flat=True))
         ids = [i.participant_id for i in items if i.participant_id]
         status = may_disclose(recipient=user, participant_ids=ids, info=Info.STATUS)
         shown: dict[int, Any] = {}
         for i in items:
-            legal = kind_of(i) in LEGAL_KINDS or (kind_of(i) == K.NEW_REFERRAL and _matter_of(i) is not None)
-            if (
-                not i.participant
-                or not legal
-                or _sealed(i)
-                or (role == Role.DEFENDER and i.participant_id not in clients)
-            ):
+            # Legal events only: a charge, a warrant, a deadline, a diversion with its matter — not an
+            # officer's social-contact referral (it has no matter: it is not the legal system's business).
+            kind = kind_of(i)
+            legal = kind in (K.NEW_CHARGE, K.DEADLINE) or (
+                kind in (K.NEW_REFERRAL, K.POLICE_CONTACT)
+                and (_matter_of(i) is not None or not i.referral_id)
+            )
+            if not i.participant or not legal or _sealed(i) or i.participant_id not in visible:
                 hidden += 1
                 continue
-            lines = _program_lines(i)[:2]
+            lines = _legal_lines(i)
             consent = status.consent(i.participant_id)
             if consent is not None:
                 state = i.participant.get_status_display()

@@ -153,6 +153,11 @@ def decision_record(
 ) -> Decision:
     """A decision of the meeting, perhaps about an agenda item, perhaps with the action item that
     carries it out (an owner among the members, and a due date): all or nothing."""
+    earlier = Decision.objects.filter(
+        meeting=meeting, recorded_by=actor, idempotency_key=idempotency_key
+    ).first()
+    if earlier is not None:  # the same form sent twice (even a day later): the first made it
+        return earlier
     if not text.strip():
         raise WorkgroupRefused("text", _("Write the decision."))
     wants_action = bool(action_text.strip() or owner or due_on)
@@ -172,11 +177,6 @@ def decision_record(
             raise WorkgroupRefused("due_on", _("Give a due date."))
         if due_on < clock.today():
             raise WorkgroupRefused("due_on", _("The due date cannot be in the past."))
-    earlier = Decision.objects.filter(
-        meeting=meeting, recorded_by=actor, idempotency_key=idempotency_key
-    ).first()
-    if earlier is not None:  # the same form sent twice
-        return earlier
     try:
         with transaction.atomic():
             decision = Decision.objects.create(

@@ -157,13 +157,26 @@ def _meeting_page(
     labels = {
         v.item.pk: f"{n}. {v.title}{' · ' + v.who if v.who else ''}" for n, v in enumerate(view.items, 1)
     }
-    # Decisions are the program's words about people: read by those who keep the meeting's record only;
-    # others are told how many there are.
-    decisions = list(meeting.decisions.select_related("item")) if may_edit else []
-    decisions_hidden = 0 if may_edit else meeting.decisions.count()
-    actions = list(meeting.actions.select_related("owner"))
-    if not may_edit:
-        actions = [a for a in actions if a.owner_id == request.user.pk]
+    # Decisions are the program's words about people: the program manager reads them all; a case manager
+    # those about their own caseload and their own; anyone else is told how many there are. Action items:
+    # the same, and always one's own.
+    user: Any = request.user
+    everyone = policy.scope_of(user, "workgroup.edit") == Scope.ALL
+
+    def theirs(item: Any) -> bool:
+        return (
+            item is not None and item.participant is not None and item.participant.case_manager_id == user.pk
+        )
+
+    recorded = list(meeting.decisions.select_related("item__participant"))
+    decisions = [
+        d for d in recorded if may_edit and (everyone or d.recorded_by_id == user.pk or theirs(d.item))
+    ]
+    decisions_hidden = len(recorded) - len(decisions)
+    actions = [
+        a for a in meeting.actions.select_related("owner", "item__participant")
+        if everyone or a.owner_id == user.pk or (may_edit and (a.created_by_id == user.pk or theirs(a.item)))
+    ]  # fmt: skip
     if may_edit and decision_form is None:
         decision_form = DecisionForm(
             meeting=meeting, labels=labels, initial={"idempotency_key": uuid.uuid4().hex}

@@ -404,3 +404,16 @@ def test_an_outside_reader_sees_neither_the_other_outsiders_nor_a_subject_writte
     assert "Relapse and the DA" not in listing
     priya = login(world["prosecutor"]).get(f"/messages/{thread.pk}/").content.decode()
     assert "Relapse and the DA" in priya and world["provider_staff"].get_full_name() not in priya
+
+
+def test_what_one_outside_reader_writes_goes_to_the_program_only(world, login):
+    _consent_naming_pat(world)
+    thread = _start(world, "program_manager", "prosecutor", "provider_staff", body="Both of you, please.")
+    _post(login(world["provider_staff"]), thread, "A bed at our detox program from Monday")
+    _post(login(world["prosecutor"]), thread, "DA here: the hearing moved to the 12th")
+    priya = login(world["prosecutor"]).get(f"/messages/{thread.pk}/").content.decode()
+    pat = login(world["provider_staff"]).get(f"/messages/{thread.pk}/").content.decode()
+    carmen = login(world["case_manager"]).get(f"/messages/{thread.pk}/").content.decode()
+    assert "detox" not in priya and "the hearing moved" not in pat
+    assert "detox" in carmen and "the hearing moved" in carmen
+    assert "Both of you, please." in priya and "Both of you, please." in pat

@@ -320,3 +320,75 @@ def test_membership_ends_the_feed_and_a_return_gets_a_new_one(group, client, log
     paula = login(group["program_manager"])
     assert paula.post("/workgroup/members/", {"remove": "abc"}).status_code == 404
     assert paula.post("/workgroup/members/", {"remove": "999999"}).status_code == 404
+
+
+def test_a_case_manager_reads_decisions_about_her_own_caseload_only(group, login):
+    services.member_add(actor=group["program_manager"], user=group.casey)
+    meeting = _meeting(group)
+    agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
+    about_mine = meeting.items.filter(participant=group.mine).first()
+    assert about_mine is not None
+    paula = login(group["program_manager"])
+    due = (clock.today() + timedelta(days=3)).isoformat()
+    data = {
+        "item": about_mine.pk,
+        "text": "Relapsed; a detox bed on Monday",
+        "action_text": "Book the detox bed",
+        "owner": group["case_manager"].pk,
+        "due_on": due,
+        "idempotency_key": "c1",
+    }
+    assert paula.post(f"/workgroup/meetings/{meeting.pk}/decisions/", data).status_code == 302
+    carmen = _page(login(group["case_manager"]), meeting)
+    casey = _page(login(group.casey), meeting)
+    assert "detox bed on Monday" in carmen and "Book the detox bed" in carmen
+    assert "detox" not in casey and "data-decisions-hidden" in casey
+
+
+def test_the_prosecutor_sees_no_legal_item_about_someone_the_legal_pages_hide(group, login):
+    from leadline.legal.models import Warrant
+
+    # ``other``'s one matter was cleared and sealed: the legal pages no longer show him to the prosecutor.
+    type(group.other_matter).objects.filter(pk=group.other_matter.pk).update(
+        state="cleared", sealed_at=clock.now()
+    )
+    Warrant.objects.create(
+        participant=group.other,
+        reference="W-1",
+        court="Rochester City Court",
+        issued_on=clock.today(),
+        source="entered",
+        entered_by=group["prosecutor"],
+        created_at=clock.now(),
+    )
+    meeting = _meeting(group)
+    agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
+    assert meeting.items.filter(kind=K.POLICE_CONTACT, participant=group.other).exists()
+    priya = agenda.item_views(group["prosecutor"], meeting)
+    assert all(v.item.participant_id != group.other.pk for v in priya.items)  # no matter, no consent: hidden
+
+
+def test_the_purge_takes_the_action_items_about_the_infraction_with_it(group, login):
+    from leadline.legal.services import sealed_purge_due
+    from leadline.sites.models import Site
+
+    meeting = _meeting(group)
+    agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
+    item = meeting.items.filter(referral=group.eligible).first()
+    assert item is not None
+    services.decision_record(
+        actor=group["program_manager"],
+        meeting=meeting,
+        text="Ask the DA",
+        item=item,
+        idempotency_key="p1",
+        action_text="Ask the DA to dismiss PL 220.03",
+        owner=group["case_manager"],
+        due_on=clock.today() + timedelta(days=2),
+    )
+    type(group.matter).objects.filter(pk=group.matter.pk).update(
+        state="cleared", sealed_at=clock.now() - timedelta(days=Site.objects.get().sealed_retention_days + 1)
+    )
+    assert sealed_purge_due() == 1
+    assert not ActionItem.objects.filter(text__contains="PL 220.03").exists()
+    assert not AgendaItem.objects.filter(referral=group.eligible).exists()
