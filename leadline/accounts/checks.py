@@ -18,4 +18,24 @@ def production_checks(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="leadline.W001",
             )
         )
+    # Notifications (issue #8): a delivery counts as sent when the backend accepts it; in production a
+    # backend that sends nothing would mark every email or SMS "sent" while nobody is told.
+    nowhere = ("console", "locmem", "dummy", "filebased")
+    if settings.PRODUCTION and any(name in settings.EMAIL_BACKEND for name in nowhere):
+        problems.append(
+            Warning(
+                f"DJANGO_EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}: in production no email would leave, "
+                "yet every notification would be marked sent. Configure SMTP "
+                "(django.core.mail.backends.smtp.EmailBackend).",
+                id="leadline.W002",
+            )
+        )
+    if settings.PRODUCTION and getattr(settings, "LEADLINE_SMS_BACKEND", "console") != "http":
+        problems.append(
+            Warning(
+                "LEADLINE_SMS_BACKEND is not 'http': in production no SMS (hand-off pages included) would "
+                "leave, yet each would be marked sent. Set LEADLINE_SMS_BACKEND=http and LEADLINE_SMS_URL.",
+                id="leadline.W003",
+            )
+        )
     return problems

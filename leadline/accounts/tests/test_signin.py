@@ -236,10 +236,13 @@ def _production_env(**extra: str) -> dict[str, str]:
         LEADLINE_ENV="production",
         DJANGO_SECRET_KEY="x" * 20 + "-production-test-key-" + "y" * 30,
         DJANGO_ALLOWED_HOSTS="lead.example.org",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        LEADLINE_SMS_BACKEND="http",
+        LEADLINE_SMS_URL="https://sms.lead.example.org/send",
         DJANGO_SETTINGS_MODULE="config.settings",
         LEADLINE_VAR_DIR=str(ROOT / "var" / "deploycheck"),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -255,6 +258,19 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_notifications_would_go_nowhere():
+    env = _production_env(DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+                          LEADLINE_SMS_BACKEND="console")  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert (
+        "leadline.W002" in result.stderr + result.stdout and "leadline.W003" in result.stderr + result.stdout
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key():
