@@ -93,16 +93,32 @@ def test_the_program_adds_a_service_for_an_organisation(page: Page) -> None:
     expect(paula.locator("[data-verified]")).not_to_have_text("never")
 
 
-def test_a_referral_goes_round_the_loop_and_the_outcome_reaches_the_plan(
-    page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
-) -> None:
-    carmen = page
+def _carmens_plan(carmen: Page) -> str:
+    """Carmen signed in, on the plan of someone still on her caseload whatever the other browser tests
+    moved (the last of her list); returns the plan's address."""
     sign_in(carmen, "", "carmen")
-    # Someone still on Carmen's caseload whatever the other browser tests moved: the last of her list.
     carmen.goto("/participants/?mine=1")
     person = carmen.locator("ul.cards > li > a").last
     plan_url = f"{person.get_attribute('href')}plan/"
     carmen.goto(plan_url)
+    return plan_url
+
+
+def _refer_from_the_plan(carmen: Page, service: str, reason: str) -> str:
+    """Refer Carmen's participant to ``service`` from the plan's list; returns the plan's address."""
+    plan_url = _carmens_plan(carmen)
+    carmen.locator("[data-refer]").click()
+    carmen.locator("#id_service").select_option(label=service)
+    carmen.get_by_label("What for, in a sentence for the provider").fill(reason)
+    carmen.get_by_role("button", name="Send the referral").click()
+    return plan_url
+
+
+def test_a_referral_goes_round_the_loop_and_the_outcome_reaches_the_plan(
+    page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
+) -> None:
+    carmen = page
+    plan_url = _carmens_plan(carmen)
     carmen.locator("[data-refer]").click()
     carmen.get_by_role("link", name="Find a service in the directory").click()
     carmen.get_by_label("Kind of service").select_option(label="Housing")
@@ -159,15 +175,9 @@ def test_a_provider_who_does_not_sign_in_answers_by_the_emailed_link(
     page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
 ) -> None:
     carmen = page
-    sign_in(carmen, "", "carmen")
-    carmen.goto("/participants/?mine=1")
-    person = carmen.locator("ul.cards > li > a").last
-    plan_url = f"{person.get_attribute('href')}plan/"
-    carmen.goto(plan_url)
-    carmen.locator("[data-refer]").click()
-    carmen.locator("#id_service").select_option(label="ID and birth certificate clinic")
-    carmen.get_by_label("What for, in a sentence for the provider").fill("Replacement birth certificate")
-    carmen.get_by_role("button", name="Send the referral").click()
+    plan_url = _refer_from_the_plan(
+        carmen, "ID and birth certificate clinic", "Replacement birth certificate"
+    )
     expect(carmen.locator("[data-answer-link]")).to_contain_text("intake@geneseelegal.example")
     check_axe(carmen)
     referral_id = carmen.locator("[data-referral]").get_attribute("data-referral")
@@ -202,14 +212,7 @@ def test_a_provider_answers_from_its_own_system_through_a_fhir_bundle(
     page: Page, make_page: Callable[..., Page], tmp_path: Path
 ) -> None:
     carmen = page
-    sign_in(carmen, "", "carmen")
-    carmen.goto("/participants/?mine=1")
-    person = carmen.locator("ul.cards > li > a").last
-    carmen.goto(f"{person.get_attribute('href')}plan/")
-    carmen.locator("[data-refer]").click()
-    carmen.locator("#id_service").select_option(label="Drop-in day centre")
-    carmen.get_by_label("What for, in a sentence for the provider").fill("Showers and a mail address")
-    carmen.get_by_role("button", name="Send the referral").click()
+    _refer_from_the_plan(carmen, "Drop-in day centre", "Showers and a mail address")
     reference = carmen.get_by_role("heading", level=1).inner_text().split()[-1]
 
     pat = make_page()

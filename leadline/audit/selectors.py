@@ -46,6 +46,11 @@ def audit_events_by_user(*, user: Any, actor_id: int) -> QuerySet[AuditEvent]:
 def audit_events_law_enforcement(*, user: Any, start: datetime, end: datetime) -> QuerySet[AuditEvent]:
     """Every law-enforcement access in [start, end), for the Policy Coordinating Group."""
     _require_reports(user)
+    return law_enforcement_events(start=start, end=end)
+
+
+def law_enforcement_events(*, start: datetime, end: datetime) -> QuerySet[AuditEvent]:
+    """The query itself, for callers that checked their own capability (the policy pack's aggregates)."""
     return AuditEvent.objects.filter(law_enforcement=True, occurred_at__gte=start, occurred_at__lt=end)
 
 

@@ -182,28 +182,36 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _detail(request, _referral_or_404(request, referral_id))
 
 
+def _move(
+    request: HttpRequest, referral: ServiceReferral, form: Any, to: str, form_name: str
+) -> HttpResponse:
+    """Apply a signed-in user's move from ``form`` (the provider's answer or the program's cancel): back to
+    the referral on success, the page again with the form's errors (400) or a stale-edit message (409)."""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            referrals.referral_move(
+                actor=request.user, referral_id=referral.pk, to=to or data["to"], version=data["version"],
+                reason=data["reason"], outcome=data.get("outcome", ""),
+            )  # fmt: skip
+        except StaleEdit:
+            form.add_error(None, STALE)
+            fresh = _referral_or_404(request, referral.pk)
+            return _detail(request, fresh, status=409, **{form_name: form})
+        except referrals.ReferralRefused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("directory:referral", referral_id=referral.pk)
+    return _detail(request, referral, status=400, **{form_name: form})
+
+
 @capability_required("service_referral.edit")
 @require_POST
 def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     if not referrals.answers_as_provider(request.user):
         raise Http404  # the program cancels; the provider answers
     referral = _referral_or_404(request, referral_id)
-    form = _status_form(referral, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            referrals.referral_move(
-                actor=request.user, referral_id=referral.pk, to=data["to"], version=data["version"],
-                reason=data["reason"], outcome=data["outcome"],
-            )  # fmt: skip
-        except StaleEdit:
-            form.add_error(None, STALE)
-            return _detail(request, _referral_or_404(request, referral_id), status=409, status_form=form)
-        except referrals.ReferralRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            return redirect("directory:referral", referral_id=referral.pk)
-    return _detail(request, referral, status=400, status_form=form)
+    return _move(request, referral, _status_form(referral, request.POST), "", "status_form")
 
 
 @capability_required("service_referral.edit")
@@ -212,21 +220,7 @@ def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
     if referrals.answers_as_provider(request.user):
         raise Http404  # the provider answers; the program cancels
     referral = _referral_or_404(request, referral_id)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            referrals.referral_move(
-                actor=request.user, referral_id=referral.pk, to=ServiceReferral.Status.CANCELLED,
-                version=form.cleaned_data["version"], reason=form.cleaned_data["reason"],
-            )  # fmt: skip
-        except StaleEdit:
-            form.add_error(None, STALE)
-            return _detail(request, _referral_or_404(request, referral_id), status=409, cancel_form=form)
-        except referrals.ReferralRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            return redirect("directory:referral", referral_id=referral.pk)
-    return _detail(request, referral, status=400, cancel_form=form)
+    return _move(request, referral, CancelForm(request.POST), ServiceReferral.Status.CANCELLED, "cancel_form")
 
 
 @capability_required("service_referral.edit")

@@ -88,7 +88,8 @@ def _as(role: Role) -> Any:
     return SimpleNamespace(is_authenticated=True, is_active=True, role=role.value, agency_id=None, pk=None)
 
 
-def _program_reaches(user: Any, participant: Participant) -> bool:
+def _program_reaches(user: Any, participant: Participant, access: Any = None) -> bool:
+    """``access``: the participant_access the caller already holds (no query then)."""
     scope = access_policy.scope_of(user, "message.view")
     if scope is Scope.ALL:
         reach = True
@@ -96,7 +97,13 @@ def _program_reaches(user: Any, participant: Participant) -> bool:
         reach = participant.case_manager_id is not None and participant.case_manager_id == user.pk
     else:
         return False
-    return reach and participant_access(user, participant).has("participant_record.view")
+    return reach and (access or participant_access(user, participant)).has("participant_record.view")
+
+
+def program_may_start(user: Any, participant: Participant, access: Any = None) -> bool:
+    """may_start for the program's own people (outsiders never start threads), without a consent query:
+    what the participant's page asks to offer "Messages about this participant"."""
+    return access_policy.can(user, "message.edit") and _program_reaches(user, participant, access)
 
 
 def _outside_in_scope(user: Any, ids: list[int]) -> list[int]:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.selectors import case_note_list_for, contact_list_for, intake_completed_on
 from leadline.core import clock
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
+from leadline.messaging.policy import program_may_start
 from leadline.participants import services
 from leadline.participants.forms import (
     AssignForm,
@@ -68,13 +68,8 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
     view = participant_get_for(user=request.user, participant_id=participant_id)
     access = view.access
     ctx: dict = {"p": view.participant, "access": access, "notes": None, "note_form": None}
-    # Threads about the participant (issue #8): the program starts them (messaging.policy.may_start),
-    # decided here without a query from what the page already knows.
-    scope = policy.scope_of(request.user, "message.edit")
-    ctx["may_message"] = access.has("participant_record.view") and (
-        scope == Scope.ALL
-        or (scope == Scope.CASELOAD and view.participant.case_manager_id == request.user.pk)
-    )
+    # Threads about the participant (issue #8): the program starts them.
+    ctx["may_message"] = program_may_start(request.user, view.participant, access)
     if access.note_sensitivities_visible:
         ctx["notes"] = list(case_note_list_for(view=view)[:50])
     if access.note_sensitivities_writable:

@@ -235,11 +235,12 @@ def _caseloads(threshold: int) -> dict[str, Any]:
 def _law_enforcement(since: datetime, until: datetime) -> dict[str, Any]:
     """Every law-enforcement access in the period (PRODUCT §2), by agency and action, with refusals.
 
-    The events are those of the audit's law-enforcement report (audit.selectors.
-    audit_events_law_enforcement: law_enforcement, occurred_at in [start, end)); that selector asks for
-    audit_report.view, which the evaluator reading this pack does not hold, so the same filter is applied
-    here. Counts of staff actions, not of people served: shown exactly, as the oversight needs them."""
-    events = AuditEvent.objects.filter(law_enforcement=True, occurred_at__gte=since, occurred_at__lt=until)
+    The events are those of the audit's law-enforcement report, through its unchecked query (the pack's
+    own capability, policy_pack.view, was checked by the view: the evaluator reading it holds no
+    audit_report.view). Counts of staff actions, not of people served: shown exactly, as oversight needs."""
+    from leadline.audit.selectors import law_enforcement_events
+
+    events = law_enforcement_events(start=since, end=until)
     labels = dict(AuditEvent.Action.choices)
     rows = [
         {

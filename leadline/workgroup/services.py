@@ -208,12 +208,11 @@ def decision_record(
 
 def action_done(*, actor: Any, action_id: int, version: int, note: str = "") -> ActionItem:
     """The owner (or the program manager) marks an action item done; done stays done."""
-    from leadline.accounts import policy
-    from leadline.accounts.roles import Scope
+    from leadline.workgroup.policy import closes_action
 
     with transaction.atomic():
         action = ActionItem.objects.select_for_update().get(pk=action_id)
-        if action.owner_id != actor.pk and policy.scope_of(actor, "workgroup.edit") != Scope.ALL:
+        if not closes_action(actor, action):
             raise WorkgroupRefused(None, _("Only its owner or the program manager can close an action item."))
         if action.version != version:
             raise StaleEdit()

@@ -16,35 +16,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.core.decorators import capability_required
 from leadline.participants.services import StaleEdit
 from leadline.workgroup import agenda, services
+from leadline.workgroup import policy as wg
 from leadline.workgroup.forms import DecisionForm, DoneForm, MeetingForm, MemberForm, MinutesForm, site_aware
 from leadline.workgroup.models import ActionItem, AgendaItem, Meeting, Member
 
 STALE = _("Someone else changed this while you were working. Read it again and make your change once more.")
 
 
-def _member(user: Any) -> Member | None:
-    return Member.objects.filter(user=user, active=True).first()
-
-
-def _sees_meetings(user: Any) -> bool:
-    """The program manager sees every meeting; anyone else holding the capability, only as a member."""
-    return policy.scope_of(user, "workgroup.view") == Scope.ALL or _member(user) is not None
-
-
-def _edits(user: Any) -> bool:
-    scope = policy.scope_of(user, "workgroup.edit")
-    return scope == Scope.ALL or (scope == Scope.OWN and _member(user) is not None)
-
-
 def _meeting_or_404(request: HttpRequest, meeting_id: int, *, edit: bool = False) -> Meeting:
-    if not _sees_meetings(request.user) or (edit and not _edits(request.user)):
+    if not wg.sees_meetings(request.user) or (edit and not wg.keeps_the_record(request.user)):
         raise Http404
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
@@ -56,8 +42,8 @@ def _meeting_or_404(request: HttpRequest, meeting_id: int, *, edit: bool = False
 @require_GET
 @never_cache
 def index(request: HttpRequest) -> HttpResponse:
-    member = _member(request.user)
-    sees = _sees_meetings(request.user)
+    member = wg.member_of(request.user)
+    sees = wg.sees_meetings(request.user)
     now = clock.now()
     meetings = Meeting.objects.all() if sees else Meeting.objects.none()
     user: Any = request.user
@@ -69,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "member": member,
             "sees": sees,
-            "may_edit": _edits(request.user),
+            "may_edit": wg.keeps_the_record(request.user),
             "upcoming": list(meetings.filter(ends_at__gte=now).order_by("starts_at")[:10]),
             "past": list(meetings.filter(ends_at__lt=now).order_by("-starts_at")[:10]),
             "open_actions": mine,
@@ -82,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def meeting_new(request: HttpRequest) -> HttpResponse:
-    if not _edits(request.user):
+    if not wg.keeps_the_record(request.user):
         raise Http404
     form = MeetingForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     if request.method == "POST":
@@ -153,29 +139,17 @@ def _meeting_page(
     minutes_form: Any = None,
 ) -> HttpResponse:
     view = agenda.item_views(request.user, meeting)
-    may_edit = _edits(request.user)
+    may_edit = wg.keeps_the_record(request.user)
     labels = {
         v.item.pk: f"{n}. {v.title}{' · ' + v.who if v.who else ''}" for n, v in enumerate(view.items, 1)
     }
-    # Decisions are the program's words about people: the program manager reads them all; a case manager
-    # those about their own caseload and their own; anyone else is told how many there are. Action items:
-    # the same, and always one's own.
     user: Any = request.user
-    everyone = policy.scope_of(user, "workgroup.edit") == Scope.ALL
-
-    def theirs(item: Any) -> bool:
-        return (
-            item is not None and item.participant is not None and item.participant.case_manager_id == user.pk
-        )
-
     recorded = list(meeting.decisions.select_related("item__participant"))
-    decisions = [
-        d for d in recorded if may_edit and (everyone or d.recorded_by_id == user.pk or theirs(d.item))
-    ]
+    decisions = [d for d in recorded if wg.reads_decision(user, d, keeps_record=may_edit)]
     decisions_hidden = len(recorded) - len(decisions)
     actions = [
         a for a in meeting.actions.select_related("owner", "item__participant")
-        if everyone or a.owner_id == user.pk or (may_edit and (a.created_by_id == user.pk or theirs(a.item)))
+        if wg.reads_action(user, a, keeps_record=may_edit)
     ]  # fmt: skip
     if may_edit and decision_form is None:
         decision_form = DecisionForm(
@@ -305,7 +279,7 @@ def decision(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @require_GET
 @never_cache
 def actions(request: HttpRequest) -> HttpResponse:
-    everyone = policy.scope_of(request.user, "workgroup.edit") == Scope.ALL
+    everyone = wg.runs_the_group(request.user)
     rows = ActionItem.objects.select_related("owner", "meeting").order_by("done_at", "due_on", "id")
     if not everyone:
         user: Any = request.user
@@ -328,8 +302,7 @@ def actions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
     action = ActionItem.objects.filter(pk=action_id).first()
-    everyone = policy.scope_of(request.user, "workgroup.edit") == Scope.ALL
-    if action is None or (action.owner_id != request.user.pk and not everyone):
+    if action is None or not wg.closes_action(request.user, action):
         raise Http404
     form = DoneForm(request.POST)
     if not form.is_valid():
@@ -355,8 +328,8 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def members(request: HttpRequest) -> HttpResponse:
-    manages = policy.scope_of(request.user, "workgroup.edit") == Scope.ALL
-    if not _sees_meetings(request.user):
+    manages = wg.runs_the_group(request.user)
+    if not wg.sees_meetings(request.user):
         raise Http404
     form = MemberForm(request.POST or None) if manages else None
     status = 200
@@ -402,7 +375,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @never_cache
 def calendar(request: HttpRequest) -> HttpResponse:
     """My private feed address, to add the meetings to my calendar app; renewing ends the old one."""
-    member = _member(request.user)
+    member = wg.member_of(request.user)
     if member is None:
         raise Http404
     if request.method == "POST":

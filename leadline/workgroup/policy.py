@@ -1,0 +1,58 @@
+"""Who may do what in the workgroup (decision 0026), in one place: the pages and the services ask here.
+
+- Meetings: the program manager (``workgroup.view`` at ``all``) sees every one; anyone else holding the
+  capability, only as an active member.
+- Keeping the record (scheduling, the agenda, minutes, decisions): ``workgroup.edit`` at ``all`` (the
+  program manager), or at ``own`` for an active member (a case manager).
+- Decisions are the program's words about people: the program manager reads them all; a record keeper
+  those about her own caseload and her own. Action items the same, and always one's own.
+- An action item is closed by its owner or the program manager.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadline.accounts import policy
+from leadline.accounts.roles import Scope
+from leadline.workgroup.models import ActionItem, Decision, Member
+
+
+def member_of(user: Any) -> Member | None:
+    return Member.objects.filter(user=user, active=True).first()
+
+
+def runs_the_group(user: Any) -> bool:
+    """The program manager: every meeting, every decision, every action item, the members."""
+    return policy.scope_of(user, "workgroup.edit") == Scope.ALL
+
+
+def sees_meetings(user: Any) -> bool:
+    return policy.scope_of(user, "workgroup.view") == Scope.ALL or member_of(user) is not None
+
+
+def keeps_the_record(user: Any) -> bool:
+    scope = policy.scope_of(user, "workgroup.edit")
+    return scope == Scope.ALL or (scope == Scope.OWN and member_of(user) is not None)
+
+
+def _about_their_caseload(user: Any, item: Any) -> bool:
+    return item is not None and item.participant is not None and item.participant.case_manager_id == user.pk
+
+
+def reads_decision(user: Any, decision: Decision, *, keeps_record: bool) -> bool:
+    return keeps_record and (
+        runs_the_group(user)
+        or decision.recorded_by_id == user.pk
+        or _about_their_caseload(user, decision.item)
+    )
+
+
+def reads_action(user: Any, action: ActionItem, *, keeps_record: bool) -> bool:
+    if runs_the_group(user) or action.owner_id == user.pk:
+        return True
+    return keeps_record and (action.created_by_id == user.pk or _about_their_caseload(user, action.item))
+
+
+def closes_action(user: Any, action: ActionItem) -> bool:
+    return action.owner_id == user.pk or runs_the_group(user)
