@@ -13,13 +13,10 @@ BEFORE UPDATE row trigger of 0002 (tested), so nothing is added there.
 
 from django.db import migrations
 
-TABLE = "audit_auditevent"
-MESSAGE = "audit_auditevent is append-only"
-
 SQLITE_UP = [
-    f"CREATE TRIGGER audit_no_replace BEFORE INSERT ON {TABLE} "
-    f"WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id) "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
+    "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit_auditevent "
+    "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_auditevent WHERE id = NEW.id) "
+    "BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only'); END;",
 ]
 SQLITE_DOWN = ["DROP TRIGGER IF EXISTS audit_no_replace;"]
 
