@@ -11,12 +11,30 @@ from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from leadline.sites.models import PolicyVersion
 
 ARREST = "arrest_diversion"
 SOCIAL = "social_contact"
 COMMUNITY = "community"
+
+# The officer's record of the aggrieved party (referrals.models.Referral.AggrievedParty).
+AGGRIEVED_NONE_PRESENT = "none_present"
+AGGRIEVED_DECLINES = "declines"
+
+# What each criterion means when it is not met, as people read it (the stored `detail` stays the
+# machine's English account of the facts; this is the reason in the reader's language).
+CRITERION_LABELS: dict[str, Promise] = {
+    "adult": _("Under the minimum age, or age unknown"),
+    "eligible_offence": _("Not an eligible offence"),
+    "drug_quantity_cap": _("Above the drug-quantity cap, or quantity not given"),
+    "verification": _("Risk of arrest not verified"),
+    "verification_recent": _("Verified activity not recent enough"),
+    "inside_catchment": _("Outside the catchment area"),
+    "aggrieved_party": _("The aggrieved party declined"),
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,7 @@ class Facts:
     verification: str = ""  # social contact
     verified_on: date | None = None
     inside_catchment: bool | None = None
+    aggrieved_party: str = AGGRIEVED_NONE_PRESENT  # police doors: none present / agrees / declines
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,15 @@ class Decision:
     @property
     def reasons(self) -> list[Check]:
         return [c for c in self.checks if not c.passed]
+
+
+def criterion_label(criterion: str, exclusions: dict[str, str] | None = None) -> str:
+    """The reason a criterion was not met, in the active language (exclusions by their description)."""
+    if criterion.startswith("exclusion:"):
+        code = criterion.split(":", 1)[1]
+        return str(_("Exclusion: %(description)s") % {"description": (exclusions or {}).get(code, code)})
+    label = CRITERION_LABELS.get(criterion)
+    return str(label) if label is not None else criterion
 
 
 def age_on(dob: date, on: date) -> int:
@@ -109,6 +137,14 @@ def decide(facts: Facts, policy: PolicyVersion) -> Decision:
                 "inside the catchment area" if facts.inside_catchment else "not inside the catchment area",
             )
         )
+
+    # The aggrieved party (PRODUCT.md §1: "if the person agrees, and any aggrieved party present agrees"):
+    # a police door records the answer; where the site requires agreement, a decline is a reason like any
+    # other. A community referral has no aggrieved party at the scene.
+    if facts.door in (ARREST, SOCIAL) and policy.aggrieved_party_agreement_required:
+        declined = facts.aggrieved_party == AGGRIEVED_DECLINES
+        detail = facts.aggrieved_party.replace("_", " ")  # "declines" reads "declines"
+        add(Check("aggrieved_party", not declined, detail))
 
     # Every exclusion in the policy is a criterion of its own, so its absence is recorded as well.
     for exclusion in policy.exclusions.all():

@@ -15,6 +15,7 @@ from leadline.core import clock
 from leadline.core.decorators import capability_required
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
+from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Referral
 from leadline.referrals.policy import (
@@ -101,6 +102,15 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/list.html", {"page": page, "rows": rows})
 
 
+def _checks_read(referral: Referral) -> list:
+    """Every criterion's row, a failed one with its reason in the reader's language."""
+    exclusions = {e.code: e.description for e in referral.policy_version.exclusions.all()}
+    checks = list(referral.checks.all())
+    for c in checks:
+        c.reason = "" if c.passed else criterion_label(c.criterion, exclusions)  # type: ignore[attr-defined]
+    return checks
+
+
 def _detail_context(
     request: HttpRequest, referral: Referral, override_form: OverrideForm | None = None
 ) -> dict:
@@ -111,7 +121,7 @@ def _detail_context(
     return {
         "r": referral,
         "outcome": referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk),
-        "checks": list(referral.checks.all()),
+        "checks": _checks_read(referral),
         "override_form": override_form,
         "h": handoff,
         "can_call": can_call,

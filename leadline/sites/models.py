@@ -137,6 +137,14 @@ class PolicyVersion(models.Model):
     social_contact_lookback_months = models.PositiveIntegerField(
         _("social-contact lookback (months)"), default=24
     )
+    aggrieved_party_agreement_required = models.BooleanField(
+        _("the aggrieved party's agreement is required"),
+        default=True,
+        help_text=_(
+            "When an aggrieved party is present and declines, the referral is not eligible (the reason is "
+            "recorded like every other)."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

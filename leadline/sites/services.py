@@ -26,7 +26,7 @@ SITE_FIELDS = [
 ]  # fmt: skip
 POLICY_FIELDS = [
     "label", "effective_from", "effective_to", "minimum_age", "drug_quantity_cap_grams",
-    "social_contact_lookback_months", "notes",
+    "social_contact_lookback_months", "aggrieved_party_agreement_required", "notes",
 ]  # fmt: skip
 
 

@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
 from leadline.core.middleware import site_time_zone
 from leadline.core.pdf import Document
+from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.models import EligibilityCheck, Handoff, Referral
 from leadline.sites.selectors import site_get
 
@@ -116,23 +116,9 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 # --- The figures -------------------------------------------------------------------------------------
 
-# What each criterion of referrals.eligibility.decide means when it is not met, in the group's words.
-CRITERION_LABELS = {
-    "adult": gettext_lazy("Under the minimum age, or age unknown"),
-    "eligible_offence": gettext_lazy("Not an eligible offence"),
-    "drug_quantity_cap": gettext_lazy("Above the drug-quantity cap, or quantity not given"),
-    "verification": gettext_lazy("Risk of arrest not verified"),
-    "verification_recent": gettext_lazy("Verified activity not recent enough"),
-    "inside_catchment": gettext_lazy("Outside the catchment area"),
-}
-
 
 def _criterion_label(criterion: str, exclusions: dict[str, str]) -> str:
-    if criterion.startswith("exclusion:"):
-        code = criterion.split(":", 1)[1]
-        return _("Exclusion: %(description)s") % {"description": exclusions.get(code, code)}
-    label = CRITERION_LABELS.get(criterion)
-    return str(label) if label is not None else criterion
+    return criterion_label(criterion, exclusions)  # one list of reasons, kept beside the decision
 
 
 def _referrals(since: datetime, until: datetime, threshold: int) -> dict[str, Any]:

@@ -106,6 +106,7 @@ def _submit(
             verification=data.verification,
             verified_on=data.verified_on,
             inside_catchment=data.inside_catchment,
+            aggrieved_party=data.aggrieved_party,
         ),
         version,
     )

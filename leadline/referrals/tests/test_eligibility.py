@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leadline.core.demo import DEMO_SITE_FILE
 from leadline.referrals.eligibility import ARREST, SOCIAL, Facts, age_on, decide
@@ -119,3 +121,98 @@ def test_a_new_policy_version_decides_differently_and_says_so(policy):
     assert decide(facts, policy).eligible
     later = decide(facts, v2027)
     assert not later.eligible and later.policy_label == "2027.1" and failed(later) == {"adult"}
+
+
+# --- The aggrieved party (issue #15 item 11) -------------------------------------------------------
+
+AGGRIEVED = ("none_present", "agrees", "declines")
+
+
+def test_an_aggrieved_party_who_declines_makes_an_arrest_diversion_ineligible(policy):
+    assert policy.aggrieved_party_agreement_required  # the default
+    decision = decide(arrest(aggrieved_party="declines"), policy)
+    assert not decision.eligible and failed(decision) == {"aggrieved_party"}
+    for answer in ("none_present", "agrees"):
+        decision = decide(arrest(aggrieved_party=answer), policy)
+        assert decision.eligible
+        assert "aggrieved_party" in {c.criterion for c in decision.checks}  # recorded as met too
+
+
+def test_a_site_that_does_not_require_the_aggrieved_partys_agreement_records_nothing_against_it(policy):
+    policy.aggrieved_party_agreement_required = False
+    decision = decide(arrest(aggrieved_party="declines"), policy)
+    assert decision.eligible
+    assert "aggrieved_party" not in {c.criterion for c in decision.checks}
+
+
+def test_the_reason_reads_in_every_language():
+    from django.utils import translation
+
+    from leadline.referrals.eligibility import criterion_label
+
+    with translation.override("en"):
+        english = criterion_label("aggrieved_party")
+    with translation.override("es"):
+        spanish = criterion_label("aggrieved_party")
+    assert english == "The aggrieved party declined"
+    assert spanish and spanish != english and spanish != "aggrieved_party"
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    door=st.sampled_from([ARREST, SOCIAL]),
+    aggrieved=st.sampled_from(AGGRIEVED),
+    required=st.booleans(),
+    age=st.integers(min_value=10, max_value=90),
+    flagged=st.sets(st.sampled_from(["violent_history", "exploits_minors", "no_contact_order"])),
+)
+def test_a_decline_decides_exactly_the_aggrieved_party_criterion(
+    policy, door, aggrieved, required, age, flagged
+):
+    """Whatever else is true, the aggrieved party's answer adds exactly one reason (a decline where the
+    policy requires agreement) and changes no other criterion's result."""
+    policy.aggrieved_party_agreement_required = required
+    make = arrest if door == ARREST else social
+    dob = date(ON.year - age, 1, 1)
+    facts = make(date_of_birth=dob, aggrieved_party=aggrieved, exclusions_flagged=frozenset(flagged))
+    baseline = make(date_of_birth=dob, aggrieved_party="none_present", exclusions_flagged=frozenset(flagged))
+    decision, base = decide(facts, policy), decide(baseline, policy)
+    blocks = required and aggrieved == "declines"
+    assert failed(decision) == failed(base) | ({"aggrieved_party"} if blocks else set())
+    if blocks:
+        assert not decision.eligible
+    else:
+        assert decision.eligible == base.eligible
+
+
+def test_a_declined_aggrieved_party_is_stored_as_a_reason_on_the_referral(world):
+    import uuid
+
+    from leadline.accounts.models import User
+    from leadline.audit.models import AuditEvent
+    from leadline.core.testing import verified_client
+    from leadline.referrals.models import EligibilityCheck, Referral
+    from leadline.sites.models import EligibleOffence
+
+    offence = EligibleOffence.objects.get(statute="PL 220.03", policy_version=world.referral.policy_version)
+    form = {
+        "door": "arrest_diversion", "given_name": "Rosa", "family_name": "Delgado",
+        "date_of_birth": "1985-04-02", "offence": offence.pk, "drug_quantity_grams": "0.8",
+        "person_agrees": "yes", "aggrieved_party": "declines", "idempotency_key": uuid.uuid4().hex,
+    }  # fmt: skip
+    client = verified_client(world["officer"])
+    response = client.post("/referrals/new/", form)
+    assert response.status_code == 302
+    referral = Referral.objects.get(given_name="Rosa")
+    assert referral.status == "ineligible"
+    reasons = set(
+        EligibilityCheck.objects.filter(referral=referral, passed=False).values_list("criterion", flat=True)
+    )
+    assert reasons == {"aggrieved_party"}
+    event = AuditEvent.objects.get(subject_type="referral", subject_id=str(referral.pk), action="create")
+    assert event.changes["ineligible_reasons"] == ["aggrieved_party"]
+    page = client.get(response["Location"]).content.decode()
+    assert "The aggrieved party declined" in page
+    User.objects.filter(pk=world["officer"].pk).update(preferred_language="es")
+    spanish = client.get(response["Location"]).content.decode()
+    assert "La parte agraviada no estuvo de acuerdo" in spanish

@@ -152,3 +152,21 @@ def test_the_administrator_edits_the_site_in_the_admin_and_bad_limits_are_refuse
     assert good.status_code == 302
     assert Site.objects.get().small_cell_threshold == 11
     assert AuditEvent.objects.filter(subject_type="sites.site", action="update").exists()
+
+
+def test_the_aggrieved_party_setting_travels_with_the_site_file(demo_site):
+    """Issue #15 item 11: required by default; a site that does not require it says so in its file."""
+    data = site_export(site=demo_site)
+    assert all(v["aggrieved_party_agreement_required"] is True for v in data["policy_versions"])
+    changed = copy.deepcopy(data)
+    newer = copy.deepcopy(changed["policy_versions"][-1])
+    newer.update(label="2027.1", effective_from="2027-01-01", aggrieved_party_agreement_required=False)
+    changed["policy_versions"].append(newer)
+    site = site_import(actor=None, data=changed)
+    assert site.policy_versions.get(label="2027.1").aggrieved_party_agreement_required is False
+    assert site_export(site=site) == changed
+    old_file = copy.deepcopy(DEMO_SITE_FILE)  # a file written before the setting existed
+    for v in old_file["policy_versions"]:  # type: ignore[union-attr]
+        v.pop("aggrieved_party_agreement_required", None)
+    site = site_import(actor=None, data=old_file)
+    assert site.policy_versions.get(label="2026.1").aggrieved_party_agreement_required is True
