@@ -3,6 +3,10 @@
 A drawn signature arrives as a PNG data URL from the signature pad; a signed paper arrives as an upload
 (PNG, JPEG or PDF). Both are checked by content, not by the name or type the browser claims, and an
 image is opened with Pillow, so a file that only pretends to be an image is refused.
+
+Every parse is bounded before it starts (issue #15 item 8, decision 0032): the upload's size (checked
+as it arrives by core.uploads), a PDF's objects and pages, then a walk that reads each object once, with
+a node budget and a deadline; an image's pixels from its header, before anything is decoded.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import io
+import time
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -19,7 +24,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_DRAWN_BYTES = 400_000
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_DRAWN_PIXELS = 4_000 * 1_500  # a signature pad on a large tablet at 3x
-MAX_SCAN_PIXELS = 40_000_000  # a letter page at 600 dpi is ~34 million
+# A scan of a signed paper needs no more than 300-400 dpi (a letter page at 400 dpi is 15 million pixels,
+# a phone photo 12): decoding costs 3-4 bytes a pixel, so the limit is what a worker may spend.
+MAX_DECODED_PIXELS = 25_000_000
+MAX_SCAN_PIXELS = 200_000_000  # a JPEG up to this is decoded at a reduced scale (1/2, 1/4, 1/8)
+MAX_PDF_OBJECTS = 5_000  # a 50-page scan has a few hundred
+MAX_PDF_PAGES = 50
+MAX_PDF_NODES = 100_000  # dictionary entries and array items read while looking for actions
+MAX_PDF_DEPTH = 64
+MAX_PDF_SECONDS = 2.0
 # What makes a PDF do something when opened: refused in uploads (a scan of a signed paper needs none).
 ACTIVE_PDF_KEYS = ("/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFiles", "/RichMedia")
 _MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"%PDF-": "application/pdf"}
@@ -47,14 +60,27 @@ def _sniff(data: bytes) -> str | None:
 
 
 def _check_image(data: bytes, max_pixels: int) -> Image.Image:
+    """The image, decoded only once its header says it is small enough. A JPEG above ``max_pixels`` (a
+    phone's full-resolution photo) is decoded at a reduced scale, which its format allows for almost
+    nothing; any other format above it is refused."""
+    too_large = _("The image is too large: scan at a lower resolution.")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             # The header gives the size before anything is decoded: a small file can declare a huge
             # image (a decompression bomb), so the size is checked first.
-            if probe.size[0] * probe.size[1] > max_pixels:
-                raise DocumentRefused(_("The image is too large: scan at a lower resolution."))
+            width, height = probe.size
+            is_jpeg = probe.format == "JPEG"
             probe.verify()
+        pixels = width * height
+        reducible = is_jpeg and max_pixels == MAX_DECODED_PIXELS and pixels <= MAX_SCAN_PIXELS
+        if pixels > max_pixels and not reducible:
+            raise DocumentRefused(too_large)
         image = Image.open(io.BytesIO(data))
+        if pixels > max_pixels:
+            scale = next(k for k in (2, 4, 8) if pixels // (k * k) <= max_pixels)
+            image.draft(image.mode, (-(-width // scale), -(-height // scale)))
+            if image.size[0] * image.size[1] > max_pixels:
+                raise DocumentRefused(too_large)
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise DocumentRefused(_("The file could not be read as an image.")) from exc
@@ -93,7 +119,7 @@ def uploaded_document(upload: object) -> Document:
         _check_pdf(data)
         return Document("uploaded", ctype, data)
     # A phone photo of the paper carries EXIF (where it was taken): re-encoded, nothing carried over.
-    image = _check_image(data, MAX_SCAN_PIXELS)
+    image = _check_image(data, MAX_DECODED_PIXELS)
     out = io.BytesIO()
     if ctype == "image/png":
         image.save(out, "PNG", optimize=True)
@@ -103,39 +129,69 @@ def uploaded_document(upload: object) -> Document:
 
 
 def _check_pdf(data: bytes) -> None:
-    """A well-formed PDF with no scripts, automatic actions, launches or attached files."""
+    """A well-formed PDF with no scripts, automatic actions, launches or attached files.
+
+    Bounded before and while it is read: the objects the cross-reference lists, the pages, then one walk
+    from the catalogue that reads each object once (a self-reference is not followed again), within a
+    budget of entries, a depth and a deadline. pypdf's own limits (pypdf.Configuration) bound what a
+    compressed object stream may expand to."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PdfReadError, PdfStreamError
 
     if b"%%EOF" not in data[-2048:]:
         raise DocumentRefused(_("The PDF is incomplete: upload it again."))
+    complex_ = _("The PDF is too complex to check: print it and scan it again.")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        objects = [reader.trailer["/Root"]]
-        objects += [page for page in reader.pages]
-        for page in reader.pages:
-            objects += [a.get_object() for a in page.get("/Annots", []) or []]
-        text = repr([_plain(o) for o in objects])
-    except (PdfReadError, KeyError, ValueError, TypeError, RecursionError) as exc:
+        objects = sum(len(table) for table in reader.xref.values()) + len(reader.xref_objStm)
+        if objects > MAX_PDF_OBJECTS:
+            raise DocumentRefused(complex_)
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentRefused(
+                _("The PDF has more than %(n)s pages: upload only the signed paper.") % {"n": MAX_PDF_PAGES}
+            )
+        active = _active_keys(reader.trailer["/Root"], deadline=time.monotonic() + MAX_PDF_SECONDS)
+    except DocumentRefused:
+        raise
+    except _TooComplex as exc:
+        raise DocumentRefused(complex_) from exc
+    except (PdfReadError, PdfStreamError, KeyError, ValueError, TypeError, RecursionError, OSError) as exc:
         raise DocumentRefused(_("The PDF could not be read: upload it again.")) from exc
-    if any(key in text for key in ACTIVE_PDF_KEYS) or any(
-        k in data for k in (b"/JavaScript", b"/OpenAction")
-    ):
+    if active or any(k in data for k in (b"/JavaScript", b"/OpenAction")):
         raise DocumentRefused(_("The PDF contains scripts or actions: upload a plain scan."))
 
 
-def _plain(obj: object, depth: int = 0) -> object:
-    """A PDF object's keys and values, resolved a few levels deep (enough to find action keys)."""
+class _TooComplex(Exception):
+    pass
+
+
+def _active_keys(root: object, *, deadline: float) -> bool:
+    """Whether any object reachable from ``root`` names an action (a key such as /OpenAction, or a value
+    such as /S /Launch). Each indirect object is read once; page contents (streams' data) are not read."""
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-    if depth > 6:
-        return None
-    if isinstance(obj, IndirectObject):
-        obj = obj.get_object()
-    if isinstance(obj, DictionaryObject):
-        return {str(k): _plain(v, depth + 1) for k, v in obj.items() if k not in ("/Parent", "/Contents")}
-    if isinstance(obj, ArrayObject):
-        return [_plain(v, depth + 1) for v in obj[:200]]
-    if isinstance(obj, NameObject):  # e.g. /S /Launch
-        return str(obj)
-    return None
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[object, int]] = [(root, 0)]
+    nodes = 0
+    while stack:
+        obj, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_PDF_NODES or depth > MAX_PDF_DEPTH or time.monotonic() > deadline:
+            raise _TooComplex
+        if isinstance(obj, IndirectObject):
+            ref = (obj.idnum, obj.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            for key, value in obj.items():
+                if key in ACTIVE_PDF_KEYS:
+                    return True
+                if key != "/Contents":
+                    stack.append((value, depth + 1))
+        elif isinstance(obj, ArrayObject):
+            stack.extend((value, depth + 1) for value in obj)
+        elif isinstance(obj, NameObject) and obj in ACTIVE_PDF_KEYS:  # e.g. /S /Launch
+            return True
+    return False
