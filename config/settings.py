@@ -235,6 +235,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Background work (Django's tasks API, database backend) ------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The worker's heartbeat, its lease on a running task, and what /healthz calls late (decision 0031).
+LEADLINE_WORKER_BEAT_SECONDS = env_int("LEADLINE_WORKER_BEAT_SECONDS", 10)
+LEADLINE_WORKER_LEASE_SECONDS = env_int("LEADLINE_WORKER_LEASE_SECONDS", 120)
+LEADLINE_TASK_TIMEOUT_SECONDS = env_int("LEADLINE_TASK_TIMEOUT_SECONDS", 3600)
+LEADLINE_TASK_OVERDUE_SECONDS = env_int("LEADLINE_TASK_OVERDUE_SECONDS", 300)
+LEADLINE_TASK_MAX_CLAIMS = env_int("LEADLINE_TASK_MAX_CLAIMS", 3)
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

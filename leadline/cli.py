@@ -49,7 +49,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
     from leadline.core.demo import DEMO_PASSWORD, seed_demo
 
     if settings.PRODUCTION:
-        print("leadline run is the embedded demo; in production run a WSGI server and `manage.py db_worker`.")
+        print("leadline run is the embedded demo; in production run a WSGI server and "
+              "`manage.py leadline_worker`.")  # fmt: skip
         return 2
     _manage("migrate", "--no-input", verbosity=0)
     users = seed_demo()
@@ -63,15 +64,21 @@ def cmd_run(ns: argparse.Namespace) -> int:
         flush=True,
     )
     env = dict(os.environ)
-    worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "db_worker"], env=env)
+    from leadline.core.supervisor import Supervisor
+
+    # The task worker is supervised: when it stops (a crash, a database error it could not wait out), it is
+    # started again after 1, 2, 4 ... 30 s, each time said on the console (decision 0031).
+    worker = Supervisor([sys.executable, str(ROOT / "manage.py"), "leadline_worker"], env=env,
+                        log=lambda line: print(line, file=sys.stderr, flush=True))  # fmt: skip
+    worker.start()
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "runserver", f"{host}:{port}", "--noreload"], env=env
     )
 
     def stop(*_args: object) -> None:
-        for proc in (server, worker):
-            if proc.poll() is None:
-                proc.terminate()
+        worker.stopping.set()
+        if server.poll() is None:
+            server.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -80,11 +87,11 @@ def cmd_run(ns: argparse.Namespace) -> int:
         code = 0
     finally:
         stop()
-        for proc in (server, worker):
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        worker.stop(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
     return code
 
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from leadline.accounts import policy
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
+from leadline.core import worker
 from leadline.core.nav import nav_for
 from leadline.participants.selectors import participant_list_for, participant_reads_audit
 
@@ -38,8 +41,26 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the proxy: the app answers and the database is reachable. No data, no auth."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Health for monitoring: the database answers, a task worker beats, no task is late (decision 0031).
+    503 with the problems named when not. Anonymous, and nothing in it is about anyone: counts and ages."""
+    try:
+        report = worker.health()
+    except DatabaseError:
+        return JsonResponse({"status": "fail", "problems": ["database_unavailable"]}, status=503)
+    return JsonResponse(report, status=503 if report["problems"] else 200)
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for the load balancer: this app server can reach the database, and nothing else (a
+    silent worker is no reason to take a web server out of rotation)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "fail", "problems": ["database_unavailable"]}, status=503)
     return JsonResponse({"status": "ok"})

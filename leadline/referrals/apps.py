@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,9 @@ class ReferralsConfig(AppConfig):
     name = "leadline.referrals"
     label = "referrals"
     verbose_name = "Referrals"
+
+    def ready(self) -> None:
+        from leadline.core.worker import register_duty
+
+        # Every task worker also sweeps for unacknowledged hand-offs: a lost escalation task costs a minute.
+        register_duty("handoff_sweep", "leadline.referrals.tasks.handoff_sweep", every=timedelta(minutes=1))
