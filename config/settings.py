@@ -215,6 +215,9 @@ if PRODUCTION:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "leadline" / "locale"]
+# Every language writes dates and times into form inputs in ISO (an <input type=date> takes nothing else),
+# and still reads its own formats; what people read is localised as usual (decision 0027).
+FORMAT_MODULE_PATH = ["leadline.core.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"  # stored in UTC; shown in the site's zone (Site.time_zone)
 USE_TZ = True
