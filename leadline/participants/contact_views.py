@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.core.decorators import capability_required
 from leadline.participants.forms import ContactForm, MonthlyStatusForm
 from leadline.participants.models import Participant
-from leadline.participants.policy import participants_visible_to
+from leadline.participants.policy import participant_access, participants_visible_to
 from leadline.participants.selectors import participant_get_for, participant_reads_audit
 from leadline.participants.views import _detail_context
 
@@ -75,24 +76,25 @@ def outreach(request: HttpRequest) -> HttpResponse:
         F("last_contact_at").asc(nulls_first=True),
         "created_at",
     ]
-    if policy.can(request.user, "legal_clock.view"):
+    clock_scope = policy.scope_of(request.user, "legal_clock.view")
+    if clock_scope is not None:
         # A legal window running comes first, the nearest deadline first: intake must happen before it ends.
-        people_qs = people_qs.annotate(
-            next_deadline=Min(
-                "legal_matters__deadline_at", filter=Q(legal_matters__state=LegalMatter.State.HELD)
-            )
-        )
+        # Only the clocks this reader may see order the list (a caseload scope: her own people), so the
+        # position of someone else's participant never tells that they have a legal matter.
+        running = Q(legal_matters__state=LegalMatter.State.HELD)
+        if clock_scope is Scope.CASELOAD:
+            running &= Q(case_manager=request.user)
+        people_qs = people_qs.annotate(next_deadline=Min("legal_matters__deadline_at", filter=running))
         order.insert(0, F("next_deadline").asc(nulls_last=True))
     people = list(people_qs.select_related("case_manager").order_by(*order)[:100])
     participant_reads_audit(user=request.user, participants=people, action=AuditEvent.Action.LIST)
     clocks = clocks_for_participants(user=request.user, participant_ids=[p.pk for p in people])
     for p in people:
         p.legal_clock = clocks.get(p.pk, [None])[0]  # type: ignore[attr-defined]
-    return render(
-        request,
-        "participants/outreach.html",
-        {"people": people, "show_whereabouts": policy.can(request.user, "whereabouts.view")},
-    )
+        # Whereabouts per participant, as the participant page and the API decide them (a case manager's
+        # scope is her caseload: holding the capability somewhere is not holding it for this person).
+        p.show_whereabouts = participant_access(request.user, p).has("whereabouts.view")  # type: ignore[attr-defined]
+    return render(request, "participants/outreach.html", {"people": people})
 
 
 @capability_required("monthly_status.edit")
