@@ -1,5 +1,9 @@
 """Charts drawn on the server as SVG (no JavaScript, nothing from a CDN): each sits beside the table it
-draws, which is its text alternative, and carries a title and a description for screen readers."""
+draws, which is its text alternative, and carries a title and a description for screen readers.
+
+Geometry (coordinates, sizes, paths) is a machine value: the chart templates write it inside
+``{% localize off %}``, so it reads "218.7" in every language. Everything a person reads — labels, the title,
+the description — is formatted here, in the reader's language (issue #15, item 2; decision 0027)."""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ def forest(effects: list[dict[str, Any]]) -> dict[str, Any] | None:
     ticks = [t for t in (0.25, 0.5, 1, 2, 4) if lo <= t <= hi]
     return {
         "height": height, "width": WIDTH, "one": x(1), "axis_y": height - 22,
-        "ticks": [{"x": x(t), "label": f"{t:g}"} for t in ticks],
+        "ticks": [{"x": x(t), "label": _tick(t)} for t in ticks],
         "rows": [{"y": 20 + 30 * i, "x": x(e["estimate"]), "x1": x(e["ci_low"]), "x2": x(e["ci_high"]),
                   "label": e["method"]} for i, e in enumerate(rows)],
     }  # fmt: skip
@@ -74,6 +78,11 @@ def _money(value: float | None) -> str:
     if value is None:
         return gettext("suppressed")
     return ("−$" if value < 0 else "$") + number_format(round(abs(value), 2), 2, force_grouping=True)
+
+
+def _tick(value: float) -> str:
+    """An axis label, read by a person: in their language ("0,5" in Spanish)."""
+    return number_format(value)
 
 
 def _ratio(value: float) -> str:
@@ -168,7 +177,7 @@ def _intervals(rows: list[dict[str, Any]], *, floor: float = 0.5, ceiling: float
         out.append(row)
     return {
         "width": WIDTH, "height": y + 24, "one": x(1), "axis_y": y + 4, "tick_y": y + 18, "rows": out,
-        "ticks": [{"x": min(max(x(t), 14), WIDTH - 14), "label": f"{t:g}"} for t in ticks],
+        "ticks": [{"x": min(max(x(t), 14), WIDTH - 14), "label": _tick(t)} for t in ticks],
     }  # fmt: skip
 
 
