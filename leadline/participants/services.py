@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
@@ -363,15 +364,13 @@ def participant_identity_update(
 def participant_merge(
     *, actor: Any, duplicate: Participant, survivor: Participant, reason: str
 ) -> dict[str, int]:
-    """Merge a duplicate record into the one that stays: every linked record moves to the survivor and
-    nothing is deleted. Where the survivor already holds the one allowed record (an open intake, an open
-    consent of a kind, a month's status), the duplicate keeps its own, still reachable through the merged
-    record. The duplicate's names become the survivor's aliases; it leaves every list, caseload and lookup.
-    Returns how many records of each kind moved."""
-    from leadline.cases.models import CaseNote, Contact, Intake, MonthlyStatus, PlanGoal
-    from leadline.consents.models import Consent, Disclosure
-    from leadline.referrals.models import Referral
-
+    """Merge a duplicate record into the one that stays: every linked record moves to the survivor
+    (PRODUCT.md §4 rule 13). This app moves its own rows; every other app moves its own through its
+    ``participant_merged(actor, survivor, duplicate)``, in this transaction (_MERGED, decision 0029).
+    Where the survivor already holds the one allowed record (an open intake, an open consent of a kind,
+    a month's status, a photo), the duplicate keeps its own, still reachable through the merged record;
+    a court date or new charge held twice is combined. The duplicate's names become the survivor's
+    aliases; it leaves every list, caseload and lookup. Returns how many records of each kind moved."""
     if not policy.can(actor, "caseload.edit"):
         raise NotAllowed
     for p in (duplicate, survivor):
@@ -388,51 +387,15 @@ def participant_merge(
         if dup.merged_into_id or keep.merged_into_id:
             raise InvalidChange("survivor", _("One of these records was already merged."))
         moved: dict[str, int] = {}
-        for label, model in (("referrals", Referral), ("case_notes", CaseNote), ("contacts", Contact),
-                             ("status_changes", StatusChange), ("goals", PlanGoal)):  # fmt: skip
-            moved[label] = model.objects.filter(participant=dup).update(participant=keep)
-        intakes = Intake.objects.filter(participant=dup)
-        if Intake.objects.filter(participant=keep, completed_at__isnull=True).exists():
-            intakes = intakes.filter(completed_at__isnull=False)
-        moved["intakes"] = intakes.update(participant=keep)
-        months = set(MonthlyStatus.objects.filter(participant=keep).values_list("month", flat=True))
-        moved["monthly_statuses"] = (
-            MonthlyStatus.objects.filter(participant=dup).exclude(month__in=months).update(participant=keep)
-        )
-        # An open consent of the duplicate moves unless the survivor has an open one of the same kind
-        # for the same recipient (the unique constraint allows one; the duplicate's stays with it).
-        key = ("kind", "recipient_kind", "recipient_agency_id")
-        open_keys = set(Consent.objects.filter(participant=keep, ended_at__isnull=True).values_list(*key))
-        dup_open = Consent.objects.filter(participant=dup, ended_at__isnull=True).values_list("pk", *key)
-        stay = [pk for pk, *k in dup_open if tuple(k) in open_keys]
-        consents = Consent.objects.filter(participant=dup).exclude(pk__in=stay)
-        moved["consents"] = consents.update(participant=keep)
-        moved["disclosures"] = Disclosure.objects.filter(participant=dup).update(participant=keep)
-        from leadline.legal.models import LegalMatter
-
-        moved["legal_matters"] = LegalMatter.objects.filter(participant=dup).update(participant=keep)
-        from leadline.directory.models import ServiceReferral
-
-        moved["service_referrals"] = ServiceReferral.objects.filter(participant=dup).update(participant=keep)
-        from leadline.messaging.models import Thread
-
-        moved["message_threads"] = Thread.objects.filter(participant=dup).update(participant=keep)
+        moved["status_changes"] = StatusChange.objects.filter(participant=dup).update(participant=keep)
+        # Records merged into the duplicate earlier now name the survivor: no chains to follow.
+        moved["earlier_duplicates"] = Participant.objects.filter(merged_into=dup).update(merged_into=keep)
         if not ParticipantPhoto.objects.filter(participant=keep).exists():
             moved["photo"] = ParticipantPhoto.objects.filter(participant=dup).update(participant=keep)
-        names = {
-            f"{dup.given_name} {dup.family_name}",
-            dup.preferred_name,
-            *dup.aliases.values_list("name", flat=True),
-        }
-        names -= {"", f"{keep.given_name} {keep.family_name}"}
-        for name in sorted(names):
-            ParticipantAlias.objects.get_or_create(participant=keep, name=name[:200])
-        if keep.date_of_birth is None and dup.date_of_birth is not None:
-            keep.date_of_birth = dup.date_of_birth
-        for field in ("last_contact_at", "last_reached_at", "engaged_at"):
-            values = [v for v in (getattr(keep, field), getattr(dup, field)) if v is not None]
-            if values:
-                setattr(keep, field, min(values) if field == "engaged_at" else max(values))
+        for path in _MERGED:
+            for label, n in import_string(path)(actor=actor, survivor=keep, duplicate=dup).items():
+                moved[label] = moved.get(label, 0) + n
+        _merge_identity(dup, keep)
         keep.version += 1
         keep.updated_at = clock.now()
         keep.save()
@@ -452,6 +415,49 @@ def participant_merge(
     duplicate.refresh_from_db()
     survivor.refresh_from_db()
     return moved
+
+
+# Each app's answer to a merge, for its own tables (issue #16 turns this list into registered hooks).
+# participants/tests/test_merge_reaches_every_row.py proves every row pointing at a participant moves.
+_MERGED = (
+    "leadline.referrals.merge.participant_merged",
+    "leadline.cases.merge.participant_merged",
+    "leadline.consents.merge.participant_merged",
+    "leadline.legal.merge.participant_merged",
+    "leadline.directory.merge.participant_merged",
+    "leadline.messaging.merge.participant_merged",
+    "leadline.workgroup.merge.participant_merged",
+)
+
+
+def _merge_identity(dup: Participant, keep: Participant) -> None:
+    """The survivor learns what only the duplicate knew: its names as aliases (the duplicate's alias rows
+    move; one the survivor already has is the same name twice), a missing date of birth or phone, the
+    latest contact times, and the person's latest court-date texts choice (with the duplicate's phone
+    when the survivor has none), so a court date that moved is still texted (decision 0029)."""
+    names = {f"{dup.given_name} {dup.family_name}", dup.preferred_name}
+    names -= {"", f"{keep.given_name} {keep.family_name}"}
+    have = set(keep.aliases.values_list("name", flat=True))
+    for alias in ParticipantAlias.objects.filter(participant=dup):
+        if alias.name in have or alias.name == f"{keep.given_name} {keep.family_name}":
+            alias.delete()
+        else:
+            ParticipantAlias.objects.filter(pk=alias.pk).update(participant=keep)
+            have.add(alias.name)
+    for name in sorted(names - have):
+        ParticipantAlias.objects.get_or_create(participant=keep, name=name[:200])
+    if keep.date_of_birth is None and dup.date_of_birth is not None:
+        keep.date_of_birth = dup.date_of_birth
+    chosen = [p for p in (keep, dup) if p.court_reminders_at is not None]
+    if chosen:  # the person's latest choice about court-date texts stands
+        latest = max(chosen, key=lambda p: p.court_reminders_at)  # type: ignore[arg-type, return-value]
+        keep.court_reminders, keep.court_reminders_at = latest.court_reminders, latest.court_reminders_at
+    if not keep.phone:
+        keep.phone = dup.phone
+    for field in ("last_contact_at", "last_reached_at", "engaged_at"):
+        values = [v for v in (getattr(keep, field), getattr(dup, field)) if v is not None]
+        if values:
+            setattr(keep, field, min(values) if field == "engaged_at" else max(values))
 
 
 def participant_new(*, actor: Any, aliases: list[str], **fields: Any) -> tuple[Participant, str | None]:
