@@ -125,15 +125,22 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The embedded SQLite database, shared by the web server's threads and the task worker (decision 0030):
+# WAL, so readers never wait for the writer; IMMEDIATE, so a transaction takes the write lock at BEGIN
+# (a read-then-write transaction cannot fail to upgrade, which no busy wait can cure); a 30 s busy wait
+# (5 s failed bursts of a dozen writers); synchronous=NORMAL, which in WAL mode survives a killed process
+# and syncs at checkpoints instead of on every commit (a power cut may lose the last commits, never the file).
+LEADLINE_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server and the task worker share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
-            "transaction_mode": "IMMEDIATE",
-        }
-    )
+    DATABASES["default"]["OPTIONS"].update(LEADLINE_SQLITE_OPTIONS)
+# The session store: a session update the database could not take after the view's work was saved does
+# not turn the answer into a 400 (leadline/accounts/sessions.py).
+SESSION_ENGINE = "leadline.accounts.sessions"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
