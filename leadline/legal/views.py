@@ -18,9 +18,12 @@ from leadline.audit.services import audit_record, audit_record_reads
 from leadline.consents.summaries import candidates_for
 from leadline.core import clock
 from leadline.core.decorators import capability_required
+from leadline.core.imports import import_job_create, import_jobs_recent_for
+from leadline.core.uploads import upload_limit, upload_refused
 from leadline.legal import records, selectors, services
 from leadline.legal.forms import DecisionForm, DefenderForm, ExtendForm, ImportForm, RecordForm, RemindersForm
 from leadline.legal.models import LegalMatter, NewCharge, Notice
+from leadline.legal.tasks import records_import_run
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
 from leadline.participants.services import InvalidChange, StaleEdit, participant_set_court_reminders
@@ -337,18 +340,24 @@ def new_charge_decide(request: HttpRequest, charge_id: int) -> HttpResponse:
 
 
 @capability_required("legal_matter.edit")
+@upload_limit(records.MAX_IMPORT_BYTES)
 @never_cache
 def records_import(request: HttpRequest) -> HttpResponse:
+    """The file is kept in a background job (issue #15 item 8): checked and written by the task worker,
+    followed on the job's page."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            report = records.records_import(actor=request.user, data=form.cleaned_data["file"].read())
-            status = 400 if report.errors else 200
-        else:
-            status = 400
-    return render(request, "legal/import.html", {"form": form, "report": report}, status=status)
+        if upload_refused(request, "file"):
+            form.is_valid()
+            form.errors["file"] = form.error_class([_("The file is larger than 2 MB.")])
+        elif form.is_valid():
+            job = import_job_create(owner=request.user, kind="legal", upload=form.cleaned_data["file"],
+                                    enqueue=records_import_run.enqueue)  # fmt: skip
+            return redirect("core:import_job", job_id=job.pk)
+        status = 400
+    jobs = import_jobs_recent_for(user=request.user, kind="legal")
+    return render(request, "legal/import.html", {"form": form, "jobs": jobs}, status=status)
 
 
 @capability_required("consent.edit")
