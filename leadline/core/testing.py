@@ -481,7 +481,18 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         delivery=world.delivery.pk,
         thread=world.thread.pk,
         feed=world.meeting.created_by.workgroup_member.calendar_token,
+        job=_import_job(world) if "{job}" in path else "",
     )
+
+
+def _import_job(world: World) -> str:
+    """A background import the prosecutor started (core.ImportJob): its page is hers alone."""
+    from leadline.core.models import ImportJob
+
+    job = ImportJob.objects.filter(owner=world["prosecutor"]).first() or ImportJob.objects.create(
+        id=uuid.uuid4(), kind="legal", owner=world["prosecutor"], filename="court.csv", created_at=clock.now()
+    )
+    return str(job.pk)
 
 
 def _answer_token(world: World) -> str:
