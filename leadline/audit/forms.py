@@ -27,3 +27,16 @@ class BreakGlassForm(forms.Form):
         max_value=settings.LEADLINE_BREAK_GLASS_MAX_MINUTES,
         initial=15,
     )
+
+
+class FindForm(forms.Form):
+    """The index's shortcut to one participant's or one user's trail, by number."""
+
+    participant = forms.IntegerField(label=_("Participant number"), min_value=1, required=False)
+    user = forms.IntegerField(label=_("User number"), min_value=1, required=False)
+
+
+class CandidateSearchForm(forms.Form):
+    """Break-glass: find the participant by name (or number) before opening access."""
+
+    q = forms.CharField(label=_("Name or participant number"), min_length=2, max_length=100, strip=True)

@@ -69,3 +69,34 @@ def break_glass_list_for(*, user: Any) -> QuerySet[BreakGlassGrant]:
     if policy.can(user, "audit_report.view"):
         return BreakGlassGrant.objects.select_related("user")
     return BreakGlassGrant.objects.filter(user=user).select_related("user")
+
+
+BREAK_GLASS_SEARCH_LIMIT = 20
+
+
+def break_glass_candidates(*, user: Any, q: str) -> list[Any]:
+    """The participants a site administrator may choose for break-glass, by name or number: identity only
+    (name, date of birth, number), at most BREAK_GLASS_SEARCH_LIMIT, a merged duplicate never. The search
+    is audited (audit.services.break_glass_search_record): one row per participant shown, and one for the
+    search itself, so a search that found nobody is on the record too; the words searched for are not
+    (no names in the audit trail)."""
+    if not policy.can(user, "break_glass.edit"):
+        raise NotAllowed
+    from django.db.models import Q
+
+    from leadline.participants.models import Participant
+
+    terms = q.split()
+    cond = Q()
+    for term in terms:
+        name = (
+            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(preferred_name__icontains=term)
+        )
+        if term.isdigit() and len(term) <= 12:  # a number the database can hold
+            name |= Q(pk=int(term))
+        cond &= name
+    return list(
+        Participant.objects.filter(cond, merged_into__isnull=True)
+        .only("pk", "given_name", "family_name", "preferred_name", "date_of_birth")
+        .order_by("family_name", "given_name", "pk")[:BREAK_GLASS_SEARCH_LIMIT]
+    )

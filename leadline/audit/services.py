@@ -196,3 +196,17 @@ def audit_record_subjects(
             for sid, pid in subjects
         ]
     )  # fmt: skip
+
+
+def break_glass_search_record(*, actor: Any, participant_ids: list[int]) -> None:
+    """A site administrator's search for a participant to open break-glass access to: one row for the
+    search (how many were shown), and one per participant shown. Never the words searched for."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action=AuditEvent.Action.SEARCH, subject_type="break_glass_search",
+            changes={"shown": len(participant_ids)},
+        )  # fmt: skip
+        audit_record_reads(
+            actor=actor, action=AuditEvent.Action.SEARCH, subject_type="participant",
+            participant_ids=participant_ids, reason="break-glass search",
+        )  # fmt: skip

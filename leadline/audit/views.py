@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leadline.audit import selectors, services
-from leadline.audit.forms import BreakGlassForm, PeriodForm
+from leadline.audit.forms import BreakGlassForm, CandidateSearchForm, FindForm, PeriodForm
 from leadline.audit.models import AuditEvent
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
+from leadline.core.middleware import site_time_zone
 from leadline.sites.selectors import site_get
 
+MINUS = "\u2212"  # a true minus sign in the offset a person reads
 CSV_COLUMNS = [
     "occurred_at",
     "actor_username",
@@ -43,17 +45,54 @@ def _events_page(
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         writer = csv.writer(response)
         writer.writerow(CSV_COLUMNS)
+        tz = ZoneInfo(site_time_zone())
         for e in events.iterator():
-            writer.writerow([csv_cell(getattr(e, c)) for c in CSV_COLUMNS])
+            writer.writerow(
+                [
+                    _iso(e.occurred_at, tz) if c == "occurred_at" else csv_cell(getattr(e, c))
+                    for c in CSV_COLUMNS
+                ]
+            )
         return response
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/events.html", {"page": page, "title": title, **extra})
+    zone = site_time_zone()
+    tz = ZoneInfo(zone)
+    for e in page.object_list:
+        e.at_iso = _iso(e.occurred_at, tz)  # type: ignore[attr-defined]
+        e.at_local = _readable(e.occurred_at, tz)  # type: ignore[attr-defined]
+    return render(request, "audit/events.html", {"page": page, "title": title, "zone": zone, **extra})
+
+
+def _iso(moment: datetime, tz: ZoneInfo) -> str:
+    """ISO 8601 in the site's zone, with its offset: 2026-12-07T12:52:30-05:00 (the CSV, <time datetime>)."""
+    return moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+def _readable(moment: datetime, tz: ZoneInfo) -> str:
+    """What a person reads: 2026-12-07 12:52 −05:00 (the offset with a true minus sign)."""
+    local = moment.astimezone(tz)
+    offset = local.strftime("%z")  # e.g. -0500
+    sign = MINUS if offset[0] == "-" else "+"
+    return f"{local:%Y-%m-%d %H:%M} {sign}{offset[1:3]}:{offset[3:5]}"
 
 
 @capability_required("audit_report.view")
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "audit/index.html", {"period_form": PeriodForm()})
+    """The reports; ?participant=N or ?user=N opens that trail (the numbers are on the record's page)."""
+    find = FindForm(request.GET or None)
+    if find.is_bound:
+        if find.is_valid() and find.cleaned_data.get("participant"):
+            return redirect("audit:participant", participant_id=find.cleaned_data["participant"])
+        if find.is_valid() and find.cleaned_data.get("user"):
+            return redirect("audit:user", user_id=find.cleaned_data["user"])
+        if find.is_valid():
+            find.add_error(None, _("Give a participant number or a user number."))
+        status = 400
+    else:
+        status = 200
+    context = {"period_form": PeriodForm(), "find_form": find}
+    return render(request, "audit/index.html", context, status=status)
 
 
 @capability_required("audit_report.view")
@@ -91,7 +130,17 @@ def law_enforcement_report(request: HttpRequest) -> HttpResponse:
 @capability_required("break_glass.edit")
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest) -> HttpResponse:
-    form = BreakGlassForm(request.POST or None)
+    chosen = request.GET.get("participant", "")
+    form = BreakGlassForm(
+        request.POST or None,
+        initial={"participant_id": int(chosen)} if chosen.isdigit() and len(chosen) <= 12 else {},
+    )
+    # Find the participant by name first (name, date of birth, number): the search is audited.
+    search_form = CandidateSearchForm(request.GET if "q" in request.GET else None)
+    candidates = None
+    if request.method == "GET" and search_form.is_bound and search_form.is_valid():
+        candidates = selectors.break_glass_candidates(user=request.user, q=search_form.cleaned_data["q"])
+        services.break_glass_search_record(actor=request.user, participant_ids=[p.pk for p in candidates])
     if request.method == "POST" and form.is_valid():
         try:
             grant = services.break_glass_open(actor=request.user, **form.cleaned_data)
@@ -101,13 +150,14 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             messages.warning(
                 request,
                 _("Break-glass access is open until %(t)s. Everything you open is audited.")
-                % {"t": grant.expires_at.strftime("%H:%M UTC")},
+                % {"t": _readable(grant.expires_at, ZoneInfo(site_time_zone()))},
             )
             return redirect("participants:detail", participant_id=grant.participant_id)
     grants = selectors.break_glass_list_for(user=request.user)[:50]
+    bad_search = search_form.is_bound and not search_form.is_valid()
     return render(
         request,
         "audit/break_glass.html",
-        {"form": form, "grants": grants},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "grants": grants, "search_form": search_form, "candidates": candidates},
+        status=400 if request.method == "POST" or bad_search else 200,
     )
