@@ -579,6 +579,9 @@ class _Record:
         if not isinstance(value, str):
             self.error(key, _("must be text"))
             return ""
+        if "\x00" in value:  # no database keeps it (PostgreSQL refuses it): said here, not a 500
+            self.error(key, _("must not contain a NUL character"))
+            return ""
         return value.strip()
 
     def id(self, key: str = "id", *, required: bool = True) -> str | None:
@@ -674,7 +677,8 @@ SERVICE_FIELDS = {f: f for f in (
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[int, int], None] | None = None) -> None:
+        self.progress = progress  # told how many records of the file have been read (a background import)
         self.problems: list[Problem] = []
         self.plan = _Plan()
         self.terms_by_code = {t.code: t for t in TaxonomyTerm.objects.all()}
@@ -939,12 +943,24 @@ class _Reader:
             if not isinstance(data.get(key, []), list):
                 self.problems.append(Problem("file", "", key, _("must be a list")))
                 return
+        total = sum(len(data.get(key, [])) for key in ("taxonomy_terms", "organizations", "services"))
+        done = 0
+
+        def step() -> None:
+            nonlocal done
+            done += 1
+            if self.progress is not None:
+                self.progress(done, total)
+
         for i, item in enumerate(data.get("taxonomy_terms", [])):
             self.term(_Record(self.problems, f"taxonomy_terms[{i}]", item))
+            step()
         for i, item in enumerate(data.get("organizations", [])):
             self.organization(_Record(self.problems, f"organizations[{i}]", item))
+            step()
         for i, item in enumerate(data.get("services", [])):
             self.service(_Record(self.problems, f"services[{i}]", item))
+            step()
         self._check_references()
 
     def _check_references(self) -> None:
@@ -979,7 +995,7 @@ class _Reader:
                         "%(id)s belongs to another service") % {"id": pk})  # fmt: skip
 
 
-def import_hsds(data: Any, actor: Any) -> ImportReport:
+def import_hsds(data: Any, actor: Any, progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Create or update the directory from HSDS JSON: a list of full services, or an object with
     "taxonomy_terms", "organizations" (with their locations) and "services" lists, as ``export_document``
     writes. Records are matched by id, taxonomy terms by code (unknown ones are created under their
@@ -989,11 +1005,12 @@ def import_hsds(data: Any, actor: Any) -> ImportReport:
     All or nothing: every problem is reported, naming the record and the field, and nothing is written
     unless the whole file is good. Importing the same file again changes nothing.
 
-    ``actor`` must manage the whole directory (``may_manage_whole_directory``); None is the command line."""
+    ``actor`` must manage the whole directory (``may_manage_whole_directory``); None is the command line.
+    ``progress(done, total)`` is told how many records have been checked (a background import)."""
     if actor is not None and not may_manage_whole_directory(actor):
         raise PermissionDenied
     for attempt in (1, 2):
-        reader = _Reader()
+        reader = _Reader(progress)
         reader.read(data)
         if reader.problems:
             return ImportReport(problems=reader.problems)

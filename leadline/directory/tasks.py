@@ -7,10 +7,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from leadline.core import clock
+from leadline.core.imports import ImportOutcome, Progress, import_job_run
+from leadline.core.jsonsafe import JsonRefused, loads_bounded
 from leadline.core.middleware import site_time_zone
+from leadline.core.models import ImportJob
 
 
 def next_morning() -> datetime:
@@ -39,3 +43,36 @@ def schedule_next() -> None:
         job.enqueue()
 
     transaction.on_commit(enqueue)
+
+
+@task()
+def hsds_import_run(job_id: str) -> str:
+    """An HSDS import started on /directory/import/ (issue #15 item 8): read, checked and written here,
+    with its progress on the job's page."""
+    job = import_job_run(job_id, _hsds_import)
+    return job.status if job else "missing"
+
+
+CHANGES_KEPT = 500  # the job's page lists at most this many changes (the counts are always whole)
+
+
+def _hsds_import(job: ImportJob, progress: Progress) -> ImportOutcome:
+    from django.core.exceptions import PermissionDenied
+
+    from leadline.directory.hsds import import_hsds
+
+    try:
+        data = loads_bounded(bytes(job.data))
+    except JsonRefused as exc:
+        return ImportOutcome(errors=[f"file: {exc}"])
+    try:
+        report = import_hsds(data, job.owner, progress)
+    except PermissionDenied:  # the role changed since the file was sent
+        return ImportOutcome(errors=[_("Your role may no longer import the whole directory.")])
+    if report.problems:
+        return ImportOutcome(errors=[str(p) for p in report.problems])
+    changes = [{"action": c.action, "kind": c.kind_label, "name": c.name, "id": c.id} for c in report.changes]
+    result = {"created": len(report.created), "updated": len(report.updated), "deleted": len(report.deleted),
+              "unchanged": report.unchanged, "changes": changes[:CHANGES_KEPT],
+              "more": max(0, len(changes) - CHANGES_KEPT)}  # fmt: skip
+    return ImportOutcome(result=result)
