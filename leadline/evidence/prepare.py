@@ -15,10 +15,16 @@ which source column feeds each contract column, optional recodes, a date format 
      "events": {...}}
 
 It works in chunks and records after each one what is done (`DIR/.prepare/state.json`), so a run that is
-interrupted resumes where it stopped instead of starting again; the contract files appear in DIR only
-when a file is complete (written whole, then renamed). `DIR/validation-report.json` counts what was read,
-kept and rejected, and why; `DIR/rejected/<file>.csv` lists each rejected row with its source row number,
-column and reason. Rows are checked against the people already prepared: an event for nobody is rejected.
+interrupted — even by a power cut or `kill -9` — resumes where it stopped instead of starting again, and
+ends with exactly the files one uninterrupted run writes (issue #15, item 3). Each chunk's kept rows and
+rejected rows go to part files in `DIR/.prepare/`, each written to a temporary file, flushed to disk and
+renamed; the chunk counts as done only once the state that names it has been saved the same way (the
+commit marker, last). A rerun first deletes what no saved state names (temporary files, parts of a chunk
+that was not recorded), so a half-written or unrecorded chunk is simply done again. The contract files,
+`DIR/rejected/<file>.csv` and `DIR/validation-report.json` appear only whole (written from the parts, then
+renamed). The report counts what was read, kept and rejected, and why; the rejected file lists each
+rejected row with its source row number, column and reason. Rows are checked against the people already
+prepared: an event for nobody is rejected.
 
 A source may also be a table or a query in the state's PostgreSQL warehouse (issue #6, item 6), or a
 DuckDB query over local files:
@@ -47,12 +53,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import json
 import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -334,6 +341,13 @@ class Progress:
         self.stream.flush()
 
 
+STATE_VERSION = 2  # parts written atomically, rejected rows in parts (issue #15, item 3)
+
+
+def _checkpoint(label: str) -> None:
+    """A point where an interruption must lose nothing; the kill tests replace this (a no-op here)."""
+
+
 def prepare(
     mapping_path: Path | str, out: Path | str, chunk: int = 100_000, stream: TextIO | None = None,
     database_url: str | None = None,
@@ -345,6 +359,11 @@ def prepare(
     work = out / ".prepare"
     state_path = work / "state.json"
     state: dict[str, Any] = json.loads(state_path.read_text()) if state_path.exists() else {}
+    if state and state.pop("version", None) != STATE_VERSION:
+        raise MappingError(
+            f"{out} was begun by an older version of leadline prepare, which cannot be resumed safely; "
+            "run it again with an empty folder (or delete the folder first)"
+        )
     sources = {name: _source(spec, mapping_path.parent, database_url) for name, spec in mapping.items()}
     warehouse = [
         name
@@ -358,6 +377,7 @@ def prepare(
         _connect(database_url).close()  # a wrong URL or an unreachable warehouse is said before any work
     (out / "rejected").mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
+    _discard_uncommitted(out, work, state)
     progress = Progress(stream or sys.stderr)
     people_keys: set[str] | None = None
     for name in ORDER:
@@ -367,17 +387,47 @@ def prepare(
         record = state.setdefault(name, {"read": 0, "kept": 0, "rejected": 0, "reasons": {}, "parts": 0,
                                          "complete": False})  # fmt: skip
         if name in KEYED and people_keys is None:
-            people_keys = set(
-                pd.read_csv(out / "people.csv", usecols=["person_key"], dtype=str)["person_key"]
-            )
+            people_keys = _keys(out / "people.csv")
         if not record["complete"]:
             _prepare_file(
                 name, spec, sources[name], out, work, record, chunk, progress, people_keys, state, state_path
             )
     report = {name: {k: v for k, v in rec.items() if k in ("read", "kept", "rejected", "reasons")}
               for name, rec in state.items()}  # fmt: skip
-    (out / "validation-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    _write_atomic(out / "validation-report.json", lambda fh: fh.write(json.dumps(report, indent=2)))
     return report
+
+
+def _keys(path: Path) -> set[str]:
+    """The person_key column of a prepared file, every value as written (a key "NA" stays "NA")."""
+    return set(pd.read_csv(path, usecols=["person_key"], dtype=str, keep_default_na=False)["person_key"])
+
+
+def _part(work: Path, name: str, k: int, kind: str = "part") -> Path:
+    return work / f"{name}.{kind}-{k:05d}.csv"
+
+
+def _discard_uncommitted(out: Path, work: Path, state: dict[str, Any]) -> None:
+    """Deletes what an interrupted run left that no saved state names: temporary files, and the parts of a
+    chunk that was written (whole or in half) but not recorded. Its rows are read and written again."""
+    for tmp in [*out.glob(".*.tmp"), *(out / "rejected").glob(".*.tmp"), *work.glob(".*.tmp")]:
+        tmp.unlink()
+    for part in work.glob("*.csv"):
+        name, _, rest = part.name.partition(".")
+        kind, _, number = rest.removesuffix(".csv").partition("-")
+        if kind not in ("part", "rejected") or not number.isdigit():
+            continue
+        if int(number) >= state.get(name, {}).get("parts", 0):
+            part.unlink()
+    for name, record in state.items():  # every recorded chunk's parts must be there
+        for k in range(record["parts"]):
+            for kind in ("part", "rejected"):
+                missing = _part(work, name, k, kind)
+                if not missing.exists():
+                    raise MappingError(
+                        f"{missing} is missing, so the interrupted run cannot be resumed; run it again with "
+                        "an empty folder"
+                    )
 
 
 def _prepare_file(
@@ -389,9 +439,9 @@ def _prepare_file(
     columns = [c.name for c in schema] + sorted(c for c in spec.get("columns", {}) if c.startswith("cov_"))
     reasons: Counter[str] = Counter(record["reasons"])
     seen: set[str] = set()
-    if name == "people":
-        for part in sorted(work.glob("people.part-*.csv")):
-            seen |= set(pd.read_csv(part, usecols=["person_key"], dtype=str)["person_key"])
+    if name == "people":  # the keys kept by the chunks already recorded, and only those
+        for k in range(record["parts"]):
+            seen |= _keys(_part(work, name, k))
     # closed as soon as the loop ends, even when interrupted: the warehouse connection is released
     with contextlib.closing(_source_rows(source, chunk, record["read"])) as chunks:
         for frame in chunks:
@@ -416,50 +466,88 @@ def _prepare_file(
                         bad[i] = ("person_key", "appears twice (the first is kept)")
                     seen.add(key)
             keep = [i for i in range(len(mapped)) if i not in bad]
-            part = work / f"{name}.part-{record['parts']:05d}.csv"
-            mapped.iloc[keep].reindex(columns=[c for c in columns if c in mapped.columns]).to_csv(
-                part, index=False
-            )
-            with (out / "rejected" / f"{name}.csv").open("a", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                if record["read"] == 0:
-                    writer.writerow(["source_row", "column", "reason"])
-                for i, (column, message) in sorted(bad.items()):
-                    writer.writerow([first_row + i, column, message])
-                    reasons[f"{column}: {message}"] += 1
+            kept = mapped.iloc[keep].reindex(columns=[c for c in columns if c in mapped.columns])
+            rows = [[first_row + i, column, message] for i, (column, message) in sorted(bad.items())]
+            k = record["parts"]
+            _write_atomic(_part(work, name, k), functools.partial(kept.to_csv, index=False))
+            _write_atomic(_part(work, name, k, "rejected"), functools.partial(_write_rows, rows))
+            for _row, column, message in rows:
+                reasons[f"{column}: {message}"] += 1
             record.update(
                 read=record["read"] + len(mapped), kept=record["kept"] + len(keep),
                 rejected=record["rejected"] + len(bad), reasons=dict(reasons), parts=record["parts"] + 1,
             )  # fmt: skip
-            _save(state, state_path)  # the chunk is done: an interruption resumes after it
+            _save(state, state_path)  # the commit marker: from here on the chunk is done
             progress.update(name, record["read"], record["rejected"])
-    _combine(name, work, out, record["parts"], columns)
+    header = ",".join(c for c in columns if not c.startswith("cov_")) + "\n"
+    _combine(work, record["parts"], name, "part", out / f"{name}.csv", header=None, empty=header)
+    rejected_header = "source_row,column,reason\r\n"  # as csv.writer writes it
+    _combine(work, record["parts"], name, "rejected", out / "rejected" / f"{name}.csv",
+             header=rejected_header, empty=rejected_header)  # fmt: skip
     record["complete"] = True
     _save(state, state_path)
     progress.update(name, record["read"], record["rejected"], final=True)
 
 
-def _combine(name: str, work: Path, out: Path, parts: int, columns: list[str]) -> None:
-    tmp = out / f".{name}.csv.tmp"
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        header_written = False
+def _combine(
+    work: Path, parts: int, name: str, kind: str, target: Path, header: str | None, empty: str
+) -> None:
+    """The parts one after the other, as ``target``. ``header``: written first (the rejected rows' parts
+    have none); None: each part starts with the header, which is kept once. ``empty``: what a file with no
+    part holding a row at all starts with."""
+
+    def write(fh: TextIO) -> None:
+        header_written = header is not None
+        if header is not None:
+            fh.write(header)
         for k in range(parts):
-            text = (work / f"{name}.part-{k:05d}.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-            if not text:
-                continue
-            if not header_written:
-                fh.write(text[0])
-                header_written = True
-            fh.writelines(text[1:])
+            with _part(work, name, k, kind).open(encoding="utf-8", newline="") as part:
+                first = part.readline()
+                if not first:
+                    continue
+                if header is not None:
+                    fh.write(first)
+                elif not header_written:
+                    fh.write(first)
+                    header_written = True
+                while block := part.read(1 << 20):
+                    fh.write(block)
         if not header_written:
-            fh.write(",".join(c for c in columns if not c.startswith("cov_")) + "\n")
-    tmp.replace(out / f"{name}.csv")
+            fh.write(empty)
+
+    _write_atomic(target, write)
+
+
+def _write_rows(rows: list[list[Any]], fh: TextIO) -> None:
+    csv.writer(fh).writerows(rows)
+
+
+def _write_atomic(path: Path, write: Callable[[TextIO], object]) -> None:
+    """``write(file)`` into a temporary file beside ``path``, flushed to disk, then renamed over ``path``
+    (and the rename flushed): a reader, or a run after a crash, finds the old file or the whole new one,
+    never a part. A temporary file left by a crash is ``.<name>.tmp``, deleted by the next run."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        _checkpoint(f"{path.name}: created")
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    _checkpoint(f"{path.name}: written")
+    tmp.replace(path)
+    _fsync_folder(path.parent)
+    _checkpoint(f"{path.name}: renamed")
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _save(state: dict[str, Any], path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state), encoding="utf-8")
-    tmp.replace(path)
+    _write_atomic(path, lambda fh: fh.write(json.dumps({"version": STATE_VERSION, **state})))
 
 
 __all__ = ["InputError", "MappingError", "prepare"]
