@@ -105,9 +105,9 @@ def test_the_evidence_page_in_spanish_draws_every_chart_with_plain_numbers(page:
                 value = element.get(name)
                 if value is not None and not re.fullmatch(rf"{NUMBER}%?", value):
                     bad.append(f"{element.tag.split('}')[-1]} {name}={value!r}")
-            box = element.get("viewBox")
-            if box is not None and not re.fullmatch(rf"{NUMBER}( {NUMBER}){{3}}", box):
-                bad.append(f"viewBox={box!r}")
+            view_box = element.get("viewBox")
+            if view_box is not None and not re.fullmatch(rf"{NUMBER}( {NUMBER}){{3}}", view_box):
+                bad.append(f"viewBox={view_box!r}")
             path = element.get("d")
             if path is not None and re.search(r"[HV]\s*-?\d+,\d", path):
                 bad.append(f"d={path[:60]!r}")

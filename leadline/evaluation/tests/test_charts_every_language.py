@@ -80,7 +80,7 @@ def numeric_attribute_problem(tag: str, name: str, value: str) -> str | None:
     if name == "d":
         return None if plain_path(value) else where
     if name in TRANSFORMS:
-        ok = re.fullmatch(rf"(?:\s*[a-zA-Z]+\(\s*{NUMBER}(?:[\s]+{NUMBER})*\s*\))+\s*", value)
+        ok = bool(re.fullmatch(rf"(?:\s*[a-zA-Z]+\(\s*{NUMBER}(?:[\s]+{NUMBER})*\s*\))+\s*", value))
         return None if ok else where
     return None
 
