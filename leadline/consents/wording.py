@@ -11,12 +11,46 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import formats, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leadline.consents.models import Consent
 from leadline.consents.policy import Info
 
-WORDING_VERSION = "2026-12"
+WORDING_VERSION = "2026-12.2"  # .2: the officer-feedback form prints the phrases the officer reads
+
+# What the referring officer reads under the officer-feedback opt-in, and nothing else: for each piece of
+# information the consent names, one phrase per answer it allows. The consent form prints these very
+# phrases (see ``paragraphs``), and every page, agenda item or feed an officer reads about the person takes
+# its words from here (``feedback_phrase``): what a recipient reads is exactly what the consent names
+# (issue #15 item 20). The API carries the machine values these phrases stand for (FEEDBACK_VALUES).
+FEEDBACK_ANSWERS: dict[str, dict[bool, Promise]] = {
+    Info.ENGAGEMENT: {
+        True: gettext_lazy("Engaged with LEAD: yes"),
+        False: gettext_lazy("Engaged with LEAD: not yet"),
+    },
+    Info.HOUSED: {
+        True: gettext_lazy("Housed: yes"),
+        False: gettext_lazy("Housed: not yet"),
+    },
+}
+# The API's machine values for the same answers (referrals.apis: outcome, housed).
+FEEDBACK_VALUES: dict[str, dict[bool, object]] = {
+    Info.ENGAGEMENT: {True: "engaged", False: "not_yet_engaged"},
+    Info.HOUSED: {True: True, False: False},
+}
+
+
+def feedback_phrase(info: str, answer: bool) -> str:
+    """The phrase an officer reads for one answer, in the active language."""
+    return str(FEEDBACK_ANSWERS[info][bool(answer)])
+
+
+def feedback_phrases(categories: tuple[str, ...] | list[str]) -> list[str]:
+    """Every phrase an officer may read under an opt-in naming ``categories``, in the active language."""
+    return [feedback_phrase(c, a) for c in Info.values if c in categories and c in FEEDBACK_ANSWERS
+            for a in (True, False)]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,6 +95,8 @@ def paragraphs(terms: Terms, language: str) -> list[str]:
             return [
                 _("I, %(name)s, agree that the LEAD program may tell %(recipient)s: %(info)s.")
                 % {"name": terms.participant_name, "recipient": terms.recipient, "info": info},
+                _("The officer reads only one of these: %(phrases)s.")
+                % {"phrases": "; ".join(f"“{p}”" for p in feedback_phrases(terms.categories))},
                 _("Nothing about my health, treatment, case notes or where I am is shared."),
                 _("Purpose: %(purpose)s.") % {"purpose": terms.purpose},
                 _("I can take this back at any time by telling my case manager. LEAD keeps working with me "

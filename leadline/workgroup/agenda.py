@@ -14,9 +14,10 @@ Reading (``item_views``) decides, item by item, what this member may see of it:
 - the liaison prosecutor reads the legal items (charges, deadlines, warrants, new diversions) and, only
   under a 2.35 consent naming their office, whether the participant is active; a defender the same for
   their own clients;
-- a referring officer reads only their own referrals' people, and only "enrolled, doing well" or
-  "enrolled, needs contact" under the participant's officer-feedback consent (the one decision point,
-  each showing logged); a police liaison reads nothing about individuals;
+- a referring officer reads only their own referrals' people, and only the phrases the participant's
+  officer-feedback consent prints ("Engaged with LEAD: yes / not yet", "Housed: yes / not yet" when it names
+  housing; consents.wording.FEEDBACK_ANSWERS), under that consent (the one decision point, each showing
+  logged); a police liaison reads nothing about individuals;
 - a provider reads only that someone its organisation was referred to is out of touch (the inactive items),
   under a consent naming it for status — never a legal event;
 - sealed legal matters never reach a criminal-justice role.
@@ -260,6 +261,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
     from leadline.accounts import policy
     from leadline.accounts.roles import Role, Scope
     from leadline.consents.policy import Info, may_disclose, record_disclosures
+    from leadline.consents.wording import feedback_phrase
     from leadline.referrals.selectors import OUTCOME_ENGAGED, OUTCOME_NOT_YET, referral_outcomes_for
 
     items: list[Any] = list(
@@ -329,7 +331,10 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
             if i.referral_id and i.referral and i.referral.referred_by_id == user.pk and not _sealed(i)
         ]
         outcomes = referral_outcomes_for(user=user, referrals=own, channel=channel)
-        said = {OUTCOME_ENGAGED: _("enrolled, doing well"), OUTCOME_NOT_YET: _("enrolled, needs contact")}
+        # Exactly what the opt-in names, in its own words (consents.wording): engaged yes / not yet, and
+        # housed when the opt-in names it. Nothing else: not "enrolled", not "doing well".
+        said = {OUTCOME_ENGAGED: feedback_phrase(Info.ENGAGEMENT, True),
+                OUTCOME_NOT_YET: feedback_phrase(Info.ENGAGEMENT, False)}  # fmt: skip
         for i in items:
             outcome = outcomes.get(i.referral_id or 0)
             if (
@@ -341,11 +346,10 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 hidden += 1
                 continue
             title = _("Your referral of %(day)s") % {"day": clock.local_date(i.referral.occurred_at)}
-            views.append(
-                ItemView(
-                    i, title, f"{i.referral.given_name} {i.referral.family_name}", [str(said[outcome.state])]
-                )
-            )
+            lines = [said[outcome.state]]
+            if outcome.housed is not None:
+                lines.append(feedback_phrase(Info.HOUSED, outcome.housed))
+            views.append(ItemView(i, title, f"{i.referral.given_name} {i.referral.family_name}", lines))
         return AgendaView(views, hidden)
     if role == Role.PROVIDER_STAFF:
         from leadline.directory.models import ServiceReferral

@@ -77,6 +77,9 @@ def test_a_meeting_is_scheduled_once_and_the_members_are_told(
     assert made.status_code == 302 and again["Location"] == made["Location"] and Meeting.objects.count() == 1
     told = Notification.objects.filter(kind=Notification.Kind.MEETING)
     assert told.count() == len(PERSONAS)  # every member, once
+    from leadline.notifications.testing import send_queued_deliveries
+
+    assert send_queued_deliveries() and mail.outbox  # by the task worker
     assert all("Room 204" not in m.body for m in mail.outbox)  # a notice to sign in, nothing else
     wrong = paula.post(
         "/workgroup/meetings/new/",
@@ -120,8 +123,8 @@ def test_the_officer_and_the_case_manager_read_the_same_agenda_differently(group
     assert "data-hidden" not in carmen and "Discussed the shelter bed" in carmen  # the program reads it all
     olivia = _page(login(group["officer"]), meeting)
     assert "Your referral of" in olivia and (
-        "enrolled, needs contact" in olivia or "enrolled, doing well" in olivia
-    )
+        "Engaged with LEAD: not yet" in olivia or "Engaged with LEAD: yes" in olivia
+    )  # the opt-in's own words (consents.wording), nothing beyond them
     assert "New charge" not in olivia and "PL 165.40" not in olivia and "Inactive" not in olivia
     assert group.other.family_name not in olivia and "Discussed the shelter bed" not in olivia
     assert 'data-hidden="' in olivia  # the rest is counted, not shown
