@@ -174,3 +174,17 @@ def test_the_public_spreadsheet_is_the_same_file_in_every_language(world):
     for measure, value in rows[1:]:
         if re.fullmatch(r"-?[\d.,\s\u00a0]+", value):  # a number, as a person or a machine writes it
             assert re.fullmatch(NUMBER, value), f"{measure}: {value!r} is not a plain number"
+
+
+@pytest.mark.parametrize(
+    ("persona", "path"),
+    [("prosecutor", "/legal/holds.csv"), ("program_manager", "/participants/export.csv")],
+)
+def test_the_program_spreadsheets_are_the_same_file_in_every_language(world, persona, path):
+    """The other CSV downloads (dates, day counts, ids): machine values, never localised."""
+    files = {language: _client_in(language, world[persona]).get(path) for language in LANGUAGES}
+    first = files[LANGUAGES[0]]
+    assert first.status_code == 200 and first["Content-Type"].startswith("text/csv")
+    assert first.content.count(b"\n") >= 2  # a header and at least one row
+    for language, answer in files.items():
+        assert answer.content == first.content, f"{path} differs in {language!r}"
