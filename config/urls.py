@@ -17,6 +17,7 @@ urlpatterns = [
     path("participants/", include("leadline.participants.urls")),
     path("participants/<int:participant_id>/consents/", include("leadline.consents.urls")),
     path("summaries/", include("leadline.consents.summary_urls")),
+    path("disclosure-requests/", include("leadline.consents.program_urls")),
     path("legal/", include("leadline.legal.urls")),
     path("evidence/", include("leadline.evaluation.urls")),
     path("directory/", include((hsds_urls.export_urlpatterns, "directory_hsds"))),

@@ -50,6 +50,7 @@ class DayWork:
     legal_deadlines: list[Any] = field(default_factory=list)  # (matter, countdown) inside the warning period
     court_dates: list[Any] = field(default_factory=list)  # in the next seven days
     referrals_waiting: list[Any] = field(default_factory=list)  # service referrals unanswered two days
+    accountings_due: list[Any] = field(default_factory=list)  # 42 CFR 2.25 requests not answered yet
 
     @property
     def empty(self) -> bool:
@@ -62,6 +63,7 @@ class DayWork:
             or self.legal_deadlines
             or self.court_dates
             or self.referrals_waiting
+            or self.accountings_due
         )
 
 
@@ -108,9 +110,16 @@ def day_for(*, user: Any) -> DayWork:
             requested_at__lt=clock.now() - UNANSWERED_AFTER,
         ).select_related("participant", "service").order_by("requested_at")[:20]
     )  # fmt: skip
+    from leadline.consents.models import AccountingRequest
+
+    accountings = list(
+        AccountingRequest.objects.filter(participant__in=mine, answered_at__isnull=True)
+        .select_related("participant").order_by("due_on")[:20]
+    )  # fmt: skip
     return DayWork(
-        needs_contact, intakes_due, consents, monthly_due, steps_due, legal_deadlines, court_dates, waiting
-    )
+        needs_contact, intakes_due, consents, monthly_due, steps_due, legal_deadlines, court_dates, waiting,
+        accountings,
+    )  # fmt: skip
 
 
 def _legal_day(user: Any, mine: Any, today: Any) -> tuple[list[Any], list[Any]]:

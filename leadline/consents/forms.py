@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts.models import Agency
-from leadline.consents.models import Consent
+from leadline.consents.models import Consent, DisclosureRestriction
 from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO, Info
 from leadline.participants.forms import _Prefixed
 
@@ -134,3 +134,73 @@ class EventForm(_Prefixed):
         widget=forms.HiddenInput,
     )
     note = forms.CharField(label=_("What happened, and when"), min_length=3, max_length=500)
+
+
+def _date_widget() -> forms.DateInput:
+    # ISO whatever the language: an <input type=date> rejects anything else (issue #15, item 1).
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AccountingRequestForm(_Prefixed):
+    """A request for an accounting of disclosures (42 CFR 2.25)."""
+
+    id_prefix = "acct"
+
+    requested_by_name = forms.CharField(label=_("Who asked"), max_length=200)
+    requester_relationship = forms.CharField(
+        label=_("If not the participant: their authority (e.g. legal guardian)"),
+        required=False,
+        max_length=100,
+    )
+    received_on = forms.DateField(label=_("Request received on"), widget=_date_widget())
+    period_start = forms.DateField(
+        label=_("Disclosures since (empty: the three years before the request)"), required=False,
+        widget=_date_widget(),
+    )  # fmt: skip
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class AccountingExtendForm(_Prefixed):
+    id_prefix = "extend"
+
+    reason = forms.CharField(
+        label=_("Why the answer is late (as written to the participant)"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    told_on = forms.DateField(label=_("The participant was told in writing on"), widget=_date_widget())
+
+
+RESTRICTABLE_AGENCIES = [Agency.Kind.PROSECUTOR, Agency.Kind.DEFENDER, Agency.Kind.SERVICE_PROVIDER]
+
+
+class RestrictionForm(_Prefixed):
+    """A participant's request to restrict a disclosure (42 CFR 2.26), with the program's answer."""
+
+    id_prefix = "restrict"
+
+    categories = forms.MultipleChoiceField(
+        label=_("What must not be disclosed"), choices=Info.choices, widget=forms.CheckboxSelectMultiple
+    )
+    recipient_kind = forms.ChoiceField(label=_("To whom"), choices=Consent.RecipientKind.choices)
+    recipient_agency = forms.ModelChoiceField(
+        label=_("Only this organisation (empty: every one of that kind)"), required=False,
+        queryset=Agency.objects.filter(is_active=True, kind__in=RESTRICTABLE_AGENCIES).order_by("name"),
+    )  # fmt: skip
+    request_text = forms.CharField(
+        label=_("The request, in the participant's words"), max_length=600,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    requested_on = forms.DateField(label=_("Asked on"), widget=_date_widget())
+    decision = forms.ChoiceField(
+        label=_("The program's answer"),
+        choices=DisclosureRestriction.Decision.choices,
+        widget=forms.RadioSelect,
+    )
+    decision_reason = forms.CharField(label=_("Reason for the answer"), max_length=500)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class RestrictionLiftForm(_Prefixed):
+    id_prefix = "lift"
+
+    reason = forms.CharField(label=_("Why it ends"), max_length=500)

@@ -199,3 +199,88 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure #{self.pk}"
+
+
+class AccountingRequest(models.Model):
+    """A participant's request for an accounting of the disclosures made under their consents
+    (42 CFR 2.25, answered as 45 CFR 164.528 says): who asked, when it was received, the period chosen
+    (three years back at most), the 60-day answer clock and its one 30-day extension, and the answer."""
+
+    ANSWER_DAYS = 60
+    EXTENSION_DAYS = 30
+    MAX_YEARS = 3
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="accounting_requests"
+    )
+    requested_by_name = models.CharField(_("who asked"), max_length=200)
+    requester_relationship = models.CharField(_("if not the participant: their authority"), max_length=100,
+                                              blank=True)  # fmt: skip
+    received_on = models.DateField(_("received on"))
+    period_start = models.DateField(_("disclosures since"))
+    period_end = models.DateField(_("disclosures until"))
+    due_on = models.DateField(_("answer due by"))
+    language = models.CharField(_("language of the answer"), max_length=8, default="en")
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extension_reason = models.CharField(_("reason for the delay"), max_length=500, blank=True)
+    extension_told_on = models.DateField(_("participant told in writing on"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    disclosures_listed = models.PositiveIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["answered_at", "due_on"])]
+        verbose_name = _("request for an accounting of disclosures")
+
+    def __str__(self) -> str:
+        return f"accounting request #{self.pk}"
+
+
+class DisclosureRestriction(models.Model):
+    """A participant's request that information not go to a recipient (42 CFR 2.26), with the program's
+    answer. Once agreed, the decision point (consents.policy.may_disclose_each) refuses what it names,
+    whatever a consent allows, until it is lifted."""
+
+    class Decision(models.TextChoices):
+        AGREED = "agreed", _("Agreed: it is not disclosed")
+        REFUSED = "refused", _("Refused")
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="disclosure_restrictions"
+    )
+    categories = models.JSONField(_("what information"), default=list)  # consents.policy.Info codes
+    recipient_kind = models.CharField(_("to whom"), max_length=24, choices=Consent.RecipientKind.choices)
+    recipient_agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip  # none: every recipient of that kind
+    request_text = models.CharField(_("the request, in the participant's words"), max_length=600)
+    requested_on = models.DateField(_("asked on"))
+    decision = models.CharField(_("the program's answer"), max_length=8, choices=Decision.choices)
+    decision_reason = models.CharField(_("reason"), max_length=500)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.CharField(_("why it ends"), max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["participant", "decision", "lifted_at"])]
+        verbose_name = _("restriction on disclosure")
+
+    def __str__(self) -> str:
+        return f"restriction #{self.pk}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.decision == self.Decision.AGREED and self.lifted_at is None

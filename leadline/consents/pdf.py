@@ -9,7 +9,8 @@ from typing import Any
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from leadline.consents.models import Consent, ConsentDocument
+from leadline.consents.accounting import AccountingRow
+from leadline.consents.models import AccountingRequest, Consent, ConsentDocument
 from leadline.core.pdf import Document
 
 
@@ -71,3 +72,61 @@ def consent_form_pdf(consent: Consent) -> bytes:
                 bold=True,
             )
         return doc.render()
+
+
+def accounting_pdf(request: AccountingRequest, rows: list[AccountingRow]) -> bytes:
+    """The accounting of disclosures (42 CFR 2.25, 45 CFR 164.528(b)) as given to the participant, in
+    their language: for each disclosure the date, the recipient, what was disclosed and why."""
+    with translation.override(request.language or "en"):
+        doc = Document(
+            title=_("Accounting of disclosures"),
+            footer=_("Accounting #%(id)s · 42 CFR 2.25") % {"id": request.pk},
+        )
+        doc.heading(_("Accounting of disclosures"))
+        participant = request.participant
+        doc.field(_("Participant"), f"{participant.given_name} {participant.family_name}".strip())
+        doc.field(
+            _("Requested by"),
+            request.requested_by_name
+            + (f" ({request.requester_relationship})" if request.requester_relationship else ""),
+        )
+        doc.field(_("Request received"), _date(request.received_on))
+        doc.field(
+            _("Disclosures from"),
+            _("%(start)s to %(end)s")
+            % {
+                "start": _date(request.period_start),
+                "end": _date(request.period_end),
+            },
+        )
+        doc.paragraph(
+            _(
+                "Every disclosure of your information made under a consent you signed, in the period you "
+                "asked about. Repeated disclosures to the same recipient of the same information are listed "
+                "once, with the first and last dates and how many times."
+            )
+        )
+        if rows:
+            doc.data_table(
+                [_("Date"), _("Recipient"), _("What was disclosed"), _("Purpose")],
+                [
+                    [_dates(r), f"{r.recipient_name}\n{r.organisation}", "; ".join(r.information), r.purpose]
+                    for r in rows
+                ],
+                widths=(20, 25, 30, 25),
+            )
+        else:
+            doc.paragraph(_("Nothing was disclosed under a consent in this period."), bold=True)
+        if request.answered_at:
+            doc.paragraph(_("Answered on %(date)s.") % {"date": _date(request.answered_at)})
+        return doc.render()
+
+
+def _dates(row: AccountingRow) -> str:
+    if row.count == 1:
+        return _date(row.first)
+    return _("%(first)s to %(last)s (%(n)s times)") % {
+        "first": _date(row.first),
+        "last": _date(row.last),
+        "n": row.count,
+    }

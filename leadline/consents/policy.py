@@ -11,7 +11,9 @@ The answer is yes only when all of these hold:
    revoked or otherwise ended, not past its expiry date;
 3. the consent names that information;
 4. the consent names the recipient: their role matches the recipient kind, their organisation is the
-   named one, and for officer feedback they referred this participant.
+   named one, and for officer feedback they referred this participant;
+5. no restriction the program agreed to at the participant's request (42 CFR 2.26) keeps that information
+   from that recipient (``DisclosureRestriction``, until it is lifted).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts import policy as access_policy
 from leadline.accounts.roles import DataClass, Role
-from leadline.consents.models import Consent, Disclosure, DisclosureNotice
+from leadline.consents.models import Consent, Disclosure, DisclosureNotice, DisclosureRestriction
 
 
 class Info(TextChoices):
@@ -100,7 +102,7 @@ ROLE_RECIPIENT: dict[Role, str] = {role: kind for kind, role in RECIPIENT_ROLE.i
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reason: str  # allowed | firewall | no_consent | not_named
+    reason: str  # allowed | firewall | no_consent | not_named | restricted
     consent: Consent | None = None
 
 
@@ -143,7 +145,7 @@ def may_disclose(*, recipient: Any, participant_ids: Iterable[int], info: str) -
 def may_disclose_each(
     *, recipient: Any, participant_ids: Iterable[int], infos: Iterable[str]
 ) -> dict[str, Answers]:
-    """The decision for several pieces of information and many participants: two queries at most,
+    """The decision for several pieces of information and many participants: three queries at most,
     whatever their number."""
     ids = sorted({pid for pid in participant_ids if pid})
     wanted = list(dict.fromkeys(infos))
@@ -192,7 +194,27 @@ def may_disclose_each(
             verdict = Decision(True, "allowed", consent) if named else Decision(False, "not_named", consent)
             if verdict.allowed or not answers[info].decisions[pid].allowed:
                 answers[info].decisions[pid] = verdict
+    _apply_restrictions(answers, recipient, recipient_kind)
     return answers
+
+
+def _apply_restrictions(answers: dict[str, Answers], recipient: Any, recipient_kind: str) -> None:
+    """An agreed, unlifted restriction (42 CFR 2.26) refuses what it names to the recipient it names (a
+    kind of recipient, or one organisation of that kind), whatever a consent allows."""
+    allowed = {pid for a in answers.values() for pid, d in a.decisions.items() if d.allowed}
+    if not allowed:
+        return
+    agency_id = getattr(recipient, "agency_id", None)
+    restrictions = DisclosureRestriction.objects.filter(
+        Q(recipient_agency__isnull=True) | Q(recipient_agency_id=agency_id),
+        participant_id__in=allowed, decision=DisclosureRestriction.Decision.AGREED, lifted_at__isnull=True,
+        recipient_kind=recipient_kind,
+    ).values_list("participant_id", "categories")  # fmt: skip
+    for pid, categories in restrictions:
+        for info in categories or ():
+            decision = answers[info].decisions.get(pid) if info in answers else None
+            if decision is not None and decision.allowed:
+                answers[info].decisions[pid] = Decision(False, "restricted", decision.consent)
 
 
 def current_notice() -> DisclosureNotice | None:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max
 
-from leadline.consents.models import Consent, Disclosure
+from leadline.consents.models import AccountingRequest, Consent, Disclosure
 from leadline.core import clock
 from leadline.sites.selectors import site_get
 
@@ -57,4 +57,13 @@ def consent_list_for_participant(*, participant_id: int) -> list[Consent]:
         c.state = consent_state(c, on)  # type: ignore[attr-defined]
         c.revocable = consent_revocable(c, on)  # type: ignore[attr-defined]
         c.disclosure_count, c.last_disclosed_at = stats.get(c.pk, (0, None))  # type: ignore[attr-defined]
+    return rows
+
+
+def accounting_open_for_participant(*, participant_id: int) -> list[Any]:
+    """The participant's requests for an accounting of disclosures not answered yet (one query)."""
+    rows = list(AccountingRequest.objects.filter(participant_id=participant_id, answered_at__isnull=True))
+    on = _today()
+    for r in rows:
+        r.overdue = r.due_on < on  # type: ignore[attr-defined]
     return rows

@@ -122,6 +122,8 @@ class World:
     action: Any = None  # an action item of that meeting, Carmen's, open
     delivery: Any = None  # an email notification to Carmen that was given up (for the outbox)
     thread: Any = None  # Paula's thread about ``mine`` with Carmen and Priya (under ``part2``), one message
+    accounting: Any = None  # ``mine``'s request for an accounting of disclosures (42 CFR 2.25), open
+    restriction: Any = None  # ``mine``'s agreed restriction (2.26): no substance-use progress to a defender
 
     def __getitem__(self, persona: str) -> User:
         return self.users[persona]
@@ -235,7 +237,21 @@ def make_world() -> World:
         members=[users["case_manager"], users["prosecutor"]],
         idempotency_key="world-thread",
     )
+    from leadline.consents.accounting import accounting_request_record, restriction_record
+
+    accounting, _made = accounting_request_record(
+        actor=users["case_manager"], participant=mine, requested_by_name="The participant",
+        received_on=clock.today(), idempotency_key="world-accounting",
+    )  # fmt: skip
+    restriction, _made = restriction_record(
+        actor=users["case_manager"], participant=mine, categories=["sud_progress"], recipient_kind="defender",
+        recipient_agency=None, request_text="Nothing about my treatment to my lawyer",
+        requested_on=clock.today(), decision="agreed", reason="The participant asked",
+        idempotency_key="world-restriction",
+    )  # fmt: skip
     return World(
+        accounting=accounting,
+        restriction=restriction,
         thread=thread,
         meeting=meeting,
         action=action,
@@ -480,6 +496,8 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         action=world.action.pk,
         delivery=world.delivery.pk,
         thread=world.thread.pk,
+        accounting=world.accounting.pk,
+        restriction=world.restriction.pk,
         feed=world.meeting.created_by.workgroup_member.calendar_token,
         job=_import_job(world) if "{job}" in path else "",
     )

@@ -31,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
         shown.update({c.participant.pk: c.participant for c in day.consents_expiring})
         shown.update({i.goal.participant.pk: i.goal.participant for i in day.steps_due})
         shown.update({r.participant.pk: r.participant for r in day.referrals_waiting})
+        shown.update({r.participant.pk: r.participant for r in day.accountings_due})
         participant_reads_audit(
             user=request.user, participants=list(shown.values()), action=AuditEvent.Action.LIST
         )

@@ -148,9 +148,10 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
         )
     if access.has("consent.view"):
         from leadline.consents.forms import ConsentForm, RevokeForm
-        from leadline.consents.selectors import consent_list_for_participant
+        from leadline.consents.selectors import accounting_open_for_participant, consent_list_for_participant
 
         ctx["consents"] = consent_list_for_participant(participant_id=view.participant.pk)
+        ctx["accounting_open"] = accounting_open_for_participant(participant_id=view.participant.pk)
         if access.has("consent.edit"):
             open_kinds = {c.kind for c in ctx["consents"] if c.ended_at is None}
             if "officer_feedback" not in open_kinds and not view.participant.merged_into_id:
