@@ -15,6 +15,15 @@ def login():
 
 
 @pytest.fixture(autouse=True)
+def _no_tasks_left_from_another_test():
+    """The suite's dummy task backend keeps what was queued; each test starts with nothing queued."""
+    from django_tasks import default_task_backend
+
+    getattr(default_task_backend, "results", []).clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Process-wide caches (the population size the matcher scores against, the site's time zone) are
     refreshed once a minute in production; each test starts from an empty one, so no test sees another's

@@ -244,8 +244,10 @@ def answer_link_send(
     referral_id: int, *, renew: bool = False, reminder: bool = False, actor: Any = None
 ) -> bool:
     """Email the organisation the link to answer a referral: the reference, the service and who to call at
-    the program — never the person. ``renew`` ends every earlier link (the program sends a new one)."""
-    from django.core.mail import send_mail
+    the program — never the person. ``renew`` ends every earlier link (the program sends a new one).
+    Queued: the notifications' worker task sends it after the commit, and retries it."""
+    from leadline.notifications.models import Delivery
+    from leadline.notifications.services import queue_to_address
 
     referral = ServiceReferral.objects.select_related("service", "organization", "requested_by").get(
         pk=referral_id
@@ -257,9 +259,10 @@ def answer_link_send(
     contact = referral.requested_by
     subject = (_("Waiting for your answer: referral %(ref)s to %(service)s") if reminder
                else _("Referral %(ref)s to %(service)s"))  # fmt: skip
-    send_mail(
-        subject % {"ref": referral.reference, "service": referral.service.name},
-        _("The LEAD program has referred someone to %(service)s (%(org)s), reference %(ref)s, sent "
+    queue_to_address(
+        kind=Delivery.Kind.ANSWER_LINK, channel=Delivery.Channel.EMAIL, to=org.email,
+        subject=subject % {"ref": referral.reference, "service": referral.service.name},
+        body=_("The LEAD program has referred someone to %(service)s (%(org)s), reference %(ref)s, sent "
           "%(date)s.\n\nOpen this link to accept or decline it and to keep it up to date. It works "
           "without signing in, for %(days)s days; please do not forward it:\n\n%(link)s\n\n"
           "The case manager, %(name)s (%(email)s), will introduce the person.\n")
@@ -267,7 +270,6 @@ def answer_link_send(
            "date": clock.local_date(referral.requested_at), "days": settings.LEADLINE_ANSWER_LINK_DAYS,
            "link": answer_link(referral), "name": contact.get_full_name() or contact.get_username(),
            "email": contact.email or settings.DEFAULT_FROM_EMAIL},
-        settings.DEFAULT_FROM_EMAIL, [org.email],
     )  # fmt: skip
     ServiceReferral.objects.filter(pk=referral.pk).update(link_sent_at=clock.now())
     what = "renewed" if renew else "reminder" if reminder else "sent"
@@ -293,10 +295,10 @@ def referral_reminders_send() -> int:
     """Referrals sent more than two days ago and still unanswered: one email to the organisation's
     provider staff (the reference only, never the person), again every two days while unanswered; an
     organisation that answers by email gets each referral's link again."""
-    from django.core.mail import send_mail
-
     from leadline.accounts.models import User
     from leadline.accounts.roles import Role
+    from leadline.notifications.models import Delivery
+    from leadline.notifications.services import queue_to_address
 
     now = clock.now()
     due = (
@@ -322,10 +324,13 @@ def referral_reminders_send() -> int:
             lines = "\n".join(
                 f"- {r.reference} · {r.service.name} · {clock.local_date(r.requested_at)}" for r in referrals
             )
-            send_mail(_("Referrals waiting for your answer: %(org)s") % {"org": org.name},
-                      _("These referrals to %(org)s are waiting for an answer. Please sign in to Leadline to "
-                        "accept or decline them:\n\n%(lines)s\n") % {"org": org.name, "lines": lines},
-                      settings.DEFAULT_FROM_EMAIL, to)  # fmt: skip
+            for address in to:  # one email each, queued for the worker task
+                queue_to_address(
+                    kind=Delivery.Kind.ORGANISATION_REMINDER, channel=Delivery.Channel.EMAIL, to=address,
+                    subject=_("Referrals waiting for your answer: %(org)s") % {"org": org.name},
+                    body=_("These referrals to %(org)s are waiting for an answer. Please sign in to Leadline "
+                           "to accept or decline them:\n\n%(lines)s\n") % {"org": org.name, "lines": lines},
+                )  # fmt: skip
             sent += 1
         ServiceReferral.objects.filter(pk__in=[r.pk for r in referrals]).update(reminded_at=now)
     return sent

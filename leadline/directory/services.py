@@ -209,13 +209,13 @@ def stale_reminders_send() -> int:
     """One email to each organisation's provider staff listing its stale listings, once per staleness:
     a listing is not mentioned again until it has been verified and gone stale again. Organisations
     without staff in Leadline go to the site administrators. Returns the number of emails sent."""
-    from django.conf import settings
-    from django.core.mail import send_mail
     from django.utils.translation import gettext as _
 
     from leadline.accounts.models import User
     from leadline.accounts.roles import Role
     from leadline.directory.selectors import stale
+    from leadline.notifications.models import Delivery
+    from leadline.notifications.services import queue_to_address
 
     now = clock.now()
     due = stale(Service.objects.select_related("organization")).filter(stale_notified_at__isnull=True)
@@ -231,12 +231,14 @@ def stale_reminders_send() -> int:
         if not to:
             continue
         lines = "\n".join(f"- {s.name}" for s in services)
-        send_mail(
-            _("Directory listings to check: %(org)s") % {"org": org.name},
-            _("These listings of %(org)s have not been confirmed for a while. Please open each in Leadline "
-              "and confirm it is current, or correct it:\n\n%(lines)s\n") % {"org": org.name, "lines": lines},
-            settings.DEFAULT_FROM_EMAIL, to,
-        )  # fmt: skip
+        for address in to:  # one email each, queued for the worker task
+            queue_to_address(
+                kind=Delivery.Kind.ORGANISATION_REMINDER, channel=Delivery.Channel.EMAIL, to=address,
+                subject=_("Directory listings to check: %(org)s") % {"org": org.name},
+                body=_("These listings of %(org)s have not been confirmed for a while. Please open each in "
+                       "Leadline and confirm it is current, or correct it:\n\n%(lines)s\n")
+                % {"org": org.name, "lines": lines},
+            )  # fmt: skip
         Service.objects.filter(pk__in=[s.pk for s in services]).update(stale_notified_at=now)
         sent += 1
     return sent

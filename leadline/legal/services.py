@@ -178,32 +178,25 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
 def _alert(notice: Notice, matter: LegalMatter) -> None:
     """Tell the liaison prosecutors (and the matter's defender) by email that a notice waits for them.
     The email names the kind and the reference only: the person and the charge are read in Leadline,
-    signed in, where the access is checked and audited (email is not a safe place for either)."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
+    signed in, where the access is checked and audited (email is not a safe place for either). One email
+    each, queued and sent (and retried) by the notifications' worker task."""
     from leadline.accounts.models import User
+    from leadline.notifications.models import Delivery
+    from leadline.notifications.services import queue_to_address
 
     people = User.objects.filter(is_active=True, role="prosecutor").exclude(email="")
     emails = set(people.values_list("email", flat=True))
     if matter.defender_id and matter.defender and matter.defender.email:
         emails.add(matter.defender.email)
-    if not emails:
-        return
-    try:
-        send_mail(
+    for email in sorted(emails):  # the notice is in the workspace either way
+        queue_to_address(
+            kind=Delivery.Kind.LEGAL_NOTICE, channel=Delivery.Channel.EMAIL, to=email,
             subject=f"LEAD legal notice {notice.reference}",
-            message=(
+            body=(
                 f"A LEAD legal notice ({notice.get_kind_display()}, reference {notice.reference}) is waiting "
                 "for confirmation. Sign in to Leadline and open Legal matters to read and confirm it."
             ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=sorted(emails),
-        )
-    except OSError:  # the notice is in the workspace either way; mail is a courtesy, retried by nobody
-        import logging
-
-        logging.getLogger(__name__).warning("could not email the alert for notice %s", notice.pk)
+        )  # fmt: skip
 
 
 def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:

@@ -22,6 +22,7 @@ class Notification(models.Model):
         ACTION_ITEM = "action_item", _("Action items given to me")
         MEETING = "meeting", _("Workgroup meetings")
         SERVICE_REFERRAL = "service_referral", _("Service referrals")
+        ACCOUNT = "account", _("Changes to how I sign in")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -40,6 +41,18 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
+    """One email or SMS to send: a notification's, or (no notification) a message to an address outside
+    Leadline's users — a calling officer's phone, a participant's court reminder, an organisation's email —
+    whose text its caller writes under that caller's content rules (decisions 0008, 0018, 0021, 0031).
+    Either way it is sent by the task worker, never inside a request, and retried."""
+
+    class Kind(models.TextChoices):  # of a message to an address (a notification's kind is its own)
+        OFFICER_STATUS = "officer_status", _("Hand-off status to a calling officer")
+        COURT_REMINDER = "court_reminder", _("Court-date reminders")
+        LEGAL_NOTICE = "legal_notice", _("Legal notice alerts")
+        ANSWER_LINK = "answer_link", _("Answer links to organisations")
+        ORGANISATION_REMINDER = "organisation_reminder", _("Reminders to organisations")
+
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
         SMS = "sms", _("SMS")
@@ -49,10 +62,17 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Given up")
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", null=True, blank=True
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices, blank=True)  # without a notification
+    subject = models.CharField(max_length=200, blank=True)  # an email's subject, without a notification
+    created_at = models.DateTimeField(null=True, blank=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     to = models.CharField(max_length=254)  # the address or number it goes to
-    body = models.TextField()  # what is sent: a notice to sign in (or a hand-off page), never content
+    # What is sent: a notice to sign in (or a hand-off page), never content; a message to an address is
+    # blanked once sent (its words are not kept beyond their delivery).
+    body = models.TextField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
@@ -61,6 +81,12 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-next_attempt_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(notification__isnull=False) | ~models.Q(kind=""),
+                name="delivery_has_notification_or_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"delivery #{self.pk}"

@@ -1,7 +1,10 @@
 """Telling people things (issue #8, item 4): ``notify`` makes the in-app notification and its email/SMS
-deliveries in the caller's transaction; they go out after it commits, and whatever fails is retried with
-growing waits (``deliver_due``, every few minutes from the task worker or cron) until it is sent or given
-up after MAX_ATTEMPTS — every attempt visible in the outbox.
+deliveries in the caller's transaction; after it commits a task sends them (the task worker: never the
+request, which a hung provider would hold for its whole timeout — issue #15, item 7), and whatever fails is
+retried with growing waits (``deliver_due``, every few minutes from the task worker or cron) until it is
+sent or given up after MAX_ATTEMPTS — every attempt visible in the outbox. ``queue_to_address`` does the
+same for a message to an address outside Leadline's users (a calling officer's phone, a court reminder,
+an organisation's email), whose text its caller writes.
 
 What goes out is fixed per kind: a sentence and a link to sign in. Callers cannot put participant content
 in an email or SMS, because they do not write the text (a hand-off page's SMS is the one exception, the
@@ -24,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from leadline.core import clock
 from leadline.notifications.models import Delivery, Notification, Preference
+from leadline.notifications.tasks import send_deliveries
 
 logger = logging.getLogger(__name__)
 K = Notification.Kind
@@ -33,6 +37,7 @@ SUBJECTS = {
     K.ACTION_ITEM: gettext_lazy("An action item in Leadline is yours"),
     K.MEETING: gettext_lazy("A workgroup meeting in Leadline has changed"),
     K.SERVICE_REFERRAL: gettext_lazy("A service referral in Leadline needs you"),
+    K.ACCOUNT: gettext_lazy("An administrator reset how you sign in to Leadline"),
 }
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
@@ -108,11 +113,36 @@ def notify(
             for channel, to in channels:
                 made_one = Delivery.objects.create(notification=notification, channel=channel, to=to,
                                                    body=_body(notification, channel, text),
-                                                   next_attempt_at=later or now)  # fmt: skip
+                                                   next_attempt_at=later or now, created_at=now)  # fmt: skip
                 deliveries.append(made_one.pk)
     if deliveries:
-        transaction.on_commit(lambda: deliver(deliveries))
+        _queue(deliveries)
     return made
+
+
+def queue_to_address(*, kind: str, channel: str, to: str, body: str, subject: str = "") -> Delivery:
+    """Send ``body`` (and, by email, ``subject``) to an address that is not a Leadline user's — after the
+    caller's transaction commits, from the task worker, retried like every delivery. The caller writes the
+    words and answers for what they may say (a court reminder names the date, time and court only; an
+    organisation's email never the person). Once sent, the words are not kept."""
+    delivery = Delivery.objects.create(kind=Delivery.Kind(kind), channel=channel, to=to, body=body,
+                                       subject=subject, next_attempt_at=clock.now(),
+                                       created_at=clock.now())  # fmt: skip
+    _queue([delivery.pk])
+    return delivery
+
+
+def _queue(ids: list[int]) -> None:
+    """After the commit, a task sends them. If the task cannot be queued (the database went away at that
+    moment), they wait for ``deliver_due``, which finds every delivery that is due."""
+
+    def enqueue() -> None:
+        try:
+            send_deliveries.enqueue(ids)
+        except Exception:
+            logger.exception("deliveries %s not queued; the next deliver_due sends them", ids)
+
+    transaction.on_commit(enqueue)
 
 
 def _send(delivery: Delivery) -> None:
@@ -123,8 +153,11 @@ def _send(delivery: Delivery) -> None:
         return
     from django.core.mail import send_mail
 
-    subject = delivery.body.split("\n", 1)[0].rstrip(".")[:150]
-    send_mail(f"Leadline: {subject}", delivery.body, settings.DEFAULT_FROM_EMAIL, [delivery.to])
+    if delivery.notification_id is None:
+        subject = delivery.subject
+    else:
+        subject = "Leadline: " + delivery.body.split("\n", 1)[0].rstrip(".")[:150]
+    send_mail(subject, delivery.body, settings.DEFAULT_FROM_EMAIL, [delivery.to])
 
 
 def deliver(ids: Iterable[int]) -> int:
@@ -154,11 +187,14 @@ def deliver(ids: Iterable[int]) -> int:
                     locked.status = Delivery.Status.FAILED
                 else:
                     retry_at = now + BACKOFF[min(locked.attempts, len(BACKOFF)) - 1]
-                    if not locked.notification.urgent:  # a retry respects quiet hours as the first try did
-                        retry_at = quiet_until(preference_for(locked.notification.user), retry_at) or retry_at
+                    told = locked.notification
+                    if told is not None and not told.urgent:  # a retry respects quiet hours as the first did
+                        retry_at = quiet_until(preference_for(told.user), retry_at) or retry_at
                     locked.next_attempt_at = retry_at
             else:
                 locked.status, locked.sent_at, locked.last_error = Delivery.Status.SENT, now, ""
+                if locked.notification_id is None:
+                    locked.body = ""  # a message to an address: its words are not kept once delivered
                 sent += 1
             locked.save()
     return sent
@@ -180,7 +216,7 @@ def retry(*, actor: Any, delivery_id: int) -> Delivery:
     )
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="notification_delivery",
                  subject_id=delivery_id, changes={"retry": True})  # fmt: skip
-    transaction.on_commit(lambda: deliver([delivery_id]))
+    _queue([delivery_id])
     return Delivery.objects.get(pk=delivery_id)
 
 

@@ -86,9 +86,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @never_cache
 def outbox(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    deliveries = Delivery.objects.select_related("notification__user").order_by(
-        "-notification__created_at", "-id"
-    )
+    deliveries = Delivery.objects.select_related("notification__user").order_by("-id")
     if status in Delivery.Status.values:
         deliveries = deliveries.filter(status=status)
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))

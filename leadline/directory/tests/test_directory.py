@@ -115,6 +115,9 @@ def test_stale_listings_are_flagged_to_their_owner_once(world, login, settings):
         assert "data-needs-checking" in page and f'data-stale-service="{world.service.pk}"' in page
         assert stale_reminders_send() == 2  # Pat's organisation, and Genesee Recovery (no staff: the admins)
         assert stale_reminders_send() == 0  # once per staleness
+        from leadline.notifications.services import deliver_due
+
+        deliver_due()  # the task worker sends what was queued
         to = {tuple(m.to): m.subject for m in mail.outbox}
         assert to[("pat@opendoor.example",)] == "Directory listings to check: Open Door Housing"
         assert "Buprenorphine clinic" in next(m.body for m in mail.outbox if m.to == ["adam@lead.example"])

@@ -99,6 +99,11 @@ def test_rule_met_makes_an_expungement_request_once_however_often_the_task_runs(
     assert "cousin" not in text and "ntake" not in text and "contact" not in text
     assert AuditEvent.objects.filter(subject_type="legal_notice", subject_id=str(notice.pk)).exists()
     # The prosecutor is told by email that a notice waits: its reference, never the person or the charge.
+    from leadline.notifications.testing import send_queued_deliveries
+
+    assert not mailoutbox
+    with _after_deadline(world.matter):
+        assert send_queued_deliveries() == 1  # by the task worker
     alert = [m for m in mailoutbox if notice.reference in m.subject]
     assert len(alert) == 1 and alert[0].to == ["priya@da.example"]
     assert world.mine.family_name not in alert[0].body and "220.03" not in alert[0].body

@@ -362,6 +362,9 @@ def test_a_new_message_tells_the_others_by_email_and_sms_without_a_word_of_it(
     thread = Thread.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         _post(carmen, thread, "Xylophone aubergine follow-up")
+    from leadline.notifications.testing import send_queued_deliveries
+
+    assert not mail.outbox and send_queued_deliveries() == 4  # the task worker sends them, not the request
     assert len(mail.outbox) == 2 and len(sms.outbox) == 2
     sent = [f"{m.subject} {m.body}" for m in mail.outbox] + [m.body for m in sms.outbox]
     for text in sent:

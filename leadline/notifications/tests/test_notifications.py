@@ -14,6 +14,7 @@ from django.core import mail
 from leadline.core import clock, sms
 from leadline.notifications import services
 from leadline.notifications.models import Delivery, Notification, Preference
+from leadline.notifications.testing import send_queued_deliveries
 
 pytestmark = pytest.mark.django_db
 K = Notification.Kind
@@ -43,6 +44,8 @@ def test_a_notification_is_in_the_app_and_goes_by_email_after_commit_saying_only
         assert not mail.outbox  # nothing leaves before the transaction commits
     for callback in pending:
         callback()
+    assert not mail.outbox  # the commit queues a task; the worker sends it
+    assert send_queued_deliveries() == 1
     assert Notification.objects.get(pk=made[0].pk).read_at is None and services.unread_count(carmen) == 1
     sent = mail.outbox[-1]
     assert sent.to == ["carmen@lead.example"] and "You have a new message in Leadline" in sent.body
@@ -62,6 +65,7 @@ def test_sms_by_preference_says_only_sign_in(carmen, settings, django_capture_on
     Preference.objects.create(user=carmen, by_sms=True, by_email=False)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify([carmen], kind=K.ACTION_ITEM, url="/workgroup/")
+    send_queued_deliveries()
     assert [m.to for m in sms.outbox] == ["+1 585 555 0100"] and not mail.outbox
     assert sms.outbox[0].body.startswith("Leadline: An action item in Leadline is yours. Sign in")
 
@@ -77,6 +81,7 @@ def test_a_failed_email_is_retried_with_growing_waits_then_given_up_and_shown_in
     monkeypatch.setattr(django.core.mail, "send_mail", down)
     with django_capture_on_commit_callbacks(execute=True):
         made = services.notify([carmen], kind=K.MEETING, url="/workgroup/")
+    send_queued_deliveries()
     delivery = Delivery.objects.get(notification=made[0])
     assert (delivery.status, delivery.attempts) == (Delivery.Status.PENDING, 1)
     assert delivery.last_error == "ConnectionRefusedError: mail server down"
@@ -101,6 +106,7 @@ def test_a_failed_email_is_retried_with_growing_waits_then_given_up_and_shown_in
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         assert adam.post(f"/notifications/outbox/{delivery.pk}/retry/").status_code == 302
+    assert send_queued_deliveries() == 1
     assert Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.SENT
     assert login(world["case_manager"]).get("/notifications/outbox/").status_code == 403
 
@@ -115,6 +121,8 @@ def test_quiet_hours_hold_email_until_they_end_but_never_a_hand_off_page(
         services.notify([carmen], kind=K.MESSAGE, url="/messages/1/")
         page = "LEAD hand-off #3: arrest diversion, PL 220.03, Main St & Clinton Ave."
         services.notify([carmen], kind=K.HANDOFF_PAGE, url="/referrals/handoffs/3/", text=page)
+    with time_machine.travel(_local(23, 31), tick=False):
+        send_queued_deliveries()
     assert [m.body.split(" http")[0] for m in sms.outbox] == [
         "LEAD hand-off #3: arrest diversion, PL 220.03, Main St & Clinton Ave."
     ]
@@ -171,6 +179,7 @@ def test_a_failed_sms_is_retried_and_visible_too(
     Preference.objects.create(user=carmen, by_sms=True, by_email=False)
     with django_capture_on_commit_callbacks(execute=True):
         made = services.notify([carmen], kind=K.MESSAGE, url="/messages/1/")
+    send_queued_deliveries()
     failed = Delivery.objects.get(notification=made[0])
     assert (failed.channel, failed.status, failed.attempts) == (
         Delivery.Channel.SMS,

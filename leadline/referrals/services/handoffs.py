@@ -7,7 +7,6 @@ escalation task running twice (catching up after downtime), change it once.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,8 @@ from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.sms import SmsError, send_sms
+from leadline.notifications.models import Delivery
+from leadline.notifications.services import queue_to_address
 from leadline.participants.lookup import find_participant
 from leadline.participants.models import Participant
 from leadline.participants.services import participant_create, participant_update
@@ -230,13 +230,10 @@ def handoff_acknowledge(*, actor: Any, handoff: Handoff, eta_minutes: int) -> Ha
 
 
 def _tell_officer(handoff: Handoff, body: str) -> None:
-    phone = handoff.callback_phone
-
-    def deliver() -> None:
-        with contextlib.suppress(SmsError):  # the status is on the officer's hand-off page either way
-            send_sms(phone, body)
-
-    transaction.on_commit(deliver)
+    """By SMS, from the task worker after the commit (never inside the case manager's request); the status
+    is on the officer's hand-off page either way."""
+    queue_to_address(kind=Delivery.Kind.OFFICER_STATUS, channel=Delivery.Channel.SMS,
+                     to=handoff.callback_phone, body=body)  # fmt: skip
 
 
 def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:

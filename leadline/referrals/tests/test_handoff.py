@@ -10,6 +10,7 @@ import time_machine
 
 from leadline.core import clock, sms
 from leadline.core.testing import UserFactory, make_referral, verified_client
+from leadline.notifications.testing import send_queued_deliveries
 from leadline.referrals import services
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift
 from leadline.referrals.tasks import handoff_check
@@ -43,6 +44,7 @@ def test_one_tap_pages_the_case_manager_on_call_in_the_app_and_by_sms(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         handoff, created = _request(roster)
+    assert not sms.outbox and send_queued_deliveries() == 1  # sent by the task worker, not the request
     assert created and handoff.status == "requested" and handoff.escalation_level == 0
     page = HandoffPage.objects.get(handoff=handoff)
     assert page.recipient == roster["case_manager"] and page.sms_status == "sent"
@@ -164,6 +166,7 @@ def test_a_failed_sms_is_recorded_and_the_in_app_page_stands(
     settings.LEADLINE_SMS_URL = "http://127.0.0.1:9/unreachable"
     with django_capture_on_commit_callbacks(execute=True):
         handoff, _ = _request(roster)
+    send_queued_deliveries()
     assert HandoffPage.objects.get(handoff=handoff).sms_status == "failed"
 
 

@@ -13,6 +13,7 @@ from django.test import Client
 from leadline.audit.models import AuditEvent
 from leadline.core import clock, sms
 from leadline.core.testing import UserFactory, make_referral, verified_client
+from leadline.notifications.testing import send_queued_deliveries
 from leadline.referrals import services
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift
 from leadline.referrals.services.line import normalise_phone, signature_for
@@ -73,6 +74,7 @@ def test_a_signed_text_from_a_registered_officer_raises_the_request_and_pages_on
     )
     assert handoff.callback_phone == OFFICER_PHONE
     assert HandoffPage.objects.get(handoff=handoff).recipient == line["case_manager"]
+    send_queued_deliveries()  # the task worker
     # The page names the call-back number, never the officer's free text.
     assert [m.to for m in sms.outbox] == ["+15855550101"]
     assert "5855550142" in normalise_phone(sms.outbox[0].body) or "555-0142" in sms.outbox[0].body
@@ -187,6 +189,7 @@ def test_the_officer_links_the_referral_and_then_the_hand_off_completes(
     # The case manager answers; the officer hears back by text, since they called by phone.
     with django_capture_on_commit_callbacks(execute=True):
         services.handoff_acknowledge(actor=carmen, handoff=handoff, eta_minutes=12)
+    send_queued_deliveries()  # the task worker
     assert sms.outbox[-1].to == OFFICER_PHONE and "12 minutes" in sms.outbox[-1].body
     services.handoff_arrive(actor=carmen, handoff=handoff)
     with pytest.raises(services.HandoffRefused, match="not linked"):
