@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from leadline.accounts.mfa import mfa_satisfied
 from leadline.audit.models import AuditEvent
@@ -33,8 +34,23 @@ MFA_EXEMPT_PREFIXES = (
 )
 
 
+def _idle_message() -> str:
+    """Says the idle limit this site is set to (LEADLINE_IDLE_MINUTES), in whole minutes."""
+    minutes = max(1, round(settings.LEADLINE_IDLE_TIMEOUT.total_seconds() / 60))
+    return ngettext(
+        "Your session was locked after %(minutes)s minute without activity. Please sign in again.",
+        "Your session was locked after %(minutes)s minutes without activity. Please sign in again.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _lifetime_message() -> str:
+    return _("Your session reached its maximum length. Please sign in again.")
+
+
 class SessionLifetimeMiddleware:
-    """A 30-minute idle lock and an absolute session lifetime, both read from the one clock.
+    """An idle lock (LEADLINE_IDLE_MINUTES, 30 by default) and an absolute session lifetime, both read from
+    the one clock.
 
     Django's SESSION_COOKIE_AGE alone is absolute only; the idle limit is tracked here so it can be
     tested with a frozen clock.
@@ -62,12 +78,7 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 if request.path_info.startswith("/api/"):
                     return JsonResponse({"detail": "Session expired."}, status=401)
-                messages.info(
-                    request,
-                    _("Your session was locked after 30 minutes without activity. Please sign in again.")
-                    if reason == "idle"
-                    else _("Your session reached its maximum length. Please sign in again."),
-                )
+                messages.info(request, _idle_message() if reason == "idle" else _lifetime_message())
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
             request.session[SEEN_KEY] = now.isoformat()
             if started is None:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.core.middleware import PERMISSIONS_POLICY_FEATURES
 
 
 def capability_required(
@@ -34,6 +35,27 @@ def capability_required(
             return view(request, *args, **kwargs)
 
         wrapped.required_capability = capability  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def permissions_policy_allow(
+    *features: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page that needs a browser feature (e.g. "geolocation"): the Permissions-Policy header
+    (core.middleware.PermissionsPolicyMiddleware) allows it to the site itself on this page's responses."""
+    unknown = set(features) - set(PERMISSIONS_POLICY_FEATURES)
+    if unknown:  # a typo must fail at import time, not quietly leave the feature off
+        raise ValueError(f"unknown browser feature: {', '.join(sorted(unknown))}")
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            response.permissions_policy_allow = frozenset(features)  # type: ignore[attr-defined]
+            return response
+
         return wrapped
 
     return decorator

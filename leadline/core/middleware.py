@@ -88,3 +88,39 @@ class SiteTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+# Browser features no Leadline page uses are off for every response (issue #15 item 21). A view that needs
+# one names it with core.decorators.permissions_policy_allow, and gets it for the site itself only:
+# geolocation on the officer's referral form ("use my location"). No page uses the camera or the
+# microphone: a participant's photo and a signed consent are uploaded files, a signature is drawn on a canvas.
+PERMISSIONS_POLICY_FEATURES = (
+    "accelerometer", "ambient-light-sensor", "autoplay", "battery", "bluetooth", "browsing-topics", "camera",
+    "display-capture", "document-domain", "encrypted-media", "fullscreen", "gamepad", "geolocation",
+    "gyroscope", "hid", "idle-detection", "interest-cohort", "local-fonts", "magnetometer", "microphone",
+    "midi", "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "serial",
+    "speaker-selection", "usb", "web-share", "xr-spatial-tracking",
+)  # fmt: skip
+
+
+def permissions_policy(allowed: frozenset[str] = frozenset()) -> str:
+    return ", ".join(f"{f}=(self)" if f in allowed else f"{f}=()" for f in PERMISSIONS_POLICY_FEATURES)
+
+
+PERMISSIONS_POLICY_DEFAULT = permissions_policy()
+
+
+class PermissionsPolicyMiddleware:
+    """Sets Permissions-Policy on every response, static files and error pages included (it sits outside
+    WhiteNoise and the error pages in MIDDLEWARE)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        allowed = getattr(response, "permissions_policy_allow", None)
+        response["Permissions-Policy"] = (
+            permissions_policy(frozenset(allowed)) if allowed else PERMISSIONS_POLICY_DEFAULT
+        )
+        return response

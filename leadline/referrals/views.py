@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leadline.accounts import policy
 from leadline.core import clock
-from leadline.core.decorators import capability_required
+from leadline.core.decorators import capability_required, permissions_policy_allow
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.eligibility import criterion_label
@@ -61,6 +61,7 @@ def _input_from(form: ReferralForm) -> services.ReferralInput:
 
 
 @capability_required("referral.edit")
+@permissions_policy_allow("geolocation")  # "use my location" (static/leadline/referral.js)
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest) -> HttpResponse:
     version = policy_version_today()
