@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadline.consents.models import Consent, Disclosure
+from leadline.consents.models import AccountingRequest, Consent, Disclosure, DisclosureRestriction
 from leadline.participants.models import Participant
 
 
@@ -24,4 +24,13 @@ def participant_merged(*, actor: Any, survivor: Participant, duplicate: Particip
         .update(participant=survivor)
     }
     moved["disclosures"] = Disclosure.objects.filter(participant=duplicate).update(participant=survivor)
+    # The person's requests and restrictions are theirs whichever record holds them: an accounting asked
+    # on the duplicate is answered from the survivor (which now holds the disclosures), and a restriction
+    # agreed on the duplicate keeps binding the decision point (it can only narrow what goes out).
+    moved["accounting_requests"] = AccountingRequest.objects.filter(participant=duplicate).update(
+        participant=survivor
+    )
+    moved["disclosure_restrictions"] = DisclosureRestriction.objects.filter(participant=duplicate).update(
+        participant=survivor
+    )
     return moved

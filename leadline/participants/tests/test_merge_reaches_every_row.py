@@ -233,6 +233,21 @@ def _make_break_glass(ctx: dict[str, Any], dup: Participant) -> None:
     )
 
 
+def _consent_rights(ctx: dict[str, Any], dup: Participant, which: str) -> Any:
+    from leadline.consents import accounting
+
+    if which == "accounting":
+        return accounting.accounting_request_record(
+            actor=ctx["cm"], participant=dup, requested_by_name="The participant", received_on=clock.today(),
+            idempotency_key=uuid.uuid4().hex,
+        )[0]  # fmt: skip
+    return accounting.restriction_record(
+        actor=ctx["cm"], participant=dup, categories=["status"], recipient_kind="prosecutor",
+        recipient_agency=None, request_text="Not my status", requested_on=clock.today(), decision="agreed",
+        reason="Asked at intake", idempotency_key=uuid.uuid4().hex,
+    )[0]  # fmt: skip
+
+
 def _tomorrow_at_nine() -> dict[str, str]:
     return {
         "date": (clock.today() + timedelta(days=1)).isoformat(),
@@ -251,6 +266,8 @@ FACTORIES: dict[str, Callable[[dict[str, Any], Participant], Any]] = {
     "participants.ParticipantPhoto.participant": _make_photo,
     "consents.Consent.participant": _consent,
     "consents.Disclosure.participant": _make_disclosure,
+    "consents.AccountingRequest.participant": lambda ctx, dup: _consent_rights(ctx, dup, "accounting"),
+    "consents.DisclosureRestriction.participant": lambda ctx, dup: _consent_rights(ctx, dup, "restriction"),
     "cases.CaseNote.participant": _make_case_note,
     "cases.Contact.participant": _make_contact,
     "cases.MonthlyStatus.participant": _make_month,
