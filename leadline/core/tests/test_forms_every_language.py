@@ -38,6 +38,15 @@ import leadline
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
+
+@pytest.fixture(autouse=True)
+def _language_given_back():
+    """A request in Spanish leaves Spanish active in this thread (the language middleware activates the
+    reader's language and nothing deactivates it): give the next test back the language it had."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Finding every form
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from leadline.core.testing import verified_client
 from leadline.evaluation import charts
@@ -28,6 +29,15 @@ from leadline.evaluation.services import evaluation_run
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+@pytest.fixture(autouse=True)
+def _language_given_back():
+    """A request in Spanish leaves Spanish active in this thread (the language middleware activates the
+    reader's language and nothing deactivates it): give the next test back the language it had."""
+    with translation.override(translation.get_language()):
+        yield
+
 
 # Each function of leadline/evaluation/charts.py that draws a chart, and the data-chart its <svg> carries.
 CHART_KINDS = {
