@@ -7,6 +7,9 @@ leadline evaluate --data DIR --out results.json [--as-of YYYY-MM-DD] [--public]
                              the evidence engine on a folder of extracts (EVIDENCE-DATA.md)
 leadline prepare --mapping mapping.json --out DIR
                              partners' extracts mapped to that folder, with a validation report
+leadline backup --out FILE    the database and what must travel with it (docs/operations.md)
+leadline restore FILE [--accept-other-key]
+                             a backup into an empty database, checked row by row
 """
 
 from __future__ import annotations
@@ -150,6 +153,20 @@ def cmd_prepare(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(ns: argparse.Namespace) -> int:
+    _django()
+    from leadline.core.backup import command_backup
+
+    return command_backup(ns.out)
+
+
+def cmd_restore(ns: argparse.Namespace) -> int:
+    _django()
+    from leadline.core.backup import command_restore
+
+    return command_restore(ns.archive, accept_other_key=ns.accept_other_key)
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     parser = argparse.ArgumentParser(prog="leadline", description="Leadline: run a LEAD program.")
@@ -210,6 +227,18 @@ More: leadline/evidence/prepare.py and docs/decisions/0019-evidence-engine.md.""
         "from PGPASSWORD or ~/.pgpass, and is never shown)",
     )
     prep.set_defaults(func=cmd_prepare)
+    bkp = sub.add_parser("backup", help="back up the database, with what must travel with it (operations.md)")
+    bkp.add_argument("--out", required=True, help="the backup file to write (never overwritten)")
+    bkp.set_defaults(func=cmd_backup)
+    rst = sub.add_parser("restore", help="restore a backup into an empty database (operations.md)")
+    rst.add_argument("archive", help="a file written by `leadline backup`")
+    rst.add_argument(
+        "--accept-other-key",
+        dest="accept_other_key",
+        action="store_true",
+        help="restore a backup made under another secret key (every person key changes)",
+    )
+    rst.set_defaults(func=cmd_restore)
     ns = parser.parse_args(argv)
     return int(ns.func(ns) or 0)
 

@@ -36,7 +36,7 @@ def _columns_and_values(event: AuditEvent) -> tuple[list[str], list]:
     """Every column of the row, as the model would write it, with the reason tampered."""
     fields = [f for f in AuditEvent._meta.concrete_fields]
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    columns = [f.column for f in fields]
+    columns = [str(f.column) for f in fields]
     values[columns.index("reason")] = "tampered"
     values[columns.index("action")] = "delete"
     return columns, values

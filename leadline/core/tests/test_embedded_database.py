@@ -52,7 +52,7 @@ def test_the_embedded_database_waits_its_turn_and_does_not_fsync_every_commit(tm
         assert _pragma(wrapper, "journal_mode") == "wal"
         assert _pragma(wrapper, "busy_timeout") >= 30_000  # a burst queues; it does not fail after 5 s
         assert _pragma(wrapper, "synchronous") == 1  # NORMAL: safe in WAL, no fsync per commit
-        assert wrapper.transaction_mode == "IMMEDIATE"  # the write lock at BEGIN: no upgrade deadlock
+        assert wrapper.transaction_mode == "IMMEDIATE"  # type: ignore[attr-defined]  # the write lock at BEGIN: no upgrade deadlock
     finally:
         wrapper.close()
 
