@@ -34,3 +34,16 @@ def _fresh_process_caches():
     lookup._population_cache = (0.0, 0)
     middleware._zone_cache = (0.0, "")
     yield
+
+
+@pytest.fixture(autouse=True)
+def _language_given_back():
+    """A request in Spanish leaves Spanish active in the thread (the language middleware turns the reader's
+    language on, and Django's test client does not turn it off): each test starts, and ends, in the
+    default language, so no test reads another's Spanish."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

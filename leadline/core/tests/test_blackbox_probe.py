@@ -71,6 +71,12 @@ MARKERS = [
     Marker(f"{M}LEGALOPEN10", "the charge on an open legal matter", PROGRAM_CLINICAL | {"priya", "dana"}),
     # A cleared and sealed infraction: no criminal-justice role, ever again (PRODUCT.md §4 rule 3).
     Marker(f"{M}SEALED11", "the charge on a sealed infraction", PROGRAM_CLINICAL),
+    # The workgroup's minutes: kept by the program, for the program (decision 0026).
+    Marker(
+        f"{M}MINUTES12",
+        "the workgroup's minutes",
+        PROGRAM_CLINICAL | {"casey", "omar"},
+    ),
     Marker(f"{M}GOAL7", "a plan goal in the participant's words", PROGRAM_CLINICAL),
     Marker(f"{M}MSG8", "a message inside the program", PROGRAM_CLINICAL),
 ]
@@ -354,6 +360,13 @@ def _plant(tanya: Participant) -> None:
     )
 
 
+def _minutes() -> None:
+    paula = verified_client(User.objects.get(username="paula"))
+    index = parse(paula.get("/workgroup/").content.decode())
+    meeting = next(link for link in index.links if re.fullmatch(r"/workgroup/meetings/\d+/", link))
+    submit(paula, meeting, action=f"{meeting}minutes/", values={"minutes": f"agreed {M}MINUTES12"})
+
+
 def _legal(tanya: Participant) -> None:
     """Charges carry no form of their own (they come with the arrest): the markers are written on the
     demo's two matters, and Marcus's is cleared and sealed as the legal sweep would leave it."""
@@ -375,6 +388,7 @@ def test_no_account_reads_what_it_must_not_see():
     tanya = Participant.objects.get(given_name="Tanya", family_name="Brooks")
     _plant(tanya)
     _legal(tanya)
+    _minutes()
 
     accounts = sorted(EVERYONE - {""})
     clients = {name: verified_client(User.objects.get(username=name)) for name in accounts}
