@@ -36,7 +36,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 SKIP_NOTICE = f"BROWSER TESTS SKIPPED: {CHROMIUM} not found (apt-get install -y chromium)"
-SERVER_READY_TIMEOUT = 60.0  # seconds: migrate + seed + runserver on a cold SQLite file
+# seconds: migrate + seed + runserver on a cold SQLite file (longer on a loaded machine)
+SERVER_READY_TIMEOUT = float(os.environ.get("LEADLINE_E2E_SERVER_TIMEOUT", "180"))
 ACTION_TIMEOUT_MS = 15_000
 
 _collected_e2e = pytest.StashKey[int]()
