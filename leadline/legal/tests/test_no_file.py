@@ -80,6 +80,7 @@ def test_intake_in_the_window_makes_one_do_not_file_notice_without_any_contact(w
     assert no_file.state == "clearance_sent"
     notice = Notice.objects.get(matter=no_file)
     assert notice.kind == "do_not_file" and notice.is_clearance and notice.cycle == 1
+    assert notice.pdf is not None
     text = _pdf_text(bytes(notice.pdf))
     assert "Do not file" in text or "do not file" in text
     assert f"no filing if the LEAD intake is completed within {WINDOW} days" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+from typing import Any
 
 import pytest
 
@@ -166,7 +167,8 @@ def test_the_aggrieved_party_setting_travels_with_the_site_file(demo_site):
     assert site.policy_versions.get(label="2027.1").aggrieved_party_agreement_required is False
     assert site_export(site=site) == changed
     old_file = copy.deepcopy(DEMO_SITE_FILE)  # a file written before the setting existed
-    for v in old_file["policy_versions"]:  # type: ignore[union-attr]
+    versions: list[dict[str, Any]] = old_file["policy_versions"]  # type: ignore[assignment]
+    for v in versions:
         v.pop("aggrieved_party_agreement_required", None)
     site = site_import(actor=None, data=old_file)
     assert site.policy_versions.get(label="2026.1").aggrieved_party_agreement_required is True
