@@ -259,7 +259,7 @@ class SupervisedWorker(Worker):
             try:
                 result = import_string(duty.path)()
                 last[duty.name] = time.monotonic()
-                if result:
+                if result and (not isinstance(result, dict) or any(result.values())):  # only what it did
                     logger.info("worker duty %s: %s", duty.name, result)
             except Exception:
                 logger.exception("worker duty %s failed; tried again next round", duty.name)

@@ -6,6 +6,7 @@ notifications calls an SMS or mail backend itself (an AST scan, so a new caller 
 from __future__ import annotations
 
 import ast
+import json
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -32,11 +33,16 @@ class HungEmailBackend(BaseEmailBackend):
 
 @pytest.fixture
 def hung(settings, monkeypatch, world):
-    def hung_sms(to: str, body: str) -> None:
-        CALLS.append(("sms", to))
+    """The SMS provider and the mail server hang: caught at the wire (the http SMS backend's request and the
+    mail backend), so a send is seen however the caller reached the backend."""
+    from leadline.core import sms
+
+    def hung_provider(request: Any, timeout: float) -> None:
+        CALLS.append(("sms", json.loads(request.data)["to"]))
         raise TimeoutError("the SMS provider did not answer")
 
-    monkeypatch.setattr("leadline.core.sms.send_sms", hung_sms)
+    settings.LEADLINE_SMS_BACKEND, settings.LEADLINE_SMS_URL = "http", "http://127.0.0.1:9/hung-provider"
+    monkeypatch.setattr(sms.urllib.request, "urlopen", hung_provider)
     settings.EMAIL_BACKEND = "leadline.notifications.tests.test_outside_services.HungEmailBackend"
     CALLS.clear()
     carmen = world["case_manager"]
