@@ -88,6 +88,10 @@ class ReferralForm(forms.Form):
         self.fields["exclusions_flagged"].choices = [  # type: ignore[attr-defined]
             (e.code, e.description) for e in policy_version.exclusions.all()
         ]
+        if policy_version.aggrieved_party_agreement_required:
+            self.fields["aggrieved_party"].help_text = _(
+                "If an aggrieved party is present and declines, LEAD cannot take this referral."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

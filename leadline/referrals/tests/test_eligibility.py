@@ -216,3 +216,13 @@ def test_a_declined_aggrieved_party_is_stored_as_a_reason_on_the_referral(world)
     User.objects.filter(pk=world["officer"].pk).update(preferred_language="es")
     spanish = client.get(response["Location"]).content.decode()
     assert "La parte agraviada no estuvo de acuerdo" in spanish
+
+
+def test_the_form_tells_the_officer_when_a_decline_ends_the_referral(world):
+    from leadline.core.testing import verified_client
+    from leadline.sites.models import PolicyVersion
+
+    client = verified_client(world["officer"])
+    assert "data-aggrieved-hint" in client.get("/referrals/new/").content.decode()
+    PolicyVersion.objects.update(aggrieved_party_agreement_required=False)
+    assert "data-aggrieved-hint" not in client.get("/referrals/new/").content.decode()
