@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from axes.utils import reset as axes_reset
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 
-from leadline.accounts import services
-from leadline.accounts.models import Agency, APIToken, User
+from leadline.accounts import policy, services
+from leadline.accounts.models import Agency, APIToken, CredentialReset, User
 from leadline.accounts.roles import ROLE_CAPABILITIES, Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
@@ -51,14 +52,17 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
     form = UserAdminForm
     list_display = ["username", "first_name", "last_name", "role", "agency", "is_active", "is_demo"]
     list_filter = ["role", "agency", "is_active", "is_community_approver"]
+    # No password field and no password form: nobody sets another person's password here. A reset is
+    # proposed below (Sign-in resets), approved by a second administrator, and the holder sets the new
+    # password through a one-time link (decision 0034).
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username",)}),
         ("Person", {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
         ("Role", {"fields": ("role", "agency", "precinct", "is_community_approver")}),
         ("Status", {"fields": ("is_active", "last_login", "date_joined", "is_demo")}),
     )
     readonly_fields = ["last_login", "date_joined", "is_demo", "is_active"]
-    actions = ["deactivate", "reset_mfa", "unlock"]
+    actions = ["deactivate", "unlock"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -67,6 +71,11 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are disabled, never deleted: the audit trail refers to them
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Django's "set this user's password" form is closed: an administrator who sets a password can
+        sign in as that person. Resets go through a second administrator and the holder (decision 0034)."""
+        raise PermissionDenied
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Role changes go through user_set_role, which reads the old role from the database."""
@@ -85,12 +94,6 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
         for user in queryset.filter(is_active=True).exclude(pk=request.user.pk):
             services.user_deactivate(actor=request.user, user=user, reason="disabled by a site administrator")
         messages.success(request, "Accounts disabled; their sessions ended and tokens revoked.")
-
-    @admin.action(description="Reset two-factor sign-in (lost phone): they enrol again at next sign-in")
-    def reset_mfa(self, request: HttpRequest, queryset: Any) -> None:
-        for user in queryset.exclude(pk=request.user.pk):
-            services.user_mfa_reset(actor=request.user, user=user, reason="reset by a site administrator")
-        messages.success(request, "Two-factor sign-in reset; the users' sessions ended.")
 
     @admin.action(description="Unlock sign-in after too many failed attempts")
     def unlock(self, request: HttpRequest, queryset: Any) -> None:
@@ -113,3 +116,88 @@ class APITokenAdmin(CapabilityAdmin):
     read_only = True
     list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
     exclude = ["key_hash"]
+
+
+class CredentialResetForm(forms.ModelForm):
+    class Meta:
+        model = CredentialReset
+        fields = ["user", "kind", "reason"]
+
+
+@admin.register(CredentialReset)
+class CredentialResetAdmin(CapabilityAdmin):
+    """Resetting another person's password or two-factor sign-in: one administrator proposes it here with
+    a written reason; a different administrator selects it and approves. Nothing changes before that."""
+
+    view_capability = "user_account.view"
+    edit_capability = "user_account.edit"
+    form = CredentialResetForm
+    list_display = [
+        "user",
+        "kind",
+        "proposed_by",
+        "proposed_at",
+        "approved_by",
+        "approved_at",
+        "completed_at",
+    ]
+    list_filter = ["kind"]
+    actions = ["approve"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a proposal is approved (the action below), never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # The list's only action is an edit of its own, not Django's change permission.
+        actions = super().get_actions(request)
+        if not policy.can(request.user, self.edit_capability):
+            actions.pop("approve", None)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: CredentialReset, form: Any, change: bool) -> None:
+        try:
+            made = services.credential_reset_propose(
+                actor=request.user, user=obj.user, kind=obj.kind, reason=obj.reason
+            )
+        except (services.InvalidInput, services.NotAllowed) as exc:
+            raise PermissionDenied(str(exc)) from exc
+        obj.pk = made.pk
+        obj.proposed_by, obj.proposed_at = made.proposed_by, made.proposed_at
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # credential_reset_propose wrote its own audit row
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        editor = request.user
+
+        class Checked(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                data = super().clean() or {}
+                user, kind = data.get("user"), data.get("kind")
+                if user is not None and user.pk == editor.pk:
+                    self.add_error("user", "Nobody resets their own sign-in here: ask another administrator.")
+                if len((data.get("reason") or "").strip()) < 10:
+                    self.add_error("reason", "Say in a sentence why (for example how the holder asked).")
+                if user is not None and kind == CredentialReset.Kind.PASSWORD and not user.email:
+                    self.add_error("user", "This person has no email address: the password link needs one.")
+                return data
+
+        return Checked
+
+    @admin.action(description="Approve the selected resets (proposed by another administrator)")
+    def approve(self, request: HttpRequest, queryset: Any) -> None:
+        done, refused = 0, []
+        for reset in queryset:
+            try:
+                services.credential_reset_approve(actor=request.user, reset=reset)
+                done += 1
+            except (services.InvalidInput, services.NotAllowed) as exc:
+                refused.append(f"#{reset.pk}: {exc}")
+        if done:
+            messages.success(request, f"{done} approved; each holder is told.")
+        for text in refused:
+            messages.error(request, text)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
@@ -15,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from leadline.accounts.mfa import mfa_satisfied
+from leadline.audit import context
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 
 SEEN_KEY = "ll_seen_at"
+RESET_SESSION_KEY = "ll_after_reset"  # the CredentialReset a session's sign-in came after
 AUTH_KEY = "ll_auth_at"
 
 # Paths a signed-in person may reach before finishing MFA.
@@ -83,7 +86,21 @@ class SessionLifetimeMiddleware:
             request.session[SEEN_KEY] = now.isoformat()
             if started is None:
                 request.session[AUTH_KEY] = now.isoformat()
+            if request.session.get(RESET_SESSION_KEY):
+                with context.use(marked(context.current())):
+                    return self.get_response(request)
         return self.get_response(request)
+
+
+RESET_MARK = "+reset"
+
+
+def marked(ctx: context.AuditContext) -> context.AuditContext:
+    """The audit context of a session signed in after an administrator's reset of its account: ``via``
+    reads "web+reset" (or "api+reset"), on every row it writes and in every report and CSV."""
+    if ctx.via.endswith(RESET_MARK):
+        return ctx
+    return replace(ctx, via=f"{ctx.via}{RESET_MARK}"[:10])
 
 
 class MFARequiredMiddleware:

@@ -141,3 +141,44 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"
+
+
+class CredentialReset(models.Model):
+    """Resetting another person's password or two-factor sign-in (issue #15, item 15): one administrator
+    proposes it with a written reason, a different administrator approves it. An approved MFA reset removes
+    the holder's authenticators (they enrol again at their next sign-in); an approved password reset sends
+    the holder a one-time link that only they complete, so no administrator ever knows the password. The
+    holder is told either way, and the sessions signed in after it are marked on the audit trail."""
+
+    class Kind(models.TextChoices):
+        MFA = "mfa", _("Two-factor sign-in (lost phone): they enrol again at their next sign-in")
+        PASSWORD = "password", _("Password: they set a new one through a link sent to their email")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("whose sign-in"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("what to reset"), max_length=16, choices=Kind.choices)
+    reason = models.TextField(_("reason"))
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # The password link: only its hash is kept; it works once, until link_expires_at.
+    token_hash = models.CharField(max_length=64, blank=True)
+    link_expires_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True
+    )  # MFA: on approval; password: set by the holder
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("proposed_by")), name="reset_approved_by_another"
+            ),
+            models.CheckConstraint(condition=~models.Q(user=models.F("proposed_by")), name="reset_not_own"),
+        ]
+        verbose_name = _("sign-in reset")
+
+    def __str__(self) -> str:
+        return f"{self.kind} reset #{self.pk} for {self.user_id}"

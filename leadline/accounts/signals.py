@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from leadline.accounts.middleware import AUTH_KEY, SEEN_KEY
+from leadline.accounts.middleware import AUTH_KEY, RESET_SESSION_KEY, SEEN_KEY, marked
 from leadline.accounts.models import User, UserSession
+from leadline.accounts.services import credential_reset_marking
+from leadline.audit import context
 from leadline.audit.context import client_ip
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
@@ -28,7 +30,17 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         session_key=request.session.session_key,
         defaults={"user": user, "created_at": now, "ip": client_ip(request)},
     )
-    audit_record(actor=user, action=AuditEvent.Action.LOGIN)
+    # A sign-in soon after an administrator reset this account's password or two-factor sign-in is
+    # marked, and so is every audit row of its session (SessionLifetimeMiddleware): whoever used the
+    # reset, what they read shows as read after a reset, not as the holder's ordinary work.
+    reset_id = credential_reset_marking(user=user)
+    if reset_id is None:
+        request.session.pop(RESET_SESSION_KEY, None)
+        audit_record(actor=user, action=AuditEvent.Action.LOGIN)
+        return
+    request.session[RESET_SESSION_KEY] = reset_id
+    with context.use(marked(context.current())):
+        audit_record(actor=user, action=AuditEvent.Action.LOGIN, changes={"after_credential_reset": reset_id})
 
 
 @receiver(user_logged_out)

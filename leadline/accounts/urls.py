@@ -10,4 +10,6 @@ urlpatterns = [
     path("mfa/", views.mfa, name="mfa"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("reset/", views.reset_password, name="reset_password"),
+    path("reset/<str:secret>/", views.reset_link, name="reset_link"),
 ]

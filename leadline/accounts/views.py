@@ -6,21 +6,25 @@ import base64
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadline.accounts import services
 from leadline.accounts.forms import APITokenForm, OTPCodeForm, SignInForm
-from leadline.accounts.models import APIToken
+from leadline.accounts.models import APIToken, CredentialReset
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.core import clock
 from leadline.core.decorators import capability_required
 
 
@@ -103,3 +107,60 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.api_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
     messages.success(request, _("Token revoked."))
     return redirect("accounts:tokens")
+
+
+RESET_LINK_KEY = "ll_reset_link"  # the approved password reset this browser opened a link for
+
+
+def _link_reset(request: HttpRequest) -> CredentialReset | None:
+    reset_id = request.session.get(RESET_LINK_KEY)
+    if not reset_id:
+        return None
+    return (
+        CredentialReset.objects.filter(
+            pk=reset_id,
+            kind=CredentialReset.Kind.PASSWORD,
+            approved_at__isnull=False,
+            completed_at__isnull=True,
+            link_expires_at__gt=clock.now(),
+        )
+        .select_related("user")
+        .first()
+    )
+
+
+@require_GET
+def reset_link(request: HttpRequest, secret: str) -> HttpResponse:
+    """The one-time link an approved password reset emails to its holder. The secret is traded for a
+    place in this browser's session at once, so it never sits in later addresses, logs or the audit
+    trail. Only its holder uses it: anyone else signed in (an administrator above all) is refused."""
+    reset = services.credential_reset_for_link(secret=secret)
+    if request.user.is_authenticated and (reset is None or request.user.pk != reset.user_id):
+        raise PermissionDenied
+    if reset is None:
+        raise Http404
+    request.session[RESET_LINK_KEY] = reset.pk
+    return redirect("accounts:reset_password")
+
+
+@require_http_methods(["GET", "POST"])
+def reset_password(request: HttpRequest) -> HttpResponse:
+    reset = _link_reset(request)
+    if request.user.is_authenticated and (reset is None or request.user.pk != reset.user_id):
+        raise PermissionDenied
+    if reset is None:
+        raise Http404
+    form = SetPasswordForm(reset.user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.credential_reset_complete(reset_id=reset.pk, password=form.cleaned_data["new_password1"])
+        except services.InvalidInput as exc:
+            form.add_error(None, exc.message)
+        else:
+            logout(request)  # the account's sessions ended with the reset, this one too: start afresh
+            messages.success(request, _("Your new password is set. Sign in with it."))
+            return redirect("accounts:login")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "accounts/reset_password.html", {"form": form, "holder": reset.user}, status=status
+    )

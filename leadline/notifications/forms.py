@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from leadline.notifications.models import Notification, Preference
 
-MUTABLE = [(k.value, k.label) for k in Notification.Kind if k != Notification.Kind.HANDOFF_PAGE]
+MUTABLE = [(k.value, k.label) for k in Notification.Kind
+           if k not in (Notification.Kind.HANDOFF_PAGE, Notification.Kind.ACCOUNT)]  # fmt: skip
 
 
 class PreferenceForm(forms.ModelForm):

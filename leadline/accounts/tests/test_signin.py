@@ -306,11 +306,17 @@ def test_production_sets_hsts_and_secure_cookies():
 
 
 def test_resetting_mfa_ends_sessions_and_sends_the_user_to_enrol_again(world):
-    from leadline.accounts.services import user_mfa_reset
+    from leadline.accounts.services import credential_reset_approve, credential_reset_propose
+    from leadline.core.testing import UserFactory
 
     carmen = world["case_manager"]
     client = verified_client(carmen)
-    assert user_mfa_reset(actor=world["site_admin"], user=carmen, reason="lost phone") == 1
+    beth = UserFactory.create(username="beth", role="site_admin", agency=world["site_admin"].agency)
+    reset = credential_reset_propose(
+        actor=world["site_admin"], user=carmen, kind="mfa", reason="lost her phone"
+    )
+    credential_reset_approve(actor=beth, reset=reset)
+    assert not TOTPDevice.objects.filter(user=carmen).exists()
     assert client.get("/").status_code == 302
     fresh = Client()
     _sign_in(fresh, "carmen")
