@@ -1,8 +1,9 @@
 """The warm hand-off on phone-sized screens: the officer calls the LEAD line, the on-call case manager
 acknowledges, arrives and hands off, and the officer sees each step and clears.
 
-Also: escalation to the backup on a frozen clock, the officer's lookup, and the LEAD number as a real
-phone line (a signed inbound text raises the request; the officer links the referral afterwards)."""
+Also: a suggested match confirmed when completing, escalation to the backup on a frozen clock, the
+officer's lookup, and the LEAD number as a real phone line (a signed inbound text raises the request; the
+officer links the referral afterwards)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,14 +24,21 @@ pytestmark = pytest.mark.e2e
 CASELOAD = "section[aria-labelledby='caseload-h'] .cards li"  # the home page's caseload, not "Today"
 
 
-def _refer(page: Page, given: str) -> None:
+def _refer(
+    page: Page,
+    given: str,
+    *,
+    family: str = "Morales",
+    born: str = "1987-09-09",
+    place: str = "Main St & Clinton Ave",
+) -> None:
     page.goto("/referrals/new/")
     page.get_by_label("Arrest diversion").check()
     page.get_by_label("Given name").fill(given)
-    page.get_by_label("Family name").fill("Morales")
-    page.get_by_label("Date of birth", exact=True).fill("1987-09-09")
+    page.get_by_label("Family name").fill(family)
+    page.get_by_label("Date of birth", exact=True).fill(born)
     page.get_by_label("Offence").select_option(label="PL 140.10 Criminal trespass, 3rd degree")
-    page.get_by_label("Place").fill("Main St & Clinton Ave")
+    page.get_by_label("Place").fill(place)
     page.locator("input[name=person_agrees][value=yes]").check()
     page.get_by_role("button", name="Submit referral").click()
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "eligible")
@@ -78,6 +87,65 @@ def test_officer_calls_the_lead_line_and_the_case_manager_takes_it_to_hand_off(
     officer.get_by_role("button", name="I am clear of the scene").click()
     expect(officer.locator("#handoff-status")).to_contain_text("Officer cleared")
     check_axe(officer)
+
+
+def test_completing_a_hand_off_confirms_a_suggested_match(
+    page: Page, make_page: Callable[..., Page], manage: Callable[..., str]
+) -> None:
+    """Someone already in LEAD is referred with a date of birth one day off (issue #15 item 16): the case
+    manager is asked who the person is when completing, confirms the record, and no duplicate is made."""
+    carmen = make_page()
+    sign_in(carmen, "", "carmen")
+    carmen.locator(CASELOAD).first.locator("a").first.click()
+    known_id = carmen.url.rstrip("/").split("/")[-1]
+    legal = carmen.locator(".facts dd").nth(0).inner_text().strip()  # "Given Family"
+    born = date.fromisoformat(carmen.locator(".facts dd").nth(1).inner_text().strip())
+    given, family = legal.split(" ", 1)
+
+    officer = page
+    sign_in(officer, "", "olivia")
+    place = "Lyell Ave & Saratoga Ave"
+    _refer(officer, given, family=family, born=(born + timedelta(days=1)).isoformat(), place=place)
+    officer.get_by_role("button", name="Call the LEAD line").click()
+    expect(officer.locator("#handoff-status")).to_have_attribute("data-handoff-status", "requested")
+
+    carmen.goto("/referrals/handoffs/")
+    card = carmen.locator("li[data-handoff]").filter(has_text=place).first
+    card.get_by_label("Minutes to arrive").fill("5")
+    card.get_by_role("button", name="Acknowledge").click()
+    carmen.locator("li[data-handoff]").filter(has_text=place).first.get_by_role(
+        "button", name="I have arrived"
+    ).click()
+    carmen.locator("li[data-handoff]").filter(has_text=place).first.get_by_role(
+        "button", name="Hand-off done"
+    ).click()
+
+    # Not joined yet: the page asks who the person is, with both dates of birth to compare.
+    form = carmen.locator("[data-handoff-match]")
+    expect(form).to_be_visible()
+    expect(carmen.locator("[data-referred-person]")).to_contain_text((born + timedelta(days=1)).isoformat())
+    suggested = form.locator(f'label:has([data-candidate="{known_id}"])')
+    expect(suggested).to_contain_text(born.isoformat())
+    check_axe(carmen)
+    check_no_horizontal_scroll(carmen)
+    # Nothing is chosen for her: pressing on without an answer stays on the question (the server refuses
+    # it too, naming the field: referrals/tests/test_handoff_match.py).
+    form.get_by_role("button", name="Hand-off done").click()
+    expect(form.locator("input[name=match]:invalid").first).to_be_attached()
+    suggested.click()
+    form.get_by_role("button", name="Hand-off done").click()
+    expect(carmen.get_by_text("Hand-off done: the person is a participant")).to_be_visible()
+
+    out = manage(
+        "shell",
+        "-c",
+        "from leadline.referrals.models import Referral;"
+        "from leadline.participants.models import Participant;"
+        f"r = Referral.objects.get(place={place!r});"
+        f"print(r.participant_id, Participant.objects.filter(family_name={family!r}, "
+        f"given_name={given!r}).count())",
+    )
+    assert out.strip().splitlines()[-1].split() == [known_id, "1"]  # joined the known record, no duplicate
 
 
 def test_an_officer_lookup_reveals_only_enrolled_and_the_lead_line(

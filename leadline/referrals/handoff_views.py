@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from leadline.audit.models import AuditEvent
 from leadline.core.decorators import capability_required
+from leadline.participants.selectors import participant_reads_audit
 from leadline.referrals import services
 from leadline.referrals.models import Handoff
 from leadline.referrals.policy import may_answer_handoff
@@ -102,6 +104,8 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
                 messages.error(request, _("Minutes to arrive: give a whole number of minutes."))
                 return redirect(_back(request, handoff))
             services.handoff_acknowledge(actor=request.user, handoff=handoff, eta_minutes=eta)
+        elif action == "complete":
+            return _complete(request, handoff)
         elif action == "cancel":
             reason = request.POST.get("reason", "")
             services.handoff_cancel(actor=request.user, handoff=handoff, reason=reason)
@@ -111,6 +115,49 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
     except services.HandoffRefused as exc:
         messages.error(request, exc.message)
     return redirect(_back(request, handoff))
+
+
+def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
+    """The case manager pressed "Hand-off done". When the matcher finds who the person may already be, she
+    confirms one or says it is someone new, on a page that answers to this same URL (decision 0029)."""
+    raw = request.POST.get("match", "").strip()
+    confirming = bool(request.POST.get("confirming"))  # sent from the page that asks who the person is
+    if (confirming and not raw) or (raw and raw != services.NEW_PARTICIPANT and not raw.isdigit()):
+        return _confirm_page(request, handoff, error=_("Participant: choose one of the people listed, or "
+                                                       "a new participant."), status=400)  # fmt: skip
+    match: int | str | None = int(raw) if raw.isdigit() else (raw or None)
+    try:
+        services.handoff_complete(actor=request.user, handoff=handoff, match=match)
+    except services.MatchToConfirm:
+        return _confirm_page(request, handoff, status=409)
+    except services.HandoffRefused as exc:
+        if exc.field == "participant":
+            return _confirm_page(request, handoff, error=exc.message, status=400)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Hand-off done: the person is a participant, pending intake."))
+    return redirect(_back(request, handoff))
+
+
+def _confirm_page(request: HttpRequest, handoff: Handoff, *, status: int, error: str = "") -> HttpResponse:
+    handoff = handoff_get_for(user=request.user, handoff_id=handoff.pk)  # as it is now
+    referral = handoff.referral
+    assert referral is not None  # only a linked hand-off reaches the match
+    candidates, hidden = services.handoff_match_candidates(actor=request.user, referral=referral)
+    participant_reads_audit(
+        user=request.user, participants=candidates, action=AuditEvent.Action.SEARCH,
+        reason="match check before completing a hand-off",
+    )  # fmt: skip
+    context = {
+        "h": handoff,
+        "referral": referral,
+        "candidates": candidates,
+        "hidden": hidden,
+        "error": error,
+        "new": services.NEW_PARTICIPANT,
+        "back": request.POST.get("back", ""),
+    }
+    return render(request, "referrals/handoff_match.html", context, status=status)
 
 
 def _back(request: HttpRequest, handoff: Handoff) -> str:

@@ -1,12 +1,15 @@
 """Every write about referrals and hand-offs (split by sub-domain: referrals.py, handoffs.py)."""
 
 from leadline.referrals.services.handoffs import (
+    NEW_PARTICIPANT,
     HandoffRefused,
+    MatchToConfirm,
     handoff_acknowledge,
     handoff_arrive,
     handoff_clear,
     handoff_complete,
     handoff_escalate_due,
+    handoff_match_candidates,
     handoff_request,
     live_handoff_of,
 )
@@ -30,11 +33,13 @@ from leadline.referrals.services.referrals import (
 )
 
 __all__ = [
+    "NEW_PARTICIPANT",
     "CommunityInput",
     "HandoffRefused",
     "IdempotencyConflict",
     "InvalidInput",
     "LineAnswer",
+    "MatchToConfirm",
     "NotAllowed",
     "ReferralInput",
     "community_referral_decide",
@@ -46,6 +51,7 @@ __all__ = [
     "handoff_complete",
     "handoff_escalate_due",
     "handoff_link",
+    "handoff_match_candidates",
     "handoff_request",
     "handoff_request_by_phone",
     "live_handoff_of",

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
@@ -20,8 +21,9 @@ from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.notifications.models import Delivery
 from leadline.notifications.services import queue_to_address
-from leadline.participants.lookup import find_participant
+from leadline.participants.lookup import find_candidates
 from leadline.participants.models import Participant
+from leadline.participants.policy import participants_visible_to
 from leadline.participants.services import participant_create, participant_update
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
 from leadline.referrals.policy import may_answer_handoff
@@ -33,9 +35,22 @@ PARTICIPANT_MATCH_LOCK = 4_242_001  # pg_advisory_xact_lock key for participant 
 
 
 class HandoffRefused(Exception):
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str = ""):
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field at fault, when there is one
+
+
+class MatchToConfirm(Exception):
+    """Completing the hand-off found people the person may already be: nothing was written, and the case
+    manager confirms one of them or says it is someone new (decision 0029: a join is never silent)."""
+
+    def __init__(self, candidates: list[Participant]):
+        super().__init__("confirm the match")
+        self.candidates = candidates
+
+
+NEW_PARTICIPANT = "new"  # the case manager's answer "none of these: a new participant"
 
 
 def shift_on_call(*, at: datetime) -> OnCallShift | None:
@@ -247,9 +262,11 @@ def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:
     )
 
 
-def handoff_complete(*, actor: Any, handoff: Handoff) -> Handoff:
+def handoff_complete(*, actor: Any, handoff: Handoff, match: int | str | None = None) -> Handoff:
     """The hand-off is done: the person becomes a participant pending intake (PRODUCT.md §3), matched to
-    an existing record when there is one (no duplicates; re-engagement needs no new referral)."""
+    an existing record only when the case manager confirms it (no duplicates, and no stranger's record
+    either; re-engagement needs no new referral). ``match`` is the confirmed participant's id, or
+    NEW_PARTICIPANT; without it, MatchToConfirm is raised (nothing written) when the matcher finds anyone."""
     _require_case_side(actor)
     if handoff.referral_id is None:
         # Eligibility is decided by the referral: a request raised by phone waits for the officer's form.
@@ -258,26 +275,52 @@ def handoff_complete(*, actor: Any, handoff: Handoff) -> Handoff:
             "to this LEAD-line call."
         )
     with transaction.atomic():
+        # The status compare-and-set first: a second submit of the same answer is refused here, so a
+        # double tap makes one participant.
         handoff = _advance(
             actor=actor, handoff=handoff, frm=(Handoff.Status.ARRIVED,), to=Handoff.Status.HANDED_OFF,
             stamp="handed_off_at",
         )  # fmt: skip
         assert handoff.referral is not None
-        participant_from_handoff(actor=actor, referral=handoff.referral)
+        participant_from_handoff(actor=actor, referral=handoff.referral, match=match)
     return handoff
 
 
-def participant_from_handoff(*, actor: Any, referral: Referral) -> Participant:
+def handoff_match_candidates(*, actor: Any, referral: Referral) -> tuple[list[Participant], bool]:
+    """Who the referred person may already be, as the matcher finds them (best first, up to three), among
+    those ``actor`` may see; and whether the matcher found anyone ``actor`` may not see."""
+    found = find_candidates(
+        given=referral.given_name, family=referral.family_name, dob=referral.date_of_birth, limit=3
+    )
+    visible = set(
+        participants_visible_to(actor).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)
+    )
+    return [p for p in found if p.pk in visible], len(visible) < len(found)
+
+
+def participant_from_handoff(
+    *, actor: Any, referral: Referral, match: int | str | None = None
+) -> Participant:
     """Create or match the participant, on the receiving case manager's caseload while it has room
-    (above the hard limit the participant waits unassigned for the program manager: issue #4's rule)."""
+    (above the hard limit the participant waits unassigned for the program manager: issue #4's rule).
+    An existing record is joined only when ``match`` names it and it is still among the candidates."""
     if connection.vendor == "postgresql":
         # Find-then-create must not run twice at once, or two hand-offs of one person make two records.
         # (SQLite's IMMEDIATE transactions already serialise writers.) Hand-offs are rare: one lock will do.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARTICIPANT_MATCH_LOCK])
-    existing = find_participant(
-        given=referral.given_name, family=referral.family_name, dob=referral.date_of_birth
-    )
+    candidates, hidden = handoff_match_candidates(actor=actor, referral=referral)
+    existing: Participant | None = None
+    if match is None:
+        if candidates or hidden:
+            raise MatchToConfirm(candidates)
+    elif match != NEW_PARTICIPANT:
+        existing = next((p for p in candidates if str(p.pk) == str(match)), None)
+        if existing is None:
+            raise HandoffRefused(
+                _("Participant: the record chosen is not among the people this person may be (any more); "
+                  "choose again from the list."), field="participant",
+            )  # fmt: skip
     site = site_get()
     hard = site.caseload_hard_limit if site else 25
     open_count = Participant.objects.filter(case_manager=actor, status__in=OPEN_STATUSES).count()

@@ -210,7 +210,7 @@ def test_a_completed_hand_off_makes_a_participant_pending_intake_on_the_case_man
     assert participant.match_keys.exists()  # findable by the field lookup from now on
 
 
-def test_someone_already_known_is_matched_not_duplicated_and_an_exited_person_comes_back(roster):
+def test_someone_already_known_is_confirmed_not_duplicated_and_an_exited_person_comes_back(roster):
     from leadline.core.testing import ParticipantFactory
     from leadline.participants.models import Participant
 
@@ -224,7 +224,9 @@ def test_someone_already_known_is_matched_not_duplicated_and_an_exited_person_co
     before = Participant.objects.count()
     handoff, _ = _request(roster)
     _to_arrived(roster, handoff)
-    services.handoff_complete(actor=roster["case_manager"], handoff=handoff)
+    with pytest.raises(services.MatchToConfirm):  # never joined without the case manager's word
+        services.handoff_complete(actor=roster["case_manager"], handoff=handoff)
+    services.handoff_complete(actor=roster["case_manager"], handoff=handoff, match=known.pk)
     known.refresh_from_db()
     assert Participant.objects.count() == before
     assert known.status == "referred" and known.case_manager == roster["case_manager"]
