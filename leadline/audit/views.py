@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -21,6 +21,7 @@ from leadline.core.middleware import site_time_zone
 from leadline.sites.selectors import site_get
 
 MINUS = "\u2212"  # a true minus sign in the offset a person reads
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
 CSV_COLUMNS = [
     "occurred_at",
     "actor_username",
@@ -113,6 +114,14 @@ def user_report(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_GET
 def law_enforcement_report(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
+    if form.is_valid():
+        # The period becomes moments in the site's zone and the day after the end: dates at the very ends
+        # of the calendar cannot (9999-12-31 has no day after it) — the form's error, not a 500.
+        for name in ("start", "end"):
+            if not FIRST_DAY <= form.cleaned_data[name] <= LAST_DAY:
+                form.add_error(
+                    name, _("A date from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+                )
     if not form.is_valid():
         return render(request, "audit/index.html", {"period_form": form}, status=400 if request.GET else 200)
     site = site_get()

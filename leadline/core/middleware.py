@@ -124,3 +124,19 @@ class PermissionsPolicyMiddleware:
             permissions_policy(frozenset(allowed)) if allowed else PERMISSIONS_POLICY_DEFAULT
         )
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that cannot reach the database answers with the static 503 page (issue #15 item 9), even
+    with DEBUG on, instead of an error page that would itself need the database."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if errors.is_database_outage(exception):
+            return errors.unavailable(request, exception)
+        return None

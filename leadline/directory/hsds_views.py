@@ -28,11 +28,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.core.api import NO_NUL, LeadlineApi, errors
 from leadline.core.decorators import capability_required
 from leadline.core.imports import import_job_create, import_jobs_recent_for
 from leadline.core.uploads import upload_limit, upload_refused
@@ -90,9 +90,12 @@ def _moment(request: Request, param: str) -> datetime | None:
     raw = request.query_params.get(param)
     if not raw:
         return None
-    moment = parse_datetime(raw)
+    try:  # a well-formed impossible date (2026-02-30) raises ValueError: a 400 like any other
+        moment = parse_datetime(raw)
+        day = parse_date(raw) if moment is None else None
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(raw)
         if day is None:
             raise _bad(param, _("A date and time (ISO 8601), such as 2026-01-31T00:00:00Z."))
         moment = datetime(day.year, day.month, day.day)
@@ -150,10 +153,42 @@ def _get(queryset: QuerySet[Any], raw_id: str) -> Any:
 # --- The API ------------------------------------------------------------------------------------
 
 PAGE_PARAMS = [
-    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-    OpenApiParameter("per_page", OpenApiTypes.INT, description=f"Items per page (at most {MAX_PER_PAGE})."),
-    OpenApiParameter("search", OpenApiTypes.STR, description="Words in the name or description."),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="Page number, from 1."),
+    OpenApiParameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        description=f"Items per page (at most {MAX_PER_PAGE}).",
+    ),
+    OpenApiParameter(
+        "search", {"type": "string", "pattern": NO_NUL}, description="Words in the name or description."
+    ),
 ]
+# The HSDS Page (_page_of); each item's shape is HSDS's own (its openapi.json), not repeated here.
+PAGE = {
+    "type": "object",
+    "required": [
+        "total_items",
+        "total_pages",
+        "page_number",
+        "size",
+        "first_page",
+        "last_page",
+        "empty",
+        "contents",
+    ],
+    "properties": {
+        "total_items": {"type": "integer"},
+        "total_pages": {"type": "integer"},
+        "page_number": {"type": "integer"},
+        "size": {"type": "integer"},
+        "first_page": {"type": "boolean"},
+        "last_page": {"type": "boolean"},
+        "empty": {"type": "boolean"},
+        "contents": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+    },
+}
+LIST = {200: PAGE, **errors(403)}  # 400: a parameter that is not what it says
+ONE = {200: OpenApiTypes.OBJECT, **errors(403, 404)}
 SERVICE_FILTERS = [
     OpenApiParameter("taxonomy_term_id", OpenApiTypes.UUID),
     OpenApiParameter("taxonomy_id", OpenApiTypes.UUID),
@@ -163,7 +198,7 @@ SERVICE_FILTERS = [
 ]
 
 
-class HsdsApi(APIView):
+class HsdsApi(LeadlineApi):
     """Every HSDS endpoint: authenticated (session with MFA, or token) and holding directory.view."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -173,7 +208,9 @@ class HsdsApi(APIView):
 
 
 class HsdsRootApi(HsdsApi):
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="hsds_root", tags=["hsds"])
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, **errors(403)}, operation_id="hsds_root", tags=["hsds"]
+    )
     def get(self, request: Request) -> Response:
         """This API and its relationship with HSDS."""
         return Response(
@@ -189,7 +226,7 @@ class ServiceListApi(HsdsApi):
     @extend_schema(
         parameters=[*PAGE_PARAMS, *SERVICE_FILTERS,
                     OpenApiParameter("minimal", OpenApiTypes.BOOL, description="Only id and last_modified.")],
-        responses=OpenApiTypes.OBJECT, operation_id="hsds_services_list", tags=["hsds"],
+        responses=LIST, operation_id="hsds_services_list", tags=["hsds"],
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         """Services, a page at a time (HSDS service_list items; full=true for full services)."""
@@ -210,7 +247,7 @@ class ServiceListApi(HsdsApi):
 
 
 class ServiceDetailApi(HsdsApi):
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="hsds_services_retrieve", tags=["hsds"])
+    @extend_schema(responses=ONE, operation_id="hsds_services_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
         """A fully nested service."""
         return Response(hsds.service_full(_get(hsds.with_related(services_visible_to(request.user)), id)))
@@ -235,7 +272,7 @@ class OrganizationListApi(HsdsApi):
     @extend_schema(
         parameters=[*PAGE_PARAMS, OpenApiParameter("full", OpenApiTypes.BOOL),
                     OpenApiParameter("full_service", OpenApiTypes.BOOL)],
-        responses=OpenApiTypes.OBJECT, operation_id="hsds_organizations_list", tags=["hsds"],
+        responses=LIST, operation_id="hsds_organizations_list", tags=["hsds"],
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         """Organisations, a page at a time (one-to-one fields; full=true for nested ones)."""
@@ -252,7 +289,7 @@ class OrganizationListApi(HsdsApi):
 class OrganizationDetailApi(HsdsApi):
     @extend_schema(
         parameters=[OpenApiParameter("full_service", OpenApiTypes.BOOL)],
-        responses=OpenApiTypes.OBJECT, operation_id="hsds_organizations_retrieve", tags=["hsds"],
+        responses=ONE, operation_id="hsds_organizations_retrieve", tags=["hsds"],
     )  # fmt: skip
     def get(self, request: Request, id: str) -> Response:
         """An organisation with its locations and services (list items; full_service=true for full)."""
@@ -262,7 +299,7 @@ class OrganizationDetailApi(HsdsApi):
 
 
 class TaxonomyListApi(HsdsApi):
-    @extend_schema(parameters=PAGE_PARAMS, responses=OpenApiTypes.OBJECT, operation_id="hsds_taxonomies_list",
+    @extend_schema(parameters=PAGE_PARAMS, responses=LIST, operation_id="hsds_taxonomies_list",
                    tags=["hsds"])  # fmt: skip
     def get(self, request: Request) -> Response:
         """The taxonomies the directory's terms come from."""
@@ -272,7 +309,7 @@ class TaxonomyListApi(HsdsApi):
 
 
 class TaxonomyDetailApi(HsdsApi):
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="hsds_taxonomies_retrieve", tags=["hsds"])
+    @extend_schema(responses=ONE, operation_id="hsds_taxonomies_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
         name = hsds.taxonomy_name_for(id)
         if name is None:
@@ -285,7 +322,7 @@ class TaxonomyTermListApi(HsdsApi):
         parameters=[*PAGE_PARAMS, OpenApiParameter("taxonomy_id", OpenApiTypes.UUID),
                     OpenApiParameter("parent_id", OpenApiTypes.UUID),
                     OpenApiParameter("top_only", OpenApiTypes.BOOL, description="Top-level terms.")],
-        responses=OpenApiTypes.OBJECT, operation_id="hsds_taxonomy_terms_list", tags=["hsds"],
+        responses=LIST, operation_id="hsds_taxonomy_terms_list", tags=["hsds"],
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         """Taxonomy terms: the kinds of service, and Leadline's open places and waitlist attributes."""
@@ -315,7 +352,7 @@ class TaxonomyTermListApi(HsdsApi):
 
 
 class TaxonomyTermDetailApi(HsdsApi):
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="hsds_taxonomy_terms_retrieve", tags=["hsds"])
+    @extend_schema(responses=ONE, operation_id="hsds_taxonomy_terms_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
         extra = next((t for t in hsds.leadline_attribute_terms() if t["id"] == id), None)
         if extra is not None:
@@ -331,8 +368,9 @@ def _service_at_locations(request: Request) -> QuerySet[ServiceAtLocation]:
 
 class ServiceAtLocationListApi(HsdsApi):
     @extend_schema(
-        parameters=[*PAGE_PARAMS, *SERVICE_FILTERS, OpenApiParameter("postcode", OpenApiTypes.STR)],
-        responses=OpenApiTypes.OBJECT, operation_id="hsds_service_at_locations_list", tags=["hsds"],
+        parameters=[*PAGE_PARAMS, *SERVICE_FILTERS,
+                    OpenApiParameter("postcode", {"type": "string", "pattern": NO_NUL})],
+        responses=LIST, operation_id="hsds_service_at_locations_list", tags=["hsds"],
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         """Services at locations, a page at a time (full=true for the location in full)."""
@@ -355,9 +393,7 @@ class ServiceAtLocationListApi(HsdsApi):
 
 
 class ServiceAtLocationDetailApi(HsdsApi):
-    @extend_schema(
-        responses=OpenApiTypes.OBJECT, operation_id="hsds_service_at_locations_retrieve", tags=["hsds"]
-    )
+    @extend_schema(responses=ONE, operation_id="hsds_service_at_locations_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
         """A service at a location, the location in full."""
         return Response(hsds.service_at_location_full(_get(_service_at_locations(request), id)))

@@ -20,14 +20,38 @@ def person_label(user: Any, standing: Standing | None = None) -> str:
     return label
 
 
+def _beyond_any_id(value: Any) -> bool:
+    """A whole number no database id can be (a 20-digit member id): SQLite cannot even compare it (a 500
+    before, issue #15 item 17), so it is refused as the choice it is not, before any query."""
+    try:
+        return not -(2**63) <= int(str(value).strip()) < 2**63
+    except ValueError:
+        return False  # not a number at all: the field's own check says so
+
+
 class _PeopleChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return person_label(obj, self.standings.get(obj.pk))  # type: ignore[attr-defined]
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if _beyond_any_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 class _PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return person_label(obj, self.standings.get(obj.pk))  # type: ignore[attr-defined]
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and _beyond_any_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return super().to_python(value)
 
 
 class ThreadForm(forms.Form):

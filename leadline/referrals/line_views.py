@@ -15,6 +15,15 @@ from leadline.core import clock
 from leadline.referrals.services.line import handoff_request_by_phone, signature_valid
 
 MAX_BODY = 8_192
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def _plain(value: object) -> str:
+    """The value as text, without NUL or other control characters (issue #15 item 9). A NUL cannot be
+    stored (PostgreSQL refuses it), and refusing the delivery would leave the officer's request unraised
+    through every retry of the provider: dropped, the same way each time, the words and the id still
+    serve (a retry still finds the request it raised)."""
+    return str(value).translate(_CONTROL)
 
 
 @csrf_exempt  # no session and no cookie: the HMAC signature is the authentication
@@ -41,11 +50,11 @@ def lead_line_inbound(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "signature"}, status=403)
     try:
         payload = json.loads(body)
-        channel = str(payload.get("channel", ""))
-        from_phone = str(payload.get("from", "")).strip()
-        text = str(payload.get("text", ""))
-        message_id = str(payload.get("message_id", "")).strip()
-    except (ValueError, AttributeError):
+        channel = _plain(payload.get("channel", ""))
+        from_phone = _plain(payload.get("from", "")).strip()
+        text = _plain(payload.get("text", ""))
+        message_id = _plain(payload.get("message_id", "")).strip()
+    except (ValueError, AttributeError, RecursionError):
         return JsonResponse({"error": "the body must be a JSON object"}, status=400)
     errors = {}
     if channel not in ("sms", "voice"):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from leadline.accounts import policy
 from leadline.core.decorators import capability_required
+from leadline.core.jsonsafe import JsonRefused, loads_bounded
 from leadline.sites.forms import SiteImportForm
 from leadline.sites.selectors import site_get
 from leadline.sites.services import SiteImportError, site_export, site_import
@@ -49,9 +48,10 @@ def site_import_view(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            data = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            errors = [_("file: not valid JSON (%(error)s)") % {"error": exc}]
+            # Its nesting measured before it is parsed (issue #15 item 17): a deep file is a message.
+            data = loads_bounded(form.cleaned_data["file"].read())
+        except JsonRefused as exc:
+            errors = [_("file: %(reason)s") % {"reason": exc}]
         else:
             try:
                 site_import(actor=request.user, data=data)
