@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "leadline.core.middleware.DatabaseUnavailableMiddleware",  # a view without its database: the static 503
     "leadline.core.middleware.PermissionsPolicyMiddleware",  # every response, static files included
     "leadline.audit.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
