@@ -29,7 +29,7 @@ def participant_merged(*, actor: Any, survivor: Any, duplicate: Any) -> dict[str
             moved["court_dates"] += CourtDate.objects.filter(pk=d.pk).update(participant=survivor)
             continue
         reminded = [t for t in (same.reminded_at, d.reminded_at) if t is not None]
-        fill = {
+        fill: dict[str, Any] = {
             "case": same.case or d.case,
             "purpose": same.purpose or d.purpose,
             "reminded_at": min(reminded) if reminded else None,

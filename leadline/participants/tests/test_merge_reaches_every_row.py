@@ -30,7 +30,7 @@ BY_DESIGN: dict[str, str] = {
 }
 
 
-def participant_fields() -> list[tuple[type[models.Model], models.Field]]:
+def participant_fields() -> list[tuple[type[models.Model], Any]]:
     found = []
     for model in apps.get_models(include_auto_created=True):
         for f in model._meta.get_fields():
@@ -40,7 +40,7 @@ def participant_fields() -> list[tuple[type[models.Model], models.Field]]:
     return found
 
 
-def _name(model: type[models.Model], f: models.Field) -> str:
+def _name(model: type[models.Model], f: Any) -> str:
     return f"{model._meta.label}.{f.name}"
 
 

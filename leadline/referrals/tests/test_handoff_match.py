@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def fairbanks(world):
     return world, known, handoff
 
 
-def _state(handoff: Handoff) -> tuple[str, int | None, int]:
+def _state(handoff: Handoff) -> tuple[str, Any, int]:
     handoff.refresh_from_db()
     assert handoff.referral is not None
     handoff.referral.refresh_from_db()
