@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from leadline.accounts import policy
+from leadline.core.api import LeadlineApi, errors
 
 
 class MeOut(serializers.Serializer):
@@ -16,10 +16,10 @@ class MeOut(serializers.Serializer):
     capabilities = serializers.DictField(child=serializers.CharField())
 
 
-class MeApi(APIView):
+class MeApi(LeadlineApi):
     """Who the caller is, and what they may do (narrowed by the token's scopes when a token is used)."""
 
-    @extend_schema(responses=MeOut, operation_id="me")
+    @extend_schema(responses={200: MeOut, **errors()}, operation_id="me")
     def get(self, request: Request) -> Response:
         user = request.user
         return Response(

@@ -8,14 +8,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record_reads
+from leadline.core.api import LeadlineApi, Pages, errors
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import LegalMatter
 from leadline.legal.selectors import matters_visible_to
@@ -86,10 +85,14 @@ def _tz() -> str:
     return site.time_zone if site else "UTC"
 
 
-class LegalMatterListApi(APIView):
-    @extend_schema(responses=MatterOut(many=True), operation_id="legal_matters_list")
+class LegalMatterListApi(LeadlineApi):
+    pagination_class = Pages
+
+    @extend_schema(
+        responses={200: MatterOut(many=True), **errors(403, 404)}, operation_id="legal_matters_list"
+    )
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page: list[LegalMatter] = paginator.paginate_queryset(_matters(request), request, view=self) or []
         shown = sorted({m.participant_id for m in page if m.participant_id})
         audit_record_reads(
@@ -102,8 +105,8 @@ class LegalMatterListApi(APIView):
         return paginator.get_paginated_response([matter_data(m, tz) for m in page])
 
 
-class LegalMatterDetailApi(APIView):
-    @extend_schema(responses=MatterOut, operation_id="legal_matters_retrieve")
+class LegalMatterDetailApi(LeadlineApi):
+    @extend_schema(responses={200: MatterOut, **errors(403, 404)}, operation_id="legal_matters_retrieve")
     def get(self, request: Request, matter_id: int) -> Response:
         matter = _matters(request).filter(pk=matter_id).first()
         if matter is None:

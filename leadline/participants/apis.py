@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.models import CaseNote
 from leadline.cases.selectors import case_note_list_for
+from leadline.core.api import NO_NUL, LeadlineApi, Pages, errors
 from leadline.participants.models import Participant
 from leadline.participants.policy import ParticipantAccess, participant_access
 from leadline.participants.selectors import participant_get_for, participant_list_for, participant_reads_audit
@@ -61,11 +60,18 @@ def _require(request: Request, capability: str) -> None:
         raise PermissionDenied
 
 
-class ParticipantListApi(APIView):
-    @extend_schema(responses=ParticipantOut(many=True), operation_id="participants_list")
+class ParticipantListApi(LeadlineApi):
+    pagination_class = Pages
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", {"type": "string", "pattern": NO_NUL},
+                                     description="Words of the name (the first 100 characters count).")],
+        responses={200: ParticipantOut(many=True), **errors(403, 404)},
+        operation_id="participants_list",
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
         _require(request, "participant_card.view")
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         qs = participant_list_for(user=request.user, q=request.query_params.get("q", "")[:100])
         page = paginator.paginate_queryset(qs, request, view=self) or []
         participant_reads_audit(user=request.user, participants=page, action=AuditEvent.Action.LIST)
@@ -74,8 +80,8 @@ class ParticipantListApi(APIView):
         )
 
 
-class ParticipantDetailApi(APIView):
-    @extend_schema(responses=ParticipantOut, operation_id="participants_retrieve")
+class ParticipantDetailApi(LeadlineApi):
+    @extend_schema(responses={200: ParticipantOut, **errors(403, 404)}, operation_id="participants_retrieve")
     def get(self, request: Request, participant_id: int) -> Response:
         view = participant_get_for(user=request.user, participant_id=participant_id)
         return Response(participant_data(view.participant, view.access))
@@ -95,8 +101,12 @@ class CaseNoteIn(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=64)
 
 
-class CaseNoteListApi(APIView):
-    @extend_schema(responses=CaseNoteOut(many=True), operation_id="participant_notes_list")
+class CaseNoteListApi(LeadlineApi):
+    @extend_schema(
+        responses={200: CaseNoteOut(many=True), **errors(403, 404)},
+        operation_id="participant_notes_list",
+        description="The participant's notes the caller may read, newest first, at most 200 (not paged).",
+    )
     def get(self, request: Request, participant_id: int) -> Response:
         _require(request, "case_notes.view")
         view = participant_get_for(user=request.user, participant_id=participant_id)
@@ -120,8 +130,8 @@ class CaseNoteListApi(APIView):
         request=CaseNoteIn,
         responses={
             201: CaseNoteOut,
-            200: CaseNoteOut,
-            400: inline_serializer("ValidationErrors", {"field": serializers.ListField()}),
+            200: OpenApiResponse(CaseNoteOut, description="The same note again (same idempotency key)."),
+            **errors(403, 404, 409),
         },
         operation_id="participant_notes_create",
     )

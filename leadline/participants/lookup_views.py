@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from leadline.core.api import LeadlineApi, errors
 from leadline.core.decorators import capability_required
 from leadline.participants.lookup import LookupRefused, RateLimited, lookup_for
 
@@ -63,10 +63,10 @@ class LookupOut(serializers.Serializer):
     lead_line = serializers.CharField()
 
 
-class LookupApi(APIView):
+class LookupApi(LeadlineApi):
     """Is this person in LEAD? Only yes/no and the LEAD line, as on the page."""
 
-    @extend_schema(request=LookupIn, responses={200: LookupOut, 429: None}, operation_id="lookup")
+    @extend_schema(request=LookupIn, responses={200: LookupOut, **errors(403, 429)}, operation_id="lookup")
     def post(self, request: Request) -> Response:
         body = LookupIn(data=request.data)
         body.is_valid(raise_exception=True)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from leadline.accounts import policy
 from leadline.core import clock
+from leadline.core.api import SOME_TEXT, LeadlineApi, Pages, errors
 from leadline.referrals import services
 from leadline.referrals.models import Referral
 from leadline.referrals.selectors import (
@@ -53,6 +53,27 @@ class ReferralIn(serializers.Serializer):
         if attrs["door"] == "arrest_diversion" and not attrs.get("statute"):
             raise serializers.ValidationError({"statute": "Required for an arrest diversion."})
         return attrs
+
+
+class ReferralInScheme(OpenApiSerializerExtension):
+    """ReferralIn's two rules across fields, in the document too (else it calls valid a request the API
+    refuses): the date of birth or the stated age; a statute for an arrest diversion."""
+
+    target_class = ReferralIn
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
+        date = {"type": "string", "format": "date"}
+        statute = {"type": "string", "pattern": SOME_TEXT}
+        social_contact = {"type": "string", "pattern": "^social_contact$"}  # not an enum: the enum hook
+        # would replace it by the whole door enum
+        schema["allOf"] = [
+            {"anyOf": [{"required": ["date_of_birth"], "properties": {"date_of_birth": date}},
+                       {"required": ["stated_age"], "properties": {"stated_age": {"type": "integer"}}}]},
+            {"anyOf": [{"properties": {"door": social_contact}},
+                       {"required": ["statute"], "properties": {"statute": statute}}]},
+        ]  # fmt: skip
+        return schema
 
 
 class CheckOut(serializers.Serializer):
@@ -99,12 +120,14 @@ def referral_data(r: Referral, outcome: Outcome | None = None) -> dict[str, Any]
     }
 
 
-class ReferralListApi(APIView):
-    @extend_schema(responses=ReferralOut(many=True), operation_id="referrals_list")
+class ReferralListApi(LeadlineApi):
+    pagination_class = Pages
+
+    @extend_schema(responses={200: ReferralOut(many=True), **errors(403, 404)}, operation_id="referrals_list")
     def get(self, request: Request) -> Response:
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         qs = referral_list_for(user=request.user).prefetch_related("checks")
         page = paginator.paginate_queryset(qs, request, view=self) or []
         referral_reads_audit(user=request.user, referrals=page)
@@ -112,7 +135,13 @@ class ReferralListApi(APIView):
         return paginator.get_paginated_response([referral_data(r, outcomes.get(r.pk)) for r in page])
 
     @extend_schema(
-        request=ReferralIn, responses={201: ReferralOut, 200: ReferralOut}, operation_id="referrals_create"
+        request=ReferralIn,
+        responses={
+            201: ReferralOut,
+            200: OpenApiResponse(ReferralOut, description="The same request again (same idempotency key)."),
+            **errors(403, 409),
+        },
+        operation_id="referrals_create",
     )
     def post(self, request: Request) -> Response:
         if not policy.can(request.user, "referral.edit"):
@@ -158,8 +187,8 @@ class ReferralListApi(APIView):
         )
 
 
-class ReferralDetailApi(APIView):
-    @extend_schema(responses=ReferralOut, operation_id="referrals_retrieve")
+class ReferralDetailApi(LeadlineApi):
+    @extend_schema(responses={200: ReferralOut, **errors(403, 404)}, operation_id="referrals_retrieve")
     def get(self, request: Request, referral_id: int) -> Response:
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied

@@ -4,17 +4,17 @@ from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from leadline.accounts import policy
+from leadline.core.api import LeadlineApi, errors
 from leadline.sites.selectors import site_get
 from leadline.sites.services import site_export
 
 
-class SiteApi(APIView):
+class SiteApi(LeadlineApi):
     """The site's configuration in the same shape as the export file."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="site_retrieve")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **errors(403, 404)}, operation_id="site_retrieve")
     def get(self, request: Request) -> Response:
         if not policy.can(request.user, "site_config.view"):
             raise PermissionDenied
