@@ -63,12 +63,12 @@ def _page(request: HttpRequest, view: ParticipantView, status: int = 200, **form
             initial={"requested_on": today, "idempotency_key": uuid.uuid4().hex}
         )
         failed = forms.get("lift_form")
-        for r in restrictions:
-            if r.in_force:
-                r.lift_form = (  # type: ignore[attr-defined]
+        for restriction in restrictions:
+            if restriction.in_force:
+                restriction.lift_form = (  # type: ignore[attr-defined]
                     failed
-                    if failed is not None and failed.restriction_id == r.pk
-                    else RestrictionLiftForm(auto_id=f"lift{r.pk}_%s")
+                    if failed is not None and failed.restriction_id == restriction.pk
+                    else RestrictionLiftForm(auto_id=f"lift{restriction.pk}_%s")
                 )
     return render(request, "consents/accounting.html", ctx, status=status)
 

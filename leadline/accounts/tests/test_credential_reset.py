@@ -134,7 +134,9 @@ def test_a_second_administrator_approves_the_mfa_reset_and_the_holder_is_told(wo
 
 def _link(carmen) -> str:
     body = Delivery.objects.filter(notification__user=carmen, notification__kind="account").get().body
-    return re.search(r"/accounts/reset/[\w-]+/", body).group(0)
+    found = re.search(r"/accounts/reset/[\w-]+/", body)
+    assert found is not None, body
+    return found.group(0)
 
 
 def test_a_password_reset_ends_in_a_link_only_the_holder_completes(world, admins, carmen):
@@ -205,10 +207,13 @@ def test_the_sessions_after_a_reset_are_marked_on_the_audit_trail_and_the_report
     assert after.get(f"/participants/{world.mine.pk}/").status_code == 200
     rows = AuditEvent.objects.filter(actor_id=carmen.pk).order_by("id")
     login = rows.filter(action="login").last()
+    assert login is not None
     assert login.via.endswith("+reset") and login.changes["after_credential_reset"] == reset.pk
     read = rows.filter(participant_id=world.mine.pk).last()
+    assert read is not None
     assert read.via == "web+reset"
     earlier = rows.filter(participant_id=world.mine.pk, pk__lte=last_before).last()
+    assert earlier is not None
     assert earlier.via == "web"  # what she read before the reset is not marked
     report = verified_client(world["program_manager"]).get(f"/audit/users/{carmen.pk}/").content.decode()
     assert "data-after-reset" in report
