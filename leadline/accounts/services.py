@@ -166,6 +166,10 @@ def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> Credentia
             raise NotAllowed("Another administrator must approve what you proposed.")
         if actor.pk == locked.user_id:
             raise NotAllowed("Nobody approves a reset of their own sign-in.")
+        if _account_shaped_by(proposer_id=locked.proposed_by_id, account_id=actor.pk):
+            # An administrator the proposer created, or gave a role or other account change, is not a second
+            # pair of eyes: it could be the proposer's own second account (whose password they set).
+            raise NotAllowed("An account the proposer created or changed cannot approve their proposal.")
         if locked.approved_at is not None:
             return locked
         if locked.proposed_at < now - timedelta(days=RESET_PROPOSAL_DAYS):
@@ -200,6 +204,17 @@ def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> Credentia
         )
         notify([locked.user], kind=Notification.Kind.ACCOUNT, url=url)
     return locked
+
+
+def _account_shaped_by(*, proposer_id: int, account_id: int) -> bool:
+    """Whether the audit trail shows the proposer creating or changing this account (in the admin or
+    through user_set_role)."""
+    return AuditEvent.objects.filter(
+        actor_id=proposer_id,
+        subject_type__in=("user", "accounts.user"),
+        subject_id=str(account_id),
+        action__in=(AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE),
+    ).exists()
 
 
 def credential_reset_for_link(*, secret: str) -> CredentialReset | None:

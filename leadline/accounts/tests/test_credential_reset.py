@@ -88,6 +88,18 @@ def test_an_administrator_alone_cannot_remove_anothers_two_factor_device(world, 
     assert not Notification.objects.filter(user=carmen, kind="account").exists()
 
 
+def test_an_administrator_the_proposer_made_cannot_approve(world, admins, carmen):
+    adam, _beth = admins
+    sock = UserFactory.create(username="sock", agency=adam.agency)
+    services.user_set_role(actor=adam, user=sock, role=Role.SITE_ADMIN)  # Adam's own second account
+    reset = services.credential_reset_propose(
+        actor=adam, user=carmen, kind="mfa", reason="Carmen lost her phone on the bus"
+    )
+    with pytest.raises(services.NotAllowed):
+        services.credential_reset_approve(actor=sock, reset=reset)
+    assert TOTPDevice.objects.filter(user=carmen).exists()
+
+
 def test_a_reset_of_ones_own_sign_in_or_without_a_reason_is_refused(world, admins, carmen):
     adam, _beth = admins
     with pytest.raises(services.InvalidInput) as refused:
