@@ -81,7 +81,8 @@ def _readable(moment: datetime, tz: ZoneInfo) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The reports; ?participant=N or ?user=N opens that trail (the numbers are on the record's page)."""
-    find = FindForm(request.GET or None)
+    asked = "participant" in request.GET or "user" in request.GET
+    find = FindForm(request.GET if asked else None)
     if find.is_bound:
         if find.is_valid() and find.cleaned_data.get("participant"):
             return redirect("audit:participant", participant_id=find.cleaned_data["participant"])
@@ -162,7 +163,11 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 % {"t": _readable(grant.expires_at, ZoneInfo(site_time_zone()))},
             )
             return redirect("participants:detail", participant_id=grant.participant_id)
-    grants = selectors.break_glass_list_for(user=request.user)[:50]
+    grants = list(selectors.break_glass_list_for(user=request.user)[:50])
+    tz = ZoneInfo(site_time_zone())
+    for g in grants:
+        g.opened_local = _readable(g.opened_at, tz)  # type: ignore[attr-defined]
+        g.expires_local = _readable(g.expires_at, tz)  # type: ignore[attr-defined]
     bad_search = search_form.is_bound and not search_form.is_valid()
     return render(
         request,

@@ -78,6 +78,7 @@ def test_the_index_names_a_real_address_and_finds_a_participants_trail_by_number
     assert found.status_code == 302 and found["Location"] == f"/audit/participants/{world.mine.pk}/"
     found = client.get("/audit/", {"user": world["officer"].pk})
     assert found.status_code == 302 and found["Location"] == f"/audit/users/{world['officer'].pk}/"
+    assert client.get("/audit/", {"page": "2"}).status_code == 200  # other parameters are not a search
     bad = client.get("/audit/", {"participant": "abc"})
     assert bad.status_code == 400 and "participant" in bad.context["find_form"].errors
 
