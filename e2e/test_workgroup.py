@@ -59,7 +59,9 @@ def test_a_meeting_is_scheduled_its_agenda_read_through_consents_and_an_action_i
     olivia.goto(meeting_url)
     mine = olivia.locator("[data-agenda-items] > li")
     expect(mine.first).to_contain_text("Your referral of")
-    expect(olivia.locator("[data-agenda-items]")).to_contain_text("enrolled,")  # under her opt-in only
+    # Under her opt-in only, and only in its words (consents.wording: "Engaged with LEAD: yes / not yet").
+    expect(olivia.locator("[data-agenda-items]")).to_contain_text("Engaged with LEAD: ")
+    expect(olivia.locator("[data-agenda-items]")).not_to_contain_text("doing well")
     expect(olivia.locator("main")).not_to_contain_text("New charge")
     expect(olivia.locator("main")).not_to_contain_text("Inactive for more than 30 days")
     expect(olivia.locator("[data-hidden]")).to_contain_text("not shared with you")
