@@ -310,3 +310,18 @@ def test_nobody_outside_the_program_reaches_the_accounting(world, persona):
     assert client.get(base).status_code == 403
     assert client.get(f"{base}{made.pk}/accounting.pdf").status_code == 403
     assert client.get("/disclosure-requests/").status_code == 403
+
+
+def test_the_lists_and_the_accounting_run_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    for n in range(6):
+        record(world, requested_by_name=f"Asker {n}")
+        summary_page(world)
+    made = record(world)
+    pm = verified_client(world["program_manager"])
+    with django_assert_max_num_queries(20):
+        assert pm.get("/disclosure-requests/").status_code == 200
+    base = f"/participants/{world.mine.pk}/consents/accounting/"
+    with django_assert_max_num_queries(30):
+        assert pm.get(base).status_code == 200
+    with django_assert_max_num_queries(30):
+        assert pm.get(f"{base}{made.pk}/").status_code == 200
