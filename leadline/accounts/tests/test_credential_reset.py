@@ -233,3 +233,28 @@ def test_the_sessions_after_a_reset_are_marked_on_the_audit_trail_and_the_report
         later = verified_client(carmen)
         later.get(f"/participants/{world.mine.pk}/")
     assert AuditEvent.objects.filter(actor_id=carmen.pk).latest("id").via == "web"
+
+
+def test_no_product_code_sets_a_password_or_removes_a_device_outside_the_reset_services():
+    """Any product URL that set a password or deleted an authenticator would be a door around dual control:
+    only accounts/services.py (the approved reset, the holder's link) may, and core/demo.py for the demo's
+    own accounts."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "accounts" / "services.py", root / "core" / "demo.py"}
+    found = []
+    for path in root.rglob("*.py"):
+        if (
+            path in allowed
+            or "tests" in path.parts
+            or "migrations" in path.parts
+            or path.name == "testing.py"
+        ):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if ".set_password(" in text or ".set_unusable_password(" in text:
+            found.append(f"{path.relative_to(root)}: sets a password")
+        if "TOTPDevice" in text and ".delete(" in text:
+            found.append(f"{path.relative_to(root)}: may delete an authenticator")
+    assert not found, found
