@@ -130,10 +130,10 @@ DATABASES = {
 # The embedded SQLite database, shared by the web server's threads and the task worker (decision 0030):
 # WAL, so readers never wait for the writer; IMMEDIATE, so a transaction takes the write lock at BEGIN
 # (a read-then-write transaction cannot fail to upgrade, which no busy wait can cure); a 30 s busy wait
-# (5 s failed bursts of a dozen writers); synchronous=NORMAL, which in WAL mode survives a killed process
-# and syncs at checkpoints instead of on every commit (a power cut may lose the last commits, never the file).
+# (5 s failed bursts of a dozen writers). synchronous stays FULL: NORMAL measured no better here
+# (bench/sqlite_concurrency.py) and would let a power cut take the last commits, audit rows included.
 LEADLINE_SQLITE_OPTIONS = {
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "init_command": "PRAGMA journal_mode=WAL;",
     "timeout": 30,
     "transaction_mode": "IMMEDIATE",
 }
