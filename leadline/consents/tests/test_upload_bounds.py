@@ -136,3 +136,19 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read():
 
     with pytest.raises(DocumentRefused, match="larger than 5 MB"):
         uploaded_document(Huge())
+
+
+@pytest.mark.django_db
+def test_a_signed_paper_over_5_mb_is_dropped_as_it_arrives_and_the_field_says_why(world):
+    from leadline.core.testing import verified_client
+
+    client = verified_client(world["case_manager"])
+    sign = f"/participants/{world.mine.pk}/consents/{world.unsigned.pk}/sign/"
+    over = SimpleUploadedFile("signed.pdf", b"%PDF-" + b"0" * documents.MAX_UPLOAD_BYTES, "application/pdf")
+    refused = client.post(sign, {"upload": over, "signed_by_name": "Jo", "signer_relationship": "self"})
+    assert refused.status_code == 400 and b'upload_error">The file is larger than 5 MB' in refused.content
+    assert b"larger than 5 MB" in refused.content
+    far = SimpleUploadedFile("signed.pdf", b"0" * (3 * documents.MAX_UPLOAD_BYTES), "application/pdf")
+    assert client.post(sign, {"upload": far}).status_code == 413
+    world.unsigned.refresh_from_db()
+    assert world.unsigned.signed_at is None
