@@ -69,12 +69,13 @@ def _check_image(data: bytes, max_pixels: int) -> Image.Image:
             # The header gives the size before anything is decoded: a small file can declare a huge
             # image (a decompression bomb), so the size is checked first.
             width, height = probe.size
-            is_jpeg = probe.format == "JPEG"
+            pixels = width * height
+            reducible = (
+                probe.format == "JPEG" and max_pixels == MAX_DECODED_PIXELS and pixels <= MAX_SCAN_PIXELS
+            )
+            if pixels > max_pixels and not reducible:
+                raise DocumentRefused(too_large)
             probe.verify()
-        pixels = width * height
-        reducible = is_jpeg and max_pixels == MAX_DECODED_PIXELS and pixels <= MAX_SCAN_PIXELS
-        if pixels > max_pixels and not reducible:
-            raise DocumentRefused(too_large)
         image = Image.open(io.BytesIO(data))
         if pixels > max_pixels:
             scale = next(k for k in (2, 4, 8) if pixels // (k * k) <= max_pixels)
