@@ -36,7 +36,9 @@ class SignInView(auth_views.LoginView):
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/"
-    if url_has_allowed_host_and_scheme(
+    # A path on this site only: anything else ("x", a date) would be taken by redirect() for a view's
+    # name, and fail as a 500 (issue #15 item 17's sweep of hostile query values).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

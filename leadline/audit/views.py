@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -100,6 +100,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @capability_required("audit_report.view")
 @require_GET
 def participant_report(request: HttpRequest, participant_id: int) -> HttpResponse:
+    if participant_id >= 2**63:  # no such id; SQLite cannot even compare it (a 500 before)
+        raise Http404
     events = selectors.audit_events_for_participant(user=request.user, participant_id=participant_id)
     return _events_page(request, events, _("Everything done to participant #%(id)s") % {"id": participant_id})
 
