@@ -8,7 +8,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -117,6 +117,12 @@ ERRORS: dict[int, OpenApiResponse] = {
     ),
     429: OpenApiResponse(Error, description="Too many requests; try again later."),
 }
+
+
+def record_id(name: str) -> OpenApiParameter:
+    """A record's id in a path: a whole number from 1 (the URL pattern matches no other, and what it
+    does not match is not the API's to answer)."""
+    return OpenApiParameter(name, {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:

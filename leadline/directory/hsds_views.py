@@ -99,7 +99,11 @@ def _moment(request: Request, param: str) -> datetime | None:
         if day is None:
             raise _bad(param, _("A date and time (ISO 8601), such as 2026-01-31T00:00:00Z."))
         moment = datetime(day.year, day.month, day.day)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # HSDS: UTC unless it says
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # HSDS: UTC unless it says
+    try:  # as UTC: PostgreSQL refuses an offset past 15:59 (a 500 found by schemathesis, issue #15 item 19)
+        return moment.astimezone(UTC)
+    except OverflowError:  # the calendar's first or last day, moved past its end by the offset
+        raise _bad(param, _("A date and time (ISO 8601), such as 2026-01-31T00:00:00Z.")) from None
 
 
 def _taxonomy(request: Request) -> tuple[bool, str | None]:

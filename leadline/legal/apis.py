@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record_reads
-from leadline.core.api import LeadlineApi, Pages, errors
+from leadline.core.api import LeadlineApi, Pages, errors, record_id
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import LegalMatter
 from leadline.legal.selectors import matters_visible_to
@@ -106,7 +106,11 @@ class LegalMatterListApi(LeadlineApi):
 
 
 class LegalMatterDetailApi(LeadlineApi):
-    @extend_schema(responses={200: MatterOut, **errors(403, 404)}, operation_id="legal_matters_retrieve")
+    @extend_schema(
+        parameters=[record_id("matter_id")],
+        responses={200: MatterOut, **errors(403, 404)},
+        operation_id="legal_matters_retrieve",
+    )
     def get(self, request: Request, matter_id: int) -> Response:
         matter = _matters(request).filter(pk=matter_id).first()
         if matter is None:

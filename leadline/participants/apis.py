@@ -15,7 +15,7 @@ from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.models import CaseNote
 from leadline.cases.selectors import case_note_list_for
-from leadline.core.api import NO_NUL, LeadlineApi, Pages, errors
+from leadline.core.api import NO_NUL, LeadlineApi, Pages, errors, record_id
 from leadline.participants.models import Participant
 from leadline.participants.policy import ParticipantAccess, participant_access
 from leadline.participants.selectors import participant_get_for, participant_list_for, participant_reads_audit
@@ -81,7 +81,11 @@ class ParticipantListApi(LeadlineApi):
 
 
 class ParticipantDetailApi(LeadlineApi):
-    @extend_schema(responses={200: ParticipantOut, **errors(403, 404)}, operation_id="participants_retrieve")
+    @extend_schema(
+        parameters=[record_id("participant_id")],
+        responses={200: ParticipantOut, **errors(403, 404)},
+        operation_id="participants_retrieve",
+    )
     def get(self, request: Request, participant_id: int) -> Response:
         view = participant_get_for(user=request.user, participant_id=participant_id)
         return Response(participant_data(view.participant, view.access))
@@ -103,6 +107,7 @@ class CaseNoteIn(serializers.Serializer):
 
 class CaseNoteListApi(LeadlineApi):
     @extend_schema(
+        parameters=[record_id("participant_id")],
         responses={200: CaseNoteOut(many=True), **errors(403, 404)},
         operation_id="participant_notes_list",
         description="The participant's notes the caller may read, newest first, at most 200 (not paged).",
@@ -127,6 +132,7 @@ class CaseNoteListApi(LeadlineApi):
         )
 
     @extend_schema(
+        parameters=[record_id("participant_id")],
         request=CaseNoteIn,
         responses={
             201: CaseNoteOut,

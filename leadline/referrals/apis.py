@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from leadline.accounts import policy
 from leadline.core import clock
-from leadline.core.api import SOME_TEXT, LeadlineApi, Pages, errors
+from leadline.core.api import SOME_TEXT, LeadlineApi, Pages, errors, record_id
 from leadline.referrals import services
 from leadline.referrals.models import Referral
 from leadline.referrals.selectors import (
@@ -188,7 +188,11 @@ class ReferralListApi(LeadlineApi):
 
 
 class ReferralDetailApi(LeadlineApi):
-    @extend_schema(responses={200: ReferralOut, **errors(403, 404)}, operation_id="referrals_retrieve")
+    @extend_schema(
+        parameters=[record_id("referral_id")],
+        responses={200: ReferralOut, **errors(403, 404)},
+        operation_id="referrals_retrieve",
+    )
     def get(self, request: Request, referral_id: int) -> Response:
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied

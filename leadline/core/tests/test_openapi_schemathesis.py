@@ -14,11 +14,15 @@ the test checks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import hypothesis.strategies as st
+import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from leadline.accounts import policy
@@ -74,7 +78,18 @@ def _check(operation: Any, auth: dict[str, str], known: dict[str, Any]) -> None:
     check()
 
 
-def test_every_operation_answers_what_the_openapi_document_says(world):
+@pytest.fixture
+def in_the_tests_transaction() -> Iterator[None]:
+    """As Django's test client does: the WSGI handler must not close the connection at each request's
+    start and end (on PostgreSQL that would end the test's transaction, and the request answer 503)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_every_operation_answers_what_the_openapi_document_says(world, in_the_tests_transaction):
     paula = world["program_manager"]
     _token, secret = api_token_create(
         actor=paula, name="schemathesis", scopes=sorted(policy.capabilities_of(paula)), days=1
@@ -95,3 +110,13 @@ def test_every_operation_answers_what_the_openapi_document_says(world):
     # the run wrote through the API (referrals, notes, lookups: each audited) and removed no audit row
     audit_after = set(AuditEvent.objects.values_list("pk", flat=True))
     assert audit_before < audit_after
+
+
+def test_a_moment_with_any_offset_is_compared_in_utc_and_one_off_the_calendar_is_a_400(world, login):
+    """What the run above found on PostgreSQL: an offset past 15:59 (valid ISO 8601) was a 500 there, and
+    the calendar's first day moved before its start by its offset is a 500 on either database."""
+    client = login(world["program_manager"])
+    far = client.get("/api/hsds/services", {"modified_after": "0257-03-31T15:00:58-23:30"})
+    assert far.status_code == 200 and far.json()["total_items"] == 2
+    early = client.get("/api/hsds/services", {"modified_after": "0001-01-01T00:00:00+05:00"})
+    assert early.status_code == 400 and set(early.json()) == {"modified_after"}
