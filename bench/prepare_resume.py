@@ -112,7 +112,8 @@ def main() -> None:
         proc.wait()
         state_path = out / ".prepare" / "state.json"
         state = json.loads(state_path.read_text()) if state_path.exists() else {}
-        at = ", ".join(f"{n} read {r.get('read', 0):,}" for n, r in state.items()) or "nothing recorded"
+        done = {n: r for n, r in state.items() if isinstance(r, dict)}  # not "version"
+        at = ", ".join(f"{n} read {r.get('read', 0):,}" for n, r in done.items()) or "nothing recorded"
         resumed = subprocess.run(  # noqa: S603 (our own command line)
             _command(data, out, args.chunk), cwd=ROOT, capture_output=True, text=True
         )
