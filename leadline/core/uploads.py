@@ -55,14 +55,14 @@ def _megabytes(max_bytes: int) -> str:
 
 
 def _refuse(request: Any, field_name: str) -> None:
-    refused = getattr(request, REFUSED_ATTR, set())
+    refused: set[str] = getattr(request, REFUSED_ATTR, set())
     refused.add(field_name)
     setattr(request, REFUSED_ATTR, refused)
 
 
 def upload_refused(request: HttpRequest, field_name: str) -> bool:
     """Whether the file sent in ``field_name`` (or the whole request) passed the view's limit."""
-    refused = getattr(request, REFUSED_ATTR, set())
+    refused: set[str] = getattr(request, REFUSED_ATTR, set())
     return field_name in refused or "*" in refused
 
 

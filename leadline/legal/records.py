@@ -241,7 +241,9 @@ def _people_by_key(
 
 def _fields_of_line(line: str) -> tuple[list[str], bool]:
     """One physical line split at its commas, quotes respected; and whether it ends inside a quote."""
-    fields, current, quoted = [], [], False
+    fields: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in line:
         if char == '"':
             quoted = not quoted

@@ -51,7 +51,7 @@ def test_a_self_referencing_pdf_is_walked_once_per_object(monkeypatch):
     lookups = 0
     real = IndirectObject.get_object
 
-    def counting(self):  # type: ignore[no-untyped-def]
+    def counting(self):
         nonlocal lookups
         lookups += 1
         return real(self)
@@ -109,7 +109,7 @@ def test_a_40_megapixel_png_is_refused_from_its_header(monkeypatch):
     raw = io.BytesIO()
     Image.new("1", (8000, 5000)).save(raw, "PNG")
 
-    def no_decoding(self):  # type: ignore[no-untyped-def]
+    def no_decoding(self):
         raise AssertionError("decoded")
 
     monkeypatch.setattr(Image.Image, "load", no_decoding)
@@ -131,7 +131,7 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read():
     class Huge:
         size = documents.MAX_UPLOAD_BYTES + 1
 
-        def read(self, *args):  # type: ignore[no-untyped-def]
+        def read(self, *args):
             raise AssertionError("read")
 
     with pytest.raises(DocumentRefused, match="larger than 5 MB"):

@@ -40,7 +40,7 @@ def query_names() -> list[str]:
     return sorted(names)
 
 
-def _walk(patterns, prefix=""):  # type: ignore[no-untyped-def]
+def _walk(patterns, prefix=""):
     for p in patterns:
         if isinstance(p, URLResolver):
             yield from _walk(p.url_patterns, prefix + str(p.pattern))

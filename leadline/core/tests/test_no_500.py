@@ -80,7 +80,7 @@ def test_a_database_outage_is_a_static_503_page(world):
     Server Error". Now a static page that needs nothing from the database, status 503."""
     client = verified_client(world["case_manager"], raise_request_exception=False)
 
-    def down(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def down(execute, sql, params, many, context):
         raise OperationalError("could not connect to server")
 
     with connection.execute_wrapper(down):

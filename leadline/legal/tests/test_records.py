@@ -127,8 +127,8 @@ def test_the_import_page_reports_what_it_did(world):
         # The page hands the file to a background job (issue #15 item 8); its page says what came of it.
         sent = client.post("/legal/import/", {"file": SimpleUploadedFile("court.csv", data)})
         assert sent.status_code == 302
-        records_import_run.call(str(ImportJob.objects.order_by("-created_at").first().pk))
-        return client.get(sent.url).content.decode()
+        records_import_run.call(str(ImportJob.objects.latest("created_at").pk))
+        return client.get(sent["Location"]).content.decode()
 
     assert "data-import-done" in imported(_good_file(world))
     assert "Nothing was imported" in imported(b"nothing")
