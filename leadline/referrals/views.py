@@ -116,14 +116,23 @@ def _detail_context(
     request: HttpRequest, referral: Referral, override_form: OverrideForm | None = None
 ) -> dict:
     handoff = services.live_handoff_of(referral)
-    if override_form is None and may_override(request.user) and referral.status == Referral.Status.INELIGIBLE:
+    checks = _checks_read(referral)
+    # The aggrieved party's decline is a condition no override lifts (services.referral_override refuses it).
+    aggrieved_declined = any(c.criterion == "aggrieved_party" and not c.passed for c in checks)
+    may_override_this = (
+        may_override(request.user) and referral.status == Referral.Status.INELIGIBLE and not aggrieved_declined
+    )
+    if override_form is None and may_override_this:
         override_form = OverrideForm()
     can_call = may_request_handoff(request.user, referral, has_handoff=handoff is not None)
     return {
         "r": referral,
         "outcome": referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk),
-        "checks": _checks_read(referral),
+        "checks": checks,
         "override_form": override_form,
+        "no_override_aggrieved": aggrieved_declined
+        and may_override(request.user)
+        and referral.status == Referral.Status.INELIGIBLE,
         "h": handoff,
         "can_call": can_call,
         # Requests this officer raised by phone that wait for a referral: this one can be linked.

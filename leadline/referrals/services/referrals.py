@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
@@ -198,6 +199,16 @@ def referral_override(*, actor: Any, referral: Referral, reason: str) -> Referra
         raise NotAllowed
     if referral.status != Referral.Status.INELIGIBLE:
         raise InvalidInput("reason", "Only a referral found ineligible can be overridden.")
+    if referral.checks.filter(criterion="aggrieved_party", passed=False).exists():
+        # PRODUCT §1: the aggrieved party's agreement is a condition of diversion, not a judgement the
+        # program may weigh; no override makes a declined referral eligible.
+        raise InvalidInput(
+            "reason",
+            _(
+                "The aggrieved party declined: their agreement is a condition of diversion, "
+                "so this referral cannot be overridden."
+            ),
+        )
     if len(reason.strip()) < 10:
         raise InvalidInput("reason", "Write the reason for the override (at least 10 characters).")
     with transaction.atomic():

@@ -166,6 +166,31 @@ def test_an_override_needs_the_capability_and_a_written_reason(world):
     assert EligibilityCheck.objects.filter(referral=r, passed=False).exists()
 
 
+def test_an_aggrieved_partys_decline_cannot_be_overridden(world):
+    """The aggrieved party's agreement is a condition (PRODUCT §1), not a judgement the program may undo."""
+    r = make_referral(world["officer"], given_name="Vic", aggrieved_party="declines")
+    assert r.status == "ineligible"
+    assert EligibilityCheck.objects.filter(referral=r, criterion="aggrieved_party", passed=False).exists()
+    with pytest.raises(services.InvalidInput) as exc:
+        services.referral_override(
+            actor=world["program_manager"], referral=r, reason="The program manager thinks it is fine"
+        )
+    assert exc.value.field == "reason" and "aggrieved party declined" in exc.value.message
+    client = verified_client(world["program_manager"])
+    # The referral page offers no override, and says why.
+    page = client.get(f"/referrals/{r.pk}/")
+    assert page.context["override_form"] is None
+    assert f"/referrals/{r.pk}/override/".encode() not in page.content
+    assert b"data-no-override" in page.content
+    # A forged POST is refused with the reason, nothing written.
+    response = client.post(f"/referrals/{r.pk}/override/", {"reason": "Dismissed 2009 charge, not a conviction"})
+    assert response.status_code == 400
+    assert "aggrieved party declined" in response.content.decode()
+    r.refresh_from_db()
+    assert r.status == "ineligible" and r.override_by is None
+    assert not AuditEvent.objects.filter(subject_type="referral", subject_id=str(r.pk), action="update").exists()
+
+
 def test_officers_see_their_own_the_liaison_their_precinct_the_program_all(world):
     def listed(persona) -> set[int]:
         return {r.pk for r in verified_client(world[persona]).get("/referrals/").context["page"].object_list}
