@@ -119,9 +119,8 @@ def _detail_context(
     checks = _checks_read(referral)
     # The aggrieved party's decline is a condition no override lifts (services.referral_override refuses it).
     aggrieved_declined = any(c.criterion == "aggrieved_party" and not c.passed for c in checks)
-    may_override_this = (
-        may_override(request.user) and referral.status == Referral.Status.INELIGIBLE and not aggrieved_declined
-    )
+    ineligible = referral.status == Referral.Status.INELIGIBLE
+    may_override_this = may_override(request.user) and ineligible and not aggrieved_declined
     if override_form is None and may_override_this:
         override_form = OverrideForm()
     can_call = may_request_handoff(request.user, referral, has_handoff=handoff is not None)
@@ -130,9 +129,7 @@ def _detail_context(
         "outcome": referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk),
         "checks": checks,
         "override_form": override_form,
-        "no_override_aggrieved": aggrieved_declined
-        and may_override(request.user)
-        and referral.status == Referral.Status.INELIGIBLE,
+        "no_override_aggrieved": aggrieved_declined and ineligible and may_override(request.user),
         "h": handoff,
         "can_call": can_call,
         # Requests this officer raised by phone that wait for a referral: this one can be linked.
