@@ -160,20 +160,26 @@ def standing(user: Any, participant: Participant) -> Standing | None:
 
 def latest_sealing(participant_ids: Iterable[int]) -> dict[int, datetime]:
     """participant id -> when the latest of their legal matters was sealed (purged ones too: a purge
-    keeps only the pseudonymous person key, which is how they are found)."""
+    keeps only the pseudonymous person key, which is how they are found). A record merged into one of
+    ``participant_ids`` counts as that participant: a merge moves the duplicate's matters, but a purged
+    one names the duplicate only by its key, and its sealing must still reach the survivor (PRODUCT.md
+    §4 rules 3 and 13; a merge leaves no chains, so one step finds every earlier duplicate)."""
     from leadline.legal.models import LegalMatter
     from leadline.legal.services import person_key
 
     ids = list(participant_ids)
     if not ids:
         return {}
-    keys = {person_key(pid): pid for pid in ids}
+    owners = {pid: pid for pid in ids} | dict(
+        Participant.objects.filter(merged_into_id__in=ids).values_list("pk", "merged_into_id")
+    )
+    keys = {person_key(pid): owner for pid, owner in owners.items()}
     rows = LegalMatter.objects.filter(
-        Q(participant_id__in=ids) | Q(person_key__in=list(keys)), sealed_at__isnull=False
+        Q(participant_id__in=list(owners)) | Q(person_key__in=list(keys)), sealed_at__isnull=False
     ).values_list("participant_id", "person_key", "sealed_at")
     out: dict[int, datetime] = {}
     for pid, key, sealed_at in rows:
-        owner = pid if pid in ids else keys.get(key)
+        owner = owners.get(pid) or keys.get(key)
         if owner is not None and sealed_at is not None and (owner not in out or sealed_at > out[owner]):
             out[owner] = sealed_at
     return out
