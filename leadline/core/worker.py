@@ -144,7 +144,7 @@ def tasks_recover_stale(*, now: datetime | None = None) -> dict[str, int]:
 
 def worker_expected() -> bool:
     """A worker is expected wherever tasks go to the database (not under the tests' dummy backend)."""
-    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    backend = str(settings.TASKS.get("default", {}).get("BACKEND", ""))
     return backend.startswith("django_tasks_db")
 
 

@@ -30,7 +30,7 @@ def test_a_worker_that_keeps_dying_is_restarted_with_a_growing_wait_and_said_so(
         return FakeProcess(1)
 
     supervisor = Supervisor(["worker"], popen=popen, log=lines.append, monotonic=lambda: float(next(ticks)))
-    supervisor.wait = lambda seconds: waits.append(seconds) or False  # type: ignore[method-assign]
+    supervisor.wait = lambda seconds: bool(waits.append(seconds))  # type: ignore[func-returns-value,method-assign]
     supervisor.run(max_starts=8)
     assert len(started) == 8 and waits == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
     assert lines[0] == "leadline run: the task worker stopped (exit code 1); starting it again in 1 s"
@@ -42,7 +42,7 @@ def test_a_worker_that_ran_a_good_while_is_restarted_at_once():
     waits: list[float] = []
     supervisor = Supervisor(["w"], popen=lambda argv, env=None: FakeProcess(0), log=lambda _: None,
                             monotonic=lambda: next(times))  # fmt: skip
-    supervisor.wait = lambda seconds: waits.append(seconds) or False  # type: ignore[method-assign]
+    supervisor.wait = lambda seconds: bool(waits.append(seconds))  # type: ignore[func-returns-value,method-assign]
     supervisor.run(max_starts=3)
     assert waits == [1.0, 2.0]  # the first run was healthy (100 s); the second died at once
 

@@ -43,7 +43,7 @@ def _worker(sleeps: list[float], **kwargs: object) -> SupervisedWorker:
     options = dict(queue_names=["default"], interval=0, batch=True, backend_name="default", max_tasks=None,
                    startup_delay=False, worker_id="test-worker", excluded_queue_names=[])  # fmt: skip
     options.update(kwargs)
-    return SupervisedWorker(threads=False, sleep=sleeps.append, **options)  # type: ignore[arg-type]
+    return SupervisedWorker(threads=False, sleep=sleeps.append, **options)
 
 
 def _flaky_get_locked(monkeypatch: pytest.MonkeyPatch, failures: int) -> None:
@@ -140,7 +140,7 @@ def test_the_worker_beats_and_runs_its_duties(db, db_tasks, monkeypatch):
     beat = WorkerHeartbeat.objects.get(worker_id="test-worker")
     assert beat.task_id == "abc" and beat.seen_at == beat.started_at
     called: list[str] = []
-    monkeypatch.setattr("leadline.referrals.tasks.handoff_sweep", lambda: called.append("sweep") or 1)
+    monkeypatch.setattr("leadline.referrals.tasks.handoff_sweep", lambda: called.append("sweep") or 1)  # type: ignore[func-returns-value]
     monkeypatch.setattr(worker, "connection", type("C", (), {"close": staticmethod(lambda: None)}))
     monkeypatch.setattr(worker, "close_old_connections", lambda: None)
     last: dict[str, float] = {}

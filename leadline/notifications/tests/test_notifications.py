@@ -85,6 +85,7 @@ def test_a_failed_email_is_retried_with_growing_waits_then_given_up_and_shown_in
     delivery = Delivery.objects.get(notification=made[0])
     assert (delivery.status, delivery.attempts) == (Delivery.Status.PENDING, 1)
     assert delivery.last_error == "ConnectionRefusedError: mail server down"
+    assert delivery.notification is not None
     wait = delivery.next_attempt_at - delivery.notification.created_at
     assert timedelta(minutes=1) <= wait < timedelta(minutes=1, seconds=5)
     waits = []
