@@ -92,12 +92,14 @@ def requirement(matter: LegalMatter) -> Requirement:
     """What the rule reads, counting only what happened before the deadline (a late run of the task must
     not count a contact that came after it). No-file on intake: intake completed in the window. Expunge
     after participation (the site's definition, decision 0018): intake completed and at least the site's
-    number of substantive contacts in which the participant was reached, both in the window."""
+    number of substantive contacts in which the participant was reached, both in the window. The window
+    opens a day before the incident for both (a re-engaged person's old intake is not this incident's)."""
     from leadline.cases.models import Contact, Intake
 
+    opens = matter.incident_at - timedelta(days=1)
     intake = (
         Intake.objects.filter(participant=matter.participant_id, completed_at__isnull=False)
-        .filter(completed_at__lt=matter.deadline_at)
+        .filter(completed_at__lt=matter.deadline_at, completed_at__gte=opens)
         .order_by("completed_at")
         .values_list("completed_at", flat=True)
         .first()
@@ -107,7 +109,7 @@ def requirement(matter: LegalMatter) -> Requirement:
         contacts = Contact.objects.filter(
             participant=matter.participant_id, reached=True, substantive=True,
             occurred_at__lt=matter.deadline_at,
-            occurred_at__gte=matter.incident_at - timedelta(days=1),
+            occurred_at__gte=opens,
         ).count()  # fmt: skip
     met = intake is not None and contacts >= matter.contacts_needed
     return Requirement(

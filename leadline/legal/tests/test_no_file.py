@@ -156,9 +156,26 @@ def test_the_no_file_window_is_seven_to_thirty_days(days, ok):
         assert "no_file_window_days" in refused.value.message_dict
 
 
+def test_an_intake_completed_before_the_incident_does_not_count(world):
+    """A re-engaged person's old intake (completed 400 days before this incident) is not this incident's
+    intake: the matter is returned, not a do-not-file notice. Contacts are bounded the same way."""
+    Site.objects.update(legal_mode=Site.LegalMode.NO_FILE_ON_INTAKE, no_file_window_days=WINDOW)
+    LegalMatter.objects.filter(pk=world.matter.pk).delete()
+    with time_machine.travel(world.eligible.occurred_at - timedelta(days=400), tick=False):
+        _complete_intake(world)
+    matter = matter_open(actor=world["case_manager"], referral=world.eligible, participant=world.mine)
+    with _at(matter, timedelta(minutes=1)):
+        assert matters_resolve_due() == 1
+    assert Notice.objects.get(matter=matter).kind == "return"
+
+
+# Intakes are drawn from well before the incident (a re-engaged person's old intake) to after the deadline.
+EARLIEST_INTAKE_HOURS = -(WINDOW + 30) * 24
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    intake_hours=st.one_of(st.none(), st.integers(min_value=-WINDOW * 24, max_value=72)),
+    intake_hours=st.one_of(st.none(), st.integers(min_value=EARLIEST_INTAKE_HOURS, max_value=72)),
     runs=st.lists(st.integers(min_value=-48, max_value=30 * 24), min_size=1, max_size=5),
 )
 def test_any_intake_moment_and_any_runs_make_one_notice_of_the_kind_the_rule_decides(
@@ -166,7 +183,8 @@ def test_any_intake_moment_and_any_runs_make_one_notice_of_the_kind_the_rule_dec
 ):
     """``intake_hours``: when the intake is completed, in hours from the deadline (None: never). Runs
     (hours from the deadline) before it do nothing; any number after make exactly one notice: do-not-file
-    when the intake was completed before the deadline, return otherwise."""
+    when the intake was completed in the window (from a day before the incident, as contacts are counted,
+    to the deadline), return otherwise."""
     Notice.objects.filter(matter=no_file).delete()
     LegalMatter.objects.filter(pk=no_file.pk).update(state="held", cycle=1)
     from leadline.cases.models import Intake
@@ -187,7 +205,9 @@ def test_any_intake_moment_and_any_runs_make_one_notice_of_the_kind_the_rule_dec
     notices = list(Notice.objects.filter(matter=no_file))
     assert len(notices) == (1 if ran_after else 0)
     if ran_after:
-        met = intake_hours is not None and intake_hours < 0
+        intake_at = no_file.deadline_at + timedelta(hours=intake_hours) if intake_hours is not None else None
+        opens = no_file.incident_at - timedelta(days=1)
+        met = intake_at is not None and opens <= intake_at < no_file.deadline_at
         assert notices[0].kind == ("do_not_file" if met else "return")
         no_file.refresh_from_db()
         assert no_file.state == ("clearance_sent" if met else "return_sent")
