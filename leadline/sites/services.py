@@ -142,6 +142,16 @@ def site_import(*, actor: Any, data: Any) -> Site:
                 errors.append(f"{where}: must be an object")
                 continue
             pv = PolicyVersion(site=site, **{f: v.get(f) for f in POLICY_FIELDS if f in v})
+            if "aggrieved_party_agreement_required" not in v and site.pk is not None:
+                # A file written before the setting existed: an existing version keeps its stored value
+                # (the default would change it, or be refused once the version has decided referrals).
+                stored = (
+                    PolicyVersion.objects.filter(site=site, label=pv.label)
+                    .values_list("aggrieved_party_agreement_required", flat=True)
+                    .first()
+                )
+                if stored is not None:
+                    pv.aggrieved_party_agreement_required = stored
             _check(pv, where, errors, exclude=["site"])
             if pv.label in labels:
                 errors.append(f'{where}.label: duplicate "{pv.label}"')

@@ -172,3 +172,21 @@ def test_the_aggrieved_party_setting_travels_with_the_site_file(demo_site):
         v.pop("aggrieved_party_agreement_required", None)
     site = site_import(actor=None, data=old_file)
     assert site.policy_versions.get(label="2026.1").aggrieved_party_agreement_required is True
+
+
+def test_an_old_file_keeps_an_existing_versions_aggrieved_party_setting(demo_site):
+    """Re-importing a file written before the setting existed neither changes nor blocks an existing
+    version's stored value (review of issue #15 item 11): a missing key keeps what is stored; a new
+    version from such a file still gets the default (required)."""
+    stored = PolicyVersion.objects.filter(site=demo_site, label="2026.1")
+    stored.update(aggrieved_party_agreement_required=False)
+    old_file = copy.deepcopy(site_export(site=demo_site))
+    versions: list[dict[str, Any]] = old_file["policy_versions"]
+    newer = copy.deepcopy(versions[-1])
+    newer.update(label="2027.1", effective_from="2027-01-01")
+    versions.append(newer)
+    for v in versions:
+        v.pop("aggrieved_party_agreement_required", None)
+    site = site_import(actor=None, data=old_file)
+    assert site.policy_versions.get(label="2026.1").aggrieved_party_agreement_required is False
+    assert site.policy_versions.get(label="2027.1").aggrieved_party_agreement_required is True
