@@ -18,6 +18,7 @@ from leadline.referrals import services
 from leadline.referrals.models import Handoff
 from leadline.referrals.policy import may_answer_handoff
 from leadline.referrals.selectors import handoff_get_for, handoff_open_list_for, referral_get_for
+from leadline.referrals.services.handoffs import Shown, referral_not_linked
 from leadline.sites.selectors import site_get
 
 
@@ -119,17 +120,27 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
 
 def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
     """The case manager pressed "Hand-off done". When the matcher finds who the person may already be, she
-    confirms one or says it is someone new, on a page that answers to this same URL (decision 0029)."""
+    confirms one or says it is someone new, on a page that answers to this same URL (decision 0029). The
+    page posts the candidates it showed: "None of these" answers only them, and is asked again when the
+    matcher has found someone since (another hand-off of the same person, done meanwhile)."""
+    if handoff.referral_id is None:
+        # A request raised by phone waits for the officer's referral: there is nobody to match yet.
+        messages.error(request, referral_not_linked())
+        return redirect(_back(request, handoff))
     raw = request.POST.get("match", "").strip()
     confirming = bool(request.POST.get("confirming"))  # sent from the page that asks who the person is
     if (confirming and not raw) or (raw and raw != services.NEW_PARTICIPANT and not raw.isdigit()):
         return _confirm_page(request, handoff, error=_("Participant: choose one of the people listed, or "
                                                        "a new participant."), status=400)  # fmt: skip
     match: int | str | None = int(raw) if raw.isdigit() else (raw or None)
+    shown: Shown | None = None
+    if confirming:
+        ids = frozenset(int(v) for v in request.POST.getlist("shown") if v.strip().isdigit())
+        shown = Shown(ids=ids, hidden=bool(request.POST.get("shown_hidden")))
     try:
-        services.handoff_complete(actor=request.user, handoff=handoff, match=match)
-    except services.MatchToConfirm:
-        return _confirm_page(request, handoff, status=409)
+        services.handoff_complete(actor=request.user, handoff=handoff, match=match, shown=shown)
+    except services.MatchToConfirm as asked:
+        return _confirm_page(request, handoff, status=409, stale=asked.stale)
     except services.HandoffRefused as exc:
         if exc.field == "participant":
             return _confirm_page(request, handoff, error=exc.message, status=400)
@@ -139,10 +150,14 @@ def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
     return redirect(_back(request, handoff))
 
 
-def _confirm_page(request: HttpRequest, handoff: Handoff, *, status: int, error: str = "") -> HttpResponse:
+def _confirm_page(
+    request: HttpRequest, handoff: Handoff, *, status: int, error: str = "", stale: bool = False
+) -> HttpResponse:
     handoff = handoff_get_for(user=request.user, handoff_id=handoff.pk)  # as it is now
     referral = handoff.referral
-    assert referral is not None  # only a linked hand-off reaches the match
+    if referral is None:  # unlinked meanwhile: nobody to match
+        messages.error(request, referral_not_linked())
+        return redirect(_back(request, handoff))
     candidates, hidden = services.handoff_match_candidates(actor=request.user, referral=referral)
     participant_reads_audit(
         user=request.user, participants=candidates, action=AuditEvent.Action.SEARCH,
@@ -154,6 +169,7 @@ def _confirm_page(request: HttpRequest, handoff: Handoff, *, status: int, error:
         "candidates": candidates,
         "hidden": hidden,
         "error": error,
+        "stale": stale,
         "new": services.NEW_PARTICIPANT,
         "back": request.POST.get("back", ""),
     }

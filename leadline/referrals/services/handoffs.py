@@ -7,6 +7,7 @@ escalation task running twice (catching up after downtime), change it once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,11 +44,30 @@ class HandoffRefused(Exception):
 
 class MatchToConfirm(Exception):
     """Completing the hand-off found people the person may already be: nothing was written, and the case
-    manager confirms one of them or says it is someone new (decision 0029: a join is never silent)."""
+    manager confirms one of them or says it is someone new (decision 0029: a join is never silent).
+    ``stale``: she had answered "None of these" to a list the matcher has since outgrown."""
 
-    def __init__(self, candidates: list[Participant]):
+    def __init__(self, candidates: list[Participant], *, stale: bool = False):
         super().__init__("confirm the match")
         self.candidates = candidates
+        self.stale = stale
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the confirm page showed the case manager: the candidates' ids, and whether it said a match
+    exists that she cannot see. "None of these" is an answer about exactly those."""
+
+    ids: frozenset[int]
+    hidden: bool = False
+
+
+def referral_not_linked() -> str:
+    """Why a hand-off raised by phone cannot be completed yet (translated when it is said)."""
+    return _(
+        "The officer's referral is not linked yet: the officer submits the referral and links it "
+        "to this LEAD-line call."
+    )
 
 
 NEW_PARTICIPANT = "new"  # the case manager's answer "none of these: a new participant"
@@ -262,18 +282,19 @@ def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:
     )
 
 
-def handoff_complete(*, actor: Any, handoff: Handoff, match: int | str | None = None) -> Handoff:
+def handoff_complete(
+    *, actor: Any, handoff: Handoff, match: int | str | None = None, shown: Shown | None = None
+) -> Handoff:
     """The hand-off is done: the person becomes a participant pending intake (PRODUCT.md §3), matched to
     an existing record only when the case manager confirms it (no duplicates, and no stranger's record
     either; re-engagement needs no new referral). ``match`` is the confirmed participant's id, or
-    NEW_PARTICIPANT; without it, MatchToConfirm is raised (nothing written) when the matcher finds anyone."""
+    NEW_PARTICIPANT; without it, MatchToConfirm is raised (nothing written) when the matcher finds anyone.
+    ``shown`` is what the confirm page listed: NEW_PARTICIPANT is asked again (MatchToConfirm, stale)
+    when the matcher now finds someone it did not list."""
     _require_case_side(actor)
     if handoff.referral_id is None:
         # Eligibility is decided by the referral: a request raised by phone waits for the officer's form.
-        raise HandoffRefused(
-            "The officer's referral is not linked yet: the officer submits the referral and links it "
-            "to this LEAD-line call."
-        )
+        raise HandoffRefused(referral_not_linked())
     with transaction.atomic():
         # The status compare-and-set first: a second submit of the same answer is refused here, so a
         # double tap makes one participant.
@@ -282,7 +303,7 @@ def handoff_complete(*, actor: Any, handoff: Handoff, match: int | str | None = 
             stamp="handed_off_at",
         )  # fmt: skip
         assert handoff.referral is not None
-        participant_from_handoff(actor=actor, referral=handoff.referral, match=match)
+        participant_from_handoff(actor=actor, referral=handoff.referral, match=match, shown=shown)
     return handoff
 
 
@@ -299,11 +320,13 @@ def handoff_match_candidates(*, actor: Any, referral: Referral) -> tuple[list[Pa
 
 
 def participant_from_handoff(
-    *, actor: Any, referral: Referral, match: int | str | None = None
+    *, actor: Any, referral: Referral, match: int | str | None = None, shown: Shown | None = None
 ) -> Participant:
     """Create or match the participant, on the receiving case manager's caseload while it has room
     (above the hard limit the participant waits unassigned for the program manager: issue #4's rule).
-    An existing record is joined only when ``match`` names it and it is still among the candidates."""
+    An existing record is joined only when ``match`` names it and it is still among the candidates; a
+    new one is made on "None of these" only if the candidates are no more than ``shown`` (when given):
+    two hand-offs of one person answered at once make one record, the second asked again."""
     if connection.vendor == "postgresql":
         # Find-then-create must not run twice at once, or two hand-offs of one person make two records.
         # (SQLite's IMMEDIATE transactions already serialise writers.) Hand-offs are rare: one lock will do.
@@ -314,6 +337,10 @@ def participant_from_handoff(
     if match is None:
         if candidates or hidden:
             raise MatchToConfirm(candidates)
+    elif match == NEW_PARTICIPANT and shown is not None:
+        # Under the lock above: a record made meanwhile by another hand-off is among the candidates now.
+        if any(p.pk not in shown.ids for p in candidates) or (hidden and not shown.hidden):
+            raise MatchToConfirm(candidates, stale=True)
     elif match != NEW_PARTICIPANT:
         existing = next((p for p in candidates if str(p.pk) == str(match)), None)
         if existing is None:

@@ -13,6 +13,7 @@ from leadline.core.testing import ParticipantFactory, make_referral, verified_cl
 from leadline.participants.models import Participant
 from leadline.referrals import services
 from leadline.referrals.models import Handoff
+from leadline.referrals.services.handoffs import Shown
 
 pytestmark = pytest.mark.django_db
 
@@ -106,8 +107,9 @@ def test_the_page_asks_then_confirms_and_a_double_submit_makes_one_participant(f
     assert _state(handoff)[0] == "arrived"
 
     before = Participant.objects.count()
-    first = client.post(url, {"confirming": "1", "match": "new"})
-    again = client.post(url, {"confirming": "1", "match": "new"})
+    answer = {"confirming": "1", "match": "new", "shown": str(known.pk)}  # as the page posts it
+    first = client.post(url, answer)
+    again = client.post(url, answer)
     assert first.status_code == 302 and again.status_code == 302
     status, joined, count = _state(handoff)
     assert status == "handed_off" and joined != known.pk and count == before + 1
@@ -139,3 +141,88 @@ def test_nobody_to_confirm_completes_at_once(world):
     assert response.status_code == 302
     status, joined, _count = _state(handoff)
     assert status == "handed_off" and Participant.objects.get(pk=joined).family_name == "Quartermaine"
+
+
+# --- Review of issue #15: the confirm page without a referral; "None of these" against a stale list ---
+
+
+def test_the_confirm_page_on_a_phone_hand_off_without_a_referral_gives_the_usual_message(world):
+    """A hand-off raised by phone has no referral until the officer links one: answering the confirm page
+    for it (or pressing "Hand-off done") says so, with nothing written, never a server error."""
+    handoff = world.handoff
+    Handoff.objects.filter(pk=handoff.pk).update(referral=None, status=Handoff.Status.ARRIVED)
+    client = verified_client(world["case_manager"])
+    url = f"/referrals/handoffs/{handoff.pk}/complete/"
+    before = Participant.objects.count()
+    for data in ({"confirming": "1"}, {"confirming": "1", "match": "new"}, {}):
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200, data
+        assert "referral is not linked yet" in response.content.decode(), data
+        handoff.refresh_from_db()
+        assert handoff.status == "arrived" and Participant.objects.count() == before
+
+
+def _second_handoff(world: Any) -> Handoff:
+    """Another officer's hand-off of the same Jamal Fairbanks (born the 19th), answered by Casey."""
+    referral = make_referral(
+        world["officer"], given_name="Jamal", family_name="Fairbanks", date_of_birth=date(1988, 8, 19)
+    )
+    handoff, _ = services.handoff_request(
+        actor=world["officer"], referral=referral, callback_phone="+15855550198"
+    )
+    services.handoff_acknowledge(actor=world.casey, handoff=handoff, eta_minutes=5)
+    services.handoff_arrive(actor=world.casey, handoff=handoff)
+    return handoff
+
+
+def test_none_of_these_against_an_out_of_date_list_asks_again(fairbanks):
+    """Two hand-offs of one person, both answered "None of these" from pages that showed only the
+    18 August Jamal: the first makes the new participant; the second is asked again with them listed,
+    and makes no second record."""
+    world, known, first = fairbanks
+    second = _second_handoff(world)
+    before = Participant.objects.count()
+    services.handoff_complete(
+        actor=world["case_manager"],
+        handoff=first,
+        match=services.NEW_PARTICIPANT,
+        shown=Shown(frozenset([known.pk])),
+    )
+    made = _state(first)[1]
+    assert Participant.objects.count() == before + 1
+    with pytest.raises(services.MatchToConfirm) as asked:
+        services.handoff_complete(
+            actor=world.casey,
+            handoff=second,
+            match=services.NEW_PARTICIPANT,
+            shown=Shown(frozenset([known.pk])),
+        )
+    assert made in [p.pk for p in asked.value.candidates]
+    assert _state(second) == ("arrived", None, before + 1)  # nothing written
+    # Asked again with the new record shown, the answer stands (here: the same person, joined).
+    services.handoff_complete(
+        actor=world.casey, handoff=second, match=made, shown=Shown(frozenset([known.pk, made]))
+    )
+    assert _state(second) == ("handed_off", made, before + 1)
+
+
+def test_the_confirm_page_posts_what_it_showed_and_is_shown_again_when_the_list_grew(fairbanks):
+    world, known, first = fairbanks
+    second = _second_handoff(world)
+    casey = verified_client(world.casey)
+    url = f"/referrals/handoffs/{second.pk}/complete/"
+    page = casey.post(url).content.decode()
+    assert f'name="shown" value="{known.pk}"' in page
+    verified_client(world["case_manager"]).post(
+        f"/referrals/handoffs/{first.pk}/complete/",
+        {"confirming": "1", "match": "new", "shown": str(known.pk)},
+    )
+    made = _state(first)[1]
+    count = Participant.objects.count()
+    again = casey.post(url, {"confirming": "1", "match": "new", "shown": str(known.pk)})
+    assert again.status_code == 409
+    assert f'value="{made}"' in again.content.decode() and "data-match-stale" in again.content.decode()
+    assert _state(second) == ("arrived", None, count)
+    done = casey.post(url, {"confirming": "1", "match": "new", "shown": [str(known.pk), str(made)]})
+    assert done.status_code == 302 and _state(second)[0] == "handed_off"
+    assert Participant.objects.count() == count + 1  # the case manager said: someone else again
