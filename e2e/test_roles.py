@@ -34,6 +34,7 @@ pytestmark = pytest.mark.e2e
 #   site: site_config.view                admin: user_account.edit   tokens, api_docs: api_token.view
 #   legal: legal_matter.view              sealing: sealing_report.view   evidence: evaluation.view
 #   directory: directory.view            service_referrals: service_referral.view
+#   disclosure_requests: consent.view (the program manager all, a case manager her caseload's)
 POLICE_NAV = [
     *["home", "notifications", "lookup", "refer", "referrals", "handoffs", "dashboard"],
     *["workgroup", "tokens", "api_docs"],
@@ -45,6 +46,7 @@ CASE_MANAGER_NAV = [
         "caseloads",
         "outreach",
         "legal",
+        "disclosure_requests",
         "directory",
         "service_referrals",
         "workgroup",
@@ -74,6 +76,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "caseloads",
         "outreach",
         "legal",
+        "disclosure_requests",
         "directory",
         "service_referrals",
         "workgroup",
@@ -134,6 +137,7 @@ ENTRY_PATHS = {
     "caseloads": "/participants/caseloads/",
     "outreach": "/participants/outreach/",
     "legal": "/legal/",
+    "disclosure_requests": "/disclosure-requests/",
     "directory": "/directory/",
     "service_referrals": "/directory/referrals/",
     "workgroup": "/workgroup/",
@@ -168,6 +172,7 @@ ENTRY_HEADINGS = {
     "caseloads": "Caseloads",
     "outreach": "Outreach",
     "legal": "Legal matters",
+    "disclosure_requests": "Requests for an accounting of disclosures",
     "directory": "Services",
     "service_referrals": "Service referrals",
     "summaries": "Progress summaries",

@@ -40,6 +40,7 @@ NAV: list[NavEntry] = [
     NavEntry("caseloads", _("Caseloads"), "participants:caseloads", "caseload.view"),
     NavEntry("outreach", _("Outreach"), "participants:outreach", "contact.edit"),
     NavEntry("legal", _("Legal matters"), "legal:workspace", "legal_matter.view"),
+    NavEntry("disclosure_requests", _("Disclosure requests"), "disclosure_requests:due", "consent.view"),
     NavEntry("directory", _("Services"), "directory:search", "directory.view"),
     NavEntry("service_referrals", _("Service referrals"), "directory:referrals", "service_referral.view"),
     NavEntry("workgroup", _("Workgroup"), "workgroup:index", "workgroup.view"),

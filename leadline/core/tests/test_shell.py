@@ -52,3 +52,15 @@ def test_a_404_is_the_apps_own_page_even_with_debug_on(world, settings):
     assert response.status_code == 404
     body = response.content.decode()
     assert "<h1>Not found</h1>" in body and "URLconf" not in body and world.mine.family_name not in body
+
+
+def test_the_disclosure_requests_are_in_the_menu_of_those_who_answer_them(world):
+    """/disclosure-requests/ (accounting requests still to answer): the program manager and the case
+    managers (their caseload's) are offered it; nobody who would be refused is."""
+    for persona, user in world.users.items():
+        offered = {e.key: e.url() for e in nav_for(user)}
+        if persona in ("program_manager", "case_manager"):
+            assert offered.get("disclosure_requests") == "/disclosure-requests/", persona
+            assert verified_client(user).get("/disclosure-requests/").status_code == 200
+        else:
+            assert "disclosure_requests" not in offered, persona
