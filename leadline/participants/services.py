@@ -433,8 +433,9 @@ _MERGED = (
 def _merge_identity(dup: Participant, keep: Participant) -> None:
     """The survivor learns what only the duplicate knew: its names as aliases (the duplicate's alias rows
     move; one the survivor already has is the same name twice), a missing date of birth or phone, the
-    latest contact times, and the person's latest court-date texts choice (with the duplicate's phone
-    when the survivor has none), so a court date that moved is still texted (decision 0029)."""
+    latest contact times, and the person's latest court-date texts choice with the phone of the record
+    that holds it (else the duplicate's phone when the survivor has none), so a court date that moved is
+    still texted, to the number given with that choice (decision 0029)."""
     names = {f"{dup.given_name} {dup.family_name}", dup.preferred_name}
     names -= {"", f"{keep.given_name} {keep.family_name}"}
     have = set(keep.aliases.values_list("name", flat=True))
@@ -452,6 +453,8 @@ def _merge_identity(dup: Participant, keep: Participant) -> None:
     if chosen:  # the person's latest choice about court-date texts stands
         latest = max(chosen, key=lambda p: p.court_reminders_at)  # type: ignore[arg-type, return-value]
         keep.court_reminders, keep.court_reminders_at = latest.court_reminders, latest.court_reminders_at
+        if latest.phone:  # with the number given with it: the texts go where the person said
+            keep.phone = latest.phone
     if not keep.phone:
         keep.phone = dup.phone
     for field in ("last_contact_at", "last_reached_at", "engaged_at"):

@@ -117,3 +117,35 @@ def test_the_survivors_audit_report_includes_what_was_done_to_the_duplicate(pair
     events = client.get(f"/audit/participants/{keep.pk}/").context["page"].object_list
     shown = {e.participant_id for e in events}
     assert {keep.pk, dup.pk} <= shown
+
+
+def test_court_texts_go_to_the_number_given_with_the_choice_that_wins(world):
+    """The duplicate's later opt-in to court-date texts wins the merge: the texts go to the phone the
+    person gave with it, not to the survivor's older number (review of issue #15)."""
+    carmen = world["case_manager"]
+    keep = ParticipantFactory.create(case_manager=carmen, phone="+1 585 555 0101")
+    services.participant_set_court_reminders(
+        actor=carmen, participant=keep, on=False, expected_version=keep.version
+    )
+    dup = ParticipantFactory.create(case_manager=carmen, phone="+1 585 555 0202")
+    services.participant_set_court_reminders(
+        actor=carmen, participant=dup, on=True, expected_version=dup.version
+    )
+    services.participant_merge(actor=world["program_manager"], duplicate=dup, survivor=keep, reason="same")
+    keep.refresh_from_db()
+    assert keep.court_reminders and keep.phone == "+1 585 555 0202"
+
+
+def test_the_survivors_later_choice_keeps_its_own_phone(world):
+    carmen = world["case_manager"]
+    dup = ParticipantFactory.create(case_manager=carmen, phone="+1 585 555 0202")
+    services.participant_set_court_reminders(
+        actor=carmen, participant=dup, on=True, expected_version=dup.version
+    )
+    keep = ParticipantFactory.create(case_manager=carmen, phone="+1 585 555 0101")
+    services.participant_set_court_reminders(
+        actor=carmen, participant=keep, on=True, expected_version=keep.version
+    )
+    services.participant_merge(actor=world["program_manager"], duplicate=dup, survivor=keep, reason="same")
+    keep.refresh_from_db()
+    assert keep.court_reminders and keep.phone == "+1 585 555 0101"
