@@ -61,8 +61,8 @@ def test_a_duplicates_sealing_still_hides_its_threads_after_a_merge(world, login
         actor=world["program_manager"], duplicate=dup, survivor=world.mine,
         reason="Same person: same date of birth and photo",
     )  # fmt: skip
-    assert world.mine.pk in latest_sealing([world.mine.pk])
-    assert latest_sealing([world.mine.pk])[world.mine.pk] >= LegalMatter.objects.get(pk=matter.pk).sealed_at
+    sealed_at = LegalMatter.objects.get(pk=matter.pk).sealed_at
+    assert sealed_at is not None and latest_sealing([world.mine.pk]) == {world.mine.pk: sealed_at}
     page = login(world["prosecutor"]).get(f"/messages/{thread.pk}/")
     assert page.status_code == 404 and MARKER.encode() not in page.content
     # The program still reads it.
@@ -77,6 +77,7 @@ def test_latest_sealing_counts_the_latest_of_the_survivors_and_its_duplicates_ma
         actor=world["program_manager"], duplicate=dup, survivor=world.mine, reason="Same person",
     )  # fmt: skip
     dup_sealed = LegalMatter.objects.get(pk=matter.pk).sealed_at
+    assert dup_sealed is not None
     later = dup_sealed + timedelta(days=3)
     LegalMatter.objects.filter(pk=world.matter.pk).update(sealed_at=later)
     assert latest_sealing([world.mine.pk, world.other.pk]) == {world.mine.pk: later}
