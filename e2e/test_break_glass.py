@@ -1,7 +1,8 @@
-"""Break-glass and the audit report in the browser (issue #15 item 13): the site administrator finds the
-participant by name (name, date of birth, number; nobody has to know a number), chooses them, writes the
-reason and opens time-boxed read access; the audit report then shows the search and the opening, with
-times in the site's zone and their offset from UTC."""
+"""Break-glass and the audit report in the browser (issue #15 item 13, and its review): the site
+administrator writes the reason and finds the participant by full name (a POST, never in the address bar;
+nobody has to know a number), chooses them (the access form keeps the same reason) and opens time-boxed
+read access; the audit report then shows the search and the opening, with times in the site's zone and
+their offset from UTC."""
 
 from __future__ import annotations
 
@@ -23,8 +24,13 @@ def test_the_administrator_finds_the_participant_by_name_and_opens_break_glass(p
     adam.goto("/audit/break-glass/")
     check_axe(adam)
     check_no_horizontal_scroll(adam)
-    adam.get_by_label("Name or participant number").fill("Brooks")
-    adam.get_by_role("button", name="Search").click()
+    search = adam.locator("form[data-candidate-search]")
+    reason = "Subpoena 26-SP-0412 requires the record today"
+    search.get_by_label("Written reason").fill(reason)
+    search.get_by_label("Given name").fill("Tanya")
+    search.get_by_label("Family name").fill("Brooks")
+    search.get_by_role("button", name="Search").click()
+    assert "Brooks" not in adam.url and "Tanya" not in adam.url  # the words searched for stay out of the URL
     match = adam.locator("[data-candidate]").filter(has_text="Tanya Brooks")
     expect(match).to_have_count(1)
     expect(match).to_contain_text("Born")
@@ -32,9 +38,10 @@ def test_the_administrator_finds_the_participant_by_name_and_opens_break_glass(p
     check_no_horizontal_scroll(adam)
     number = match.get_attribute("data-candidate") or ""
     match.locator("[data-choose]").click()
-    expect(adam.locator("input[name=participant_id]")).to_have_value(number)  # chosen, not typed
-    adam.get_by_label("Written reason").fill("Subpoena 26-SP-0412 requires the record today")
-    adam.get_by_label("Minutes of access").fill("10")
+    opening = adam.locator("form:not([data-candidate-search])").filter(has=adam.locator("[name=minutes]"))
+    expect(opening.locator("input[name=participant_id]")).to_have_value(number)  # chosen, not typed
+    expect(opening.get_by_label("Written reason")).to_have_value(reason)  # the reason the search gave
+    opening.get_by_label("Minutes of access").fill("10")
     adam.get_by_role("button", name="Open access").click()
     expect(adam.locator("h1")).to_contain_text("Tanya")
     expect(adam.locator("body")).to_contain_text("Break-glass access")

@@ -16,11 +16,16 @@ class PeriodForm(forms.Form):
         return data
 
 
-class BreakGlassForm(forms.Form):
-    participant_id = forms.IntegerField(label=_("Participant number"), min_value=1)
-    reason = forms.CharField(
+def _written_reason() -> forms.CharField:
+    """The written reason break-glass asks for: the same field for the search and the access."""
+    return forms.CharField(
         label=_("Written reason"), widget=forms.Textarea(attrs={"rows": 3}), min_length=20, max_length=2000
     )
+
+
+class BreakGlassForm(forms.Form):
+    participant_id = forms.IntegerField(label=_("Participant number"), min_value=1)
+    reason = _written_reason()
     minutes = forms.IntegerField(
         label=_("Minutes of access"),
         min_value=1,
@@ -37,6 +42,25 @@ class FindForm(forms.Form):
 
 
 class CandidateSearchForm(forms.Form):
-    """Break-glass: find the participant by name (or number) before opening access."""
+    """Break-glass: find the participant before opening access (decision 0033). Sent by POST (never in a
+    URL, a browser's history or a proxy's log), with the written reason break-glass asks for, and enough
+    to name one person: given and family name, or a family name of at least three letters with the date
+    of birth."""
 
-    q = forms.CharField(label=_("Name or participant number"), min_length=2, max_length=100, strip=True)
+    reason = _written_reason()
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False, strip=True)
+    family_name = forms.CharField(label=_("Family name"), min_length=2, max_length=100, strip=True)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        family = data.get("family_name") or ""
+        enough_without_given = len(family) >= 3 and data.get("date_of_birth")
+        if family and not data.get("given_name") and not enough_without_given:
+            self.add_error(
+                "given_name",
+                _("Write the given name too, or a family name of at least 3 letters with the date of birth."),
+            )
+        return data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -74,27 +74,27 @@ def break_glass_list_for(*, user: Any) -> QuerySet[BreakGlassGrant]:
 BREAK_GLASS_SEARCH_LIMIT = 20
 
 
-def break_glass_candidates(*, user: Any, q: str) -> list[Any]:
-    """The participants a site administrator may choose for break-glass, by name or number: identity only
-    (name, date of birth, number), at most BREAK_GLASS_SEARCH_LIMIT, a merged duplicate never. The search
-    is audited (audit.services.break_glass_search_record): one row per participant shown, and one for the
-    search itself, so a search that found nobody is on the record too; the words searched for are not
-    (no names in the audit trail)."""
+def break_glass_candidates(
+    *, user: Any, family_name: str, given_name: str = "", date_of_birth: date | None = None
+) -> list[Any]:
+    """The participants a site administrator may choose for break-glass, by a full name (the form asks for
+    given and family name, or a family name of at least 3 letters with the date of birth: decision 0033):
+    identity only (name, date of birth, number), at most BREAK_GLASS_SEARCH_LIMIT, a merged duplicate
+    never. The search is audited (audit.services.break_glass_search_record): one row per participant
+    shown, and one for the search itself with the written reason, so a search that found nobody is on the
+    record too; the words searched for are not (no names in the audit trail)."""
     if not policy.can(user, "break_glass.edit"):
         raise NotAllowed
     from django.db.models import Q
 
     from leadline.participants.models import Participant
 
-    terms = q.split()
-    cond = Q()
-    for term in terms:
-        name = (
-            Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(preferred_name__icontains=term)
-        )
-        if term.isdigit() and len(term) <= 12:  # a number the database can hold
-            name |= Q(pk=int(term))
-        cond &= name
+    cond = Q(family_name__icontains=family_name.strip())
+    if given_name.strip():
+        given = given_name.strip()
+        cond &= Q(given_name__icontains=given) | Q(preferred_name__icontains=given)
+    if date_of_birth is not None:
+        cond &= Q(date_of_birth=date_of_birth)
     return list(
         Participant.objects.filter(cond, merged_into__isnull=True)
         .only("pk", "given_name", "family_name", "preferred_name", "date_of_birth")

@@ -198,13 +198,14 @@ def audit_record_subjects(
     )  # fmt: skip
 
 
-def break_glass_search_record(*, actor: Any, participant_ids: list[int]) -> None:
+def break_glass_search_record(*, actor: Any, participant_ids: list[int], reason: str) -> None:
     """A site administrator's search for a participant to open break-glass access to: one row for the
-    search (how many were shown), and one per participant shown. Never the words searched for."""
+    search (the written reason, how many were shown), and one per participant shown. Never the words
+    searched for."""
     with transaction.atomic():
         audit_record(
             actor=actor, action=AuditEvent.Action.SEARCH, subject_type="break_glass_search",
-            changes={"shown": len(participant_ids)},
+            reason=reason.strip(), changes={"shown": len(participant_ids)},
         )  # fmt: skip
         audit_record_reads(
             actor=actor, action=AuditEvent.Action.SEARCH, subject_type="participant",

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leadline.audit import selectors, services
@@ -139,41 +140,70 @@ def law_enforcement_report(request: HttpRequest) -> HttpResponse:
     return _events_page(request, events, title, csv_query=request.GET.urlencode())
 
 
+def _chosen_initial(participant: str, reason: str = "") -> dict:
+    """The access form pre-filled by a choice: a number the database can hold, the reason as written."""
+    initial: dict = {"reason": reason[:2000]} if reason else {}
+    if participant.isdigit() and len(participant) <= 12:
+        initial["participant_id"] = int(participant)
+    return initial
+
+
+@never_cache  # names and dates of birth, a written reason: no browser or proxy keeps a copy
 @capability_required("break_glass.edit")
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest) -> HttpResponse:
-    chosen = request.GET.get("participant", "")
-    form = BreakGlassForm(
-        request.POST or None,
-        initial={"participant_id": int(chosen)} if chosen.isdigit() and len(chosen) <= 12 else {},
-    )
-    # Find the participant by name first (name, date of birth, number): the search is audited.
-    search_form = CandidateSearchForm(request.GET if "q" in request.GET else None)
+    """The break-glass page. A POST is one of three things (``action``): a search for the participant
+    (with the written reason, audited; decision 0033), a choice among the results (pre-fills the access
+    form with the participant and the same reason, opens nothing), or the opening of access."""
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    search_form = CandidateSearchForm(request.POST if action == "search" else None, prefix="search")
     candidates = None
-    if request.method == "GET" and search_form.is_bound and search_form.is_valid():
-        candidates = selectors.break_glass_candidates(user=request.user, q=search_form.cleaned_data["q"])
-        services.break_glass_search_record(actor=request.user, participant_ids=[p.pk for p in candidates])
-    if request.method == "POST" and form.is_valid():
-        try:
-            grant = services.break_glass_open(actor=request.user, **form.cleaned_data)
-        except services.BreakGlassRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.warning(
-                request,
-                _("Break-glass access is open until %(t)s. Everything you open is audited.")
-                % {"t": _readable(grant.expires_at, ZoneInfo(site_time_zone()))},
+    bad = False
+    if action == "search":
+        form = BreakGlassForm()
+        if search_form.is_valid():
+            found = search_form.cleaned_data
+            candidates = selectors.break_glass_candidates(
+                user=request.user,
+                family_name=found["family_name"],
+                given_name=found["given_name"],
+                date_of_birth=found["date_of_birth"],
             )
-            return redirect("participants:detail", participant_id=grant.participant_id)
+            services.break_glass_search_record(
+                actor=request.user, participant_ids=[p.pk for p in candidates], reason=found["reason"]
+            )
+            form = BreakGlassForm(initial={"reason": found["reason"]})
+        else:
+            bad = True
+    elif action == "choose":
+        form = BreakGlassForm(
+            initial=_chosen_initial(request.POST.get("participant_id", ""), request.POST.get("reason", ""))
+        )
+    elif request.method == "POST":
+        form = BreakGlassForm(request.POST)
+        bad = True  # a refused opening; a granted one redirects below
+        if form.is_valid():
+            try:
+                grant = services.break_glass_open(actor=request.user, **form.cleaned_data)
+            except services.BreakGlassRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.warning(
+                    request,
+                    _("Break-glass access is open until %(t)s. Everything you open is audited.")
+                    % {"t": _readable(grant.expires_at, ZoneInfo(site_time_zone()))},
+                )
+                return redirect("participants:detail", participant_id=grant.participant_id)
+    else:
+        form = BreakGlassForm(initial=_chosen_initial(request.GET.get("participant", "")))
     grants = list(selectors.break_glass_list_for(user=request.user)[:50])
     tz = ZoneInfo(site_time_zone())
     for g in grants:
         g.opened_local = _readable(g.opened_at, tz)  # type: ignore[attr-defined]
         g.expires_local = _readable(g.expires_at, tz)  # type: ignore[attr-defined]
-    bad_search = search_form.is_bound and not search_form.is_valid()
     return render(
         request,
         "audit/break_glass.html",
         {"form": form, "grants": grants, "search_form": search_form, "candidates": candidates},
-        status=400 if request.method == "POST" or bad_search else 200,
+        status=400 if bad else 200,
     )

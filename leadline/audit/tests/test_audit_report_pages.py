@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -14,6 +14,7 @@ import time_machine
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.testing import verified_client
+from leadline.participants.models import Participant
 from leadline.sites.models import Site
 
 pytestmark = pytest.mark.django_db
@@ -83,38 +84,88 @@ def test_the_index_names_a_real_address_and_finds_a_participants_trail_by_number
     assert bad.status_code == 400 and "participant" in bad.context["find_form"].errors
 
 
-def test_the_administrator_finds_the_participant_by_name_and_the_search_is_audited(world):
+REASON = "Subpoena 26-SP-0412 requires the record today"
+
+
+def _search(client, **fields):
+    data = {"action": "search", "search-reason": REASON, **{f"search-{k}": v for k, v in fields.items()}}
+    return client.post("/audit/break-glass/", data)
+
+
+def test_the_administrator_finds_the_participant_by_full_name_with_a_reason_and_the_search_is_audited(world):
     admin = world["site_admin"]
     client = verified_client(admin)
     p = world.mine
-    page = client.get("/audit/break-glass/", {"q": p.family_name})
+    page = _search(client, given_name=p.given_name, family_name=p.family_name)
     assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]  # names and dates of birth are never kept by a cache
     html = page.content.decode()
     assert p.family_name in html and f"#{p.pk}" in html
     assert p.date_of_birth is None or p.date_of_birth.isoformat() in html
-    assert f"?participant={p.pk}" in html  # choosing fills the form
+    # The search row carries the written reason; the words searched for are nowhere in the trail.
+    row = AuditEvent.objects.get(actor_id=admin.pk, action="search", subject_type="break_glass_search")
+    assert row.reason == REASON and row.changes == {"shown": 1}
     searched = AuditEvent.objects.filter(actor_id=admin.pk, action="search")
     assert set(searched.values_list("participant_id", flat=True)) >= {p.pk}
-    assert all(p.family_name not in (e.reason + str(e.changes) + e.path) for e in searched)
+    for e in searched:
+        assert p.family_name not in (e.reason + str(e.changes) + e.path)
+        assert p.given_name not in (e.reason + str(e.changes) + e.path)
     # Nothing outside the participant's identity card: no whereabouts, no notes.
     assert p.last_known_whereabouts not in html
-    chosen = client.get("/audit/break-glass/", {"participant": p.pk})
+    # Choosing fills the access form with the participant and the same reason, and opens nothing yet.
+    chosen = client.post(
+        "/audit/break-glass/", {"action": "choose", "participant_id": p.pk, "reason": REASON}
+    )
+    assert chosen.status_code == 200 and "no-store" in chosen["Cache-Control"]
     assert chosen.context["form"]["participant_id"].value() == p.pk
+    assert chosen.context["form"]["reason"].value() == REASON
+    assert not AuditEvent.objects.filter(actor_id=admin.pk, action="break_glass").exists()
 
 
-def test_a_search_with_no_match_is_audited_too_and_a_short_one_asks_for_more(world):
+def test_a_family_name_of_three_letters_with_the_date_of_birth_also_finds(world):
+    p = world.mine
+    Participant.objects.filter(pk=p.pk).update(date_of_birth=date(1990, 5, 17))
+    p.refresh_from_db()
+    client = verified_client(world["site_admin"])
+    page = _search(client, family_name=p.family_name, date_of_birth=p.date_of_birth.isoformat())
+    assert page.status_code == 200 and f'data-candidate="{p.pk}"' in page.content.decode()
+    other_day = p.date_of_birth.replace(year=p.date_of_birth.year - 1).isoformat()
+    wrong = _search(client, family_name=p.family_name, date_of_birth=other_day)
+    assert f'data-candidate="{p.pk}"' not in wrong.content.decode()
+
+
+def test_a_search_with_no_match_is_audited_too_and_a_thin_one_is_refused(world):
     admin = world["site_admin"]
     client = verified_client(admin)
-    before = AuditEvent.objects.filter(actor_id=admin.pk, action="search").count()
-    assert "No participant matches" in client.get("/audit/break-glass/", {"q": "Zzyzx"}).content.decode()
-    assert AuditEvent.objects.filter(actor_id=admin.pk, action="search").count() == before + 1
-    short = client.get("/audit/break-glass/", {"q": "a"})
-    assert short.status_code == 400 and "q" in short.context["search_form"].errors
+    searches = AuditEvent.objects.filter(actor_id=admin.pk, action="search")
+    before = searches.count()
+    assert "No participant matches" in _search(client, given_name="Zed", family_name="Zzyzx").content.decode()
+    assert searches.count() == before + 1
+    # A GET query searches nothing (it would sit in the browser's history and the proxy's log).
+    got = client.get("/audit/break-glass/", {"q": world.mine.family_name})
+    assert got.status_code == 200 and "data-candidate=" not in got.content.decode()
+    # Too little to name one person, or no written reason: refused, naming the field, nothing recorded.
+    thin = [
+        ({"family_name": world.mine.family_name}, "given_name"),  # family name alone
+        ({"given_name": "Jo", "family_name": "R"}, "family_name"),  # one letter
+        ({"family_name": "Ri", "date_of_birth": "1990-05-17"}, "given_name"),  # two letters with a birthday
+    ]
+    for fields, field in thin:
+        response = _search(client, **fields)
+        assert response.status_code == 400 and field in response.context["search_form"].errors, fields
+        assert "data-candidate=" not in response.content.decode()
+    no_reason = client.post(
+        "/audit/break-glass/",
+        {"action": "search", "search-given_name": "Jo", "search-family_name": world.mine.family_name},
+    )
+    assert no_reason.status_code == 400 and "reason" in no_reason.context["search_form"].errors
+    assert searches.count() == before + 1
 
 
 @pytest.mark.parametrize("persona", ["program_manager", "case_manager", "officer", "evaluator"])
 def test_only_a_site_administrator_may_search_for_break_glass(world, persona):
-    response = verified_client(world[persona]).get("/audit/break-glass/", {"q": world.mine.family_name})
+    p = world.mine
+    response = _search(verified_client(world[persona]), given_name=p.given_name, family_name=p.family_name)
     assert response.status_code == 403
-    assert "data-candidate" not in response.content.decode()
+    assert "data-candidate=" not in response.content.decode()
     assert not AuditEvent.objects.filter(actor_id=world[persona].pk, action="search").exists()
