@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -54,8 +56,8 @@ class CandidateSearchForm(forms.Form):
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         family = data.get("family_name") or ""
         enough_without_given = len(family) >= 3 and data.get("date_of_birth")
         if family and not data.get("given_name") and not enough_without_given:
