@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from leadline.accounts import policy as access_policy
 from leadline.accounts.models import Agency, User
@@ -39,6 +40,7 @@ from leadline.participants.policy import participant_access
 from leadline.sites.selectors import site_get
 
 REPORT_LANGUAGES = ("en", "es")
+FORM_KEY_TAKEN = _lazy("This form was already used for another participant: open the form again.")
 
 
 def _require(actor: Any, participant: Participant) -> None:
@@ -130,8 +132,10 @@ def accounting_request_record(
             )
     except IntegrityError:  # the same form sent twice
         existing = AccountingRequest.objects.filter(idempotency_key=idempotency_key[:64]).first()
-        if existing is None or existing.participant_id != participant.pk:
+        if existing is None:
             raise
+        if existing.participant_id != participant.pk:  # a key another participant's form used
+            raise ConsentRefused("idempotency_key", FORM_KEY_TAKEN) from None
         return existing, False
     return made, True
 
@@ -151,6 +155,11 @@ def accounting_request_extend(
             raise ConsentRefused("reason", _("This request was already answered."))
         if locked.extended_at is not None:
             raise ConsentRefused("reason", _("The answer can be put off only once."))
+        if _today() > locked.due_on:  # 164.528(c)(2): only within the 60 days, whatever date is given
+            raise ConsentRefused(
+                "told_on",
+                _("Told on: the answer is overdue; it can be put off only before its due date."),
+            )
         if told_on > _today() or told_on < locked.received_on or told_on > locked.due_on:
             raise ConsentRefused(
                 "told_on", _("Told on: a date between the request and its due date, not in the future.")
@@ -348,8 +357,10 @@ def restriction_record(
             )
     except IntegrityError:
         existing = DisclosureRestriction.objects.filter(idempotency_key=idempotency_key[:64]).first()
-        if existing is None or existing.participant_id != participant.pk:
+        if existing is None:
             raise
+        if existing.participant_id != participant.pk:  # a key another participant's form used
+            raise ConsentRefused("idempotency_key", FORM_KEY_TAKEN) from None
         return existing, False
     return made, True
 

@@ -13,7 +13,8 @@ The answer is yes only when all of these hold:
 4. the consent names the recipient: their role matches the recipient kind, their organisation is the
    named one, and for officer feedback they referred this participant;
 5. no restriction the program agreed to at the participant's request (42 CFR 2.26) keeps that information
-   from that recipient (``DisclosureRestriction``, until it is lifted).
+   from that recipient (``DisclosureRestriction``, until it is lifted); one naming enrolment keeps
+   everything from them.
 """
 
 from __future__ import annotations
@@ -200,7 +201,9 @@ def may_disclose_each(
 
 def _apply_restrictions(answers: dict[str, Answers], recipient: Any, recipient_kind: str) -> None:
     """An agreed, unlifted restriction (42 CFR 2.26) refuses what it names to the recipient it names (a
-    kind of recipient, or one organisation of that kind), whatever a consent allows."""
+    kind of recipient, or one organisation of that kind), whatever a consent allows. One naming enrolment
+    refuses everything to that recipient: showing anything at all (a status line, a thread, an agenda item,
+    a referral's details) tells them the person is in LEAD."""
     allowed = {pid for a in answers.values() for pid, d in a.decisions.items() if d.allowed}
     if not allowed:
         return
@@ -211,7 +214,8 @@ def _apply_restrictions(answers: dict[str, Answers], recipient: Any, recipient_k
         recipient_kind=recipient_kind,
     ).values_list("participant_id", "categories")  # fmt: skip
     for pid, categories in restrictions:
-        for info in categories or ():
+        named = set(answers) if Info.ENROLMENT in (categories or ()) else set(categories or ())
+        for info in named:
             decision = answers[info].decisions.get(pid) if info in answers else None
             if decision is not None and decision.allowed:
                 answers[info].decisions[pid] = Decision(False, "restricted", decision.consent)

@@ -40,25 +40,34 @@ class Summary:
     months: list[Any] = field(default_factory=list)
 
 
-def candidates_for(user: Any) -> Any:
-    """Participants with a consent open to this recipient's kind and organisation, as a queryset (the
-    list pages in the database; the decision point still decides, per piece of information)."""
+def enrolment_open_to(user: Any) -> dict[int, Consent]:
+    """participant id -> the consent under which this recipient may be told now that the person is in LEAD
+    (``Info.ENROLMENT``, decided by the decision point: a consent in force naming the recipient's kind and
+    organisation, and no restriction keeping it back). Three queries, whatever the number of people."""
     from leadline.accounts.policy import role_of
     from leadline.consents.policy import ROLE_RECIPIENT, in_force_q, today
 
     role = role_of(user)
     kind = ROLE_RECIPIENT.get(role) if role else None
-    from django.db.models import Exists, OuterRef
+    if kind is None or kind == Consent.RecipientKind.REFERRING_OFFICER:
+        return {}
+    ids = set(
+        Consent.objects.filter(
+            in_force_q(today()), recipient_kind=kind, recipient_agency_id=getattr(user, "agency_id", None),
+            participant__merged_into__isnull=True,
+        ).values_list("participant_id", flat=True)
+    )  # fmt: skip
+    enrol = may_disclose_each(recipient=user, participant_ids=ids, infos=[Info.ENROLMENT])[Info.ENROLMENT]
+    return {pid: c for pid in sorted(ids) if (c := enrol.consent(pid)) is not None}
 
+
+def candidates_for(user: Any) -> Any:
+    """Participants this recipient may be told are in LEAD now (``enrolment_open_to``), as a queryset (the
+    list pages paginate it in the database; the decision point still decides, per piece of information).
+    A restricted person is not among them, so no count or page tells of them."""
     from leadline.participants.models import Participant
 
-    if kind is None or kind == Consent.RecipientKind.REFERRING_OFFICER:
-        return Participant.objects.none()
-    consents = Consent.objects.filter(
-        in_force_q(today()), participant=OuterRef("pk"), recipient_kind=kind,
-        recipient_agency_id=getattr(user, "agency_id", None),
-    )  # fmt: skip
-    return Participant.objects.filter(Exists(consents), merged_into__isnull=True)
+    return Participant.objects.filter(pk__in=list(enrolment_open_to(user)), merged_into__isnull=True)
 
 
 def summaries_for(

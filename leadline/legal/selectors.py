@@ -7,6 +7,7 @@ still sees that a matter was cleared, without the charge once it is purged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -46,8 +47,12 @@ def people_visible_to(user: Any) -> QuerySet[Any]:
     may read. The program: all (program manager) or the caseload (case manager). A criminal-justice role
     never learns that someone is in LEAD from Leadline alone: the prosecutor reaches the people with an
     open (unsealed) diversion matter, and those whose consent in force names the office; a defender the
-    clients they represent on an open matter."""
-    from leadline.consents.summaries import candidates_for
+    clients they represent on an open matter.
+
+    The consent half is the decision point's (``Info.ENROLMENT`` through ``consents.summaries``): a
+    restriction the program agreed to (42 CFR 2.26) takes a person out of it, and each showing of someone
+    reached only this way is a disclosure the page records (``record_consent_reach``)."""
+    from leadline.consents.summaries import enrolment_open_to
     from leadline.participants.models import Participant
 
     scope = policy.scope_of(user, "legal_matter.view")
@@ -59,11 +64,43 @@ def people_visible_to(user: Any) -> QuerySet[Any]:
     if scope is Scope.ALL:
         return people.filter(
             Q(pk__in=matters_visible_to(user).values("participant_id"))
-            | Q(pk__in=candidates_for(user).values("pk"))
+            | Q(pk__in=list(enrolment_open_to(user)))
         )
     if scope is Scope.CLIENTS:
         return people.filter(pk__in=matters_visible_to(user).values("participant_id"))
     return people.none()
+
+
+def consent_reach(*, user: Any, participant_ids: Iterable[int | None]) -> dict[int, Any]:
+    """participant id -> the consent through which this criminal-justice role reaches the person, for
+    those among ``participant_ids`` it reaches only that way (a consent naming its office, no open matter of
+    theirs it may read). Showing them anything tells that the person is in LEAD: a disclosure under that
+    consent. The people reached through a legal matter are not disclosures under a consent: not here."""
+    from leadline.consents.policy import Info, may_disclose_each
+
+    ids = {pid for pid in participant_ids if pid}
+    if (
+        not ids
+        or not is_criminal_justice(user)
+        or policy.scope_of(user, "legal_matter.view") is not Scope.ALL
+    ):
+        return {}
+    ids -= set(
+        matters_visible_to(user).filter(participant_id__in=ids).values_list("participant_id", flat=True)
+    )
+    enrol = may_disclose_each(recipient=user, participant_ids=ids, infos=[Info.ENROLMENT])[Info.ENROLMENT]
+    return {pid: c for pid in sorted(ids) if (c := enrol.consent(pid)) is not None}
+
+
+def record_consent_reach(*, user: Any, participant_ids: Iterable[int | None], channel: str = "page") -> Any:
+    """Log the showing of the people ``consent_reach`` finds as disclosures of their enrolment under their
+    consent. Returns the 42 CFR 2.32 notice the page must show with it (None when nothing went out under a
+    Part 2 consent)."""
+    from leadline.consents.policy import Info, record_disclosures
+
+    reached = consent_reach(user=user, participant_ids=participant_ids)
+    shown = {pid: (consent, [str(Info.ENROLMENT)]) for pid, consent in reached.items()}
+    return record_disclosures(recipient=user, shown=shown, channel=channel)
 
 
 def new_charges_visible_to(user: Any) -> QuerySet[NewCharge]:

@@ -41,6 +41,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
     }
     audit_record_reads(actor=request.user, action=AuditEvent.Action.LIST, subject_type="legal_matter",
                        participant_ids=sorted(shown))  # fmt: skip
+    # Someone listed only under a consent naming the office is a disclosure under it (with its notice).
+    listed = [r.participant_id for key in ("new_charges", "court_dates", "warrants") for r in context[key]]
+    context["notice"] = selectors.record_consent_reach(user=request.user, participant_ids=listed)
     return render(request, "legal/workspace.html", context)
 
 
@@ -249,6 +252,7 @@ def _person_or_404(request: HttpRequest, participant_id: int) -> dict[str, Any]:
 def _person(request: HttpRequest, participant_id: int, *, status: int = 200, **extra: Any) -> HttpResponse:
     ctx = _person_or_404(request, participant_id)
     person = ctx["person"]
+    ctx["notice"] = selectors.record_consent_reach(user=request.user, participant_ids=[person.pk])
     may_edit = policy.can(request.user, "legal_matter.edit")
     ctx.update(
         may_edit=may_edit,

@@ -296,7 +296,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 hidden += 1
         return AgendaView(views, hidden)
     if role in (Role.PROSECUTOR, Role.DEFENDER):
-        from leadline.legal.selectors import people_visible_to
+        from leadline.legal.selectors import consent_reach, people_visible_to
 
         # The legal app's own rule: the people whose legal records this role may read (an open diversion,
         # or a consent naming the office; a defender's own clients). The agenda never tells more.
@@ -322,6 +322,12 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 lines.append(_("LEAD status: %(status)s") % {"status": state})
                 shown[i.participant_id] = (consent, [str(Info.STATUS)])
             views.append(ItemView(i, str(K(kind_of(i)).label), _name(i.participant), lines))
+        # Someone on the agenda only under a consent naming the office: their enrolment went out too.
+        for pid, consent in consent_reach(
+            user=user, participant_ids=[v.item.participant_id for v in views]
+        ).items():
+            first, infos = shown.get(pid, (consent, []))
+            shown[pid] = (first, [str(Info.ENROLMENT), *infos])
         record_disclosures(recipient=user, shown=shown, channel=channel)
         return AgendaView(views, hidden)
     if role == Role.OFFICER:
