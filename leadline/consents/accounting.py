@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from leadline.accounts import policy as access_policy
 from leadline.accounts.models import Agency, User
@@ -40,7 +40,7 @@ from leadline.participants.policy import participant_access
 from leadline.sites.selectors import site_get
 
 REPORT_LANGUAGES = ("en", "es")
-FORM_KEY_TAKEN = _lazy("This form was already used for another participant: open the form again.")
+FORM_KEY_TAKEN = gettext_lazy("This form was already used for another participant: open the form again.")
 
 
 def _require(actor: Any, participant: Participant) -> None:
