@@ -178,6 +178,9 @@ AXES_VERBOSE = False
 
 # Sessions: 30-minute idle lock (SessionLifetimeMiddleware) and an absolute lifetime.
 LEADLINE_IDLE_TIMEOUT = timedelta(minutes=env_int("LEADLINE_IDLE_MINUTES", 30))
+# An administrator account (or role) younger than this approves no reset or role grant unless two
+# administrators gave the role; a password link is not sent to an email changed this recently (decision 0034).
+LEADLINE_NEW_ADMIN_DAYS = env_int("LEADLINE_NEW_ADMIN_DAYS", 14)
 LEADLINE_SESSION_ABSOLUTE = timedelta(hours=env_int("LEADLINE_SESSION_HOURS", 12))
 SESSION_COOKIE_AGE = int(LEADLINE_SESSION_ABSOLUTE.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -12,9 +12,10 @@ from django.http import HttpRequest, HttpResponse
 
 from leadline.accounts import policy, services
 from leadline.accounts.models import Agency, APIToken, CredentialReset, User
-from leadline.accounts.roles import ROLE_CAPABILITIES, Role
+from leadline.accounts.roles import DUAL_CONTROL_ROLES, ROLE_CAPABILITIES, Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.core import clock
 from leadline.core.admin_site import CapabilityAdmin
 
 
@@ -45,6 +46,29 @@ class UserAdminForm(UserChangeForm):
         return role
 
 
+class UserAddForm(forms.ModelForm):
+    """A new account: who they are and their role, never a password. The account gets an unusable
+    password; its holder sets the first one through the one-time link a second administrator approves
+    (decision 0034)."""
+
+    class Meta:
+        model = User
+        fields = [
+            "username", "first_name", "last_name", "email", "phone", "preferred_language", "role", "agency",
+            "precinct",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True  # the first password's link goes there
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError("An account with this username already exists.")
+        return username
+
+
 @admin.register(User)
 class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
     view_capability = "user_account.view"
@@ -57,11 +81,29 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
     # password through a one-time link (decision 0034).
     fieldsets = (
         (None, {"fields": ("username",)}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
+        (
+            "Person",
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "email_changed_at",
+                    "phone",
+                    "preferred_language",
+                )
+            },
+        ),
         ("Role", {"fields": ("role", "agency", "precinct", "is_community_approver")}),
         ("Status", {"fields": ("is_active", "last_login", "date_joined", "is_demo")}),
     )
-    readonly_fields = ["last_login", "date_joined", "is_demo", "is_active"]
+    add_form = UserAddForm
+    add_fieldsets = (
+        (None, {"fields": ("username",)}),
+        ("Person", {"fields": ("first_name", "last_name", "email", "phone", "preferred_language")}),
+        ("Role", {"fields": ("role", "agency", "precinct")}),
+    )
+    readonly_fields = ["last_login", "date_joined", "is_demo", "is_active", "email_changed_at"]
     actions = ["deactivate", "unlock"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
@@ -78,15 +120,51 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
         raise PermissionDenied
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        """Role changes go through user_set_role, which reads the old role from the database."""
+        """Role changes go through the services, which read the old role from the database: a role that reads
+        participants (or the administrator's) is proposed for a second administrator, any other is given.
+        A new account gets no password (its holder sets one through an approved link); a changed email or
+        phone is audited with both values and the old address is told."""
         new_role = obj.role
         role_changed = "role" in form.changed_data
-        if role_changed and change:
+        if change:
             obj.role = form.initial.get("role", "")
-        elif not change:
-            obj.role = ""
+            stored = User.objects.filter(pk=obj.pk).values("email", "phone").first() or {}
+            before = {"email": stored.get("email", ""), "phone": stored.get("phone", "")}
+            if before["email"] != obj.email:
+                obj.email_changed_at = clock.now()
+        else:
+            services.new_account_prepare(user=obj)
         super().save_model(request, obj, form, change)
+        if change:
+            services.user_contact_changed(actor=request.user, user=obj, before=before)
         if role_changed or (not change and new_role):
+            self._role(request, obj, new_role, created=not change)
+        if not change and obj.email:
+            services.credential_reset_propose(
+                actor=request.user, user=obj, kind=CredentialReset.Kind.PASSWORD,
+                reason="New account: its holder sets the first password through the one-time link.",
+            )  # fmt: skip
+            messages.info(
+                request,
+                "A second administrator must approve the link by which this person sets their first "
+                "password.",
+            )
+
+    def _role(self, request: HttpRequest, obj: User, new_role: str, *, created: bool) -> None:
+        if new_role and Role(new_role) in DUAL_CONTROL_ROLES:
+            try:
+                services.role_grant_propose(
+                    actor=request.user, user=obj, role=new_role,
+                    reason="New account" if created else "Role change asked in the user form",
+                )  # fmt: skip
+            except (services.InvalidInput, services.NotAllowed) as exc:
+                raise PermissionDenied(str(exc)) from exc
+            messages.info(
+                request,
+                "This role reads participants' information: it takes effect when a second administrator "
+                "approves it (Sign-in resets).",
+            )
+        else:
             services.user_set_role(actor=request.user, user=obj, role=new_role)
 
     @admin.action(description="Disable the selected accounts and end their sessions")
@@ -121,7 +199,7 @@ class APITokenAdmin(CapabilityAdmin):
 class CredentialResetForm(forms.ModelForm):
     class Meta:
         model = CredentialReset
-        fields = ["user", "kind", "reason"]
+        fields = ["user", "kind", "role", "reason"]
 
 
 @admin.register(CredentialReset)
@@ -135,6 +213,9 @@ class CredentialResetAdmin(CapabilityAdmin):
     list_display = [
         "user",
         "kind",
+        "role",
+        "holder_email",
+        "holder_email_changed",
         "proposed_by",
         "proposed_at",
         "approved_by",
@@ -142,7 +223,16 @@ class CredentialResetAdmin(CapabilityAdmin):
         "completed_at",
     ]
     list_filter = ["kind"]
+    list_select_related = ["user", "proposed_by", "approved_by"]
     actions = ["approve"]
+
+    @admin.display(description="Holder's email now")
+    def holder_email(self, obj: CredentialReset) -> str:
+        return obj.user.email or "—"
+
+    @admin.display(description="Email last changed")
+    def holder_email_changed(self, obj: CredentialReset) -> Any:
+        return obj.user.email_changed_at or "never changed (set at creation)"
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a proposal is approved (the action below), never edited
@@ -160,7 +250,7 @@ class CredentialResetAdmin(CapabilityAdmin):
     def save_model(self, request: HttpRequest, obj: CredentialReset, form: Any, change: bool) -> None:
         try:
             made = services.credential_reset_propose(
-                actor=request.user, user=obj.user, kind=obj.kind, reason=obj.reason
+                actor=request.user, user=obj.user, kind=obj.kind, reason=obj.reason, role=obj.role
             )
         except (services.InvalidInput, services.NotAllowed) as exc:
             raise PermissionDenied(str(exc)) from exc
@@ -182,6 +272,8 @@ class CredentialResetAdmin(CapabilityAdmin):
                     self.add_error("user", "Nobody resets their own sign-in here: ask another administrator.")
                 if len((data.get("reason") or "").strip()) < 10:
                     self.add_error("reason", "Say in a sentence why (for example how the holder asked).")
+                if kind == CredentialReset.Kind.ROLE and not data.get("role"):
+                    self.add_error("role", "Choose the role to give.")
                 if user is not None and kind == CredentialReset.Kind.PASSWORD and not user.email:
                     self.add_error("user", "This person has no email address: the password link needs one.")
                 return data

@@ -10,7 +10,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from leadline.accounts.mfa import mfa_satisfied
+from leadline.accounts.middleware import marked
 from leadline.accounts.models import APIToken, hash_token
+from leadline.accounts.services import credential_reset_marking
+from leadline.audit import context
 from leadline.core import clock
 
 
@@ -37,6 +40,11 @@ class ScopedTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
         user = token.user
         user.token_scopes = frozenset(token.scopes)  # type: ignore[attr-defined]  # read by policy.scope_of
+        if token.after_credential_reset or credential_reset_marking(user=user):
+            # Like a session signed in after an administrator's reset: every row this request writes is
+            # marked. The request's own audit context (set around it by the middleware) is replaced for the
+            # rest of the request; the middleware's reset restores the outer one afterwards.
+            context.mark_request(marked(context.current()))
         APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token
 

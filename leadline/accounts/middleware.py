@@ -24,12 +24,14 @@ from leadline.core import clock
 SEEN_KEY = "ll_seen_at"
 RESET_SESSION_KEY = "ll_after_reset"  # the CredentialReset a session's sign-in came after
 AUTH_KEY = "ll_auth_at"
+RESET_LINK_PREFIX = "/accounts/reset/"
 
 # Paths a signed-in person may reach before finishing MFA.
 MFA_EXEMPT_PREFIXES = (
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/mfa/",
+    "/accounts/reset/",  # the holder's one-time password link (its views decide who may use it)
     "/static/",
     "/i18n/",
     "/healthz",
@@ -64,6 +66,10 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if request.path_info.startswith(RESET_LINK_PREFIX):
+            # The password link decides for itself who may use it; an idle lock here would end the session
+            # with the link's secret in the audit row and in ?next=.
+            return self.get_response(request)
         if user is not None and user.is_authenticated:
             now = clock.now()
             seen = request.session.get(SEEN_KEY)

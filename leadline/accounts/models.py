@@ -89,6 +89,9 @@ class User(AbstractUser):
         default=False,
         help_text=_("Seeded by the embedded demo. May skip MFA only while DEBUG is on."),
     )
+    # When an administrator last changed the email address (not at creation): a password link is not sent
+    # to an address changed recently (decision 0034), and the approver sees when it changed.
+    email_changed_at = models.DateTimeField(_("email last changed"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -122,6 +125,9 @@ class APIToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Made in a session signed in after an administrator's reset: every read over it is marked, for as
+    # long as it lives.
+    after_credential_reset = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -153,11 +159,16 @@ class CredentialReset(models.Model):
     class Kind(models.TextChoices):
         MFA = "mfa", _("Two-factor sign-in (lost phone): they enrol again at their next sign-in")
         PASSWORD = "password", _("Password: they set a new one through a link sent to their email")
+        ROLE = "role", _("Role that reads participants: it takes effect once approved")
 
     user = models.ForeignKey(
         User, verbose_name=_("whose sign-in"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("what to reset"), max_length=16, choices=Kind.choices)
+    # Kind "role": the role proposed (a role that reads participant data, or site administrator).
+    role = models.CharField(
+        _("role"), max_length=32, choices=[(r.value, ROLE_LABELS[r]) for r in Role], blank=True
+    )
     reason = models.TextField(_("reason"))
     proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField()

@@ -312,3 +312,29 @@ BREAK_GLASS_CAPABILITIES = frozenset(
         "substance_use.view",
     }
 )
+
+# The data classes that are a participant's information (everything but configuration, operational
+# yes/no, audit metadata and de-identified data).
+PARTICIPANT_DATA_CLASSES = frozenset(
+    {
+        DataClass.IDENTITY,
+        DataClass.WHEREABOUTS,
+        DataClass.CASE_NOTES,
+        DataClass.CONTACT_LOCATIONS,
+        DataClass.HEALTH,
+        DataClass.SUBSTANCE_USE,
+        DataClass.LEGAL,
+    }
+)
+
+# Roles an administrator cannot give alone (decision 0034): every role one of whose capabilities reaches a
+# participant's information, and the site administrator (who gives roles and proposes resets). Read from
+# the table, so a grant added to a role later is covered without anyone remembering this list.
+DUAL_CONTROL_ROLES = frozenset(
+    {
+        role
+        for role, grants in ROLE_CAPABILITIES.items()
+        if any(CAPABILITIES[name].data_class in PARTICIPANT_DATA_CLASSES for name in grants)
+    }
+    | {Role.SITE_ADMIN}
+)

@@ -6,17 +6,21 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.accounts.models import APIToken, CredentialReset, User, UserSession, hash_token
-from leadline.accounts.roles import CAPABILITIES, Role
+from leadline.accounts.roles import CAPABILITIES, DUAL_CONTROL_ROLES, Role
+from leadline.audit import context
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.notifications.models import Notification
-from leadline.notifications.services import notify
+from leadline.notifications.models import Delivery, Notification
+from leadline.notifications.services import notify, queue_to_address
 
 
 class NotAllowed(Exception):
@@ -31,8 +35,16 @@ class InvalidInput(ValueError):
 
 
 def user_set_role(*, actor: Any, user: User, role: Role | str) -> User:
-    """Give a user a role ("" takes it away). Nobody changes their own role."""
+    """Give a user a role ("" takes it away). Nobody changes their own role. A role that reads participants
+    (or the site administrator's) is never given by one administrator: it is proposed
+    (``role_grant_propose``) and takes effect when a second administrator approves (decision 0034)."""
     new_role = Role(role) if role else None
+    if new_role in DUAL_CONTROL_ROLES:
+        raise NotAllowed("This role reads participants' information: a second administrator must approve it.")
+    return _role_apply(actor=actor, user=user, new_role=new_role)
+
+
+def _role_apply(*, actor: Any, user: User, new_role: Role | None, reset_id: int | None = None) -> User:
     if actor is not None and getattr(actor, "pk", None) == user.pk:
         raise NotAllowed("You cannot change your own role.")
     with transaction.atomic():
@@ -41,17 +53,70 @@ def user_set_role(*, actor: Any, user: User, role: Role | str) -> User:
         user.role = new_role.value if new_role else ""
         user.is_staff = new_role is Role.SITE_ADMIN  # the Django admin is for site administrators only
         user.save(update_fields=["role", "is_staff"])
+        changes: dict[str, Any] = {
+            "role": {"before": before["role"], "after": user.role},
+            "is_staff": {"before": before["is_staff"], "after": user.is_staff},
+        }
+        if reset_id is not None:
+            changes["credential_reset"] = reset_id
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
             subject_type="user",
             subject_id=user.pk,
-            changes={
-                "role": {"before": before["role"], "after": user.role},
-                "is_staff": {"before": before["is_staff"], "after": user.is_staff},
-            },
+            changes=changes,
         )
     return user
+
+
+def new_account_prepare(*, user: User) -> User:
+    """A new account made by an administrator (not yet saved): no password anyone knows and no role yet.
+    Its holder sets the first password through the one-time link a second administrator approves."""
+    user.set_unusable_password()
+    user.role, user.is_staff = "", False
+    return user
+
+
+def role_grant_propose(*, actor: Any, user: User, role: Role | str, reason: str) -> CredentialReset:
+    """Propose giving ``user`` a role that reads participants (or the administrator's role): it takes effect
+    when a second, independent administrator approves it (``credential_reset_approve``)."""
+    return credential_reset_propose(
+        actor=actor, user=user, kind=CredentialReset.Kind.ROLE, reason=reason, role=str(Role(role).value)
+    )
+
+
+def user_contact_changed(*, actor: Any, user: User, before: dict[str, str]) -> None:
+    """After an administrator changed someone's email or phone: the audit row keeps both values, and the
+    old email address is told (content-free), so a swap made to steer a password link does not go unseen."""
+    after = {"email": user.email, "phone": user.phone}
+    changed = {
+        k: {"before": before.get(k, ""), "after": v} for k, v in after.items() if before.get(k, "") != v
+    }
+    if not changed:
+        return
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        subject_type="user",
+        subject_id=user.pk,
+        reason="contact details changed by an administrator",
+        changes=changed,
+    )
+    old = before.get("email", "")
+    if "email" in changed and old:
+        with translation.override(user.preferred_language or "en"):
+            queue_to_address(
+                kind=Delivery.Kind.ACCOUNT_EMAIL_CHANGED,
+                channel=Delivery.Channel.EMAIL,
+                to=old,
+                subject=str(_("Leadline: your account's email address changed")),
+                body=str(
+                    _(
+                        "The email address of your Leadline account was changed. If you did not ask for "
+                        "this, tell your program manager or another administrator today."
+                    )
+                ),
+            )
 
 
 def user_sessions_end(*, user: User) -> int:
@@ -116,14 +181,22 @@ def _administrator(actor: Any) -> None:
         raise NotAllowed("Only a site administrator may do this.")
 
 
-def credential_reset_propose(*, actor: Any, user: User, kind: str, reason: str) -> CredentialReset:
-    """Propose resetting someone else's password or two-factor sign-in. Nothing changes until another
-    administrator approves. A proposal of the same kind still waiting is returned, not doubled."""
+def credential_reset_propose(
+    *, actor: Any, user: User, kind: str, reason: str, role: str = ""
+) -> CredentialReset:
+    """Propose resetting someone else's password or two-factor sign-in, or giving them a role that reads
+    participants. Nothing changes until another administrator approves. A proposal of the same kind (and
+    role) still waiting is returned, not doubled."""
     _administrator(actor)
     if user.pk == actor.pk:
         raise InvalidInput("user", "Nobody resets their own sign-in here: ask another administrator.")
     if kind not in CredentialReset.Kind.values:
         raise InvalidInput("kind", "Choose what to reset.")
+    if kind == CredentialReset.Kind.ROLE:
+        if role not in Role._value2member_map_:
+            raise InvalidInput("role", "Choose the role to give.")
+    else:
+        role = ""
     reason = reason.strip()
     if len(reason) < 10:
         raise InvalidInput("reason", "Say in a sentence why (for example how the holder asked).")
@@ -135,29 +208,33 @@ def credential_reset_propose(*, actor: Any, user: User, kind: str, reason: str) 
         waiting = CredentialReset.objects.filter(
             user=user,
             kind=kind,
+            role=role,
             approved_at__isnull=True,
             proposed_at__gte=now - timedelta(days=RESET_PROPOSAL_DAYS),
         ).first()
         if waiting is not None:
             return waiting
         reset = CredentialReset.objects.create(
-            user=user, kind=kind, reason=reason, proposed_by=actor, proposed_at=now
+            user=user, kind=kind, role=role, reason=reason, proposed_by=actor, proposed_at=now
         )
+        changes: dict[str, Any] = {"user": user.pk, "kind": kind, "approved": False}
+        if role:
+            changes["role"] = role
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,
             subject_type="credential_reset",
             subject_id=reset.pk,
             reason=reason,
-            changes={"user": user.pk, "kind": kind, "approved": False},
+            changes=changes,
         )
     return reset
 
 
 def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> CredentialReset:
-    """A second administrator approves a proposed reset. MFA: the authenticators go and the holder enrols
-    again at their next sign-in. Password: the holder is sent a one-time link to set a new one (nobody
-    else ever knows it). Either way the holder is told, without detail, through the notifications."""
+    """A second, independent administrator approves a proposal. MFA: the authenticators go and the holder
+    enrols again at their next sign-in. Password: the holder is emailed a one-time link to set a new one
+    (nobody else ever knows it). Role: the role is given. The holder of a reset is told, without detail."""
     _administrator(actor)
     now = clock.now()
     with transaction.atomic():
@@ -166,18 +243,20 @@ def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> Credentia
             raise NotAllowed("Another administrator must approve what you proposed.")
         if actor.pk == locked.user_id:
             raise NotAllowed("Nobody approves a reset of their own sign-in.")
-        if _account_shaped_by(proposer_id=locked.proposed_by_id, account_id=actor.pk):
-            # An administrator the proposer created, or gave a role or other account change, is not a second
-            # pair of eyes: it could be the proposer's own second account (whose password they set).
-            raise NotAllowed("An account the proposer created or changed cannot approve their proposal.")
         if locked.approved_at is not None:
             return locked
         if locked.proposed_at < now - timedelta(days=RESET_PROPOSAL_DAYS):
             raise InvalidInput("reset", "This proposal is more than a week old: propose it again.")
+        _independent(proposer_id=locked.proposed_by_id, approver=actor, now=now)
+        if locked.kind == CredentialReset.Kind.PASSWORD:
+            _password_link_allowed(locked, now=now)
         locked.approved_by, locked.approved_at = actor, now
-        url = "/accounts/mfa/"
+        secret = ""
         if locked.kind == CredentialReset.Kind.MFA:
             _mfa_devices_remove(actor=actor, user=locked.user, reason=locked.reason, reset_id=locked.pk)
+            locked.completed_at = now
+        elif locked.kind == CredentialReset.Kind.ROLE:
+            _role_apply(actor=actor, user=locked.user, new_role=Role(locked.role), reset_id=locked.pk)
             locked.completed_at = now
         else:
             secret = secrets.token_urlsafe(32)
@@ -185,36 +264,155 @@ def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> Credentia
                 hash_token(secret),
                 now + timedelta(hours=RESET_LINK_HOURS),
             )
-            url = f"/accounts/reset/{secret}/"
         locked.save(
             update_fields=["approved_by", "approved_at", "completed_at", "token_hash", "link_expires_at"]
         )
+        changes: dict[str, Any] = {
+            "user": locked.user_id,
+            "kind": locked.kind,
+            "approved": True,
+            "proposed_by": locked.proposed_by_id,
+        }
+        if locked.role:
+            changes["role"] = locked.role
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
             subject_type="credential_reset",
             subject_id=locked.pk,
             reason=locked.reason,
-            changes={
-                "user": locked.user_id,
-                "kind": locked.kind,
-                "approved": True,
-                "proposed_by": locked.proposed_by_id,
-            },
+            changes=changes,
         )
-        notify([locked.user], kind=Notification.Kind.ACCOUNT, url=url)
+        if locked.kind == CredentialReset.Kind.MFA:
+            notify([locked.user], kind=Notification.Kind.ACCOUNT, url="/accounts/mfa/")
+        elif locked.kind == CredentialReset.Kind.PASSWORD:
+            # In the app and as the holder prefers: the fixed sentence, with no link (the secret goes only
+            # in the email below).
+            notify([locked.user], kind=Notification.Kind.ACCOUNT, url="")
+            _password_link_send(locked.user, secret)
     return locked
 
 
-def _account_shaped_by(*, proposer_id: int, account_id: int) -> bool:
-    """Whether the audit trail shows the proposer creating or changing this account (in the admin or
-    through user_set_role)."""
-    return AuditEvent.objects.filter(
-        actor_id=proposer_id,
+def _password_link_send(user: User, secret: str) -> None:
+    """The link goes by email only, to the address the approver saw, whatever the holder's preferences
+    (an SMS is read on a lock screen); the delivery's words, the secret with them, are blanked once sent."""
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        body = _(
+            "An administrator of Leadline, approved by a second one, reset your password.\n\n"
+            "Set a new one through this link within %(hours)s hours; it works once:\n%(link)s\n\n"
+            "If you did not ask for this, tell your program manager today."
+        ) % {"hours": RESET_LINK_HOURS, "link": f"{settings.LEADLINE_PUBLIC_URL}/accounts/reset/{secret}/"}
+        subject = _("Leadline: set your password")
+    queue_to_address(
+        kind=Delivery.Kind.PASSWORD_LINK,
+        channel=Delivery.Channel.EMAIL,
+        to=user.email,
+        subject=subject,
+        body=body,
+    )
+
+
+# --- who may approve --------------------------------------------------------------------------------
+
+CHAIN_DEPTH = 6  # how far up "created or changed by" the audit trail is followed
+CHAIN_MAX = 200  # and at most this many accounts
+
+
+def _shapers(account_ids: set[int]) -> dict[int, set[int]]:
+    """For each account, the other accounts the audit trail shows creating or changing it (in the admin,
+    through a role change, or by proposing a role that was given to it)."""
+    found: dict[int, set[int]] = {pk: set() for pk in account_ids}
+    rows = AuditEvent.objects.filter(
         subject_type__in=("user", "accounts.user"),
-        subject_id=str(account_id),
+        subject_id__in=[str(pk) for pk in account_ids],
         action__in=(AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE),
+        actor_id__isnull=False,
+    ).values_list("subject_id", "actor_id")
+    for subject_id, actor_id in rows:
+        if int(subject_id) != actor_id:
+            found[int(subject_id)].add(actor_id)
+    grants = CredentialReset.objects.filter(
+        user_id__in=account_ids, kind=CredentialReset.Kind.ROLE, approved_at__isnull=False
+    ).values_list("user_id", "proposed_by_id")
+    for user_id, proposer in grants:
+        found[user_id].add(proposer)
+    return found
+
+
+def _lineage(account_id: int) -> set[int]:
+    """Every account up the chain of "created or changed by" from this one (a bounded walk)."""
+    seen: set[int] = set()
+    frontier = {account_id}
+    for _depth in range(CHAIN_DEPTH):
+        shapers = _shapers(frontier)
+        frontier = set().union(*shapers.values()) - seen - {account_id} if shapers else set()
+        if not frontier:
+            break
+        seen |= frontier
+        if len(seen) >= CHAIN_MAX:
+            break
+    return seen
+
+
+def _account_shaped_by(*, proposer_id: int, account_id: int) -> bool:
+    """Whether either account created or changed the other, directly or along a chain."""
+    return proposer_id in _lineage(account_id) or account_id in _lineage(proposer_id)
+
+
+def _role_since(user: User) -> Any:
+    """When the user's site-administrator role began: the last audit row giving it, else the account's
+    creation."""
+    given = (
+        AuditEvent.objects.filter(
+            subject_type__in=("user", "accounts.user"),
+            subject_id=str(user.pk),
+            changes__role__after=Role.SITE_ADMIN.value,
+        )
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return given or user.date_joined
+
+
+def _independent(*, proposer_id: int, approver: User, now: Any) -> None:
+    if _account_shaped_by(proposer_id=proposer_id, account_id=approver.pk):
+        # An administrator the proposer created or changed (or who created or changed the proposer), even
+        # through other accounts, is not a second pair of eyes: it could be the proposer's own second account.
+        raise NotAllowed(
+            "The proposer and you created or changed one another's account (directly or through another "
+            "account): a third administrator must approve."
+        )
+    trust = timedelta(days=settings.LEADLINE_NEW_ADMIN_DAYS)
+    granted_by_two = CredentialReset.objects.filter(
+        user=approver, kind=CredentialReset.Kind.ROLE, role=Role.SITE_ADMIN.value, approved_at__isnull=False
     ).exists()
+    if not granted_by_two and (approver.date_joined > now - trust or _role_since(approver) > now - trust):
+        raise NotAllowed(
+            f"Your account or administrator role is less than {trust.days} days old and was not approved by "
+            "two administrators: another administrator must approve."
+        )
+
+
+def _password_link_allowed(reset: CredentialReset, *, now: Any) -> None:
+    """A link is not sent to an address changed lately, nor on the word of someone who changed the account."""
+    holder = reset.user
+    days = settings.LEADLINE_NEW_ADMIN_DAYS
+    if holder.email_changed_at is not None and holder.email_changed_at > now - timedelta(days=days):
+        raise NotAllowed(
+            f"This person's email address changed in the last {days} days: confirm it with them in person, "
+            "then propose again once it has stood that long, or reset their two-factor sign-in instead."
+        )
+    if AuditEvent.objects.filter(
+        actor_id=reset.proposed_by_id,
+        subject_type__in=("user", "accounts.user"),
+        subject_id=str(holder.pk),
+        action=AuditEvent.Action.UPDATE,
+    ).exists():
+        raise NotAllowed(
+            "The proposer has changed this person's account: another administrator must propose the "
+            "password link."
+        )
 
 
 def credential_reset_for_link(*, secret: str) -> CredentialReset | None:
@@ -319,6 +517,8 @@ def api_token_create(*, actor: User, name: str, scopes: list[str], days: int) ->
             scopes=sorted(set(scopes)),
             created_at=now,
             expires_at=now + timedelta(days=days),
+            # Made in a session marked after a reset: its reads stay marked as long as it lives.
+            after_credential_reset=context.current().via.endswith("+reset"),
         )
         audit_record(
             actor=actor,

@@ -36,6 +36,12 @@ def use(ctx: AuditContext) -> Iterator[None]:
         _current.reset(token)
 
 
+def mark_request(ctx: AuditContext) -> None:
+    """Replace the current request's context (inside a ``use`` block, which restores the outer one): the
+    API's token authentication marks a request made after a credential reset."""
+    _current.set(ctx)
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address. Behind N trusted proxies, the Nth address from the right of X-Forwarded-For."""
     proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
@@ -47,10 +53,21 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# A password-reset link's path holds its secret: the audit trail keeps only the prefix.
+SECRET_PATH_PREFIXES = ("/accounts/reset/",)
+
+
+def _recorded_path(request: HttpRequest) -> str:
+    for prefix in SECRET_PATH_PREFIXES:
+        if request.path_info.startswith(prefix):
+            return prefix
+    return request.path[:300]
+
+
 def from_request(request: HttpRequest) -> AuditContext:
     return AuditContext(
         client_ip=client_ip(request),
-        path=request.path[:300],
+        path=_recorded_path(request),
         method=request.method or "",
         via="api" if request.path_info.startswith("/api/") else "web",
     )

@@ -52,6 +52,8 @@ class Delivery(models.Model):
         LEGAL_NOTICE = "legal_notice", _("Legal notice alerts")
         ANSWER_LINK = "answer_link", _("Answer links to organisations")
         ORGANISATION_REMINDER = "organisation_reminder", _("Reminders to organisations")
+        PASSWORD_LINK = "password_link", _("Password links after an approved reset")
+        ACCOUNT_EMAIL_CHANGED = "email_changed", _("Email-address changes, told to the old address")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

@@ -36,6 +36,21 @@ def test_a_role_change_is_audited_with_the_real_before_and_after(world):
         f"/admin/accounts/user/{omar.pk}/change/", {**_change_form(omar), "role": "case_manager"}
     )
     assert response.status_code == 302
+    # A role that reads participants waits for a second administrator (decision 0034); approved, it is
+    # given with the real before and after.
+    from datetime import timedelta
+
+    from leadline.accounts.models import CredentialReset
+    from leadline.accounts.services import credential_reset_approve
+    from leadline.core import clock
+    from leadline.core.testing import UserFactory
+
+    omar.refresh_from_db()
+    assert omar.role == "outreach_worker"
+    beth = UserFactory.create(
+        username="beth", role="site_admin", agency=omar.agency, date_joined=clock.now() - timedelta(days=60)
+    )
+    credential_reset_approve(actor=beth, reset=CredentialReset.objects.get(user=omar, kind="role"))
     event = AuditEvent.objects.filter(
         subject_type="user", subject_id=str(omar.pk), changes__has_key="role"
     ).latest("id")

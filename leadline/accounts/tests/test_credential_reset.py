@@ -16,6 +16,7 @@ from leadline.accounts import services
 from leadline.accounts.models import CredentialReset
 from leadline.accounts.roles import Role
 from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.core.testing import PASSWORD, UserFactory, verified_client
 from leadline.notifications.models import Delivery, Notification
@@ -32,6 +33,7 @@ def admins(world):
         agency=world["site_admin"].agency,
         is_staff=True,
         email="beth@lead.example",
+        date_joined=clock.now() - timedelta(days=60),  # a new administrator approves nothing (decision 0034)
     )
     return world["site_admin"], beth
 
@@ -90,8 +92,16 @@ def test_an_administrator_alone_cannot_remove_anothers_two_factor_device(world, 
 
 def test_an_administrator_the_proposer_made_cannot_approve(world, admins, carmen):
     adam, _beth = admins
-    sock = UserFactory.create(username="sock", agency=adam.agency)
-    services.user_set_role(actor=adam, user=sock, role=Role.SITE_ADMIN)  # Adam's own second account
+    sock = UserFactory.create(
+        username="sock",
+        agency=adam.agency,
+        role=Role.SITE_ADMIN.value,
+        date_joined=clock.now() - timedelta(days=60),
+    )
+    # Adam's own second account: the audit trail shows him creating it.
+    audit_record(
+        actor=adam, action=AuditEvent.Action.CREATE, subject_type="accounts.user", subject_id=sock.pk
+    )
     reset = services.credential_reset_propose(
         actor=adam, user=carmen, kind="mfa", reason="Carmen lost her phone on the bus"
     )
@@ -145,7 +155,8 @@ def test_a_second_administrator_approves_the_mfa_reset_and_the_holder_is_told(wo
 
 
 def _link(carmen) -> str:
-    body = Delivery.objects.filter(notification__user=carmen, notification__kind="account").get().body
+    # The link goes in its own email to the holder's address, never in the notification (decision 0034).
+    body = Delivery.objects.filter(to=carmen.email, kind=Delivery.Kind.PASSWORD_LINK).get().body
     found = re.search(r"/accounts/reset/[\w-]+/", body)
     assert found is not None, body
     return found.group(0)

@@ -311,7 +311,12 @@ def test_resetting_mfa_ends_sessions_and_sends_the_user_to_enrol_again(world):
 
     carmen = world["case_manager"]
     client = verified_client(carmen)
-    beth = UserFactory.create(username="beth", role="site_admin", agency=world["site_admin"].agency)
+    beth = UserFactory.create(
+        username="beth",
+        role="site_admin",
+        agency=world["site_admin"].agency,
+        date_joined=clock.now() - timedelta(days=60),  # a new administrator approves nothing (0034)
+    )
     reset = credential_reset_propose(
         actor=world["site_admin"], user=carmen, kind="mfa", reason="lost her phone"
     )
