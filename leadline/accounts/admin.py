@@ -133,12 +133,16 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
             if before["email"] != obj.email:
                 obj.email_changed_at = clock.now()
         else:
-            services.new_account_prepare(user=obj)
+            services.new_account_prepare(user=obj, role=new_role)
         super().save_model(request, obj, form, change)
         if change:
             services.user_contact_changed(actor=request.user, user=obj, before=before)
-        if role_changed or (not change and new_role):
-            self._role(request, obj, new_role, created=not change)
+            if role_changed:
+                self._role(request, obj, new_role, created=False)
+        else:
+            services.new_account_audit(actor=request.user, user=obj)
+            if new_role and obj.role != new_role:
+                self._role(request, obj, new_role, created=True)
         if not change and obj.email:
             services.credential_reset_propose(
                 actor=request.user, user=obj, kind=CredentialReset.Kind.PASSWORD,

@@ -69,12 +69,27 @@ def _role_apply(*, actor: Any, user: User, new_role: Role | None, reset_id: int 
     return user
 
 
-def new_account_prepare(*, user: User) -> User:
-    """A new account made by an administrator (not yet saved): no password anyone knows and no role yet.
-    Its holder sets the first password through the one-time link a second administrator approves."""
+def new_account_prepare(*, user: User, role: str) -> User:
+    """A new account made by an administrator (not yet saved): no password anyone knows. Its holder sets
+    the first password through the one-time link a second administrator approves. A role that reads no
+    participant is part of the creation; any other is proposed after it (``role_grant_propose``)."""
     user.set_unusable_password()
-    user.role, user.is_staff = "", False
+    given = Role(role) if role else None
+    user.role = given.value if given is not None and given not in DUAL_CONTROL_ROLES else ""
+    user.is_staff = False
     return user
+
+
+def new_account_audit(*, actor: Any, user: User) -> None:
+    """The creation's own audit row (a creation, not a change: the creator may still propose the first
+    password's link)."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        subject_type="user",
+        subject_id=user.pk,
+        changes={"role": {"before": "", "after": user.role}, "password": "unusable until its holder sets it"},
+    )
 
 
 def role_grant_propose(*, actor: Any, user: User, role: Role | str, reason: str) -> CredentialReset:

@@ -137,7 +137,8 @@ def test_a_new_account_gets_no_password_from_the_administrator(world, adam):
         "/admin/accounts/user/add/",
         {
             "username": "pm2", "first_name": "Pat", "last_name": "M", "email": "pm2@lead.example",
-            "phone": "", "preferred_language": "en", "role": "", "agency": world["program_manager"].agency_id,
+            "phone": "", "preferred_language": "en", "role": "program_manager",
+            "agency": world["program_manager"].agency_id,
             "precinct": "", "password1": "Another-long-pass-phrase-77",
             "password2": "Another-long-pass-phrase-77", "usable_password": "true",
         },
@@ -146,8 +147,32 @@ def test_a_new_account_gets_no_password_from_the_administrator(world, adam):
     pm2 = User.objects.get(username="pm2")
     assert not pm2.has_usable_password()
     # Its first password comes through the one-time link, proposed and waiting for a second administrator.
-    waiting = CredentialReset.objects.get(user=pm2)
-    assert waiting.kind == CredentialReset.Kind.PASSWORD and waiting.approved_at is None
+    waiting = CredentialReset.objects.get(user=pm2, kind=CredentialReset.Kind.PASSWORD)
+    assert waiting.approved_at is None
+    # Nor a role that reads participants until a second administrator approves it; Beth approves both.
+    assert pm2.role == ""
+    grant = CredentialReset.objects.get(user=pm2, kind=CredentialReset.Kind.ROLE)
+    beth = _admin(world, "beth")
+    services.credential_reset_approve(actor=beth, reset=waiting)
+    services.credential_reset_approve(actor=beth, reset=grant)
+    pm2.refresh_from_db()
+    assert pm2.role == Role.PROGRAM_MANAGER.value and not pm2.has_usable_password()
+    assert CredentialReset.objects.get(pk=waiting.pk).token_hash
+
+
+def test_a_new_officer_account_has_its_role_at_once_but_no_password(world, adam):
+    response = verified_client(adam).post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "ofc2", "first_name": "O", "last_name": "F", "email": "ofc2@pd.example", "phone": "",
+            "preferred_language": "en", "role": "officer", "agency": world["officer"].agency_id,
+            "precinct": "",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ofc2 = User.objects.get(username="ofc2")
+    assert ofc2.role == "officer" and not ofc2.has_usable_password()
+    assert not CredentialReset.objects.filter(user=ofc2, kind=CredentialReset.Kind.ROLE).exists()
 
 
 def test_a_role_that_reads_participants_waits_for_a_second_administrator(world, adam):
