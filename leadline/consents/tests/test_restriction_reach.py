@@ -80,9 +80,17 @@ def test_a_restriction_on_enrolment_to_a_provider_refuses_the_referral_details(w
     assert may_disclose_each(recipient=pat, participant_ids=[mine.pk], infos=[Info.REFERRAL])[
         Info.REFERRAL
     ].allowed(mine.pk)
+    client = verified_client(pat)
+    pages = [f"/directory/referrals/{world.sref.pk}/", f"/directory/referrals/{world.sref.pk}/fhir.json"]
+    assert all(mine.family_name in client.get(url).content.decode() for url in pages)
     restrict(world, mine, ["enrolment"], kind="provider")
     after = may_disclose_each(recipient=pat, participant_ids=[mine.pk], infos=[Info.REFERRAL])
     assert after[Info.REFERRAL].decisions[mine.pk].reason == "restricted"
+    before = Disclosure.objects.filter(recipient=pat).count()
+    for url in pages:  # the referral's minimum only: not who it is for
+        response = client.get(url)
+        assert response.status_code == 200 and mine.family_name not in response.content.decode()
+    assert Disclosure.objects.filter(recipient=pat).count() == before
 
 
 def test_a_restriction_on_enrolment_closes_the_thread_the_summary_and_the_agendas_status(world):
