@@ -135,7 +135,7 @@ def accounting_request_record(
         if existing is None:
             raise
         if existing.participant_id != participant.pk:  # a key another participant's form used
-            raise ConsentRefused("idempotency_key", FORM_KEY_TAKEN) from None
+            raise ConsentRefused("idempotency_key", str(FORM_KEY_TAKEN)) from None
         return existing, False
     return made, True
 
@@ -360,7 +360,7 @@ def restriction_record(
         if existing is None:
             raise
         if existing.participant_id != participant.pk:  # a key another participant's form used
-            raise ConsentRefused("idempotency_key", FORM_KEY_TAKEN) from None
+            raise ConsentRefused("idempotency_key", str(FORM_KEY_TAKEN)) from None
         return existing, False
     return made, True
 
