@@ -128,8 +128,8 @@ class UserAdmin(CapabilityAdmin, DjangoUserAdmin):
         role_changed = "role" in form.changed_data
         if change:
             obj.role = form.initial.get("role", "")
-            stored = User.objects.filter(pk=obj.pk).values("email", "phone").first() or {}
-            before = {"email": stored.get("email", ""), "phone": stored.get("phone", "")}
+            stored = User.objects.filter(pk=obj.pk).values_list("email", "phone").first() or ("", "")
+            before = {"email": stored[0], "phone": stored[1]}
             if before["email"] != obj.email:
                 obj.email_changed_at = clock.now()
         else:

@@ -344,7 +344,7 @@ def _shapers(account_ids: set[int]) -> dict[int, set[int]]:
         actor_id__isnull=False,
     ).values_list("subject_id", "actor_id")
     for subject_id, actor_id in rows:
-        if int(subject_id) != actor_id:
+        if actor_id is not None and int(subject_id) != actor_id:
             found[int(subject_id)].add(actor_id)
     grants = CredentialReset.objects.filter(
         user_id__in=account_ids, kind=CredentialReset.Kind.ROLE, approved_at__isnull=False
