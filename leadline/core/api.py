@@ -43,6 +43,15 @@ class Schema(AutoSchema):
         if direction == "request" and type(field) is serializers.CharField and "pattern" not in schema:
             blank_refused = not field.allow_blank and field.trim_whitespace
             schema["pattern"] = SOME_TEXT if blank_refused else NO_NUL
+        if (
+            isinstance(field, serializers.DecimalField)
+            and "pattern" in schema
+            and field.max_digits is not None
+            and field.decimal_places
+        ):
+            # drf-spectacular's ^-?\d{0,N}(?:\.\d{0,M})?$ calls "-" and "." numbers; DRF refuses them.
+            whole, places = field.max_digits - field.decimal_places, field.decimal_places
+            schema["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
         return schema
 
 
