@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "leadline.core.middleware.DatabaseUnavailableMiddleware",  # a view without its database: the static 503
     "leadline.core.middleware.PermissionsPolicyMiddleware",  # every response, static files included
+    "leadline.core.middleware.NulFreeQueryMiddleware",  # no NUL reaches a view's query (PostgreSQL: a 500)
     "leadline.audit.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

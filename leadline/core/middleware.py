@@ -5,7 +5,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -140,3 +140,22 @@ class DatabaseUnavailableMiddleware:
         if errors.is_database_outage(exception):
             return errors.unavailable(request, exception)
         return None
+
+
+class NulFreeQueryMiddleware:
+    """A NUL character in a query parameter is dropped before any view reads it (issue #15): no person types
+    one, and PostgreSQL text cannot hold one, so a search box fed "%00" answered 500 there while SQLite
+    answered 200. The REST API answers it with a 400 naming the parameter instead (core/api.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raw = request.META.get("QUERY_STRING", "")
+        if ("%00" in raw or "\x00" in raw) and not request.path.startswith("/api/"):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned  # type: ignore[assignment]
+        return self.get_response(request)

@@ -42,7 +42,7 @@ from leadline.participants.selectors import (
 @capability_required("participant_card.view")
 @require_GET
 def participant_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")[:100]
+    q = request.GET.get("q", "")[:100].replace("\x00", "")  # PostgreSQL text holds no NUL: a 500 otherwise
     mine = request.GET.get("mine") == "1"
     page = Paginator(participant_list_for(user=request.user, q=q, caseload_only=mine), 25).get_page(
         request.GET.get("page")
