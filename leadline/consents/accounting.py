@@ -131,13 +131,19 @@ def accounting_request_record(
                 },
             )
     except IntegrityError:  # the same form sent twice
-        existing = AccountingRequest.objects.filter(idempotency_key=idempotency_key[:64]).first()
-        if existing is None:
-            raise
-        if existing.participant_id != participant.pk:  # a key another participant's form used
-            raise ConsentRefused("idempotency_key", str(FORM_KEY_TAKEN)) from None
-        return existing, False
+        return _sent_before(AccountingRequest, idempotency_key, participant), False
     return made, True
+
+
+def _sent_before(model: Any, idempotency_key: str, participant: Any) -> Any:
+    """The record a form with this key already made (called inside ``except IntegrityError``): the same
+    form sent twice gets it back; a key another participant's form used is refused, naming the field."""
+    existing = model.objects.filter(idempotency_key=idempotency_key[:64]).first()
+    if existing is None:
+        raise  # the IntegrityError being handled: not a repeated form
+    if existing.participant_id != participant.pk:
+        raise ConsentRefused("idempotency_key", str(FORM_KEY_TAKEN)) from None
+    return existing
 
 
 def accounting_request_extend(
@@ -355,13 +361,8 @@ def restriction_record(
                     "decision": decision,
                 },
             )
-    except IntegrityError:
-        existing = DisclosureRestriction.objects.filter(idempotency_key=idempotency_key[:64]).first()
-        if existing is None:
-            raise
-        if existing.participant_id != participant.pk:  # a key another participant's form used
-            raise ConsentRefused("idempotency_key", str(FORM_KEY_TAKEN)) from None
-        return existing, False
+    except IntegrityError:  # the same form sent twice
+        return _sent_before(DisclosureRestriction, idempotency_key, participant), False
     return made, True
 
 
