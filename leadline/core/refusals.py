@@ -1,0 +1,79 @@
+"""One error type for every service (issue #16, item 3; decision 0035).
+
+A service that says no raises ``Refused`` (or one of its kinds below) with the field at fault, a message
+for the person (already translated) and the HTTP status the API answers with. Views never map a service's
+exceptions by hand: a page puts the refusal on its form with :func:`on_form` (or answers with
+:func:`response`), and the REST API's handler (``core.api.exception_handler``) turns it into
+``{field: [message]}`` with its status. Conflicts — a stale edit, an idempotency key reused for something
+else, a record changed by someone else — are 409 everywhere.
+
+Messages name the field and the reason, never participant content (CONVENTIONS habit 2); a ``NotFound``
+says only "Not found." whether the record is missing or not allowed (habit 4).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+class Refused(Exception):
+    """A service refused. ``field`` is the form field at fault ("" for the whole request)."""
+
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str = "", field: str = "", *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.field = field
+        if status is not None:
+            self.status = status  # type: ignore[misc]  # one refusal may answer differently from its kind
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotAllowed(Refused):
+    """The actor may not do this (403)."""
+
+    status = 403
+
+
+class NotFound(Refused):
+    """No such record, or none this actor may know of (404: the two are never told apart)."""
+
+    status = 404
+
+
+class Conflict(Refused):
+    """The record changed since it was read, or a key was reused for something else (409)."""
+
+    status = 409
+
+
+class RateLimited(Refused):
+    """Too many attempts (429)."""
+
+    status = 429
+
+
+def on_form(form: Any, exc: Refused) -> None:
+    """Put a refusal on the form: on its field when the form has that field, else on the whole form."""
+    field = exc.field if exc.field and exc.field in getattr(form, "fields", {}) else None
+    form.add_error(field, exc.message)
+
+
+def response(request: HttpRequest, exc: Refused, template: str = "refused.html") -> HttpResponse:
+    """A page that answers a refusal with its status and message (for views with no form to show it on)."""
+    return render(request, template, {"refusal": exc}, status=exc.status)
+
+
+def as_api(exc: Refused) -> tuple[dict[str, Any], int]:
+    """The REST API's body and status for a refusal: ``{field: [message]}``, or ``{"detail": message}``."""
+    if isinstance(exc, NotFound):
+        return {"detail": "Not found."}, 404
+    if exc.field:
+        return {exc.field: [exc.message]}, exc.status
+    return {"detail": exc.message}, exc.status
