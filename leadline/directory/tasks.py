@@ -15,6 +15,7 @@ from leadline.core.imports import ImportOutcome, Progress, import_job_run
 from leadline.core.jsonsafe import JsonRefused, loads_bounded
 from leadline.core.middleware import site_time_zone
 from leadline.core.models import ImportJob
+from leadline.directory.hsds.importer import import_hsds
 
 
 def next_morning() -> datetime:
@@ -58,8 +59,6 @@ CHANGES_KEPT = 500  # the job's page lists at most this many changes (the counts
 
 def _hsds_import(job: ImportJob, progress: Progress) -> ImportOutcome:
     from django.core.exceptions import PermissionDenied
-
-    from leadline.directory.hsds import import_hsds
 
     try:
         data = loads_bounded(bytes(job.data))

@@ -145,10 +145,10 @@ def _post_data(path: str, world: World) -> dict:
 
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from leadline.directory import hsds
+        from leadline.directory.hsds import queries, shapes
         from leadline.directory.models import Service
 
-        document = json.dumps({"services": [hsds.service_full(hsds.with_related(
+        document = json.dumps({"services": [shapes.service_full(queries.with_related(
             Service.objects.filter(pk=world.service.pk)).get())]})  # fmt: skip
         return {"file": SimpleUploadedFile("directory.json", document.encode())}
     if "/notes/" in path:
