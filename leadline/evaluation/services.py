@@ -15,7 +15,7 @@ from leadline.core import clock
 from leadline.evaluation.models import EvaluationRun
 from leadline.evidence.engine import evaluate
 from leadline.evidence.inputs import load
-from leadline.evidence.more import suppress
+from leadline.evidence.suppression import suppress
 from leadline.sites.selectors import site_get
 
 

@@ -75,7 +75,7 @@ def suppress_row(counts: Sequence[int], threshold: int) -> tuple[list[Cell], Cel
     threshold — the smallest visible non-zero cell is hidden too (complementary suppression). The total
     is hidden only when it is small itself (then it is hidden in every table that shows it).
 
-    The evidence engine's ``evidence.more.suppress`` does the same for the evaluation's own shapes
+    The evidence engine's ``evidence.suppression.suppress`` does the same for the evaluation's own shapes
     (windows, funnel stages); this is the one-way table the pack needs."""
     total = sum(counts)
     primary = {i for i, n in enumerate(counts) if _small(n, threshold)}

@@ -12,7 +12,7 @@ from leadline.core.testing import verified_client
 from leadline.evaluation.models import EvaluationRun
 from leadline.evaluation.services import evaluation_run
 from leadline.evaluation.tasks import evaluation_nightly, next_night
-from leadline.evidence.more import COUNT_KEYS
+from leadline.evidence.suppression import COUNT_KEYS
 
 pytestmark = pytest.mark.django_db
 
