@@ -1093,9 +1093,9 @@ def _time_text(value: Any) -> str | None:
 
 
 def _site_midnight(day: str) -> datetime:
-    from leadline.core.middleware import site_time_zone
+    from leadline.core.clock import zone_name
 
-    return datetime.combine(date.fromisoformat(day), time(0), ZoneInfo(site_time_zone()))
+    return datetime.combine(date.fromisoformat(day), time(0), ZoneInfo(zone_name()))
 
 
 def _apply(plan: _Plan, actor: Any) -> ImportReport:
