@@ -25,6 +25,7 @@ e2e: setup
 	$(BIN)/python -m pytest e2e $(PYTEST_ARGS)
 
 lint: setup
+	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .

@@ -1,6 +1,6 @@
 import pytest
 
-from leadline.core.testing import make_world, verified_client
+from leadline.demo.testing import make_world, verified_client
 
 
 @pytest.fixture
@@ -28,8 +28,8 @@ def _fresh_process_caches():
     """Process-wide caches (the population size the matcher scores against, the site's time zone) are
     refreshed once a minute in production; each test starts from an empty one, so no test sees another's
     database through them."""
-    from leadline.core import middleware
     from leadline.participants import lookup
+    from leadline.sites import middleware
 
     lookup._population_cache = (0.0, 0)
     middleware._zone_cache = (0.0, "")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from leadline.core.admin_site import admin_login, configure_admin_site
+from leadline.accounts.admin_site import admin_login, configure_admin_site
 from leadline.directory import hsds_urls
 from leadline.evaluation import urls as evaluation_urls
 from leadline.participants import lookup_views
@@ -11,6 +11,7 @@ from leadline.referrals import line_views
 configure_admin_site(admin.site)
 
 urlpatterns = [
+    path("", include("leadline.web.urls")),
     path("", include("leadline.core.urls")),
     path("accounts/", include("leadline.accounts.urls")),
     path("referrals/", include("leadline.referrals.urls")),

@@ -20,12 +20,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadline.accounts import services
+from leadline.accounts.decorators import capability_required
 from leadline.accounts.forms import APITokenForm, OTPCodeForm, SignInForm
 from leadline.accounts.models import APIToken, CredentialReset
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.decorators import capability_required
 
 
 class SignInView(auth_views.LoginView):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from leadline.accounts.admin_site import CapabilityAdmin
 from leadline.audit.models import AuditEvent, BreakGlassGrant
-from leadline.core.admin_site import CapabilityAdmin
 
 
 @admin.register(AuditEvent)

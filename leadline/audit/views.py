@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from leadline.accounts.decorators import capability_required
 from leadline.audit import selectors, services
 from leadline.audit.forms import BreakGlassForm, CandidateSearchForm, FindForm, PeriodForm
 from leadline.audit.models import AuditEvent
+from leadline.core.clock import zone_name
 from leadline.core.csvsafe import csv_cell
-from leadline.core.decorators import capability_required
-from leadline.core.middleware import site_time_zone
 from leadline.sites.selectors import site_get
 
 MINUS = "\u2212"  # a true minus sign in the offset a person reads
@@ -47,7 +47,7 @@ def _events_page(
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         writer = csv.writer(response)
         writer.writerow(CSV_COLUMNS)
-        tz = ZoneInfo(site_time_zone())
+        tz = ZoneInfo(zone_name())
         for e in events.iterator():
             writer.writerow(
                 [
@@ -57,7 +57,7 @@ def _events_page(
             )
         return response
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    zone = site_time_zone()
+    zone = zone_name()
     tz = ZoneInfo(zone)
     for e in page.object_list:
         e.at_iso = _iso(e.occurred_at, tz)  # type: ignore[attr-defined]
@@ -191,13 +191,13 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 messages.warning(
                     request,
                     _("Break-glass access is open until %(t)s. Everything you open is audited.")
-                    % {"t": _readable(grant.expires_at, ZoneInfo(site_time_zone()))},
+                    % {"t": _readable(grant.expires_at, ZoneInfo(zone_name()))},
                 )
                 return redirect("participants:detail", participant_id=grant.participant_id)
     else:
         form = BreakGlassForm(initial=_chosen_initial(request.GET.get("participant", "")))
     grants = list(selectors.break_glass_list_for(user=request.user)[:50])
-    tz = ZoneInfo(site_time_zone())
+    tz = ZoneInfo(zone_name())
     for g in grants:
         g.opened_local = _readable(g.opened_at, tz)  # type: ignore[attr-defined]
         g.expires_local = _readable(g.expires_at, tz)  # type: ignore[attr-defined]

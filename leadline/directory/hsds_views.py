@@ -30,10 +30,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.api import NO_NUL, LeadlineApi, errors
-from leadline.core.decorators import capability_required
 from leadline.core.imports import import_job_create, import_jobs_recent_for
 from leadline.core.uploads import upload_limit, upload_refused
 from leadline.directory.hsds import export, queries, shapes

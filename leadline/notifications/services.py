@@ -48,9 +48,9 @@ def preference_for(user: Any) -> Preference:
 
 
 def _zone() -> ZoneInfo:
-    from leadline.core.middleware import site_time_zone
+    from leadline.core.clock import zone_name
 
-    return ZoneInfo(site_time_zone())
+    return ZoneInfo(zone_name())
 
 
 def quiet_until(pref: Preference, now: datetime) -> datetime | None:

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core.decorators import capability_required
 from leadline.notifications import services
 from leadline.notifications.forms import PreferenceForm
 from leadline.notifications.models import Delivery, Notification, Preference

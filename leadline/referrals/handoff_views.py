@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
-from leadline.core.decorators import capability_required
 from leadline.participants.selectors import participant_reads_audit
 from leadline.referrals import services
 from leadline.referrals.models import Handoff

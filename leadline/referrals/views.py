@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required, permissions_policy_allow
 from leadline.core import clock
-from leadline.core.decorators import capability_required, permissions_policy_allow
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.eligibility import criterion_label

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
-from leadline.core.middleware import site_time_zone
+from leadline.core.clock import zone_name
 from leadline.core.pdf import Document
 from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.models import EligibilityCheck, Handoff, Referral
@@ -107,7 +107,7 @@ def last_full_quarter(today: date) -> tuple[date, date]:
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in the site's time zone, as the law-enforcement report
     reads its period: both dates are whole local days."""
-    tz = ZoneInfo(site_time_zone())
+    tz = ZoneInfo(zone_name())
     return (
         datetime.combine(start, time.min, tzinfo=tz),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 
 def _change_form(user) -> dict:
@@ -43,7 +43,7 @@ def test_a_role_change_is_audited_with_the_real_before_and_after(world):
     from leadline.accounts.models import CredentialReset
     from leadline.accounts.services import credential_reset_approve
     from leadline.core import clock
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
 
     omar.refresh_from_db()
     assert omar.role == "outreach_worker"
@@ -107,14 +107,14 @@ def test_nobody_but_the_site_administrator_gets_into_the_admin(world, persona):
 
 @override_settings(PRODUCTION=True)
 def test_the_demo_is_never_seeded_in_production(db):
-    from leadline.core.demo import DemoRefused, seed_demo
+    from leadline.demo.seed import DemoRefused, seed_demo
 
     with pytest.raises(DemoRefused):
         seed_demo()
 
 
 def test_the_demo_never_overwrites_a_real_account(world):
-    from leadline.core.demo import DemoRefused, seed_demo
+    from leadline.demo.seed import DemoRefused, seed_demo
 
     # world's "paula" is a real (non-demo) account with her own password
     with pytest.raises(DemoRefused):

@@ -11,7 +11,7 @@ from django.test import Client
 from leadline.accounts.models import APIToken
 from leadline.accounts.services import InvalidInput, api_token_create, api_token_revoke
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 
 def _api(secret: str) -> Client:

@@ -18,7 +18,7 @@ from leadline.accounts.roles import Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.testing import PASSWORD, UserFactory, verified_client
+from leadline.demo.testing import PASSWORD, UserFactory, verified_client
 from leadline.notifications.models import Delivery, Notification
 
 NEW_PASSWORD = "a-new-long-pass-phrase-42"

@@ -19,7 +19,7 @@ from leadline.accounts.roles import (
 )
 from leadline.accounts.services import api_token_create
 from leadline.cases.services import case_note_add
-from leadline.core.testing import endpoint_path, verified_client
+from leadline.demo.testing import endpoint_path, verified_client
 from leadline.referrals.models import Referral
 
 FIREWALLED = [DataClass.CASE_NOTES, DataClass.CONTACT_LOCATIONS, DataClass.HEALTH, DataClass.SUBSTANCE_USE]

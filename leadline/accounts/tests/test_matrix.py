@@ -21,7 +21,7 @@ from leadline.accounts.matrix import (
 from leadline.accounts.roles import CAPABILITIES, ROLE_CAPABILITIES, Role
 from leadline.accounts.services import api_token_create
 from leadline.core import clock
-from leadline.core.testing import World, endpoint_path, sample_signature_data_url, verified_client
+from leadline.demo.testing import World, endpoint_path, sample_signature_data_url, verified_client
 from leadline.participants.models import Participant
 from leadline.sites.models import EligibleOffence
 

@@ -18,7 +18,7 @@ from leadline.accounts.roles import Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.testing import UserFactory, verified_client
+from leadline.demo.testing import UserFactory, verified_client
 from leadline.notifications.models import Delivery, Notification, Preference
 
 LONG_AGO = timedelta(days=60)

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from leadline.accounts.models import UserSession
 from leadline.accounts.services import api_token_create, user_deactivate
 from leadline.core import clock
-from leadline.core.testing import PASSWORD, verified_client
+from leadline.demo.testing import PASSWORD, verified_client
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -307,7 +307,7 @@ def test_production_sets_hsts_and_secure_cookies():
 
 def test_resetting_mfa_ends_sessions_and_sends_the_user_to_enrol_again(world):
     from leadline.accounts.services import credential_reset_approve, credential_reset_propose
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
 
     carmen = world["case_manager"]
     client = verified_client(carmen)

@@ -13,7 +13,7 @@ from leadline.audit.models import AuditEvent, BreakGlassGrant
 from leadline.audit.services import BreakGlassRefused, break_glass_open
 from leadline.cases.services import case_note_add
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.participants.services import StaleEdit, participant_update_whereabouts
 
 

@@ -13,7 +13,7 @@ import time_machine
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.participants.models import Participant
 from leadline.sites.models import Site
 

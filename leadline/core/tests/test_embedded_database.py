@@ -20,7 +20,7 @@ from django.db import OperationalError, connections, transaction
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.referrals.models import Referral
 from leadline.sites.models import EligibleOffence
 

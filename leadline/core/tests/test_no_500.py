@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from django.test import Client
 
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.referrals.models import Handoff
 from leadline.referrals.tests.test_line import _post, _sms, line  # noqa: F401 (the fixture)
 

@@ -29,7 +29,7 @@ from schemathesis.core.result import Ok
 from leadline.accounts import policy
 from leadline.accounts.services import api_token_create
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import World
+from leadline.demo.testing import World
 from leadline.directory.hsds import shapes
 from leadline.directory.models import Location, ServiceAtLocation
 

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from leadline.accounts.models import User
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -212,7 +212,7 @@ def test_readyz_checks_the_database_and_only_that(db, db_tasks, monkeypatch):
 
 
 def test_handoff_sweep_escalates_an_overdue_request_exactly_once(world, capsys):
-    from leadline.core.testing import make_referral
+    from leadline.demo.testing import make_referral
     from leadline.referrals.models import HandoffPage, OnCallShift
     from leadline.referrals.services import handoff_request
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock
-from leadline.core.middleware import site_time_zone
+from leadline.core.clock import zone_name
 from leadline.directory.hsds.import_read import LOCATION_FIELDS, ORG_FIELDS, SERVICE_FIELDS, Plan, Problem
 from leadline.directory.models import (
     Location,
@@ -145,7 +145,7 @@ def _time_text(value: Any) -> str | None:
 
 
 def _site_midnight(day: str) -> datetime:
-    return datetime.combine(date.fromisoformat(day), time(0), ZoneInfo(site_time_zone()))
+    return datetime.combine(date.fromisoformat(day), time(0), ZoneInfo(zone_name()))
 
 
 def apply_plan(plan: Plan, actor: Any) -> ImportReport:

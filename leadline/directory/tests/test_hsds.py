@@ -27,7 +27,7 @@ from referencing.jsonschema import DRAFT202012
 from leadline.accounts.services import api_token_create
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.directory.hsds import export, importer, queries, shapes
 from leadline.directory.models import (
     Location,

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leadline.core.models import ImportJob
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.directory.hsds import importer
 from leadline.directory.hsds_views import MAX_IMPORT_BYTES
 from leadline.directory.models import Service

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.evaluation import charts
 from leadline.evaluation.services import evaluation_run
 

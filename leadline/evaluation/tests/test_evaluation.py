@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.evaluation.models import EvaluationRun
 from leadline.evaluation.services import evaluation_run
 from leadline.evaluation.tasks import evaluation_nightly, next_night

@@ -75,7 +75,7 @@ def _worker_sends_them(ids: list[int]) -> None:
 def test_the_lead_line_request_pages_without_waiting_for_the_provider(
     hung, login, django_capture_on_commit_callbacks
 ):
-    from leadline.core.testing import make_referral
+    from leadline.demo.testing import make_referral
 
     referral = make_referral(hung["officer"], given_name="Quinn")
     status = _post(login(hung["officer"]), f"/referrals/{referral.pk}/handoff/",

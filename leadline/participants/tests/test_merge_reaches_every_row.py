@@ -17,7 +17,7 @@ from django.apps import apps
 from django.db import models
 
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, World, make_referral
+from leadline.demo.testing import ParticipantFactory, World, make_referral
 from leadline.participants import services
 from leadline.participants.models import Participant
 

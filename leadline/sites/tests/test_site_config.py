@@ -11,8 +11,8 @@ import pytest
 
 from leadline.accounts.models import Agency
 from leadline.audit.models import AuditEvent
-from leadline.core.demo import DEMO_SITE_FILE, DEMO_SITE_NAME
-from leadline.core.testing import verified_client
+from leadline.demo.seed import DEMO_SITE_FILE, DEMO_SITE_NAME
+from leadline.demo.testing import verified_client
 from leadline.sites.models import PolicyVersion, Site
 from leadline.sites.selectors import policy_version_in_force
 from leadline.sites.services import SiteImportError, site_export, site_import

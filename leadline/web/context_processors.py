@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from leadline.accounts.mfa import demo_mfa_skipped
-from leadline.core.nav import nav_for
+from leadline.web.nav import nav_for
 
 
 def shell(request: HttpRequest) -> dict:

@@ -22,7 +22,7 @@ from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.participants.services import participant_create
 from leadline.sites.models import Site
-from leadline.sites.services import site_import
+from leadline.sites.services import site_import, site_mark_demo
 
 DEMO_SITE_NAME = "Monroe County, NY (demo)"
 DEMO_PASSWORD = "lead-demo-2026"  # noqa: S105  (printed on purpose: synthetic demo accounts only)
@@ -191,8 +191,8 @@ def seed_demo() -> list[DemoUser]:
     if settings.PRODUCTION:
         raise DemoRefused("The demo site is never seeded in production (LEADLINE_ENV=production).")
     with transaction.atomic():
-        if not Site.objects.filter(name=DEMO_SITE_NAME).exists():
-            site_import(actor=None, data=DEMO_SITE_FILE)
+        if not Site.objects.filter(is_demo=True).exists():
+            site_mark_demo(site=site_import(actor=None, data=DEMO_SITE_FILE))
         agencies = {a.name: a for a in Agency.objects.all()}
         users: dict[str, User] = {}
         for du in DEMO_USERS:

@@ -27,7 +27,7 @@ class NavEntry:
 
 
 NAV: list[NavEntry] = [
-    NavEntry("home", _("Home"), "core:home", None),
+    NavEntry("home", _("Home"), "web:home", None),
     NavEntry("notifications", _("Notifications"), "notifications:inbox", None),
     NavEntry("lookup", _("Is this person in LEAD?"), "lookup", "lookup.view"),
     NavEntry("refer", _("Refer someone"), "referrals:new", "referral.edit"),

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from leadline.core.demo import DEMO_PASSWORD, DemoRefused, seed_demo
+from leadline.demo.seed import DEMO_PASSWORD, DemoRefused, seed_demo
 
 
 class Command(BaseCommand):

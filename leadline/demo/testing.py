@@ -19,7 +19,7 @@ from leadline.accounts.roles import Role
 from leadline.consents.models import Consent
 from leadline.consents.services import consent_record
 from leadline.core import clock
-from leadline.core.demo import DEMO_SITE_FILE, demo_signature_png
+from leadline.demo.seed import DEMO_SITE_FILE, demo_signature_png
 from leadline.participants.models import Participant
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.services import (
@@ -30,7 +30,7 @@ from leadline.referrals.services import (
     referral_submit,
 )
 from leadline.sites.models import EligibleOffence, Site
-from leadline.sites.services import site_import
+from leadline.sites.services import site_import, site_mark_demo
 
 PASSWORD = "correct horse battery staple 9"  # noqa: S105
 
@@ -139,7 +139,7 @@ def make_user(persona: str) -> User:
 
 def make_world() -> World:
     if not Site.objects.exists():
-        site_import(actor=None, data=copy.deepcopy(DEMO_SITE_FILE))
+        site_mark_demo(site=site_import(actor=None, data=copy.deepcopy(DEMO_SITE_FILE)))
     users = {persona: make_user(persona) for persona in PERSONA_ROLES}
     precinct = Agency.objects.get(name="Clinton Section")
     for persona in ("officer", "police_liaison"):

@@ -7,8 +7,8 @@ import re
 from django.contrib.staticfiles import finders
 
 from leadline.accounts import policy
-from leadline.core.nav import NAV, nav_for
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
+from leadline.web.nav import NAV, nav_for
 
 
 def test_every_asset_the_base_template_loads_is_served_from_this_project(world):
