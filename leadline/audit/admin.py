@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from leadline.audit.models import AuditEvent, BreakGlassGrant
+from leadline.audit.models import AuditEvent
 from leadline.core.admin_site import CapabilityAdmin
 
 
@@ -19,10 +19,3 @@ class AuditEventAdmin(CapabilityAdmin):
     ]
     list_filter = ["action", "actor_role", "law_enforcement", "via"]
     search_fields = ["actor_username", "subject_id"]
-
-
-@admin.register(BreakGlassGrant)
-class BreakGlassGrantAdmin(CapabilityAdmin):
-    view_capability = "audit_report.view"
-    read_only = True
-    list_display = ["user", "participant_id", "opened_at", "expires_at"]
