@@ -31,7 +31,7 @@ urlpatterns = [
     path("", include((evaluation_urls.public_urlpatterns, "public"))),
     path("lookup/", lookup_views.lookup, name="lookup"),
     path("hooks/lead-line/", line_views.lead_line_inbound, name="lead-line-inbound"),
-    path("audit/", include("leadline.audit.urls")),
+    path("audit/", include("leadline.oversight.urls")),
     path("site/", include("leadline.sites.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/login/", admin_login),

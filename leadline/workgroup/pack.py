@@ -25,6 +25,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
+from leadline.audit.selectors import law_enforcement_events
 from leadline.core import clock
 from leadline.core.clock import zone_name
 from leadline.core.pdf import Document
@@ -224,8 +225,6 @@ def _law_enforcement(since: datetime, until: datetime) -> dict[str, Any]:
     The events are those of the audit's law-enforcement report, through its unchecked query (the pack's
     own capability, policy_pack.view, was checked by the view: the evaluator reading it holds no
     audit_report.view). Counts of staff actions, not of people served: shown exactly, as oversight needs."""
-    from leadline.audit.selectors import law_enforcement_events
-
     events = law_enforcement_events(start=since, end=until)
     labels = dict(AuditEvent.Action.choices)
     rows = [

@@ -351,7 +351,7 @@ def test_script_name_cannot_smuggle_a_request_past_mfa(world):
 
 
 def test_break_glass_never_works_through_an_api_token(world):
-    from leadline.audit.services import break_glass_open
+    from leadline.participants.breakglass import break_glass_open
 
     adam = world["site_admin"]
     break_glass_open(

@@ -1,3 +1,7 @@
+"""The audit reports (everything done to one participant, everything one user did, every law-enforcement
+access in a period; page and CSV) and the break-glass page. Thin: the reads are oversight.selectors, the
+break-glass decisions participants.breakglass."""
+
 from __future__ import annotations
 
 import csv
@@ -14,11 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leadline.accounts.decorators import capability_required
-from leadline.audit import selectors, services
-from leadline.audit.forms import BreakGlassForm, CandidateSearchForm, FindForm, PeriodForm
+from leadline.accounts.roles import ROLE_LABELS, Role
+from leadline.audit.forms import PeriodForm
 from leadline.audit.models import AuditEvent
 from leadline.core.clock import zone_name
 from leadline.core.csvsafe import csv_cell
+from leadline.oversight import selectors
+from leadline.oversight.forms import BreakGlassForm, CandidateSearchForm, FindForm
+from leadline.participants import breakglass
 from leadline.sites.selectors import site_get
 
 MINUS = "\u2212"  # a true minus sign in the offset a person reads
@@ -62,7 +69,13 @@ def _events_page(
     for e in page.object_list:
         e.at_iso = _iso(e.occurred_at, tz)  # type: ignore[attr-defined]
         e.at_local = _readable(e.occurred_at, tz)  # type: ignore[attr-defined]
-    return render(request, "audit/events.html", {"page": page, "title": title, "zone": zone, **extra})
+        e.actor_role_label = _role_label(e.actor_role)  # type: ignore[attr-defined]
+    return render(request, "oversight/events.html", {"page": page, "title": title, "zone": zone, **extra})
+
+
+def _role_label(role: str) -> str:
+    """The role's name as people read it; "" for a role the table no longer has (the row keeps its text)."""
+    return str(ROLE_LABELS[Role(role)]) if role in Role._value2member_map_ else ""
 
 
 def _iso(moment: datetime, tz: ZoneInfo) -> str:
@@ -95,7 +108,7 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         status = 200
     context = {"period_form": PeriodForm(), "find_form": find}
-    return render(request, "audit/index.html", context, status=status)
+    return render(request, "oversight/index.html", context, status=status)
 
 
 @capability_required("audit_report.view")
@@ -127,7 +140,9 @@ def law_enforcement_report(request: HttpRequest) -> HttpResponse:
                     name, _("A date from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
                 )
     if not form.is_valid():
-        return render(request, "audit/index.html", {"period_form": form}, status=400 if request.GET else 200)
+        return render(
+            request, "oversight/index.html", {"period_form": form}, status=400 if request.GET else 200
+        )
     site = site_get()
     tz = ZoneInfo(site.time_zone if site else "UTC")
     start = datetime.combine(form.cleaned_data["start"], time.min, tzinfo=tz)
@@ -163,13 +178,13 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         form = BreakGlassForm()
         if search_form.is_valid():
             found = search_form.cleaned_data
-            candidates = selectors.break_glass_candidates(
+            candidates = breakglass.break_glass_candidates(
                 user=request.user,
                 family_name=found["family_name"],
                 given_name=found["given_name"],
                 date_of_birth=found["date_of_birth"],
             )
-            services.break_glass_search_record(
+            breakglass.break_glass_search_record(
                 actor=request.user, participant_ids=[p.pk for p in candidates], reason=found["reason"]
             )
             form = BreakGlassForm(initial={"reason": found["reason"]})
@@ -184,9 +199,9 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         bad = True  # a refused opening; a granted one redirects below
         if form.is_valid():
             try:
-                grant = services.break_glass_open(actor=request.user, **form.cleaned_data)
-            except services.BreakGlassRefused as exc:
-                form.add_error(None, str(exc))
+                grant = breakglass.break_glass_open(actor=request.user, **form.cleaned_data)
+            except breakglass.BreakGlassRefused as exc:
+                form.add_error(None, exc.message)  # above the form, whichever field it names
             else:
                 messages.warning(
                     request,
@@ -196,14 +211,14 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 return redirect("participants:detail", participant_id=grant.participant_id)
     else:
         form = BreakGlassForm(initial=_chosen_initial(request.GET.get("participant", "")))
-    grants = list(selectors.break_glass_list_for(user=request.user)[:50])
+    grants = list(breakglass.break_glass_list_for(user=request.user)[:50])
     tz = ZoneInfo(zone_name())
     for g in grants:
         g.opened_local = _readable(g.opened_at, tz)  # type: ignore[attr-defined]
         g.expires_local = _readable(g.expires_at, tz)  # type: ignore[attr-defined]
     return render(
         request,
-        "audit/break_glass.html",
+        "oversight/break_glass.html",
         {"form": form, "grants": grants, "search_form": search_form, "candidates": candidates},
         status=400 if bad else 200,
     )
