@@ -27,6 +27,7 @@ urlpatterns = [
     path("workgroup/", include("leadline.workgroup.urls")),
     path("policy-pack/", include("leadline.workgroup.pack_urls")),
     path("messages/", include("leadline.messaging.urls")),
+    path("notifications/outbox/", include("leadline.oversight.outbox_urls")),
     path("notifications/", include("leadline.notifications.urls")),
     path("", include((evaluation_urls.public_urlpatterns, "public"))),
     path("lookup/", lookup_views.lookup, name="lookup"),

@@ -51,7 +51,7 @@ NAV: list[NavEntry] = [
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("sealing", _("Sealing report"), "legal:sealing", "sealing_report.view"),
     NavEntry("break_glass", _("Break-glass access"), "audit:break_glass", "break_glass.edit"),
-    NavEntry("outbox", _("Notification outbox"), "notifications:outbox", "notification_outbox.view"),
+    NavEntry("outbox", _("Notification outbox"), "outbox:index", "notification_outbox.view"),
     NavEntry("site", _("Site configuration"), "sites:detail", "site_config.view"),
     NavEntry("admin", _("Administration"), "admin:index", "user_account.edit"),
     NavEntry("tokens", _("API tokens"), "accounts:tokens", "api_token.view"),
