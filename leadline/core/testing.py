@@ -152,6 +152,7 @@ class SmallWorld:
 
 
 def make_small_world() -> SmallWorld:
+    """Made again over a world (a test that asks for both), it finds the world's people: nothing doubles."""
     if not Site.objects.exists():
         site_import(actor=None, data=copy.deepcopy(DEMO_SITE_FILE))
     users = {persona: make_user(persona) for persona in PERSONA_ROLES}
