@@ -1,11 +1,19 @@
 import pytest
 
-from leadline.demo.testing import make_world, verified_client
+from leadline.demo.testing import make_small_world, make_world, verified_client
 
 
 @pytest.fixture
 def world(db):
     return make_world()
+
+
+@pytest.fixture
+def small_world(db):
+    """The demo site and one user per persona (and Casey), nothing else (core.testing.SmallWorld): for a
+    test that needs people to sign in as but none of the world's participants, referrals or records,
+    which take most of the world's cost in every test that asks for it."""
+    return make_small_world()
 
 
 @pytest.fixture

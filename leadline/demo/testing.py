@@ -137,7 +137,22 @@ def make_user(persona: str) -> User:
     )
 
 
-def make_world() -> World:
+@dataclass
+class SmallWorld:
+    """The demo site and its people, and nothing else: one user per persona (``PERSONA_ROLES``, with the
+    officers' precinct and the designated approver as in the world) and Casey, a second case manager. No
+    participant, referral, consent, matter, listing, meeting or notification: for tests that only sign
+    people in, or build what they need themselves."""
+
+    users: dict[str, User]
+    casey: User  # a second case manager
+
+    def __getitem__(self, persona: str) -> User:
+        return self.users[persona]
+
+
+def make_small_world() -> SmallWorld:
+    """Made again over a world (a test that asks for both), it finds the world's people: nothing doubles."""
     if not Site.objects.exists():
         site_mark_demo(site=site_import(actor=None, data=copy.deepcopy(DEMO_SITE_FILE)))
     users = {persona: make_user(persona) for persona in PERSONA_ROLES}
@@ -150,6 +165,12 @@ def make_world() -> World:
     casey: User = UserFactory.create(
         username="casey", role=Role.CASE_MANAGER.value, agency=users["case_manager"].agency
     )
+    return SmallWorld(users=users, casey=casey)
+
+
+def make_world() -> World:
+    small = make_small_world()  # the same people, made in the same order
+    users, casey = small.users, small.casey
     mine: Participant = ParticipantFactory.create(
         case_manager=users["case_manager"], last_known_whereabouts="Near the Public Market"
     )

@@ -11,8 +11,8 @@ from leadline.demo.testing import verified_client
 from leadline.web.nav import NAV, nav_for
 
 
-def test_every_asset_the_base_template_loads_is_served_from_this_project(world):
-    page = verified_client(world["case_manager"]).get("/").content.decode()
+def test_every_asset_the_base_template_loads_is_served_from_this_project(small_world):
+    page = verified_client(small_world["case_manager"]).get("/").content.decode()
     assets = re.findall(r'(?:href|src)="/static/([^"]+)"', page)
     assert {"leadline/app.css", "vendor/htmx.min.js"} <= set(assets)
     for asset in assets:
@@ -20,8 +20,8 @@ def test_every_asset_the_base_template_loads_is_served_from_this_project(world):
     assert "//" not in "".join(re.findall(r'(?:href|src)="(https?:)?//', page))  # no CDN
 
 
-def test_navigation_offers_exactly_what_the_role_may_open(world):
-    for persona, user in world.users.items():
+def test_navigation_offers_exactly_what_the_role_may_open(small_world):
+    for persona, user in small_world.users.items():
         offered = {e.key for e in nav_for(user)}
         expected = {e.key for e in NAV if e.capability is None or policy.can(user, e.capability)}
         assert offered == expected, persona
@@ -30,8 +30,8 @@ def test_navigation_offers_exactly_what_the_role_may_open(world):
         assert shown == offered, persona
 
 
-def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
-    assert {e.key for e in nav_for(world["officer"])} == {
+def test_an_officer_is_offered_nothing_that_reaches_participant_content(small_world):
+    assert {e.key for e in nav_for(small_world["officer"])} == {
         "home",
         "notifications",  # their own, never participant content
         "workgroup",  # the agenda as their role and the participants' consents allow (decision 0026)
@@ -43,7 +43,7 @@ def test_an_officer_is_offered_nothing_that_reaches_participant_content(world):
         "tokens",
         "api_docs",
     }
-    assert {e.key for e in nav_for(world["no_role"])} == {"home", "notifications"}
+    assert {e.key for e in nav_for(small_world["no_role"])} == {"home", "notifications"}
 
 
 def test_a_404_is_the_apps_own_page_even_with_debug_on(world, settings):
@@ -54,10 +54,10 @@ def test_a_404_is_the_apps_own_page_even_with_debug_on(world, settings):
     assert "<h1>Not found</h1>" in body and "URLconf" not in body and world.mine.family_name not in body
 
 
-def test_the_disclosure_requests_are_in_the_menu_of_those_who_answer_them(world):
+def test_the_disclosure_requests_are_in_the_menu_of_those_who_answer_them(small_world):
     """/disclosure-requests/ (accounting requests still to answer): the program manager and the case
     managers (their caseload's) are offered it; nobody who would be refused is."""
-    for persona, user in world.users.items():
+    for persona, user in small_world.users.items():
         offered = {e.key: e.url() for e in nav_for(user)}
         if persona in ("program_manager", "case_manager"):
             assert offered.get("disclosure_requests") == "/disclosure-requests/", persona
