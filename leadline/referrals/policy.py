@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -84,6 +85,32 @@ def may_override(user: Any) -> bool:
 def may_answer_handoff(user: Any) -> bool:
     """Acknowledge, arrive, complete: the case-management side only, never a police role."""
     return policy.can(user, "handoff.edit") and not policy.is_law_enforcement(user)
+
+
+@dataclass(frozen=True)
+class HandoffAccess:
+    """What one person may do to one hand-off (decisions 0007 and 0008). The one rule for the views, the
+    services and the templates: templates read these booleans and never compare ids or roles.
+
+    Who may act, not whether the hand-off's state allows it now: a request that has moved on is refused
+    by the service's compare-and-set with its own message."""
+
+    may_answer: bool  # acknowledge, arrive, complete: the case-management side, never a police role
+    may_cancel: bool  # call off an open request: the officer who raised it, or the case-management side
+    may_clear: bool  # record the officer clear of the scene: the officer who raised it, or the same side
+    raised_it: bool  # this person raised the request (the officer on the scene): for wording only
+
+
+def handoff_access(user: Any, handoff: Handoff) -> HandoffAccess:
+    answer = may_answer_handoff(user)
+    raised = (
+        handoff.requested_by_id is not None
+        and handoff.requested_by_id == getattr(user, "pk", None)
+        and policy.role_of(user) is not None
+    )
+    return HandoffAccess(
+        may_answer=answer, may_cancel=answer or raised, may_clear=answer or raised, raised_it=raised
+    )
 
 
 def may_request_handoff(user: Any, referral: Referral, has_handoff: bool) -> bool:
