@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from leadline.accounts import policy
@@ -54,5 +55,13 @@ def reads_action(user: Any, action: ActionItem, *, keeps_record: bool) -> bool:
     return keeps_record and (action.created_by_id == user.pk or _about_their_caseload(user, action.item))
 
 
-def closes_action(user: Any, action: ActionItem) -> bool:
-    return action.owner_id == user.pk or runs_the_group(user)
+@dataclass(frozen=True)
+class ActionAccess:
+    """What one person may do to one action item; the pages' templates read it, never the owner's id."""
+
+    may_close: bool  # its owner, or the program manager (who runs the group)
+
+
+def action_access(user: Any, action: ActionItem) -> ActionAccess:
+    owns_it = action.owner_id is not None and action.owner_id == getattr(user, "pk", None)
+    return ActionAccess(may_close=owns_it or runs_the_group(user))
