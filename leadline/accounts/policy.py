@@ -15,6 +15,7 @@ from typing import Any
 
 from leadline.accounts.roles import (
     CAPABILITIES,
+    CRIMINAL_JUSTICE_ROLES,
     FIREWALL,
     LAW_ENFORCEMENT_ROLES,
     ROLE_CAPABILITIES,
@@ -37,6 +38,14 @@ def role_of(user: Any) -> Role | None:
 
 def is_law_enforcement(user: Any) -> bool:
     return role_of(user) in LAW_ENFORCEMENT_ROLES
+
+
+def hides_sealed(user: Any) -> bool:
+    """PRODUCT §4 rule 3: once an infraction is cleared (its legal matter sealed), no criminal-justice role
+    sees it again. True for those roles, and for anyone whose role cannot be read (it fails closed). The
+    legal app applies it to records (``legal.policy.without_sealed``); this is the one place it is decided."""
+    raw = getattr(user, "role", "") or ""
+    return raw not in Role._value2member_map_ or Role(raw) in CRIMINAL_JUSTICE_ROLES
 
 
 def firewall_allows(user: Any, data_class: DataClass) -> bool:

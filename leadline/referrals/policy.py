@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
-from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
+from leadline.accounts.roles import Scope
 from leadline.referrals.models import Handoff, Referral
 
 
@@ -16,7 +16,7 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     """The referrals this user may read. For a criminal-justice role a sealed infraction is gone (PRODUCT
     §4 rule 3): the referral that diverted it is never listed, shown, searched or exported again."""
     referrals = _referrals_in_scope(user)
-    if getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES:
+    if policy.hides_sealed(user):
         referrals = referrals.exclude(legal_matter__sealed_at__isnull=False)
     return referrals
 
@@ -41,7 +41,7 @@ def _referrals_in_scope(user: Any) -> QuerySet[Referral]:
 def handoffs_visible_to(user: Any) -> QuerySet[Handoff]:
     """The scope of handoff.view, without a sealed infraction's hand-off for a criminal-justice role."""
     handoffs = _handoffs_in_scope(user)
-    if getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES:
+    if policy.hides_sealed(user):
         handoffs = handoffs.exclude(referral__legal_matter__sealed_at__isnull=False)
     return handoffs
 

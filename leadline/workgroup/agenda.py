@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from leadline.core import clock
+from leadline.legal.policy import sealed_from
 from leadline.workgroup.models import AgendaItem, Meeting
 
 K = AgendaItem.Kind
@@ -249,10 +250,9 @@ def _matter_of(item: Any) -> Any:
     return None
 
 
-def _sealed(item: Any) -> bool:
-    """About an infraction that was cleared: never shown to a criminal-justice role again (rule 3)."""
-    matter = _matter_of(item)
-    return matter is not None and matter.sealed_at is not None
+def _sealed(user: Any, item: Any) -> bool:
+    """About an infraction that was cleared, and ``user`` may not see it again (rule 3: legal.policy)."""
+    return sealed_from(user, _matter_of(item))
 
 
 def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaView:
@@ -312,7 +312,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 kind in (K.NEW_REFERRAL, K.POLICE_CONTACT)
                 and (_matter_of(i) is not None or not i.referral_id)
             )
-            if not i.participant or not legal or _sealed(i) or i.participant_id not in visible:
+            if not i.participant or not legal or _sealed(user, i) or i.participant_id not in visible:
                 hidden += 1
                 continue
             lines = _legal_lines(i)
@@ -334,7 +334,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
         own = [
             i.referral
             for i in items
-            if i.referral_id and i.referral and i.referral.referred_by_id == user.pk and not _sealed(i)
+            if i.referral_id and i.referral and i.referral.referred_by_id == user.pk and not _sealed(user, i)
         ]
         outcomes = referral_outcomes_for(user=user, referrals=own, channel=channel)
         # Exactly what the opt-in names, in its own words (consents.wording): engaged yes / not yet, and
@@ -347,7 +347,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 outcome is None
                 or outcome.state not in said
                 or kind_of(i) not in (K.NEW_REFERRAL, K.POLICE_CONTACT)
-                or _sealed(i)
+                or _sealed(user, i)
             ):
                 hidden += 1
                 continue
