@@ -82,7 +82,7 @@ def _recipient(handoff: Handoff, level: int) -> User | None:
     person = [shift.case_manager, shift.backup, shift.supervisor][level] if shift is not None else None
     if person is None and level == 2:
         # No supervisor rostered (or no shift at all): the request must still reach someone.
-        person = User.objects.filter(role="program_manager", is_active=True).order_by("pk").first()
+        person = policy.users_with_capability("caseload.edit").order_by("pk").first()  # who assigns caseloads
     return person
 
 
