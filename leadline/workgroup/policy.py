@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from leadline.accounts import policy
@@ -53,6 +54,31 @@ def reads_action(user: Any, action: ActionItem, *, keeps_record: bool) -> bool:
     if runs_the_group(user) or action.owner_id == user.pk:
         return True
     return keeps_record and (action.created_by_id == user.pk or _about_their_caseload(user, action.item))
+
+
+class AgendaReader(StrEnum):
+    """How a member reads the agenda (agenda.item_views), from what they may do, never their role's name."""
+
+    PROGRAM = "program"  # participant records: each item whole (their caseload's, or all)
+    OUTREACH = "outreach"  # participant cards only: who is inactive, to find them
+    LEGAL = "legal"  # legal matters: the legal events about people the legal pages show them
+    REFERRER = "referrer"  # their own referrals: the outcome, in the opt-in's words
+    PROVIDER = "provider"  # summaries for an organisation: that someone it serves is out of touch
+    NOTHING = "nothing"  # anyone else (a police liaison): nothing about individuals
+
+
+def agenda_reader(user: Any) -> AgendaReader:
+    if policy.can(user, "participant_record.view"):
+        return AgendaReader.PROGRAM
+    if policy.can(user, "participant_card.view"):
+        return AgendaReader.OUTREACH
+    if policy.can(user, "legal_matter.view"):
+        return AgendaReader.LEGAL
+    if policy.scope_of(user, "referral.view") is Scope.OWN:
+        return AgendaReader.REFERRER
+    if policy.scope_of(user, "progress_summary.view") is Scope.ORGANISATION:
+        return AgendaReader.PROVIDER
+    return AgendaReader.NOTHING
 
 
 @dataclass(frozen=True)

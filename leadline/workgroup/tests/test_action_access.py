@@ -10,7 +10,7 @@ import pytest
 from leadline.accounts.roles import Role
 from leadline.core.testing import verified_client
 from leadline.workgroup.models import ActionItem
-from leadline.workgroup.policy import ActionAccess, action_access
+from leadline.workgroup.policy import ActionAccess, AgendaReader, action_access, agenda_reader
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -30,3 +30,24 @@ def test_the_meeting_page_offers_closing_to_the_program_manager_too(world):
     assert marker in verified_client(world["case_manager"]).get(url).content.decode()  # hers
     actions_page = verified_client(world["program_manager"]).get("/workgroup/actions/").content.decode()
     assert marker in actions_page
+
+
+# How each role read the agenda when item_views switched on role names: the capabilities must agree.
+READS_AS = {
+    Role.PROGRAM_MANAGER: AgendaReader.PROGRAM,
+    Role.CASE_MANAGER: AgendaReader.PROGRAM,
+    Role.OUTREACH_WORKER: AgendaReader.OUTREACH,
+    Role.PROSECUTOR: AgendaReader.LEGAL,
+    Role.DEFENDER: AgendaReader.LEGAL,
+    Role.OFFICER: AgendaReader.REFERRER,
+    Role.PROVIDER_STAFF: AgendaReader.PROVIDER,
+    Role.POLICE_LIAISON: AgendaReader.NOTHING,
+    Role.EVALUATOR: AgendaReader.NOTHING,
+    Role.SITE_ADMIN: AgendaReader.NOTHING,
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_reads_the_agenda_through_its_capabilities(role):
+    user = SimpleNamespace(is_authenticated=True, is_active=True, role=role.value, pk=1)
+    assert agenda_reader(user) is READS_AS[role]
