@@ -182,11 +182,10 @@ def _alert(notice: Notice, matter: LegalMatter) -> None:
     The email names the kind and the reference only: the person and the charge are read in Leadline,
     signed in, where the access is checked and audited (email is not a safe place for either). One email
     each, queued and sent (and retried) by the notifications' worker task."""
-    from leadline.accounts.models import User
     from leadline.notifications.models import Delivery
     from leadline.notifications.services import queue_to_address
 
-    people = User.objects.filter(is_active=True, role="prosecutor").exclude(email="")
+    people = policy.users_with_capability("legal_matter.edit").exclude(email="")  # the prosecutors
     emails = set(people.values_list("email", flat=True))
     if matter.defender_id and matter.defender and matter.defender.email:
         emails.add(matter.defender.email)

@@ -24,6 +24,8 @@ from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from leadline.accounts.policy import users_with_capability
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.selectors import law_enforcement_events
 from leadline.core import clock
@@ -196,10 +198,9 @@ def _caseloads(threshold: int) -> dict[str, Any]:
 
     soft, hard = caseload_limits()
     sizes = caseload_sizes()
+    carry = users_with_capability("caseload.view", scope=Scope.CASELOAD)  # everyone who carries a caseload
     managers = sorted(
-        User.objects.filter(Q(role="case_manager", is_active=True) | Q(pk__in=list(sizes))).values_list(
-            "pk", "username"
-        ),
+        (carry | User.objects.filter(pk__in=list(sizes))).values_list("pk", "username"),
         key=lambda m: (-sizes.get(m[0], 0), m[1]),
     )
     counts = [sizes.get(pk, 0) for pk, _username in managers]
