@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from leadline.accounts.roles import Role
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.referrals import services
 from leadline.referrals.models import Handoff
 from leadline.referrals.policy import HandoffAccess, handoff_access

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from leadline.accounts.roles import Role
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.workgroup.models import ActionItem
 from leadline.workgroup.policy import ActionAccess, AgendaReader, action_access, agenda_reader
 
