@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from leadline.accounts import checks, signals  # noqa: F401
+        from leadline.accounts import checks, hooks, signals  # noqa: F401
