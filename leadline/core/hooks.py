@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connection, models
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -90,7 +90,7 @@ class Hooks(Generic[E]):
     def run(self, event: E, **kwargs: Any) -> dict[str, int]:
         """Call every handler of ``event`` with ``kwargs``, inside the caller's transaction; returns the
         counts they report, summed by label."""
-        if not transaction.get_connection().in_atomic_block:
+        if not connection.in_atomic_block:
             raise RuntimeError(f"{self.owner}: {event} runs inside the caller's transaction")
         counts: dict[str, int] = {}
         for handler in self.handlers(event):
