@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from leadline.accounts import checks, policy, signals  # noqa: F401
+        from leadline.accounts import checks, hooks, policy, signals  # noqa: F401
         from leadline.audit import services as audit_services
 
         # The audit trail (below accounts) marks law-enforcement access by the role table's own test.

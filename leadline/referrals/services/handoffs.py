@@ -26,6 +26,7 @@ from leadline.participants.lookup import find_candidates
 from leadline.participants.models import Participant
 from leadline.participants.policy import participants_visible_to
 from leadline.participants.services import participant_create, participant_update
+from leadline.referrals import events
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
 from leadline.referrals.policy import handoff_access, may_answer_handoff
 from leadline.referrals.services.referrals import OPEN_STATUSES
@@ -371,12 +372,8 @@ def participant_from_handoff(
         )  # fmt: skip
     Referral.objects.filter(pk=referral.pk).update(participant=participant)
     referral.participant = participant
-    if referral.door == Referral.Door.ARREST_DIVERSION:
-        from leadline.legal.services import matter_open
-
-        matter_open(
-            actor=actor, referral=referral, participant=participant
-        )  # the charge is held: the clock starts
+    # The apps above hear of it in this transaction (the legal app opens an arrest diversion's matter).
+    events.handoff_completed(actor=actor, referral=referral, participant=participant)
     return participant
 
 
