@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "leadline.notifications",
     "leadline.messaging",
     "leadline.workgroup",
+    "leadline.web",
 ]
 
 MIDDLEWARE = [
