@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from leadline.accounts.decorators import capability_required
 from leadline.cases import services as case_services
+from leadline.cases.forms import GoalForm, PlanItemForm, ProgressForm
 from leadline.cases.models import Domain, PlanGoal, PlanItem, domain_sensitivity
-from leadline.participants.forms import GoalForm, PlanItemForm, ProgressForm
 from leadline.participants.selectors import participant_get_for
 
 
@@ -40,7 +40,7 @@ def plan(request: HttpRequest, participant_id: int) -> HttpResponse:
             raise Http404
         status, bound = _handle(request, view.participant, goals, domains)
         if status == 302:
-            return redirect("participants:plan", participant_id=participant_id)
+            return redirect("cases:plan", participant_id=participant_id)
     goal_form = bound.get("goal") or GoalForm(domains=domains, initial={"idempotency_key": uuid.uuid4().hex})
     cards = []
     for g in goals:
@@ -57,7 +57,7 @@ def plan(request: HttpRequest, participant_id: int) -> HttpResponse:
         })  # fmt: skip
     return render(
         request,
-        "participants/plan.html",
+        "cases/plan.html",
         {
             "p": view.participant, "cards": cards, "goal_form": goal_form if domains else None,
             "service_referrals": list(

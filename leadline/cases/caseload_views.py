@@ -97,6 +97,6 @@ def caseloads(request: HttpRequest) -> HttpResponse:
         participant_reads_audit(user=request.user, participants=waiting, action=AuditEvent.Action.LIST)
     return render(
         request,
-        "participants/caseloads.html",
+        "cases/caseloads.html",
         {"rows": page.object_list, "page": page, "soft": soft, "hard": hard, "waiting": waiting},
     )

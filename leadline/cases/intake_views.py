@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from leadline.accounts.decorators import capability_required
 from leadline.cases import services as case_services
+from leadline.cases.forms import IntakeForm
 from leadline.cases.models import Domain, domain_sensitivity
 from leadline.cases.selectors import intake_for
-from leadline.participants.forms import IntakeForm
 from leadline.participants.selectors import participant_get_for
 
 
@@ -57,7 +57,7 @@ def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
                     messages.success(request, _("Intake completed.") if complete else _("Intake saved."))
                     if complete:
                         return redirect("participants:detail", participant_id=participant_id)
-                    return redirect("participants:intake", participant_id=participant_id)
+                    return redirect("cases:intake", participant_id=participant_id)
     elif request.method == "POST" and request.POST.get("action") == "new" and access.has("case_notes.edit"):
         # Re-engaged after a completed intake: a new one starts, the old one stays on the record.
         with contextlib.suppress(case_services.StaleEdit):  # someone started one a moment ago: open theirs
@@ -65,12 +65,12 @@ def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=view.participant, answers={}, expected_version=None,
                 complete=False,
             )  # fmt: skip
-        return redirect("participants:intake", participant_id=participant_id)
+        return redirect("cases:intake", participant_id=participant_id)
     elif request.method == "POST":
         raise Http404
     return render(
         request,
-        "participants/intake.html",
+        "cases/intake.html",
         {
             "p": view.participant,
             "intake": current,
