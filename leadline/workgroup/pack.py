@@ -31,6 +31,7 @@ from leadline.audit.selectors import law_enforcement_events
 from leadline.core import clock
 from leadline.core.clock import zone_name
 from leadline.core.pdf import Document
+from leadline.participants.services import caseload_limits
 from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.models import EligibilityCheck, Handoff, Referral
 from leadline.sites.selectors import site_get
@@ -194,7 +195,6 @@ def _caseloads(threshold: int) -> dict[str, Any]:
     soft and hard limits — as the caseloads page counts it (participants.selectors.caseload_sizes)."""
     from leadline.accounts.models import User
     from leadline.participants.selectors import caseload_sizes
-    from leadline.participants.services import caseload_limits
 
     soft, hard = caseload_limits()
     sizes = caseload_sizes()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -25,7 +26,7 @@ from leadline.notifications.services import queue_to_address
 from leadline.participants.lookup import find_candidates
 from leadline.participants.models import Participant
 from leadline.participants.policy import participants_visible_to
-from leadline.participants.services import participant_create, participant_update
+from leadline.participants.services import caseload_limits, participant_create, participant_update
 from leadline.referrals import events
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
 from leadline.referrals.policy import handoff_access, may_answer_handoff
@@ -349,10 +350,9 @@ def participant_from_handoff(
                 _("Participant: the record chosen is not among the people this person may be (any more); "
                   "choose again from the list."), field="participant",
             )  # fmt: skip
-    site = site_get()
-    hard = site.caseload_hard_limit if site else 25
+    _soft, hard = caseload_limits()
     open_count = Participant.objects.filter(case_manager=actor, status__in=OPEN_STATUSES).count()
-    has_room = getattr(actor, "role", "") == "case_manager" and open_count < hard
+    has_room = policy.scope_of(actor, "caseload.view") is Scope.CASELOAD and open_count < hard
     if existing is not None:
         participant = existing
         changes: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.participants.models import CASELOAD_STATUSES, Participant
+from leadline.participants.services import caseload_limits
 from leadline.referrals.eligibility import SOCIAL, Facts, decide
 from leadline.referrals.models import EligibilityCheck, Referral
 from leadline.referrals.policy import may_approve, referrals_visible_to
@@ -68,7 +69,7 @@ def program_has_capacity(*, site: Site) -> bool:
     """Room on some caseload: active case managers x the hard limit, against open participants."""
     managers = policy.users_with_capability("caseload.view", scope=Scope.CASELOAD).count()
     open_participants = Participant.objects.filter(status__in=OPEN_STATUSES).count()
-    return open_participants < managers * site.caseload_hard_limit
+    return open_participants < managers * caseload_limits()[1]
 
 
 def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) -> tuple[Referral, bool]:
