@@ -59,10 +59,24 @@ class RateLimited(Refused):
     status = 429
 
 
+class IdempotencyConflict(Conflict):
+    """A form's (or a request's) idempotency key was already used for something else (409). The field is
+    ``idempotency_key``: the API names it; a page has it only as a hidden input, so the refusal goes on
+    the whole form there (see :func:`on_form`)."""
+
+    def __init__(
+        self, message: str = "", field: str = "idempotency_key", *, status: int | None = None
+    ) -> None:
+        super().__init__(message, field, status=status)
+
+
 def on_form(form: Any, exc: Refused) -> None:
-    """Put a refusal on the form: on its field when the form has that field, else on the whole form."""
-    field = exc.field if exc.field and exc.field in getattr(form, "fields", {}) else None
-    form.add_error(field, exc.message)
+    """Put a refusal on the form: on its field when the form shows that field, else on the whole form (a
+    hidden input, such as the idempotency key, is nothing the person can correct where it stands)."""
+    shown = (
+        exc.field and exc.field in getattr(form, "fields", {}) and not form.fields[exc.field].widget.is_hidden
+    )
+    form.add_error(exc.field if shown else None, exc.message)
 
 
 def response(request: HttpRequest, exc: Refused, template: str = "refused.html") -> HttpResponse:

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
 from leadline.participants.services import StaleEdit
 
@@ -24,10 +24,9 @@ EDITABLE = (
 )  # fmt: skip
 
 
-class DirectoryRefused(Exception):
+class DirectoryRefused(refusals.Refused):
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)

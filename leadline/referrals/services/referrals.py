@@ -16,7 +16,7 @@ from leadline.accounts import policy
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.referrals.eligibility import SOCIAL, Facts, decide
 from leadline.referrals.models import EligibilityCheck, Referral
@@ -24,20 +24,18 @@ from leadline.referrals.policy import may_approve, referrals_visible_to
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.selectors import policy_version_in_force, site_get
 
+NotAllowed = refusals.NotAllowed  # the one "may not" of every app (403)
+IdempotencyConflict = refusals.IdempotencyConflict  # a form's key reused for another referral (409)
 
-class NotAllowed(Exception):
-    pass
 
+class InvalidInput(refusals.Refused, ValueError):
+    """Bad input, naming the field (a ValueError too, as it always was)."""
 
-class InvalidInput(ValueError):
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
-
-class IdempotencyConflict(Exception):
-    pass
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -185,11 +183,12 @@ def _replay(actor: Any, existing: Referral, data: ReferralInput) -> tuple[Referr
         data.given_name,
         data.family_name,
     )
+    reused = _("This form was already used for another referral. Start a new one.")
     if not same:
-        raise IdempotencyConflict
+        raise IdempotencyConflict(reused)
     if not referrals_visible_to(actor).filter(pk=existing.pk).exists():
         # A sealed infraction (PRODUCT §4 rule 3): a replayed key must not bring it back to the officer.
-        raise IdempotencyConflict
+        raise IdempotencyConflict(reused)
     return existing, False
 
 
