@@ -29,10 +29,11 @@ IdempotencyConflict = refusals.IdempotencyConflict  # a form's key reused for an
 
 
 class InvalidInput(refusals.Refused, ValueError):
-    """Bad input, naming the field (a ValueError too, as it always was)."""
+    """Bad input, naming the field (a ValueError too, as it always was); ``status=409`` when the referral
+    changed meanwhile."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message, field)
+    def __init__(self, field: str, message: str, *, status: int | None = None):
+        super().__init__(message, field, status=status)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -218,7 +219,7 @@ def referral_override(*, actor: Any, referral: Referral, reason: str) -> Referra
             overridden_at=clock.now(),
         )
         if updated != 1:
-            raise InvalidInput("reason", "Someone else changed this referral; reload it.")
+            raise InvalidInput("reason", "Someone else changed this referral; reload it.", status=409)
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
@@ -273,7 +274,7 @@ def community_referral_decide(*, actor: Any, referral: Referral, approve: bool, 
             status=to, approval_by=actor, approval_reason=reason.strip(), approval_at=clock.now()
         )
         if updated != 1:
-            raise InvalidInput("reason", "This referral is no longer waiting for a decision.")
+            raise InvalidInput("reason", "This referral is no longer waiting for a decision.", status=409)
         audit_record(
             actor=actor, action=AuditEvent.Action.UPDATE, subject_type="referral", subject_id=referral.pk,
             reason=reason.strip(),

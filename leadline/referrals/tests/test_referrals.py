@@ -114,7 +114,9 @@ def test_the_same_key_for_a_different_person_is_refused(world):
     data = _form(world)
     client.post("/referrals/new/", data)
     response = client.post("/referrals/new/", {**data, "given_name": "Other"})
-    assert response.status_code == 400 and Referral.objects.filter(given_name="Other").count() == 0
+    # A conflict (the form's key was used for another referral): 409, as everywhere (issue #16 item 3).
+    assert response.status_code == 409 and Referral.objects.filter(given_name="Other").count() == 0
+    assert "This form was already used for another referral" in response.content.decode()
 
 
 def test_social_contact_waits_for_capacity(world):
