@@ -73,10 +73,11 @@ class IdempotencyConflict(Conflict):
 def on_form(form: Any, exc: Refused) -> None:
     """Put a refusal on the form: on its field when the form shows that field, else on the whole form (a
     hidden input, such as the idempotency key, is nothing the person can correct where it stands)."""
-    shown = (
-        exc.field and exc.field in getattr(form, "fields", {}) and not form.fields[exc.field].widget.is_hidden
-    )
-    form.add_error(exc.field if shown else None, exc.message)
+    fields = getattr(form, "fields", {})
+    # A refusal that names several fields at once (legal's LegalRefused.errors) puts each on its field.
+    for field, message in (getattr(exc, "errors", None) or {exc.field: exc.message}).items():
+        shown = field and field in fields and not fields[field].widget.is_hidden
+        form.add_error(field if shown else None, message)
 
 
 def response(request: HttpRequest, exc: Refused, template: str = "refused.html") -> HttpResponse:
