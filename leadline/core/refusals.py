@@ -75,7 +75,9 @@ def on_form(form: Any, exc: Refused) -> None:
     hidden input, such as the idempotency key, is nothing the person can correct where it stands)."""
     fields = getattr(form, "fields", {})
     # A refusal that names several fields at once (legal's LegalRefused.errors) puts each on its field.
-    for field, message in (getattr(exc, "errors", None) or {exc.field: exc.message}).items():
+    several = getattr(exc, "errors", None)
+    each = several if isinstance(several, dict) and several else {exc.field: exc.message}
+    for field, message in each.items():
         shown = field and field in fields and not fields[field].widget.is_hidden
         form.add_error(field if shown else None, message)
 
