@@ -40,7 +40,9 @@ def case_note_add(
 ) -> tuple[CaseNote, bool]:
     """Add a note; returns (note, created). A repeated submit with the same key returns the first note."""
     if sensitivity not in participant_access(actor, participant).note_sensitivities_writable:
-        raise NotAllowed
+        raise NotAllowed(
+            _("You may not write notes of this sensitivity for this participant."), "sensitivity"
+        )
 
     def replay(existing: CaseNote) -> tuple[CaseNote, bool]:
         same = (existing.participant_id, existing.body, existing.sensitivity) == (

@@ -16,7 +16,7 @@ from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.selectors import case_note_list_for, contact_list_for, intake_completed_on
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.core.csvsafe import csv_cell
 from leadline.core.decorators import capability_required
 from leadline.messaging.policy import program_may_start
@@ -190,18 +190,13 @@ def case_note_add(request: HttpRequest, participant_id: int) -> HttpResponse:
         _note, created = case_services.case_note_add(
             actor=request.user, participant=view.participant, **form.cleaned_data
         )
-    except (case_services.NotAllowed, case_services.IdempotencyConflict) as exc:
-        if isinstance(exc, case_services.IdempotencyConflict):
-            form.add_error(None, _("This form was already used for another note. Write the note again."))
-        else:
-            form.add_error(
-                "sensitivity", _("You may not write notes of this sensitivity for this participant.")
-            )
+    except refusals.Refused as exc:
+        refusals.on_form(form, exc)
         return render(
             request,
             "participants/detail.html",
             _detail_context(request, participant_id, note_form=form),
-            status=400,
+            status=409 if isinstance(exc, refusals.Conflict) else 400,  # a sensitivity refused stays a 400
         )
     messages.success(request, _("Note saved.") if created else _("This note was already saved."))
     return redirect("participants:detail", participant_id=participant_id)
