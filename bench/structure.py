@@ -75,8 +75,9 @@ def source_of(module: str) -> Path | None:
 
 
 def follow(qualified: str, seen: int = 0) -> str:
-    """Follow a re-export (``from .referrals import NotAllowed`` in a package) to where the class is
-    defined, so one class caught under two import paths counts once."""
+    """Follow a re-export (``from .referrals import NotAllowed`` in a package) or an alias
+    (``NotAllowed = refusals.NotAllowed``) to where the class is defined, so one class caught under two
+    names counts once."""
     module, _, name = qualified.rpartition(".")
     path = source_of(module)
     if path is None or seen > 10:
@@ -86,9 +87,24 @@ def follow(qualified: str, seen: int = 0) -> str:
         return qualified
     names = imported_names(tree, module if path.name != "__init__.py" else f"{module}.__init__")
     head = name.split(".")[0]
+    for node in tree.body:  # an alias: ``NotAllowed = refusals.NotAllowed``
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == head for t in node.targets)
+            and (target := dotted(node.value))
+        ):
+            return follow(resolve_in(target, names, module) + name[len(head) :], seen + 1)
     if head in names:
         return follow(names[head] + name[len(head) :], seen + 1)
     return qualified
+
+
+def resolve_in(name: str, names: dict[str, str], module: str) -> str:
+    """A dotted name as written in ``module`` (its imports ``names``), not yet followed."""
+    head, _, rest = name.partition(".")
+    if head in names:
+        return names[head] + (f".{rest}" if rest else "")
+    return f"{module}.{name}"
 
 
 def resolve(name: str, names: dict[str, str], module: str) -> str:
