@@ -37,7 +37,9 @@ class StaleEdit(refusals.Conflict):
     """Somebody else changed the record since this edit began (PRODUCT.md §4 rule 7): a 409."""
 
     def __init__(self, message: str = "", field: str = "", *, status: int | None = None) -> None:
-        super().__init__(message or _("Someone else changed this record meanwhile. Read it again."), field)
+        super().__init__(
+            message or _("Someone else changed this record meanwhile. Read it again."), field, status=status
+        )
 
 
 def participant_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Participant:
