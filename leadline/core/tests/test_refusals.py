@@ -76,6 +76,14 @@ def test_as_api_answers_field_and_message_with_the_kind_s_status(refusal, body, 
     assert refusals.as_api(refusal) == (body, status)
 
 
+def test_a_refusal_without_a_message_says_what_its_kind_means():
+    assert str(refusals.NotAllowed()) == "You may not do this."
+    assert refusals.as_api(refusals.NotAllowed()) == ({"detail": "You may not do this."}, 403)
+    form = _form()
+    refusals.on_form(form, refusals.Refused())
+    assert form.non_field_errors() == ["This was not done."]
+
+
 def test_the_api_handler_answers_any_refusal_with_its_status_and_body():
     response = exception_handler(refusals.IdempotencyConflict("Already used."), {})
     assert response is not None
