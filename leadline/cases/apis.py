@@ -78,15 +78,10 @@ class CaseNoteListApi(LeadlineApi):
                 {"sensitivity": ["You may not write notes of this sensitivity."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        try:
-            note, created = case_services.case_note_add(
-                actor=request.user, participant=view.participant, **body.validated_data
-            )
-        except case_services.IdempotencyConflict:
-            return Response(
-                {"idempotency_key": ["Already used for a different note; send a new key."]},
-                status=status.HTTP_409_CONFLICT,
-            )
+        # The key used for a different note: 409 {"idempotency_key": [...]} (core.api.exception_handler).
+        note, created = case_services.case_note_add(
+            actor=request.user, participant=view.participant, **body.validated_data
+        )
         return Response(
             {
                 "id": note.pk,

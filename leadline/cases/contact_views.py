@@ -17,6 +17,7 @@ from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.forms import ContactForm, MonthlyStatusForm
 from leadline.cases.outreach import outreach_parts
+from leadline.core import refusals
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access, participants_visible_to
 from leadline.participants.selectors import participant_get_for, participant_reads_audit
@@ -33,6 +34,7 @@ def contact_add(request: HttpRequest, participant_id: int) -> HttpResponse:
     form = ContactForm(
         request.POST, place=access.has("contact_locations.edit"), summary=access.has("case_notes.edit")
     )
+    status = 400
     if form.is_valid():
         d = form.cleaned_data
         data = case_services.ContactInput(
@@ -44,19 +46,18 @@ def contact_add(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=view.participant, data=data,
                 idempotency_key=d["idempotency_key"],
             )  # fmt: skip
-        except case_services.InvalidCaseInput as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        except case_services.IdempotencyConflict:
-            form.add_error(None, _("This form was already used for another contact. Log it again."))
         except case_services.NotAllowed as exc:
             raise Http404 from exc
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 when the form's key was used for another contact
         else:
             messages.success(
                 request, _("Contact logged.") if created else _("This contact was already logged.")
             )
             return redirect("participants:detail", participant_id=participant_id)
     ctx = _detail_context(request, participant_id, contact_form=form)
-    return render(request, "participants/detail.html", ctx, status=400)
+    return render(request, "participants/detail.html", ctx, status=status)
 
 
 @capability_required("contact.edit")
@@ -103,14 +104,14 @@ def monthly_status(request: HttpRequest, participant_id: int) -> HttpResponse:
                 employed=d["employed"], income_or_benefits=d["income_or_benefits"],
                 expected_version=d.get("version"),
             )  # fmt: skip
-        except case_services.InvalidCaseInput as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except case_services.StaleEdit:
             # Show the month as it is now (with its current version), and say why nothing was saved.
             conflict = _("Someone else recorded this month while you were editing. Their answers are shown; "
                          "correct them if you need to.")  # fmt: skip
             ctx = _detail_context(request, participant_id, monthly_conflict=conflict)
             return render(request, "participants/detail.html", ctx, status=409)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(
                 request, _("Monthly status recorded.") if created else _("Monthly status corrected.")

@@ -15,6 +15,7 @@ from leadline.cases import services as case_services
 from leadline.cases.forms import IntakeForm
 from leadline.cases.models import Domain, domain_sensitivity
 from leadline.cases.selectors import intake_for
+from leadline.core import refusals
 from leadline.participants.selectors import participant_get_for
 
 
@@ -45,14 +46,14 @@ def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
                         actor=request.user, participant=view.participant, answers=form.answers(),
                         expected_version=form.cleaned_data.get("version"), complete=complete,
                     )  # fmt: skip
-                except case_services.InvalidCaseInput as exc:
-                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 except case_services.StaleEdit:
                     form.add_error(None, _("Someone else saved this intake while you were editing. "
                                            "Open it again to see their changes."))  # fmt: skip
                     status = 409
                 except case_services.NotAllowed as exc:
                     raise Http404 from exc
+                except refusals.Refused as exc:
+                    refusals.on_form(form, exc)
                 else:
                     messages.success(request, _("Intake completed.") if complete else _("Intake saved."))
                     if complete:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from leadline.accounts.decorators import capability_required
 from leadline.cases import services as case_services
 from leadline.cases.forms import CaseNoteForm
+from leadline.core import refusals
 from leadline.participants.selectors import participant_get_for
 from leadline.participants.views import _detail_context
 
@@ -29,18 +30,13 @@ def case_note_add(request: HttpRequest, participant_id: int) -> HttpResponse:
         _note, created = case_services.case_note_add(
             actor=request.user, participant=view.participant, **form.cleaned_data
         )
-    except (case_services.NotAllowed, case_services.IdempotencyConflict) as exc:
-        if isinstance(exc, case_services.IdempotencyConflict):
-            form.add_error(None, _("This form was already used for another note. Write the note again."))
-        else:
-            form.add_error(
-                "sensitivity", _("You may not write notes of this sensitivity for this participant.")
-            )
+    except refusals.Refused as exc:
+        refusals.on_form(form, exc)
         return render(
             request,
             "participants/detail.html",
             _detail_context(request, participant_id, note_form=form),
-            status=400,
+            status=409 if isinstance(exc, refusals.Conflict) else 400,  # a sensitivity refused stays a 400
         )
     messages.success(request, _("Note saved.") if created else _("This note was already saved."))
     return redirect("participants:detail", participant_id=participant_id)

@@ -18,7 +18,7 @@ from leadline.consents.documents import Document
 from leadline.consents.models import Consent, ConsentDocument
 from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO, Info
 from leadline.consents.selectors import _today, consent_revocable
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
 from leadline.sites.selectors import policy_version_today, site_get
@@ -31,10 +31,9 @@ RECIPIENT_AGENCY_KIND: dict[str, str] = {
 }
 
 
-class ConsentRefused(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+class ConsentRefused(refusals.Refused):
+    def __init__(self, field: str, message: str, *, status: int | None = None):
+        super().__init__(message, field, status=status)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from leadline.consents.forms import ConsentForm, EventForm, Part2ConsentForm, Re
 from leadline.consents.models import Consent, ConsentDocument, Disclosure
 from leadline.consents.policy import Info
 from leadline.consents.selectors import _today, consent_revocable, consent_state
+from leadline.core import refusals
 from leadline.core.uploads import upload_limit, upload_refused
 from leadline.participants.selectors import ParticipantView, participant_get_for
 from leadline.participants.views import _detail_context
@@ -54,8 +55,8 @@ def consent_record(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=view.participant, kind=data["kind"], method=data["method"],
                 expires_on=data["expires_on"], categories=tuple(categories),
             )  # fmt: skip
-        except services.ConsentRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(
                 request, _("Consent recorded.") if created else _("This consent was already recorded.")
@@ -106,8 +107,8 @@ def consent_new(request: HttpRequest, participant_id: int, kind: str) -> HttpRes
                         signed_by_name=data["signed_by_name"],
                         signer_relationship=data["signer_relationship"],
                     )  # fmt: skip
-                except services.ConsentRefused as exc:
-                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                except refusals.Refused as exc:
+                    refusals.on_form(form, exc)
                 else:
                     if not created:
                         messages.info(request, _("This consent was already recorded: it is shown below."))
@@ -182,8 +183,8 @@ def consent_sign(request: HttpRequest, participant_id: int, consent_id: int) -> 
                     signed_by_name=form.cleaned_data["signed_by_name"],
                     signer_relationship=form.cleaned_data["signer_relationship"],
                 )  # fmt: skip
-            except services.ConsentRefused as exc:
-                form.add_error(None, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)  # the signature input is hidden: on the whole form
             else:
                 messages.success(request, _("Signed. The consent is in force."))
                 return redirect("consents:detail", participant_id=participant_id, consent_id=consent.pk)
@@ -205,8 +206,8 @@ def consent_revoke(request: HttpRequest, participant_id: int, consent_id: int) -
                 services.consent_revoke(
                     actor=request.user, consent=consent, note=form.cleaned_data["note"], document=document
                 )
-            except services.ConsentRefused as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 messages.success(request, _("Consent ended. Nothing more is shared under it."))
                 if from_detail:
@@ -231,8 +232,8 @@ def consent_event(request: HttpRequest, participant_id: int, consent_id: int) ->
                 actor=request.user, consent=consent, which=form.cleaned_data["which"],
                 note=form.cleaned_data["note"],
             )  # fmt: skip
-        except services.ConsentRefused as exc:
-            form.add_error("note", exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(request, _("Recorded."))
             return redirect("consents:detail", participant_id=participant_id, consent_id=consent.pk)

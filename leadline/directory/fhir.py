@@ -28,7 +28,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.directory.models import ServiceReferral
 
 FHIR_VERSION = "4.0.1"
@@ -66,7 +66,7 @@ SOCIAL_KINDS = frozenset({*SDOH_CATEGORY, "id-documents", "civil-legal"})
 IMPLIED = gettext_lazy("implied by the status the provider's system sent")
 
 
-class FhirRefused(Exception):
+class FhirRefused(refusals.Refused):
     """A bundle that cannot be imported: each message names the element (``entry[0].resource.status``)."""
 
     def __init__(self, messages: list[str]):

@@ -21,7 +21,7 @@ from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.directory import referrals
 from leadline.directory.forms import CancelForm, ReferForm, StatusForm
 from leadline.directory.models import ServiceReferral
@@ -80,8 +80,8 @@ def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
                     actor=request.user, participant=participant, service=data["service"],
                     goal=data.get("goal"), reason=data["reason"], idempotency_key=data["idempotency_key"],
                 )  # fmt: skip
-            except referrals.ReferralRefused as exc:
-                form.add_error(exc.field, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 return redirect("directory:referral", referral_id=made.pk)
     service = None
@@ -198,8 +198,8 @@ def _move(
             form.add_error(None, STALE)
             fresh = _referral_or_404(request, referral.pk)
             return _detail(request, fresh, status=409, **{form_name: form})
-        except referrals.ReferralRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             return redirect("directory:referral", referral_id=referral.pk)
     return _detail(request, referral, status=400, **{form_name: form})
@@ -320,8 +320,8 @@ def answer_page(request: HttpRequest, referral_id: int) -> HttpResponse:
                 messages.error(request, STALE)
                 referral = referrals.referral_by_link(token)[0] or referral
                 form, status = None, 409
-            except referrals.ReferralRefused as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 messages.success(request, _("Saved. The case manager sees your answer now."))
                 return _link_response(redirect("directory:answer_page", referral_id=referral.pk))

@@ -29,7 +29,7 @@ from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.directory.models import Service, ServiceReferral, ServiceReferralEvent
 from leadline.participants.services import StaleEdit
 
@@ -48,10 +48,11 @@ UNANSWERED_AFTER = timedelta(days=2)
 ANSWERS = "service_referral.edit"
 
 
-class ReferralRefused(Exception):
+class ReferralRefused(refusals.Refused):
+    """A service referral write refused, naming the field (None: the form as a whole)."""
+
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field or "")
 
 
 def referral_create(*, actor: Any, participant: Any, service: Service, reason: str, idempotency_key: str,

@@ -15,7 +15,7 @@ from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
 from leadline.participants.services import StaleEdit
 
@@ -26,10 +26,9 @@ EDITABLE = (
 )  # fmt: skip
 
 
-class DirectoryRefused(Exception):
+class DirectoryRefused(refusals.Refused):
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import Charge, Extension, LegalMatter, Notice
 from leadline.participants import lifecycle
@@ -33,11 +33,9 @@ SYSTEM = "system:legal-clock"
 MAX_EXTENSION_DAYS = 90
 
 
-class LegalRefused(Exception):
+class LegalRefused(refusals.Refused):
     def __init__(self, field: str, message: str, errors: dict[str, str] | None = None):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
         self.errors = errors or {field: message}  # every field that is wrong, for the form
 
 

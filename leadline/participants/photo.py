@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.models import Participant, ParticipantPhoto
 from leadline.participants.policy import participant_access
 from leadline.participants.selectors import participant_get_for
@@ -29,10 +29,11 @@ MAX_SIDE = 640
 MAX_PIXELS = 40_000_000
 
 
-class PhotoRefused(Exception):
+class PhotoRefused(refusals.Refused):
+    """The upload is not a photo we keep (a 400 on the photo field)."""
+
     def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, "photo")
 
 
 def reencode(raw: bytes) -> bytes:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
 from leadline.workgroup.policy import action_access
@@ -22,10 +22,11 @@ from leadline.workgroup.policy import action_access
 PROGRAM_ROLES = ("case_manager", "outreach_worker", "program_manager")
 
 
-class WorkgroupRefused(Exception):
+class WorkgroupRefused(refusals.Refused):
+    """A workgroup write refused, naming the field (None: the form as a whole)."""
+
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field or "")
 
 
 def _audit(actor: Any, action: str, subject_type: str, subject_id: Any, **changes: Any) -> None:

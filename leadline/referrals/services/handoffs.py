@@ -20,7 +20,7 @@ from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.notifications.models import Delivery
 from leadline.notifications.services import queue_to_address
 from leadline.participants.lookup import find_candidates
@@ -37,20 +37,17 @@ LEVELS = ("on call", "backup", "supervisor")
 PARTICIPANT_MATCH_LOCK = 4_242_001  # pg_advisory_xact_lock key for participant find-then-create
 
 
-class HandoffRefused(Exception):
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field  # the form field at fault, when there is one
+class HandoffRefused(refusals.Refused):
+    """A hand-off step refused; ``field`` is the form field at fault, when there is one."""
 
 
-class MatchToConfirm(Exception):
+class MatchToConfirm(refusals.Conflict):
     """Completing the hand-off found people the person may already be: nothing was written, and the case
     manager confirms one of them or says it is someone new (decision 0029: a join is never silent).
     ``stale``: she had answered "None of these" to a list the matcher has since outgrown."""
 
     def __init__(self, candidates: list[Participant], *, stale: bool = False):
-        super().__init__("confirm the match")
+        super().__init__(_("Confirm who this person is before the hand-off is done."))
         self.candidates = candidates
         self.stale = stale
 
