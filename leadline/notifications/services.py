@@ -25,7 +25,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
 from leadline.core import clock
+from leadline.core.clock import zone_name
+from leadline.core.sms import send_sms
 from leadline.notifications.models import Delivery, Notification, Preference
 from leadline.notifications.tasks import send_deliveries
 
@@ -48,7 +52,6 @@ def preference_for(user: Any) -> Preference:
 
 
 def _zone() -> ZoneInfo:
-    from leadline.core.clock import zone_name
 
     return ZoneInfo(zone_name())
 
@@ -147,8 +150,6 @@ def _queue(ids: list[int]) -> None:
 
 def _send(delivery: Delivery) -> None:
     if delivery.channel == Delivery.Channel.SMS:
-        from leadline.core.sms import send_sms
-
         send_sms(delivery.to, delivery.body)
         return
     from django.core.mail import send_mail
@@ -208,8 +209,6 @@ def deliver_due() -> int:
 
 def retry(*, actor: Any, delivery_id: int) -> Delivery:
     """An administrator sends a given-up delivery again (the provider is back)."""
-    from leadline.audit.models import AuditEvent
-    from leadline.audit.services import audit_record
 
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
         status=Delivery.Status.PENDING, attempts=0, next_attempt_at=clock.now()

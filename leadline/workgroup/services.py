@@ -12,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
+from leadline.notifications.services import notify
 from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
 from leadline.workgroup.policy import action_access
@@ -36,14 +38,12 @@ def _audit(actor: Any, action: str, subject_type: str, subject_id: Any, **change
 
 
 def _tell(users: list[Any], kind: str, url: str) -> None:
-    from leadline.notifications.services import notify
 
     notify(users, kind=kind, url=url)
 
 
 # Members ----------------------------------------------------------------------------------------------------
 def member_add(*, actor: Any, user: Any) -> Member:
-    from leadline.accounts import policy
 
     if not policy.can(user, "workgroup.view"):
         raise WorkgroupRefused("user", _("This person's role has no place in the workgroup."))
@@ -83,7 +83,6 @@ def calendar_renew(*, actor: Any, member: Member) -> Member:
 
 
 def members_to_tell() -> list[Any]:
-    from leadline.accounts import policy
 
     members = Member.objects.filter(active=True, user__is_active=True).select_related("user")
     return [m.user for m in members if policy.can(m.user, "workgroup.view")]
