@@ -227,7 +227,13 @@ def app_cycles() -> list[list[str]]:
 
 
 def function_imports() -> dict[str, list[str]]:
-    kinds: dict[str, list[str]] = {"other app": [], "same app": [], "ready()": [], "other package": []}
+    kinds: dict[str, list[str]] = {
+        "other app": [],
+        "same app": [],
+        "ready()": [],
+        "cli, before django.setup()": [],
+        "other package": [],
+    }
     for path in source_files():
         app = app_of(path)
         for node, function, modules in imports_of(path):
@@ -235,7 +241,9 @@ def function_imports() -> dict[str, list[str]]:
                 continue
             place = f"{path.relative_to(ROOT.parent)}:{node.lineno}"
             ours = [m.split(".")[1] for m in modules if m.startswith("leadline.") and len(m.split(".")) > 1]
-            if not ours and not any(m == "leadline" for m in modules):
+            if app == "cli":
+                kinds["cli, before django.setup()"].append(place)
+            elif not ours and not any(m == "leadline" for m in modules):
                 kinds["other package"].append(place)
             elif function == "ready":
                 kinds["ready()"].append(place)
