@@ -11,18 +11,22 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
+from leadline.accounts.roles import Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import Charge, Extension, LegalMatter, Notice
+from leadline.notifications.models import Notification
+from leadline.notifications.services import notify
 from leadline.participants.services import StaleEdit
 from leadline.sites.models import Site
 from leadline.sites.selectors import site_get
@@ -172,33 +176,21 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
                 subject_id=notice.pk, participant_id=matter.participant_id,
                 changes={"kind": kind, "matter": matter.pk, "met": req.met, "state": matter.state},
             )  # fmt: skip
-            transaction.on_commit(partial(_alert, notice, matter))
+            _alert(matter)  # in this transaction; its deliveries go after the commit
             done += 1
     return done
 
 
-def _alert(notice: Notice, matter: LegalMatter) -> None:
-    """Tell the liaison prosecutors (and the matter's defender) by email that a notice waits for them.
-    The email names the kind and the reference only: the person and the charge are read in Leadline,
-    signed in, where the access is checked and audited (email is not a safe place for either). One email
-    each, queued and sent (and retried) by the notifications' worker task."""
-    from leadline.accounts.models import User
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
-
-    people = User.objects.filter(is_active=True, role="prosecutor").exclude(email="")
-    emails = set(people.values_list("email", flat=True))
-    if matter.defender_id and matter.defender and matter.defender.email:
-        emails.add(matter.defender.email)
-    for email in sorted(emails):  # the notice is in the workspace either way
-        queue_to_address(
-            kind=Delivery.Kind.LEGAL_NOTICE, channel=Delivery.Channel.EMAIL, to=email,
-            subject=f"LEAD legal notice {notice.reference}",
-            body=(
-                f"A LEAD legal notice ({notice.get_kind_display()}, reference {notice.reference}) is waiting "
-                "for confirmation. Sign in to Leadline and open Legal matters to read and confirm it."
-            ),
-        )  # fmt: skip
+def _alert(matter: LegalMatter) -> None:
+    """Tell the liaison prosecutors (and the matter's defender) that a notice waits for them, the way
+    every notification goes: in their Leadline inbox always, by email or SMS as each prefers, outside their
+    quiet hours, after the commit, from the task worker, retried and visible in the outbox. What goes out
+    is the fixed sentence and a link: the person and the charge are read in Leadline, signed in, where the
+    access is checked and audited (email is not a safe place for either)."""
+    people = list(User.objects.filter(is_active=True, role=Role.PROSECUTOR))
+    if matter.defender_id and matter.defender:
+        people.append(matter.defender)
+    notify(people, kind=Notification.Kind.LEGAL_NOTICE, url=reverse("legal:detail", args=[matter.pk]))
 
 
 def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:

@@ -41,6 +41,7 @@ SUBJECTS = {
     K.MEETING: gettext_lazy("A workgroup meeting in Leadline has changed"),
     K.SERVICE_REFERRAL: gettext_lazy("A service referral in Leadline needs you"),
     K.ACCOUNT: gettext_lazy("An administrator reset how you sign in to Leadline"),
+    K.LEGAL_NOTICE: gettext_lazy("A LEAD legal notice in Leadline waits for confirmation"),
 }
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
