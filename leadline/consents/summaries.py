@@ -16,7 +16,8 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from leadline.consents.models import Consent, DisclosureNotice
-from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+from leadline.consents.policy import Info, may_disclose_each
+from leadline.consents.services import disclosures_record
 from leadline.core import clock
 
 NON_CLINICAL_DOMAINS = ("housing", "income", "employment", "legal", "id_documents", "family", "safety")
@@ -161,7 +162,7 @@ def summaries_for(
         for pid in allowed[Info.LIVING]:
             out[pid].shown.append(Info.LIVING)
     summaries = sorted(out.values(), key=lambda s: s.name.lower())
-    notice = record_disclosures(
+    notice = disclosures_record(
         recipient=user,
         shown={s.participant_id: (s.consent, list(s.shown)) for s in summaries},
         channel=channel,

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
 from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
+from leadline.consents.services import disclosures_record
 from leadline.core import clock
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import CourtCase, CourtDate, LegalMatter, NewCharge, Notice, Warrant
@@ -96,11 +97,11 @@ def record_consent_reach(*, user: Any, participant_ids: Iterable[int | None], ch
     """Log the showing of the people ``consent_reach`` finds as disclosures of their enrolment under their
     consent. Returns the 42 CFR 2.32 notice the page must show with it (None when nothing went out under a
     Part 2 consent)."""
-    from leadline.consents.policy import Info, record_disclosures
+    from leadline.consents.policy import Info
 
     reached = consent_reach(user=user, participant_ids=participant_ids)
     shown = {pid: (consent, [str(Info.ENROLMENT)]) for pid, consent in reached.items()}
-    return record_disclosures(recipient=user, shown=shown, channel=channel)
+    return disclosures_record(recipient=user, shown=shown, channel=channel)
 
 
 def new_charges_visible_to(user: Any) -> QuerySet[NewCharge]:

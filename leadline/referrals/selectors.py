@@ -10,6 +10,7 @@ from django.http import Http404
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
+from leadline.consents.services import disclosures_record
 from leadline.core import clock
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import handoffs_visible_to, referrals_visible_to
@@ -97,7 +98,7 @@ def referral_outcomes_for(
     the consent decision point allows it (the participant's officer-feedback opt-in naming it); else
     "not shared". Nothing else of the participant, ever. Each outcome shown is a logged disclosure."""
     from leadline.cases.models import MonthlyStatus
-    from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+    from leadline.consents.policy import Info, may_disclose_each
     from leadline.participants.models import Participant
 
     own = [r for r in referrals if r.referred_by_id == getattr(user, "pk", None) and r.participant_id]
@@ -133,7 +134,7 @@ def referral_outcomes_for(
             infos.append(Info.HOUSED)
         outcomes[r.pk] = Outcome(OUTCOME_ENGAGED if engaged.get(pid) else OUTCOME_NOT_YET, housed)
         shown[pid] = (consent, infos)
-    record_disclosures(recipient=user, shown=shown, channel=channel)
+    disclosures_record(recipient=user, shown=shown, channel=channel)
     return outcomes
 
 

@@ -33,6 +33,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from leadline.consents.services import disclosures_record
 from leadline.core import clock
 from leadline.workgroup.models import AgendaItem, Meeting
 
@@ -260,7 +261,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
     progress outside the program goes through the one consent decision point and is logged."""
     from leadline.accounts import policy
     from leadline.accounts.roles import Role, Scope
-    from leadline.consents.policy import Info, may_disclose, record_disclosures
+    from leadline.consents.policy import Info, may_disclose
     from leadline.consents.wording import feedback_phrase
     from leadline.referrals.selectors import OUTCOME_ENGAGED, OUTCOME_NOT_YET, referral_outcomes_for
 
@@ -328,7 +329,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
         ).items():
             first, infos = shown.get(pid, (consent, []))
             shown[pid] = (first, [str(Info.ENROLMENT), *infos])
-        record_disclosures(recipient=user, shown=shown, channel=channel)
+        disclosures_record(recipient=user, shown=shown, channel=channel)
         return AgendaView(views, hidden)
     if role == Role.OFFICER:
         own = [
@@ -388,6 +389,6 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                     [_("LEAD status: %(status)s") % {"status": i.participant.get_status_display()}],
                 )
             )
-        record_disclosures(recipient=user, shown=shown, channel=channel)
+        disclosures_record(recipient=user, shown=shown, channel=channel)
         return AgendaView(views, hidden)
     return AgendaView([], len(items))  # a police liaison, and anyone else: nothing about individuals
