@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadline.accounts import policy
 from leadline.accounts.models import APIToken, CredentialReset, User, UserSession, hash_token
@@ -169,8 +170,6 @@ def _mfa_devices_remove(*, actor: Any, user: User, reason: str, reset_id: int) -
     """Remove a user's authenticators (lost phone): they must enrol again at their next sign-in. Their
     sessions end too, so a session verified with the lost device cannot go on. Only an approved
     CredentialReset calls this (``credential_reset_approve``): no administrator does it alone."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()
     ended = user_sessions_end(user=user)
     audit_record(
@@ -182,6 +181,45 @@ def _mfa_devices_remove(*, actor: Any, user: User, reason: str, reset_id: int) -
         changes={"devices_removed": removed, "sessions_ended": ended, "credential_reset": reset_id},
     )
     return removed
+
+
+# --- a person's own second factor ------------------------------------------------------------------
+
+
+def mfa_device_for(*, user: User) -> tuple[TOTPDevice, bool]:
+    """The authenticator a sign-in checks, and whether it is still being set up: the confirmed one, or
+    (the first time) the unconfirmed one made for setting up, made once (the user's row is locked, so two
+    windows opened at once share one secret)."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    if device is not None:
+        return device, False
+    with transaction.atomic(durable=True):
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device, True
+
+
+def mfa_verify(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice | None:
+    """Check a code from ``device``; returns the device (to sign the session in with) when it is right.
+    The first right code enrols the device (confirmed); enrolment, verification and a wrong code are each
+    audited in the same transaction as the device's own change (its replay and throttle counters)."""
+    with transaction.atomic(durable=True):
+        locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user).first()
+        if locked is None:  # removed by an approved reset since the page was shown
+            audit_record(actor=user, action=AuditEvent.Action.MFA, reason="wrong code")
+            return None
+        setting_up = not locked.confirmed
+        if not locked.verify_token(code):
+            audit_record(actor=user, action=AuditEvent.Action.MFA, reason="wrong code")
+            return None
+        if setting_up:
+            locked.confirmed = True
+            locked.save(update_fields=["confirmed"])
+        reason = "enrolled" if setting_up else "verified"
+        audit_record(actor=user, action=AuditEvent.Action.MFA, reason=reason)
+    return locked
 
 
 # --- resetting another person's sign-in: two administrators, and the holder told -------------------
