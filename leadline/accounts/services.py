@@ -146,7 +146,7 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
     """Disable an account: it can no longer sign in, every session it holds ends, its tokens are revoked."""
     if not reason.strip():
         raise InvalidInput("reason", "A reason is required.")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         user.is_active = False
         user.save(update_fields=["is_active"])
         ended = user_sessions_end(user=user)
@@ -290,7 +290,7 @@ def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> Credentia
     (nobody else ever knows it). Role: the role is given. The holder of a reset is told, without detail."""
     _administrator(actor)
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = CredentialReset.objects.select_for_update().select_related("user").get(pk=reset.pk)
         if actor.pk == locked.proposed_by_id:
             raise NotAllowed("Another administrator must approve what you proposed.")
@@ -489,7 +489,7 @@ def credential_reset_complete(*, reset_id: int, password: str) -> User:
     """The holder sets their new password through the link (the form has checked it against the
     validators). The link works once; every session the account held ends."""
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         reset = (
             CredentialReset.objects.select_for_update()
             .select_related("user")
@@ -561,7 +561,7 @@ def api_token_create(*, actor: User, name: str, scopes: list[str], days: int) ->
         raise InvalidInput("scopes", "Choose at least one capability.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         token = APIToken.objects.create(
             user=actor,
             name=name.strip(),
@@ -586,7 +586,7 @@ def api_token_create(*, actor: User, name: str, scopes: list[str], days: int) ->
 def api_token_revoke(*, actor: User, token: APIToken) -> APIToken:
     if token.user_id != actor.pk:
         raise NotAllowed
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         audit_record(

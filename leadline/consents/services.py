@@ -243,7 +243,7 @@ def consent_sign(
     """Attach the participant's signature (drawn or a signed paper uploaded): from now on it is in force."""
     _require(actor, consent.participant)
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.ended_at is not None:
             raise ConsentRefused("signature", _("This consent has ended; record a new one."))
@@ -277,7 +277,7 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str, document: Documen
         raise ConsentRefused("note", _("Note: say in a few words how the participant revoked it."))
     now = clock.now()
     version = policy_version_today()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.ended_at is not None:
             raise ConsentRefused("note", _("This consent has already ended."))
@@ -317,7 +317,7 @@ def consent_event(*, actor: Any, consent: Consent, which: str, note: str) -> Con
     if len(note) < 3:
         raise ConsentRefused("note", _("Note: say what happened and when."))
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.ended_at is not None:
             raise ConsentRefused("note", _("This consent has already ended."))

@@ -139,7 +139,7 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
     done = 0
     due = LegalMatter.objects.filter(state=LegalMatter.State.HELD, deadline_at__lte=now)
     for pk in list(due.order_by("deadline_at").values_list("pk", flat=True)):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             matter = (  # lock the matter's row only (PostgreSQL cannot lock the nullable side of a join)
                 LegalMatter.objects.select_for_update(of=("self",))
                 .select_related("participant", "agency", "referral")
@@ -212,7 +212,7 @@ def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
     matter_id = Notice.objects.filter(pk=notice_id).values_list("matter_id", flat=True).first()
     if matter_id is None:
         raise LegalRefused("__all__", _("This notice is not open to you."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         matter = _matter_for_edit(actor, matter_id)
         notice = Notice.objects.select_for_update().get(pk=notice_id)
         if notice.confirmed_at is not None:
@@ -252,7 +252,7 @@ def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, 
         raise LegalRefused("reason", _("Reason: say why the participant is given more time."))
     site = site_get()
     tz = _tz(site)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         matter = _matter_for_edit(actor, matter_id)
         if matter.version != version:
             raise StaleEdit()
@@ -301,7 +301,7 @@ def matter_set_defender(*, actor: Any, matter_id: int, defender: Any, version: i
     office records it here), so that defender — and no other — reads the matter and the client's records."""
     if defender is not None and getattr(defender, "role", "") != "defender":
         raise LegalRefused("defender", _("Defender: choose a defender's account."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         matter = _matter_for_edit(actor, matter_id)
         if matter.version != version:
             raise StaleEdit()
@@ -330,7 +330,7 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
     purged = 0
     due = LegalMatter.objects.filter(sealed_at__lte=cutoff, purged_at__isnull=True)
     for pk in list(due.values_list("pk", flat=True)):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             matter = LegalMatter.objects.select_for_update().get(pk=pk)
             if matter.purged_at is not None:
                 continue

@@ -224,7 +224,7 @@ def deliver(ids: Iterable[int]) -> int:
     for delivery in Delivery.objects.filter(pk__in=list(ids), status=Delivery.Status.PENDING,
                                             next_attempt_at__lte=clock.now()):  # fmt: skip
         now = clock.now()
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             locked = (
                 Delivery.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
