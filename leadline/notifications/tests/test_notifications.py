@@ -221,3 +221,13 @@ def test_a_failed_sms_is_retried_and_visible_too(
         assert services.deliver_due() == 1
     assert [m.to for m in sms.outbox] == ["+1 585 555 0100"] and "new message" in sms.outbox[0].body
     assert Delivery.objects.get(pk=failed.pk).status == Delivery.Status.SENT
+
+
+def test_a_top_level_service_refuses_to_run_inside_a_callers_transaction(carmen):
+    # durable=True: the service is the whole unit of work, never silently a savepoint in someone else's.
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.preference_update(actor=carmen, version=1, by_email=False, by_sms=False, muted_kinds=[],
+                                   quiet_from=None, quiet_until=None)  # fmt: skip
+    assert not Preference.objects.filter(user=carmen).exists()
