@@ -583,6 +583,12 @@ def api_token_create(*, actor: User, name: str, scopes: list[str], days: int) ->
     return token, secret
 
 
+def api_token_used(*, token: APIToken, at: Any) -> None:
+    """Stamp when a token last signed a request in (shown on the user's token page). Bookkeeping, not a
+    change to the account: one UPDATE of that column, not audited (the request itself is)."""
+    APIToken.objects.filter(pk=token.pk).update(last_used_at=at)
+
+
 def api_token_revoke(*, actor: User, token: APIToken) -> APIToken:
     if token.user_id != actor.pk:
         raise NotAllowed
