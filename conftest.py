@@ -1,11 +1,19 @@
 import pytest
 
-from leadline.core.testing import make_world, verified_client
+from leadline.demo.testing import make_small_world, make_world, verified_client
 
 
 @pytest.fixture
 def world(db):
     return make_world()
+
+
+@pytest.fixture
+def small_world(db):
+    """The demo site and one user per persona (and Casey), nothing else (core.testing.SmallWorld): for a
+    test that needs people to sign in as but none of the world's participants, referrals or records,
+    which take most of the world's cost in every test that asks for it."""
+    return make_small_world()
 
 
 @pytest.fixture
@@ -28,8 +36,8 @@ def _fresh_process_caches():
     """Process-wide caches (the population size the matcher scores against, the site's time zone) are
     refreshed once a minute in production; each test starts from an empty one, so no test sees another's
     database through them."""
-    from leadline.core import middleware
     from leadline.participants import lookup
+    from leadline.sites import middleware
 
     lookup._population_cache = (0.0, 0)
     middleware._zone_cache = (0.0, "")

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> None:
     from leadline.accounts.models import User
     from leadline.cases.models import CaseNote, Contact, MonthlyStatus
     from leadline.core import clock
-    from leadline.core.testing import make_world, verified_client
+    from leadline.demo.testing import make_world, verified_client
     from leadline.participants.models import Participant
 
     started = time.perf_counter()

@@ -12,7 +12,7 @@ cov_* column and the ATT/ATE-weighted GLMs (var_weights, HC0) with balance and e
 rate ratios with an exposure offset (refitted when the default BFGS does not converge, and polished by
 Newton); Kaplan-Meier medians, the log-rank test, a Cox model and its proportional-hazards test; costs
 with a 1,000-resample bootstrap (``rng.choice`` per replicate); monthly GEEs; the disparity funnel with
-pandas groupby. The definitions are those of leadline/evidence/models.py and more.py (days 183/365/730,
+pandas groupby. The definitions are those of the section modules of leadline/evidence/ (days 183/365/730,
 post from day 1, at-risk time less days in custody), so the two results can be compared estimate by estimate.
 
 Writes the results JSON with the contract's keys (no suppression; the per-section timings under

@@ -68,8 +68,8 @@ def main() -> None:
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_port
     from leadline.accounts.models import User
     from leadline.core import clock
-    from leadline.core.demo import seed_demo
-    from leadline.core.testing import make_referral, verified_client
+    from leadline.demo.seed import seed_demo
+    from leadline.demo.testing import make_referral, verified_client
     from leadline.directory.models import Service
     from leadline.participants.models import Participant
     from leadline.referrals.models import Handoff

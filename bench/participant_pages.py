@@ -47,7 +47,7 @@ def main() -> None:
     from leadline.accounts import policy
     from leadline.cases.models import CaseNote
     from leadline.core import clock
-    from leadline.core.testing import make_world, verified_client
+    from leadline.demo.testing import make_world, verified_client
     from leadline.participants.models import Participant
 
     world = make_world()

@@ -62,8 +62,8 @@ def main() -> None:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     from leadline.accounts.models import Agency
-    from leadline.core.demo import seed_demo
-    from leadline.core.testing import UserFactory, verified_client
+    from leadline.demo.seed import seed_demo
+    from leadline.demo.testing import UserFactory, verified_client
     from leadline.sites.models import EligibleOffence
 
     seed_demo()

@@ -98,8 +98,8 @@ def run_one(config: str, writers: int, each: int) -> dict:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     from leadline.accounts.models import Agency
-    from leadline.core.demo import seed_demo
-    from leadline.core.testing import UserFactory, verified_client
+    from leadline.demo.seed import seed_demo
+    from leadline.demo.testing import UserFactory, verified_client
     from leadline.referrals.models import Referral
     from leadline.sites.models import EligibleOffence
 

@@ -169,7 +169,7 @@ def one(case: str) -> dict[str, object]:
     _django()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from leadline.core.testing import make_world, verified_client
+    from leadline.demo.testing import make_world, verified_client
 
     result: dict[str, object] = {"case": case}
     if case in ("pdf", "png"):

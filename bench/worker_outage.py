@@ -49,7 +49,7 @@ def main() -> None:
 
     from leadline.accounts.models import User
     from leadline.core import clock
-    from leadline.core.demo import seed_demo
+    from leadline.demo.seed import seed_demo
     from leadline.referrals.models import Handoff
     from leadline.referrals.services.handoffs import handoff_raise
 

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "leadline.notifications",
     "leadline.messaging",
     "leadline.workgroup",
+    "leadline.oversight",
+    "leadline.web",
+    "leadline.demo",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +88,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "leadline.core.middleware.SiteTimeZoneMiddleware",
+    "leadline.sites.middleware.SiteTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -114,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "leadline.core.context_processors.shell",
+                "leadline.web.context_processors.shell",
             ],
         },
     },
@@ -164,7 +167,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Lockout: 5 failures by username, then a timed cool-off (django-axes).

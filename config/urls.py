@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from leadline.core.admin_site import admin_login, configure_admin_site
+from leadline.accounts.admin_site import admin_login, configure_admin_site
 from leadline.directory import hsds_urls
 from leadline.evaluation import urls as evaluation_urls
 from leadline.participants import lookup_views
@@ -11,6 +11,7 @@ from leadline.referrals import line_views
 configure_admin_site(admin.site)
 
 urlpatterns = [
+    path("", include("leadline.web.urls")),
     path("", include("leadline.core.urls")),
     path("accounts/", include("leadline.accounts.urls")),
     path("referrals/", include("leadline.referrals.urls")),
@@ -26,11 +27,12 @@ urlpatterns = [
     path("workgroup/", include("leadline.workgroup.urls")),
     path("policy-pack/", include("leadline.workgroup.pack_urls")),
     path("messages/", include("leadline.messaging.urls")),
+    path("notifications/outbox/", include("leadline.oversight.outbox_urls")),
     path("notifications/", include("leadline.notifications.urls")),
     path("", include((evaluation_urls.public_urlpatterns, "public"))),
     path("lookup/", lookup_views.lookup, name="lookup"),
     path("hooks/lead-line/", line_views.lead_line_inbound, name="lead-line-inbound"),
-    path("audit/", include("leadline.audit.urls")),
+    path("audit/", include("leadline.oversight.urls")),
     path("site/", include("leadline.sites.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/login/", admin_login),

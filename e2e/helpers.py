@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
-DEMO_TIME_ZONE = "America/New_York"  # leadline.core.demo's site
+DEMO_TIME_ZONE = "America/New_York"  # leadline.demo.seed's site
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -33,8 +33,8 @@ def path_of(page: Page) -> str:
 
 
 def demo_password() -> str:
-    # Imported late: leadline.core.demo imports models, which need Django set up (pytest-django does it).
-    from leadline.core.demo import DEMO_PASSWORD
+    # Imported late: leadline.demo.seed imports models, which need Django set up (pytest-django does it).
+    from leadline.demo.seed import DEMO_PASSWORD
 
     return DEMO_PASSWORD
 

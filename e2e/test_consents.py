@@ -140,7 +140,7 @@ def test_a_2_31_consent_signed_on_paper_opens_the_providers_summary(
     pat.goto("/summaries/")
     expect(pat.locator("main")).not_to_contain_text("Rowan Paper")  # not signed: nothing is shared
 
-    from leadline.core.testing import sample_signed_pdf  # late: it imports models
+    from leadline.demo.testing import sample_signed_pdf  # late: it imports models
 
     sign = page.locator("[data-sign-form]")
     sign.get_by_label(re.compile("Or upload the signed paper")).set_input_files(

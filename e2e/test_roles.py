@@ -1,7 +1,7 @@
 """Every demo persona in a phone-sized browser: what the menu offers, what the pages refuse, and
 whether the pages they can open are accessible (axe, WCAG 2.1 AA) and fit 360 px without sideways scroll.
 
-The expected menus are written out below and checked against leadline.core.nav.NAV and the role table
+The expected menus are written out below and checked against leadline.web.nav.NAV and the role table
 (test_expected_menus_match_the_role_table), so a change to either shows up here as a reviewed diff.
 """
 
@@ -24,7 +24,7 @@ from e2e.helpers import (
     sign_in,
     submit_sign_in,
 )
-from leadline.core.demo import DEMO_USERS
+from leadline.demo.seed import DEMO_USERS
 
 pytestmark = pytest.mark.e2e
 
@@ -205,7 +205,7 @@ NOT_ALLOWED = "Not allowed"
 
 
 def test_expected_menus_match_the_role_table() -> None:
-    from leadline.core.nav import NAV, nav_for
+    from leadline.web.nav import NAV, nav_for
 
     assert list(EXPECTED_NAV) == USERNAMES, "one row per demo user, in DEMO_USERS order"
     assert {entry.key: entry.url() for entry in NAV} == ENTRY_PATHS

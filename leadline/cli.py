@@ -49,7 +49,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     _django()
     from django.conf import settings
 
-    from leadline.core.demo import DEMO_PASSWORD, seed_demo
+    from leadline.demo.seed import DEMO_PASSWORD, seed_demo
 
     if settings.PRODUCTION:
         print("leadline run is the embedded demo; in production run a WSGI server and "

@@ -11,12 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 
 from leadline.accounts import policy, services
+from leadline.accounts.admin_site import CapabilityAdmin
 from leadline.accounts.models import Agency, APIToken, CredentialReset, User
 from leadline.accounts.roles import DUAL_CONTROL_ROLES, ROLE_CAPABILITIES, Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.admin_site import CapabilityAdmin
 
 
 @admin.register(Agency)

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from leadline.accounts import policy
+from leadline.accounts import lifecycle, policy
 from leadline.accounts.models import APIToken, CredentialReset, User, UserSession, hash_token
 from leadline.accounts.roles import CAPABILITIES, DUAL_CONTROL_ROLES, Role
 from leadline.audit import context
@@ -143,27 +143,30 @@ def user_sessions_end(*, user: User) -> int:
 
 
 def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
-    """Disable an account: it can no longer sign in, every session it holds ends, its tokens are revoked."""
+    """Disable an account: it can no longer sign in, every session it holds ends, its tokens are revoked,
+    and every app answers for its own rows (accounts.lifecycle DEACTIVATE)."""
     if not reason.strip():
         raise InvalidInput("reason", "A reason is required.")
     with transaction.atomic(durable=True):
         user.is_active = False
         user.save(update_fields=["is_active"])
-        ended = user_sessions_end(user=user)
-        revoked = APIToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+        # Every app answers for its own rows (accounts.lifecycle): here, the sessions end and the tokens
+        # are revoked (accounts.hooks); the counts go on the audit row.
+        done = lifecycle.run(lifecycle.Event.DEACTIVATE, actor=actor, user=user, reason=reason)
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
             subject_type="user",
             subject_id=user.pk,
             reason=reason,
-            changes={
-                "is_active": {"before": True, "after": False},
-                "sessions_ended": ended,
-                "tokens_revoked": revoked,
-            },
+            changes={"is_active": {"before": True, "after": False}, **done},
         )
     return user
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Revoke every API token the user still holds; returns how many."""
+    return APIToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
 
 
 def _mfa_devices_remove(*, actor: Any, user: User, reason: str, reset_id: int) -> int:

@@ -19,10 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from leadline.accounts import services
+from leadline.accounts.decorators import capability_required
 from leadline.accounts.forms import APITokenForm, OTPCodeForm, SignInForm
 from leadline.accounts.models import APIToken, CredentialReset
 from leadline.core import clock
-from leadline.core.decorators import capability_required
 
 
 class SignInView(auth_views.LoginView):

@@ -9,7 +9,6 @@ sensitive fields are masked before they reach ``changes`` (see services.mask_cha
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -61,29 +60,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.subject_type}"
-
-    @property
-    def actor_role_label(self) -> str:
-        from leadline.accounts.roles import ROLE_LABELS, Role
-
-        return str(ROLE_LABELS[Role(self.actor_role)]) if self.actor_role in Role._value2member_map_ else ""
-
-
-class BreakGlassGrant(models.Model):
-    """Time-boxed access of a site administrator to one participant's content, with a written reason."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass")
-    participant = models.ForeignKey(
-        "participants.Participant", on_delete=models.CASCADE, related_name="break_glass_grants"
-    )
-    reason = models.TextField(_("reason"))
-    opened_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-opened_at"]
-        verbose_name = _("break-glass grant")
-
-    def __str__(self) -> str:
-        return f"break-glass #{self.pk}"

@@ -3,19 +3,14 @@ the same transaction as its change (CONVENTIONS habit 1)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils.translation import gettext as _
+from django.core.exceptions import ImproperlyConfigured
 
-from leadline.accounts import policy
 from leadline.audit import context
-from leadline.audit.models import AuditEvent, BreakGlassGrant
+from leadline.audit.models import AuditEvent
 from leadline.core import clock
-from leadline.participants.models import Participant
 
 # Field names whose values never enter the audit trail: only the fact that they changed.
 SENSITIVE_FIELDS = frozenset(
@@ -37,6 +32,25 @@ SENSITIVE_FIELDS = frozenset(
     }
 )
 MASK = "[redacted]"
+
+# Who counts as law enforcement is the role table's decision (accounts.policy.is_law_enforcement), a layer
+# above the audit trail: accounts hands it over at start-up (AccountsConfig.ready), so every row's
+# law_enforcement flag still comes from the one decision point without audit importing it.
+_law_enforcement_test: Callable[[Any], bool] | None = None
+
+
+def law_enforcement_test_register(test: Callable[[Any], bool]) -> None:
+    """Set the test that marks a row as a law-enforcement access (called once, by accounts)."""
+    global _law_enforcement_test
+    _law_enforcement_test = test
+
+
+def _is_law_enforcement(actor: Any) -> bool:
+    if _law_enforcement_test is None:  # never guess: the law-enforcement report must not miss an access
+        raise ImproperlyConfigured(
+            "leadline.accounts has not registered the audit trail's law-enforcement test"
+        )
+    return _law_enforcement_test(actor)
 
 
 def mask_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,7 +99,7 @@ def _event(
         actor_role=(getattr(actor, "role", "") or "") if authenticated else "",
         actor_agency_id=agency.pk if agency else None,
         actor_agency=agency.name if agency else "",
-        law_enforcement=authenticated and policy.is_law_enforcement(actor),
+        law_enforcement=authenticated and _is_law_enforcement(actor),
         action=action,
         subject_type=subject_type,
         subject_id="" if subject_id is None else str(subject_id),
@@ -140,43 +154,6 @@ def audit_record_reads(
     )
 
 
-class BreakGlassRefused(Exception):
-    pass
-
-
-def break_glass_open(*, actor: Any, participant_id: int, reason: str, minutes: int) -> Any:
-    """Open time-boxed read access to one participant for a site administrator, with a written reason."""
-    if not policy.can(actor, "break_glass.edit"):
-        raise BreakGlassRefused(_("Your role may not open break-glass access."))
-    limit = settings.LEADLINE_BREAK_GLASS_MAX_MINUTES
-    if not 1 <= minutes <= limit:
-        raise BreakGlassRefused(_("Minutes must be between 1 and %(limit)s.") % {"limit": limit})
-    if len(reason.strip()) < 20:
-        raise BreakGlassRefused(_("A written reason of at least 20 characters is required."))
-    if not Participant.objects.filter(pk=participant_id).exists():
-        raise BreakGlassRefused(_("There is no participant with that number."))
-    with transaction.atomic():
-        now = clock.now()
-        grant = BreakGlassGrant.objects.create(
-            user=actor,
-            participant_id=participant_id,
-            reason=reason.strip(),
-            opened_at=now,
-            expires_at=now + timedelta(minutes=minutes),
-        )
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.BREAK_GLASS,
-            subject_type="participant",
-            subject_id=participant_id,
-            participant_id=participant_id,
-            reason=grant.reason,
-            changes={"minutes": minutes, "expires_at": grant.expires_at.isoformat()},
-            break_glass_id=grant.pk,
-        )
-    return grant
-
-
 def audit_record_subjects(
     *,
     actor: Any,
@@ -196,18 +173,3 @@ def audit_record_subjects(
             for sid, pid in subjects
         ]
     )  # fmt: skip
-
-
-def break_glass_search_record(*, actor: Any, participant_ids: list[int], reason: str) -> None:
-    """A site administrator's search for a participant to open break-glass access to: one row for the
-    search (the written reason, how many were shown), and one per participant shown. Never the words
-    searched for."""
-    with transaction.atomic():
-        audit_record(
-            actor=actor, action=AuditEvent.Action.SEARCH, subject_type="break_glass_search",
-            reason=reason.strip(), changes={"shown": len(participant_ids)},
-        )  # fmt: skip
-        audit_record_reads(
-            actor=actor, action=AuditEvent.Action.SEARCH, subject_type="participant",
-            participant_ids=participant_ids, reason="break-glass search",
-        )  # fmt: skip

@@ -5,3 +5,6 @@ class CasesConfig(AppConfig):
     name = "leadline.cases"
     label = "cases"
     verbose_name = "Case management"
+
+    def ready(self) -> None:
+        from leadline.cases import hooks  # noqa: F401

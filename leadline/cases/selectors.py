@@ -185,11 +185,10 @@ def caseload_overview(*, user: Any) -> list[Any]:
     caseload's size, counts by status, the oldest wait for intake, and what is overdue (not reached in two
     weeks, plan steps past their date); fullest first. Three queries whatever the numbers."""
     from leadline.accounts import policy
-    from leadline.accounts.models import User
     from leadline.accounts.roles import Scope
     from leadline.cases.models import PlanItem
 
-    managers = User.objects.filter(role="case_manager", is_active=True)
+    managers = policy.users_with_capability("caseload.view", scope=Scope.CASELOAD)
     if policy.scope_of(user, "caseload.view") is not Scope.ALL:
         managers = managers.filter(pk=getattr(user, "pk", 0))
     counted = ("referred", "engaged", "active", "inactive")

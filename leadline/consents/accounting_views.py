@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents import accounting
@@ -27,7 +28,6 @@ from leadline.consents.models import AccountingRequest, DisclosureRestriction
 from leadline.consents.selectors import _today
 from leadline.consents.services import ConsentRefused
 from leadline.consents.views import _load
-from leadline.core.decorators import capability_required
 from leadline.participants.selectors import ParticipantView
 
 

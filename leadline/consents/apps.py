@@ -5,3 +5,6 @@ class ConsentsConfig(AppConfig):
     name = "leadline.consents"
     label = "consents"
     verbose_name = "Consents"
+
+    def ready(self) -> None:
+        from leadline.consents import hooks  # noqa: F401

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from leadline.accounts.decorators import capability_required
 from leadline.consents.summaries import candidates_for, summaries_for
-from leadline.core.decorators import capability_required
 
 
 @capability_required("progress_summary.view")

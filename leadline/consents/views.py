@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leadline.accounts.decorators import capability_required
 from leadline.consents import services
 from leadline.consents.documents import MAX_UPLOAD_BYTES
 from leadline.consents.forms import ConsentForm, EventForm, Part2ConsentForm, RevokeForm, SignForm
 from leadline.consents.models import Consent, ConsentDocument, Disclosure
 from leadline.consents.policy import Info
 from leadline.consents.selectors import _today, consent_revocable, consent_state
-from leadline.core.decorators import capability_required
 from leadline.core.uploads import upload_limit, upload_refused
 from leadline.participants.selectors import ParticipantView, participant_get_for
 from leadline.participants.views import _detail_context

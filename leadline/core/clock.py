@@ -5,6 +5,7 @@ Tests freeze it with time-machine, which moves django.utils.timezone.now as well
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,25 @@ def today() -> date:
     return local_date(now())
 
 
+def _utc() -> str:
+    return "UTC"
+
+
+_zone_source: Callable[[], str] = _utc
+
+
+def set_zone_source(source: Callable[[], str]) -> None:
+    """Name where the program runs: the sites app installs its ``site_time_zone`` at start-up (core sits
+    below sites and does not import it)."""
+    global _zone_source
+    _zone_source = source
+
+
+def zone_name() -> str:
+    """The time zone name where the program runs (the site's)."""
+    return _zone_source()
+
+
 def local_date(moment: datetime) -> date:
     """The date of ``moment`` where the program runs (the site's time zone)."""
-    from leadline.core.middleware import site_time_zone
-
-    return moment.astimezone(ZoneInfo(site_time_zone())).date()
+    return moment.astimezone(ZoneInfo(zone_name())).date()

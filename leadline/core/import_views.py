@@ -27,7 +27,7 @@ IMPORT_PAGES = {
 @never_cache
 def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
     job = import_job_get_for(user=request.user, job_id=job_id)
-    page, title = IMPORT_PAGES.get(job.kind, ("core:home", _("Import")))
+    page, title = IMPORT_PAGES.get(job.kind, ("web:home", _("Import")))
     context = {
         "job": job,
         "title": title,

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import time
-import zoneinfo
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from leadline.core import errors
@@ -55,43 +52,8 @@ class FriendlyErrorsMiddleware:
         return None
 
 
-_zone_cache: tuple[float, str] = (0.0, "")
-
-
-def site_time_zone() -> str:
-    """The site's time zone name, read at most once a minute per process."""
-    global _zone_cache
-    now = time.monotonic()
-    if now - _zone_cache[0] > 60 or not _zone_cache[1]:
-        from leadline.sites.selectors import site_get
-
-        site = site_get()
-        _zone_cache = (now if site else 0.0, site.time_zone if site else "UTC")  # no site yet: ask again
-    return _zone_cache[1]
-
-
-class SiteTimeZoneMiddleware:
-    """Times are stored in UTC and shown, and typed, in the site's time zone (Site.time_zone): a
-    hand-off requested at 14:02 in Rochester reads 14:02, and a contact typed as 09:30 is 09:30 there."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info in ("/healthz", "/readyz"):  # the probes show no time, and must answer a
-            return self.get_response(request)  # database outage with their own 503, not this query's 500
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(site_time_zone()))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
-
-
 # Browser features no Leadline page uses are off for every response (issue #15 item 21). A view that needs
-# one names it with core.decorators.permissions_policy_allow, and gets it for the site itself only:
+# one names it with accounts.decorators.permissions_policy_allow, and gets it for the site itself only:
 # geolocation on the officer's referral form ("use my location"). No page uses the camera or the
 # microphone: a participant's photo and a signed consent are uploaded files, a signature is drawn on a canvas.
 PERMISSIONS_POLICY_FEATURES = (

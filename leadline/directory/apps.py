@@ -5,3 +5,6 @@ class DirectoryConfig(AppConfig):
     name = "leadline.directory"
     label = "directory"
     verbose_name = "Service directory"
+
+    def ready(self) -> None:
+        from leadline.directory import hooks  # noqa: F401

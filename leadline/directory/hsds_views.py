@@ -30,13 +30,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.api import NO_NUL, LeadlineApi, errors
-from leadline.core.decorators import capability_required
 from leadline.core.imports import import_job_create, import_jobs_recent_for
 from leadline.core.uploads import upload_limit, upload_refused
-from leadline.directory import hsds
+from leadline.directory.hsds import export, queries, shapes
 from leadline.directory.models import Location, ServiceAtLocation, TaxonomyTerm
 from leadline.directory.selectors import services_visible_to
 from leadline.directory.tasks import hsds_import_run
@@ -110,7 +110,7 @@ def _taxonomy(request: Request) -> tuple[bool, str | None]:
     """Whether ``taxonomy_id`` was given, and the name of the taxonomy it names (None: no such taxonomy,
     so nothing matches)."""
     wanted = _uuid(request, "taxonomy_id")
-    return (wanted is not None, hsds.taxonomy_name_for(wanted) if wanted else None)
+    return (wanted is not None, queries.taxonomy_name_for(wanted) if wanted else None)
 
 
 def _page(
@@ -218,12 +218,16 @@ class HsdsRootApi(HsdsApi):
     def get(self, request: Request) -> Response:
         """This API and its relationship with HSDS."""
         return Response(
-            {"version": hsds.HSDS_VERSION, "profile": hsds.HSDS_PROFILE, "openapi_url": hsds.HSDS_OPENAPI_URL}
+            {
+                "version": shapes.HSDS_VERSION,
+                "profile": shapes.HSDS_PROFILE,
+                "openapi_url": shapes.HSDS_OPENAPI_URL,
+            }
         )
 
 
 def _minimal(service: Any) -> dict[str, Any]:
-    return {"id": str(service.id), "last_modified": hsds.timestamp(service.updated_at)}
+    return {"id": str(service.id), "last_modified": shapes.timestamp(service.updated_at)}
 
 
 class ServiceListApi(HsdsApi):
@@ -235,7 +239,7 @@ class ServiceListApi(HsdsApi):
     def get(self, request: Request) -> Response:
         """Services, a page at a time (HSDS service_list items; full=true for full services)."""
         full, minimal = _flag(request, "full"), _flag(request, "minimal")
-        services = hsds.services_filtered(
+        services = queries.services_filtered(
             services_visible_to(request.user),
             search=request.query_params.get("search", "").strip(),
             taxonomy_term_id=_uuid(request, "taxonomy_term_id"),
@@ -246,30 +250,32 @@ class ServiceListApi(HsdsApi):
         if minimal:
             return _page(request, services.select_related(None).only("id", "updated_at"), _minimal)
         if full:
-            return _page(request, hsds.with_related(services), hsds.service_full)
-        return _page(request, services, hsds.service_list_item)
+            return _page(request, queries.with_related(services), shapes.service_full)
+        return _page(request, services, shapes.service_list_item)
 
 
 class ServiceDetailApi(HsdsApi):
     @extend_schema(responses=ONE, operation_id="hsds_services_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
         """A fully nested service."""
-        return Response(hsds.service_full(_get(hsds.with_related(services_visible_to(request.user)), id)))
+        return Response(
+            shapes.service_full(_get(queries.with_related(services_visible_to(request.user)), id))
+        )
 
 
 def _organizations(request: Request, *, full_services: bool = False) -> QuerySet[Any]:
     """The organisations the user may read, with their locations and the services the user may read
     (``visible_services``), each fetched once for a whole page."""
     services = services_visible_to(request.user).order_by("name", "id")
-    return hsds.organizations_visible_to(request.user).prefetch_related(
+    return queries.organizations_visible_to(request.user).prefetch_related(
         Prefetch("locations", queryset=Location.objects.order_by("name", "id")),
-        Prefetch("services", queryset=hsds.with_related(services) if full_services else services,
+        Prefetch("services", queryset=queries.with_related(services) if full_services else services,
                  to_attr="visible_services"),
     )  # fmt: skip
 
 
 def _organization_full(org: Any, full_services: bool) -> dict[str, Any]:
-    return hsds.organization_full(org, services=org.visible_services, full_services=full_services)
+    return shapes.organization_full(org, services=org.visible_services, full_services=full_services)
 
 
 class OrganizationListApi(HsdsApi):
@@ -287,7 +293,7 @@ class OrganizationListApi(HsdsApi):
             organizations = organizations.filter(Q(name__icontains=search) | Q(description__icontains=search))
         if full or full_services:
             return _page(request, organizations, lambda o: _organization_full(o, full_services))
-        return _page(request, organizations, hsds.organization_list_item)
+        return _page(request, organizations, shapes.organization_list_item)
 
 
 class OrganizationDetailApi(HsdsApi):
@@ -308,17 +314,17 @@ class TaxonomyListApi(HsdsApi):
     def get(self, request: Request) -> Response:
         """The taxonomies the directory's terms come from."""
         search = request.query_params.get("search", "").strip().lower()
-        names = [n for n in hsds.taxonomy_names() if search in n.lower()]
-        return _page(request, names, hsds.taxonomy)
+        names = [n for n in queries.taxonomy_names() if search in n.lower()]
+        return _page(request, names, shapes.taxonomy)
 
 
 class TaxonomyDetailApi(HsdsApi):
     @extend_schema(responses=ONE, operation_id="hsds_taxonomies_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
-        name = hsds.taxonomy_name_for(id)
+        name = queries.taxonomy_name_for(id)
         if name is None:
             raise exceptions.NotFound
-        return Response(hsds.taxonomy(name))
+        return Response(shapes.taxonomy(name))
 
 
 class TaxonomyTermListApi(HsdsApi):
@@ -331,7 +337,7 @@ class TaxonomyTermListApi(HsdsApi):
     def get(self, request: Request) -> Response:
         """Taxonomy terms: the kinds of service, and Leadline's open places and waitlist attributes."""
         terms = TaxonomyTerm.objects.order_by("taxonomy", "code")
-        extra = hsds.leadline_attribute_terms()
+        extra = shapes.leadline_attribute_terms()
         search = request.query_params.get("search", "").strip()
         if search:
             terms = terms.filter(Q(name__icontains=search) | Q(code__icontains=search))
@@ -349,7 +355,9 @@ class TaxonomyTermListApi(HsdsApi):
         stored = terms.count()
 
         def fetch(start: int, stop: int) -> list[Any]:
-            rows = [hsds.taxonomy_term(t) for t in terms[start : min(stop, stored)]] if start < stored else []
+            rows = (
+                [shapes.taxonomy_term(t) for t in terms[start : min(stop, stored)]] if start < stored else []
+            )
             return rows + extra[max(start - stored, 0) : max(stop - stored, 0)]
 
         return _page_of(request, stored + len(extra), fetch)
@@ -358,14 +366,14 @@ class TaxonomyTermListApi(HsdsApi):
 class TaxonomyTermDetailApi(HsdsApi):
     @extend_schema(responses=ONE, operation_id="hsds_taxonomy_terms_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
-        extra = next((t for t in hsds.leadline_attribute_terms() if t["id"] == id), None)
+        extra = next((t for t in shapes.leadline_attribute_terms() if t["id"] == id), None)
         if extra is not None:
             return Response(extra)
-        return Response(hsds.taxonomy_term(_get(TaxonomyTerm.objects.all(), id)))
+        return Response(shapes.taxonomy_term(_get(TaxonomyTerm.objects.all(), id)))
 
 
 def _service_at_locations(request: Request) -> QuerySet[ServiceAtLocation]:
-    return hsds.service_at_locations_visible_to(request.user).select_related(
+    return queries.service_at_locations_visible_to(request.user).select_related(
         "location", "service", "service__organization"
     )
 
@@ -378,7 +386,7 @@ class ServiceAtLocationListApi(HsdsApi):
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         """Services at locations, a page at a time (full=true for the location in full)."""
-        services = hsds.services_filtered(
+        services = queries.services_filtered(
             services_visible_to(request.user),
             search=request.query_params.get("search", "").strip(),
             taxonomy_term_id=_uuid(request, "taxonomy_term_id"),
@@ -392,15 +400,15 @@ class ServiceAtLocationListApi(HsdsApi):
             items = items.filter(location__postal_code__iexact=postcode)
         items = items.order_by("service__name", "location__name", "id")
         if _flag(request, "full"):
-            return _page(request, items, hsds.service_at_location_full)
-        return _page(request, items, hsds.service_at_location_list_item)
+            return _page(request, items, shapes.service_at_location_full)
+        return _page(request, items, shapes.service_at_location_list_item)
 
 
 class ServiceAtLocationDetailApi(HsdsApi):
     @extend_schema(responses=ONE, operation_id="hsds_service_at_locations_retrieve", tags=["hsds"])
     def get(self, request: Request, id: str) -> Response:
         """A service at a location, the location in full."""
-        return Response(hsds.service_at_location_full(_get(_service_at_locations(request), id)))
+        return Response(shapes.service_at_location_full(_get(_service_at_locations(request), id)))
 
 
 # --- Export and import of the whole directory (pages) ------------------------------------------
@@ -413,7 +421,7 @@ def whole_directory_required(view: Callable[..., HttpResponse]) -> Callable[...,
     @capability_required("directory.edit")
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not hsds.may_manage_whole_directory(request.user):
+        if not queries.may_manage_whole_directory(request.user):
             audit_record(actor=request.user, action=AuditEvent.Action.DENIED, reason="directory.edit (all)")
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -429,7 +437,7 @@ def _audit_export(request: HttpRequest, what: str) -> None:
 @whole_directory_required
 @require_GET
 def export_json(request: HttpRequest) -> HttpResponse:
-    document = hsds.export_document()
+    document = export.export_document()
     _audit_export(request, "json")
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = 'attachment; filename="leadline-directory-hsds.json"'
@@ -439,7 +447,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 @whole_directory_required
 @require_GET
 def export_zip(request: HttpRequest) -> HttpResponse:
-    data = hsds.export_zip()
+    data = export.export_zip()
     _audit_export(request, "csv")
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="leadline-directory-hsds.zip"'

@@ -18,11 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.services import disclosures_record
 from leadline.core import clock
-from leadline.core.decorators import capability_required
 from leadline.directory import referrals
 from leadline.directory.forms import CancelForm, ReferForm, StatusForm
 from leadline.directory.models import ServiceReferral

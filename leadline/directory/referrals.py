@@ -25,6 +25,8 @@ from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadline.accounts.policy import users_with_capability
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -42,6 +44,8 @@ PROVIDER_MOVES: dict[str, tuple[str, ...]] = {
 PROGRAM_MOVES: dict[str, tuple[str, ...]] = {status: (S.CANCELLED,) for status in OPEN}
 NEEDS_REASON = (S.REJECTED, S.CANCELLED, S.ON_HOLD, S.FAILED)
 UNANSWERED_AFTER = timedelta(days=2)
+# Who answers an organisation's referrals in Leadline: its people holding the capability (provider staff).
+ANSWERS = "service_referral.edit"
 
 
 class ReferralRefused(Exception):
@@ -172,12 +176,7 @@ def answers_by_email(organization: Any) -> bool:
 
 def has_staff(organization: Any) -> bool:
     """Someone signs in to Leadline for the organisation and answers its referrals there."""
-    from leadline.accounts.models import User
-    from leadline.accounts.roles import Role
-
-    staff = User.objects.filter(
-        is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=organization.agency_id
-    )
+    staff = users_with_capability(ANSWERS, scope=Scope.ORGANISATION, agency_id=organization.agency_id)
     return organization.agency_id is not None and staff.exists()
 
 
@@ -295,8 +294,6 @@ def referral_reminders_send() -> int:
     """Referrals sent more than two days ago and still unanswered: one email to the organisation's
     provider staff (the reference only, never the person), again every two days while unanswered; an
     organisation that answers by email gets each referral's link again."""
-    from leadline.accounts.models import User
-    from leadline.accounts.roles import Role
     from leadline.notifications.models import Delivery
     from leadline.notifications.services import queue_to_address
 
@@ -316,10 +313,10 @@ def referral_reminders_send() -> int:
             sent += len(done)
             ServiceReferral.objects.filter(pk__in=done).update(reminded_at=now)  # failures: next run
             continue
-        staff = User.objects.filter(is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=org.agency_id)
+        staff = users_with_capability(ANSWERS, scope=Scope.ORGANISATION, agency_id=org.agency_id)
         to = [u.email for u in staff if u.email and org.agency_id]
         if not to:  # nobody at the organisation answers in Leadline: the program must follow it up
-            to = [u.email for u in User.objects.filter(is_active=True, role=Role.SITE_ADMIN.value) if u.email]
+            to = [u.email for u in users_with_capability("user_account.edit") if u.email]  # site admins
         if to:
             lines = "\n".join(
                 f"- {r.reference} · {r.service.name} · {clock.local_date(r.requested_at)}" for r in referrals

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import transaction
 
+from leadline.accounts.policy import users_with_capability
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -211,8 +213,6 @@ def stale_reminders_send() -> int:
     without staff in Leadline go to the site administrators. Returns the number of emails sent."""
     from django.utils.translation import gettext as _
 
-    from leadline.accounts.models import User
-    from leadline.accounts.roles import Role
     from leadline.directory.selectors import stale
     from leadline.notifications.models import Delivery
     from leadline.notifications.services import queue_to_address
@@ -224,10 +224,11 @@ def stale_reminders_send() -> int:
         by_org.setdefault(service.organization, []).append(service)
     sent = 0
     for org, services in by_org.items():
-        staff = User.objects.filter(is_active=True, role=Role.PROVIDER_STAFF.value, agency_id=org.agency_id)
+        # The organisation's own people who keep its listings (provider staff).
+        staff = users_with_capability("directory.edit", scope=Scope.ORGANISATION, agency_id=org.agency_id)
         to = [u.email for u in staff if u.email and org.agency_id]
         if not to:
-            to = [u.email for u in User.objects.filter(is_active=True, role=Role.SITE_ADMIN.value) if u.email]
+            to = [u.email for u in users_with_capability("user_account.edit") if u.email]  # site admins
         if not to:
             continue
         lines = "\n".join(f"- {s.name}" for s in services)

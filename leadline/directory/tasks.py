@@ -11,14 +11,15 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from leadline.core import clock
+from leadline.core.clock import zone_name
 from leadline.core.imports import ImportOutcome, Progress, import_job_run
 from leadline.core.jsonsafe import JsonRefused, loads_bounded
-from leadline.core.middleware import site_time_zone
 from leadline.core.models import ImportJob
+from leadline.directory.hsds.importer import import_hsds
 
 
 def next_morning() -> datetime:
-    zone = ZoneInfo(site_time_zone())
+    zone = ZoneInfo(zone_name())
     return datetime.combine(clock.today() + timedelta(days=1), time(6, 0), tzinfo=zone)
 
 
@@ -58,8 +59,6 @@ CHANGES_KEPT = 500  # the job's page lists at most this many changes (the counts
 
 def _hsds_import(job: ImportJob, progress: Progress) -> ImportOutcome:
     from django.core.exceptions import PermissionDenied
-
-    from leadline.directory.hsds import import_hsds
 
     try:
         data = loads_bounded(bytes(job.data))

@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.accounts.roles import Scope
-from leadline.core.decorators import capability_required
 from leadline.directory import selectors, services
 from leadline.directory.forms import (
     LANGUAGE_NAMES,

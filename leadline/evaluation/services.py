@@ -15,7 +15,7 @@ from leadline.core import clock
 from leadline.evaluation.models import EvaluationRun
 from leadline.evidence.engine import evaluate
 from leadline.evidence.inputs import load
-from leadline.evidence.more import suppress
+from leadline.evidence.suppression import suppress
 from leadline.sites.selectors import site_get
 
 
@@ -27,7 +27,7 @@ def partner_folder() -> Path:
 def evaluation_run(*, as_of: date | None = None, demo: bool | None = None) -> EvaluationRun:
     as_of = as_of or clock.today()
     if demo is None:
-        demo = _is_demo_site()  # the demo is never seeded in production (core.demo refuses)
+        demo = _is_demo_site()  # the demo is never seeded in production (demo.seed refuses)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="leadline-evidence-") as tmp:
         folder = Path(tmp)
@@ -57,10 +57,8 @@ def evaluation_run(*, as_of: date | None = None, demo: bool | None = None) -> Ev
 
 
 def _is_demo_site() -> bool:
-    from leadline.core.demo import DEMO_SITE_NAME
-
     site = site_get()
-    return site is not None and site.name == DEMO_SITE_NAME
+    return site is not None and site.is_demo
 
 
 def latest() -> EvaluationRun | None:

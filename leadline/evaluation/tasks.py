@@ -9,11 +9,11 @@ from django.db import transaction
 from django_tasks import task
 
 from leadline.core import clock
-from leadline.core.middleware import site_time_zone
+from leadline.core.clock import zone_name
 
 
 def next_night() -> datetime:
-    zone = ZoneInfo(site_time_zone())
+    zone = ZoneInfo(zone_name())
     tomorrow = clock.today() + timedelta(days=1)
     return datetime.combine(tomorrow, time(2, 0), tzinfo=zone)
 

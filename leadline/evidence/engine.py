@@ -12,8 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from leadline.evidence import features, models, more
+from leadline.evidence import features
 from leadline.evidence import inputs as inputs_mod
+from leadline.evidence.sections import SECTIONS
+from leadline.evidence.suppression import suppress
 
 
 def evaluate(
@@ -28,37 +30,13 @@ def evaluate(
         data = inputs_mod.Dataset.from_frames(data)
     cutoff = as_of or inputs_mod.as_of_default(data)
     # The cutoff ends every follow-up and drops what came after it (and anyone indexed after it).
-    f = features.person_features(data, cutoff)
-    result: dict[str, Any] = {
-        "as_of": cutoff.isoformat(),
-        "n": {"lead": int((f["lead"] == 1).sum()), "comparison": int((f["lead"] == 0).sum())},
-    }
-    recidivism: dict[str, Any] = {"windows": models.windows(f)}
-    did = models.did_or(f)
-    if did is not None:
-        recidivism["did_or"] = did
-    recidivism.update(models.propensity(f, data.covariates))
-    felony = models.did_or(f, kind="felony_charge")
-    if felony is not None:
-        recidivism["felony_did_or"] = felony
-    result["recidivism"] = recidivism
-    if result["n"]["comparison"] and result["n"]["lead"]:
-        result["rates"] = models.rates(f)
-        surv = models.survival(f)
-        if surv is not None:
-            result["survival"] = surv
-        cost = more.costs(f, features.table(data, "unit_costs"))
-        if cost:
-            result["costs"] = cost
-    if "monthly" in data:
-        result["monthly"] = more.monthly(
-            {outcome: features.monthly_patterns(data, cutoff, outcome) for outcome in more.MONTHLY}
-        )
-    if "encounters" in data:
-        result["disparity"] = more.disparity(
-            features.encounters(data, cutoff), features.table(data, "population")
-        )
-    return more.suppress(result, threshold) if public else result
+    prepared = features.Features(data, cutoff, features.person_features(data, cutoff))
+    result: dict[str, Any] = {"as_of": cutoff.isoformat(), "n": prepared.n}
+    for section in SECTIONS:  # evidence/sections.py: every section, in the contract's order
+        value = section.compute(prepared)
+        if value is not None:
+            result[section.key] = value
+    return suppress(result, threshold) if public else result
 
 
 def run(

@@ -3,18 +3,20 @@ tables of sufficient statistics) inside the database that holds them — DuckDB 
 PostgreSQL warehouse a state points the engine at. The SQL is the same for both (standard aggregates with
 FILTER, date minus date in days); only the estimates are computed in Python, on what comes back.
 
-Definitions (EVIDENCE-DATA.md, models.py): day = event date minus index date; "post" is day >= 1;
+Definitions (EVIDENCE-DATA.md, recidivism.py): day = event date minus index date; "post" is day >= 1;
 the pre period is days -365..-1; follow-up ends at followup_end, cut at the as-of date.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
-from leadline.evidence.inputs import EVENT_TYPES
+from leadline.evidence.inputs import EVENT_TYPES, Dataset, as_of_default
 
 DID_DAYS = 183
 PRE_DAYS = 365
@@ -103,6 +105,48 @@ def person_features(db: Database, cutoff: date) -> pd.DataFrame:
     for column in ("first_arrest", "first_arrest_fu", "fu", "lead", "locked"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Features:
+    """What every section of the results is computed from (evidence/sections.py): the loaded inputs,
+    the cutoff, and ``people``, one row per person (``person_features``)."""
+
+    data: Database
+    cutoff: date
+    people: pd.DataFrame
+
+    @property
+    def n(self) -> dict[str, int]:
+        lead = self.people["lead"]
+        return {"lead": int((lead == 1).sum()), "comparison": int((lead == 0).sum())}
+
+    @property
+    def both_groups(self) -> bool:
+        """Whether there is someone in LEAD and someone in the comparison group."""
+        n = self.n
+        return bool(n["comparison"] and n["lead"])
+
+
+def followup_years(f: pd.DataFrame) -> np.ndarray:
+    return f["fu"].to_numpy(dtype=float) / 365.25
+
+
+def first_within(f: pd.DataFrame, column: str, days: int) -> np.ndarray:
+    """1 where the first post-index event in ``column`` falls within ``days`` (NaN = none)."""
+    values = f[column].to_numpy(dtype=float)
+    return (np.nan_to_num(values, nan=np.inf) <= days).astype(int)
+
+
+def features_of(people: pd.DataFrame, events: pd.DataFrame, cutoff: Any = None) -> pd.DataFrame:
+    """The per-person features of data frames (the reference tests): checked and built in SQL like files."""
+    data = Dataset.from_frames({"people": people, "events": events})
+    try:
+        if cutoff is None:
+            cutoff = as_of_default(data)
+        return person_features(data, cutoff)
+    finally:
+        data.close()
 
 
 def monthly_patterns(db: Database, cutoff: date, outcome: str) -> pd.DataFrame:

@@ -5,3 +5,6 @@ class LegalConfig(AppConfig):
     name = "leadline.legal"
     label = "legal"
     verbose_name = "Legal matters"
+
+    def ready(self) -> None:
+        from leadline.legal import hooks  # noqa: F401

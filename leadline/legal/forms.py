@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leadline.accounts.policy import users_with_capability
+from leadline.accounts.roles import Scope
 from leadline.legal.services import MAX_EXTENSION_DAYS
 
 
@@ -105,12 +107,10 @@ class DefenderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from leadline.accounts.models import User
-
         field = self.fields["defender"]
         assert isinstance(field, DefenderChoice)
         field.queryset = (
-            User.objects.filter(role="defender", is_active=True)
+            users_with_capability("legal_matter.view", scope=Scope.CLIENTS)  # the defenders
             .select_related("agency")
             .order_by("last_name", "first_name")
         )

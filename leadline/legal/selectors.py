@@ -20,6 +20,7 @@ from leadline.consents.services import disclosures_record
 from leadline.core import clock
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import CourtCase, CourtDate, LegalMatter, NewCharge, Notice, Warrant
+from leadline.legal.policy import without_sealed
 from leadline.sites.selectors import site_get
 
 
@@ -37,8 +38,7 @@ def matters_visible_to(user: Any) -> QuerySet[LegalMatter]:
         matters = LegalMatter.objects.filter(defender=user)
     else:
         return LegalMatter.objects.none()
-    if is_criminal_justice(user):
-        matters = matters.filter(sealed_at__isnull=True)
+    matters = without_sealed(user, matters)
     # A purged matter names nobody: it lives on only in the sealing report.
     return matters.filter(participant__isnull=False, participant__merged_into__isnull=True)
 

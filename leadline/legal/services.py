@@ -18,8 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
-from leadline.accounts.models import User
-from leadline.accounts.roles import Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -27,6 +25,8 @@ from leadline.legal import clock as legal_clock
 from leadline.legal.models import Charge, Extension, LegalMatter, Notice
 from leadline.notifications.models import Notification
 from leadline.notifications.services import notify
+from leadline.participants import lifecycle
+from leadline.participants.lifecycle import Event
 from leadline.participants.services import StaleEdit
 from leadline.sites.models import Site
 from leadline.sites.selectors import site_get
@@ -187,7 +187,7 @@ def _alert(matter: LegalMatter) -> None:
     quiet hours, after the commit, from the task worker, retried and visible in the outbox. What goes out
     is the fixed sentence and a link: the person and the charge are read in Leadline, signed in, where the
     access is checked and audited (email is not a safe place for either)."""
-    people = list(User.objects.filter(is_active=True, role=Role.PROSECUTOR))
+    people = list(policy.users_with_capability("legal_matter.edit"))  # the prosecutors
     if matter.defender_id and matter.defender:
         people.append(matter.defender)
     notify(people, kind=Notification.Kind.LEGAL_NOTICE, url=reverse("legal:detail", args=[matter.pk]))
@@ -235,6 +235,9 @@ def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
             changes={"confirmed": True, "matter": matter.pk, "state": matter.state},
         )  # fmt: skip
         if matter.sealed_at is not None:
+            # Every app answers for its own rows (the participants' lifecycle SEAL; today sealing hides
+            # and erases nothing: the reads leave sealed matters out).
+            lifecycle.run(Event.SEAL, actor=actor, matter=matter)
             site = site_get()
             schedule(now + timedelta(days=site.sealed_retention_days if site else 90))
     return notice
@@ -321,9 +324,10 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
     """Purge the details of matters sealed longer than the site's retention period: the charges, the
     notices' PDFs and the infraction on the referral (offence, place, the officer's words). What stays:
     the matter's dates and states, the audit trail (ids and actions, never the charge) and the
-    de-identified evaluation record. Idempotent. Returns how many matters it purged."""
-    from leadline.referrals.models import EligibilityCheck, Handoff, Referral
-
+    de-identified evaluation record. Every app erases what its own rows hold of the infraction (the
+    participants' lifecycle PURGE: this app's in legal.sealing, the referral's, the workgroup's agenda
+    items...), in the matter's transaction, before the matter lets go of the person. Idempotent.
+    Returns how many matters it purged."""
     now = now or clock.now()
     site = site_get()
     cutoff = now - timedelta(days=site.sealed_retention_days if site else 90)
@@ -334,45 +338,12 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
             matter = LegalMatter.objects.select_for_update().get(pk=pk)
             if matter.purged_at is not None:
                 continue
-            counts = {
-                "charges": Charge.objects.filter(matter=matter).delete()[0],
-                "notice_documents": Notice.objects.filter(matter=matter, pdf__isnull=False).update(pdf=None),
-                "referral_fields": 0,
-            }
-            if matter.referral_id:
-                counts["referral_fields"] = Referral.objects.filter(pk=matter.referral_id).update(
-                    offence=None, offence_other="", drug_quantity_grams=None, place="", latitude=None,
-                    longitude=None, concern="", exclusions_flagged=[], given_name="", family_name="",
-                    date_of_birth=None, stated_age=None, override_reason="", approval_reason="",
-                    participant=None,
-                )  # fmt: skip
-                EligibilityCheck.objects.filter(referral_id=matter.referral_id).update(detail="")
-                Handoff.objects.filter(referral_id=matter.referral_id).update(message="")
-                # The hand-off pages' SMS named the place and the offence: their text goes too.
-                from leadline.notifications.models import Delivery
-                from leadline.referrals.models import HandoffPage
-
-                pages = HandoffPage.objects.filter(handoff__referral_id=matter.referral_id)
-                Delivery.objects.filter(notification__in=pages.values("notification")).update(body="")
-            counts["extension_reasons"] = (
-                Extension.objects.filter(matter=matter).exclude(reason="").update(reason="")
-            )
+            counts = lifecycle.run(Event.PURGE, matter=matter, now=now)
             if matter.participant_id is not None:
                 # The matter and its referral no longer point at the person: a pseudonym (a keyed hash of
                 # the participant's id, the same one the evaluation export uses) keeps the de-identified
                 # evaluation record joinable without naming anyone.
                 matter.person_key = person_key(matter.participant_id)
-            # The workgroup's agenda items about the infraction (and decisions on them) go with it.
-            from django.db.models import Q
-
-            from leadline.workgroup.models import ActionItem, AgendaItem
-
-            about = Q(matter=matter) | (
-                Q(referral_id=matter.referral_id) if matter.referral_id else Q(pk__in=[])
-            )
-            items = AgendaItem.objects.filter(about)
-            ActionItem.objects.filter(Q(item__in=items) | Q(decision__item__in=items)).delete()
-            items.delete()
             matter.participant, matter.defender = None, None
             matter.purged_at, matter.purge_counts = now, counts
             matter.save(update_fields=["purged_at", "purge_counts", "participant", "defender", "person_key"])

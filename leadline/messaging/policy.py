@@ -29,7 +29,7 @@ from typing import Any
 from django.db.models import Q
 
 from leadline.accounts import policy as access_policy
-from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Role, Scope
+from leadline.accounts.roles import Role, Scope
 from leadline.consents.models import Consent
 from leadline.consents.policy import Info, in_force_q, may_disclose_each, today
 from leadline.messaging.models import Thread
@@ -198,7 +198,7 @@ def readable_threads(user: Any, threads: Iterable[Thread]) -> dict[int, Readable
     alive = survivors([t.participant for t in threads])
     standings = standings_for(user, {p.pk: p for p in alive.values()}.values())
     sealed: dict[int, datetime] = {}
-    if access_policy.role_of(user) in CRIMINAL_JUSTICE_ROLES and standings:
+    if access_policy.hides_sealed(user) and standings:
         sealed = latest_sealing(standings)
     out: dict[int, Readable] = {}
     for t in threads:

@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy as access_policy
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.policy import Info
-from leadline.core.decorators import capability_required
 from leadline.messaging import policy, selectors, services
 from leadline.messaging.forms import NOT_ALLOWED, MemberForm, MessageForm, ThreadForm
 from leadline.participants.models import Participant

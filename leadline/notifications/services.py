@@ -106,9 +106,9 @@ def preference_update(
 
 
 def _zone() -> ZoneInfo:
-    from leadline.core.middleware import site_time_zone
+    from leadline.core.clock import zone_name
 
-    return ZoneInfo(site_time_zone())
+    return ZoneInfo(zone_name())
 
 
 def quiet_until(pref: Preference, now: datetime) -> datetime | None:
@@ -287,3 +287,10 @@ def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def deliveries_erase(*, notification_ids: Any) -> int:
+    """Empty the text of every SMS or email sent for these notifications (ids, or a query of them): the
+    owner of the notifications asks when what they said must not outlive a purge (a sealed infraction's
+    hand-off pages named the place and the offence). Returns how many deliveries were emptied."""
+    return Delivery.objects.filter(notification__in=notification_ids).update(body="")

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.cases.selectors import caseload_overview
-from leadline.core.decorators import capability_required
 from leadline.participants import services
 from leadline.participants.forms import StatusForm
 from leadline.participants.models import CASELOAD_STATUSES, Participant

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
-from leadline.core.decorators import capability_required
 from leadline.participants.forms import ContactForm, MonthlyStatusForm
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access, participants_visible_to

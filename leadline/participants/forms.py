@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leadline.accounts.policy import users_with_capability
+from leadline.accounts.roles import Scope
 from leadline.cases.models import CaseNote
 
 
@@ -68,11 +70,9 @@ class AssignForm(_Prefixed):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, sizes: dict[int, int], soft: int, hard: int, **kwargs: Any):
-        from leadline.accounts.models import User
-
         super().__init__(*args, **kwargs)
         field = self.fields["case_manager"]
-        field.queryset = User.objects.filter(role="case_manager", is_active=True).order_by(  # type: ignore[attr-defined]
+        field.queryset = users_with_capability("caseload.view", scope=Scope.CASELOAD).order_by(  # type: ignore[attr-defined]
             "last_name", "first_name"
         )
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
-from leadline.core.decorators import capability_required
 from leadline.participants import services
 from leadline.participants.forms import IdentityForm, NewParticipantForm
 from leadline.participants.lookup import find_candidates

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from leadline.accounts.decorators import capability_required
 from leadline.cases import services as case_services
 from leadline.cases.models import Domain, domain_sensitivity
 from leadline.cases.selectors import intake_for
-from leadline.core.decorators import capability_required
 from leadline.participants.forms import IntakeForm
 from leadline.participants.selectors import participant_get_for
 

@@ -10,8 +10,8 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from leadline.accounts.decorators import capability_required
 from leadline.core.api import LeadlineApi, errors
-from leadline.core.decorators import capability_required
 from leadline.participants.lookup import LookupRefused, RateLimited, lookup_for
 
 

@@ -189,3 +189,24 @@ class ParticipantPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"photo of participant #{self.participant_id}"
+
+
+class BreakGlassGrant(models.Model):
+    """Time-boxed access of a site administrator to one participant's content, with a written reason
+    (participants.breakglass). Moved here from the audit app (issue #16): the table keeps its name and
+    its rows, only Django's record of which app owns it changed (migrations audit 0004, participants 0011)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="break_glass_grants")
+    reason = models.TextField(_("reason"))
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "audit_breakglassgrant"
+        ordering = ["-opened_at"]
+        verbose_name = _("break-glass grant")
+
+    def __str__(self) -> str:
+        return f"break-glass #{self.pk}"

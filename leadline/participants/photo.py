@@ -15,10 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.decorators import capability_required
 from leadline.participants.models import Participant, ParticipantPhoto
 from leadline.participants.policy import participant_access
 from leadline.participants.selectors import participant_get_for

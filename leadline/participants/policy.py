@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from leadline.accounts import policy
 from leadline.accounts.roles import BREAK_GLASS_CAPABILITIES, Scope
+from leadline.participants.breakglass import break_glass_active
 from leadline.participants.models import Participant
 
 # Sensitivity of a case note -> the capability needed to read / write it, on top of case_notes.*.
@@ -99,8 +100,6 @@ def participant_access(user: Any, participant: Participant) -> ParticipantAccess
         and policy.can(user, "break_glass.edit")
         and getattr(user, "token_scopes", None) is None
     ):
-        from leadline.audit.selectors import break_glass_active
-
         grant = break_glass_active(user=user, participant_id=participant.pk)
         if grant is not None:
             access.break_glass_id = grant.pk

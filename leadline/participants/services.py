@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
@@ -14,6 +13,8 @@ from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock
+from leadline.participants import lifecycle
+from leadline.participants.lifecycle import Event
 from leadline.participants.matching import blocking_keys
 from leadline.participants.models import (
     CASELOAD_STATUSES,
@@ -24,7 +25,6 @@ from leadline.participants.models import (
     ParticipantAlias,
     ParticipantKeyCount,
     ParticipantMatchKey,
-    ParticipantPhoto,
     StatusChange,
 )
 from leadline.participants.policy import participant_access
@@ -365,8 +365,8 @@ def participant_merge(
     *, actor: Any, duplicate: Participant, survivor: Participant, reason: str
 ) -> dict[str, int]:
     """Merge a duplicate record into the one that stays: every linked record moves to the survivor
-    (PRODUCT.md §4 rule 13). This app moves its own rows; every other app moves its own through its
-    ``participant_merged(actor, survivor, duplicate)``, in this transaction (_MERGED, decision 0029).
+    (PRODUCT.md §4 rule 13). Every app, this one included, moves its own rows through the handler it
+    registered for lifecycle MERGE, in this transaction (decisions 0029 and 0035).
     Where the survivor already holds the one allowed record (an open intake, an open consent of a kind,
     a month's status, a photo), the duplicate keeps its own, still reachable through the merged record;
     a court date or new charge held twice is combined. The duplicate's names become the survivor's
@@ -386,22 +386,12 @@ def participant_merge(
         keep = Participant.objects.select_for_update().get(pk=survivor.pk)
         if dup.merged_into_id or keep.merged_into_id:
             raise InvalidChange("survivor", _("One of these records was already merged."))
-        moved: dict[str, int] = {}
-        moved["status_changes"] = StatusChange.objects.filter(participant=dup).update(participant=keep)
-        # Records merged into the duplicate earlier now name the survivor: no chains to follow.
-        moved["earlier_duplicates"] = Participant.objects.filter(merged_into=dup).update(merged_into=keep)
-        if not ParticipantPhoto.objects.filter(participant=keep).exists():
-            moved["photo"] = ParticipantPhoto.objects.filter(participant=dup).update(participant=keep)
-        for path in _MERGED:
-            for label, n in import_string(path)(actor=actor, survivor=keep, duplicate=dup).items():
-                moved[label] = moved.get(label, 0) + n
+        # Every app moves its own rows, this one too (each app registers in its hooks.py).
+        moved = lifecycle.run(Event.MERGE, actor=actor, survivor=keep, duplicate=dup)
         _merge_identity(dup, keep)
         keep.version += 1
         keep.updated_at = clock.now()
         keep.save()
-        old_keys = list(ParticipantMatchKey.objects.filter(participant=dup).values_list("key", flat=True))
-        ParticipantMatchKey.objects.filter(participant=dup).delete()
-        _key_counts_add(sorted(old_keys), -1)
         Participant.objects.filter(pk=dup.pk).update(
             merged_into=keep, case_manager=None, version=dup.version + 1, updated_at=keep.updated_at
         )
@@ -417,36 +407,12 @@ def participant_merge(
     return moved
 
 
-# Each app's answer to a merge, for its own tables (issue #16 turns this list into registered hooks).
-# participants/tests/test_merge_reaches_every_row.py proves every row pointing at a participant moves.
-_MERGED = (
-    "leadline.referrals.merge.participant_merged",
-    "leadline.cases.merge.participant_merged",
-    "leadline.consents.merge.participant_merged",
-    "leadline.legal.merge.participant_merged",
-    "leadline.directory.merge.participant_merged",
-    "leadline.messaging.merge.participant_merged",
-    "leadline.workgroup.merge.participant_merged",
-)
-
-
 def _merge_identity(dup: Participant, keep: Participant) -> None:
-    """The survivor learns what only the duplicate knew: its names as aliases (the duplicate's alias rows
-    move; one the survivor already has is the same name twice), a missing date of birth or phone, the
-    latest contact times, and the person's latest court-date texts choice with the phone of the record
-    that holds it (else the duplicate's phone when the survivor has none), so a court date that moved is
-    still texted, to the number given with that choice (decision 0029)."""
-    names = {f"{dup.given_name} {dup.family_name}", dup.preferred_name}
-    names -= {"", f"{keep.given_name} {keep.family_name}"}
-    have = set(keep.aliases.values_list("name", flat=True))
-    for alias in ParticipantAlias.objects.filter(participant=dup):
-        if alias.name in have or alias.name == f"{keep.given_name} {keep.family_name}":
-            alias.delete()
-        else:
-            ParticipantAlias.objects.filter(pk=alias.pk).update(participant=keep)
-            have.add(alias.name)
-    for name in sorted(names - have):
-        ParticipantAlias.objects.get_or_create(participant=keep, name=name[:200])
+    """The survivor's own row learns what only the duplicate knew (its names became aliases in
+    participants.merge): a missing date of birth or phone, the latest contact times, and the person's
+    latest court-date texts choice with the phone of the record that holds it (else the duplicate's phone
+    when the survivor has none), so a court date that moved is still texted, to the number given with that
+    choice (decision 0029)."""
     if keep.date_of_birth is None and dup.date_of_birth is not None:
         keep.date_of_birth = dup.date_of_birth
     chosen = [p for p in (keep, dup) if p.court_reminders_at is not None]

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.selectors import case_note_list_for, contact_list_for, intake_completed_on
 from leadline.core import clock
 from leadline.core.csvsafe import csv_cell
-from leadline.core.decorators import capability_required
 from leadline.messaging.policy import program_may_start
 from leadline.participants import services
 from leadline.participants.forms import (

@@ -10,6 +10,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from leadline.core.worker import register_duty
+        from leadline.referrals import hooks  # noqa: F401
 
         # Every task worker also sweeps for unacknowledged hand-offs: a lost escalation task costs a minute.
         register_duty("handoff_sweep", "leadline.referrals.tasks.handoff_sweep", every=timedelta(minutes=1))

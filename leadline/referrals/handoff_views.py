@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
-from leadline.core.decorators import capability_required
 from leadline.participants.selectors import participant_reads_audit
 from leadline.referrals import services
 from leadline.referrals.models import Handoff
-from leadline.referrals.policy import may_answer_handoff
+from leadline.referrals.policy import handoff_access
 from leadline.referrals.selectors import handoff_get_for, handoff_open_list_for, referral_get_for
 from leadline.referrals.services.handoffs import Shown, referral_not_linked
 from leadline.sites.selectors import site_get
@@ -67,12 +67,8 @@ def handoff_status(request: HttpRequest, handoff_id: int) -> HttpResponse:
 @capability_required("handoff.view")
 @require_GET
 def handoff_list(request: HttpRequest) -> HttpResponse:
-    can_answer = may_answer_handoff(request.user)
-    return render(
-        request,
-        "referrals/handoffs.html",
-        {"handoffs": handoff_open_list_for(user=request.user), "can_answer": can_answer, "site": site_get()},
-    )
+    rows = [(h, handoff_access(request.user, h)) for h in handoff_open_list_for(user=request.user)]
+    return render(request, "referrals/handoffs.html", {"handoffs": rows, "site": site_get()})
 
 
 ACTIONS: dict[str, Callable[..., Handoff]] = {
@@ -82,7 +78,6 @@ ACTIONS: dict[str, Callable[..., Handoff]] = {
     "clear": services.handoff_clear,
     "cancel": services.handoff_cancel,
 }
-OFFICER_ACTIONS = ("clear", "cancel")  # what the officer who raised the request may do to it
 
 
 @capability_required("handoff.view")
@@ -92,10 +87,8 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
     act = ACTIONS.get(action)
     if act is None:
         raise Http404
-    if not (
-        may_answer_handoff(request.user)
-        or (action in OFFICER_ACTIONS and handoff.requested_by_id == request.user.pk)
-    ):
+    access = handoff_access(request.user, handoff)
+    if not {"clear": access.may_clear, "cancel": access.may_cancel}.get(action, access.may_answer):
         raise PermissionDenied
     try:
         if action == "acknowledge":

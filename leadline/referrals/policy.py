@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
-from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
+from leadline.accounts.roles import Scope
 from leadline.referrals.models import Handoff, Referral
 
 
@@ -15,7 +16,7 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     """The referrals this user may read. For a criminal-justice role a sealed infraction is gone (PRODUCT
     §4 rule 3): the referral that diverted it is never listed, shown, searched or exported again."""
     referrals = _referrals_in_scope(user)
-    if getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES:
+    if policy.hides_sealed(user):
         referrals = referrals.exclude(legal_matter__sealed_at__isnull=False)
     return referrals
 
@@ -40,7 +41,7 @@ def _referrals_in_scope(user: Any) -> QuerySet[Referral]:
 def handoffs_visible_to(user: Any) -> QuerySet[Handoff]:
     """The scope of handoff.view, without a sealed infraction's hand-off for a criminal-justice role."""
     handoffs = _handoffs_in_scope(user)
-    if getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES:
+    if policy.hides_sealed(user):
         handoffs = handoffs.exclude(referral__legal_matter__sealed_at__isnull=False)
     return handoffs
 
@@ -84,6 +85,32 @@ def may_override(user: Any) -> bool:
 def may_answer_handoff(user: Any) -> bool:
     """Acknowledge, arrive, complete: the case-management side only, never a police role."""
     return policy.can(user, "handoff.edit") and not policy.is_law_enforcement(user)
+
+
+@dataclass(frozen=True)
+class HandoffAccess:
+    """What one person may do to one hand-off (decisions 0007 and 0008). The one rule for the views, the
+    services and the templates: templates read these booleans and never compare ids or roles.
+
+    Who may act, not whether the hand-off's state allows it now: a request that has moved on is refused
+    by the service's compare-and-set with its own message."""
+
+    may_answer: bool  # acknowledge, arrive, complete: the case-management side, never a police role
+    may_cancel: bool  # call off an open request: the officer who raised it, or the case-management side
+    may_clear: bool  # record the officer clear of the scene: the officer who raised it, or the same side
+    raised_it: bool  # this person raised the request (the officer on the scene): for wording only
+
+
+def handoff_access(user: Any, handoff: Handoff) -> HandoffAccess:
+    answer = may_answer_handoff(user)
+    raised = (
+        handoff.requested_by_id is not None
+        and handoff.requested_by_id == getattr(user, "pk", None)
+        and policy.role_of(user) is not None
+    )
+    return HandoffAccess(
+        may_answer=answer, may_cancel=answer or raised, may_clear=answer or raised, raised_it=raised
+    )
 
 
 def may_request_handoff(user: Any, referral: Referral, has_handoff: bool) -> bool:

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required, permissions_policy_allow
 from leadline.core import clock
-from leadline.core.decorators import capability_required, permissions_policy_allow
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.eligibility import criterion_label
@@ -20,6 +20,7 @@ from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, Overri
 from leadline.referrals.models import Referral
 from leadline.referrals.policy import (
     community_approvers,
+    handoff_access,
     may_approve,
     may_override,
     may_request_handoff,
@@ -131,6 +132,7 @@ def _detail_context(
         "override_form": override_form,
         "no_override_aggrieved": aggrieved_declined and ineligible and may_override(request.user),
         "h": handoff,
+        "handoff_access": handoff_access(request.user, handoff) if handoff is not None else None,
         "can_call": can_call,
         # Requests this officer raised by phone that wait for a referral: this one can be linked.
         "line_calls": handoffs_to_link_for(user=request.user)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from leadline.core.admin_site import CapabilityAdmin, CapabilityInline
+from leadline.accounts.admin_site import CapabilityAdmin, CapabilityInline
 from leadline.sites.models import EligibleOffence, Exclusion, PolicyVersion, Site
 
 

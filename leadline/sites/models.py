@@ -85,6 +85,14 @@ class Site(models.Model):
     caseload_soft_limit = models.PositiveIntegerField(_("caseload soft limit"), default=20)
     caseload_hard_limit = models.PositiveIntegerField(_("caseload hard limit"), default=25)
     small_cell_threshold = models.PositiveIntegerField(_("small-cell threshold"), default=10)
+    is_demo = models.BooleanField(
+        _("demo site"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Seeded by the embedded demo: its evidence is computed on synthetic data. Never in a file."
+        ),
+    )
     lead_line_phone = models.CharField(_("LEAD line phone"), max_length=40, blank=True)
     handoff_target_minutes = models.PositiveIntegerField(_("hand-off target (minutes)"), default=30)
     handoff_ack_minutes = models.PositiveIntegerField(

@@ -224,3 +224,11 @@ def site_import(*, actor: Any, data: Any) -> Site:
             },
         )
     return site
+
+
+def site_mark_demo(*, site: Site) -> None:
+    """Mark the site as the embedded demo (only the demo seed and the test world do; a site file never
+    carries it, so no import can make a real site a demo, nor the demo a real site)."""
+    if not site.is_demo:
+        Site.objects.filter(pk=site.pk).update(is_demo=True)
+        site.is_demo = True

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leadline.accounts import policy
-from leadline.core.decorators import capability_required
+from leadline.accounts.decorators import capability_required
 from leadline.core.jsonsafe import JsonRefused, loads_bounded
 from leadline.sites.forms import SiteImportForm
 from leadline.sites.selectors import site_get

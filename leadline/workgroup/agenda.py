@@ -35,7 +35,9 @@ from django.utils.translation import gettext as _
 
 from leadline.consents.services import disclosures_record
 from leadline.core import clock
+from leadline.legal.policy import sealed_from
 from leadline.workgroup.models import AgendaItem, Meeting
+from leadline.workgroup.policy import AgendaReader, agenda_reader
 
 K = AgendaItem.Kind
 DEFAULT_WINDOW = timedelta(days=14)
@@ -250,17 +252,16 @@ def _matter_of(item: Any) -> Any:
     return None
 
 
-def _sealed(item: Any) -> bool:
-    """About an infraction that was cleared: never shown to a criminal-justice role again (rule 3)."""
-    matter = _matter_of(item)
-    return matter is not None and matter.sealed_at is not None
+def _sealed(user: Any, item: Any) -> bool:
+    """About an infraction that was cleared, and ``user`` may not see it again (rule 3: legal.policy)."""
+    return sealed_from(user, _matter_of(item))
 
 
 def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaView:
     """What ``user`` may read of each item of ``meeting`` (see the module's rules). Showing a person's
     progress outside the program goes through the one consent decision point and is logged."""
     from leadline.accounts import policy
-    from leadline.accounts.roles import Role, Scope
+    from leadline.accounts.roles import Scope
     from leadline.consents.policy import Info, may_disclose
     from leadline.consents.wording import feedback_phrase
     from leadline.referrals.selectors import OUTCOME_ENGAGED, OUTCOME_NOT_YET, referral_outcomes_for
@@ -270,7 +271,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
             "participant", "referral__referred_by", "referral__legal_matter", "matter", "carried_from"
         )
     )
-    role = policy.role_of(user)
+    reader = agenda_reader(user)
     views: list[ItemView] = []
     hidden = 0
     base = {i.pk: (i.carried_from if i.kind == K.CARRIED_OVER and i.carried_from else i) for i in items}
@@ -278,7 +279,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
     def kind_of(i: Any) -> str:
         return base[i.pk].kind
 
-    if role == Role.PROGRAM_MANAGER or role == Role.CASE_MANAGER:
+    if reader is AgendaReader.PROGRAM:
         mine = policy.scope_of(user, "participant_record.view") == Scope.ALL
         for i in items:
             full = mine or (i.participant is not None and i.participant.case_manager_id == user.pk)
@@ -289,14 +290,14 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
             )
             views.append(ItemView(i, str(K(kind_of(i)).label), who, _program_lines(i) if full else [], full))
         return AgendaView(views, 0)
-    if role == Role.OUTREACH_WORKER:
+    if reader is AgendaReader.OUTREACH:
         for i in items:
             if kind_of(i) == K.INACTIVE and i.participant:
                 views.append(ItemView(i, str(K.INACTIVE.label), _name(i.participant), _program_lines(i)[:1]))
             else:
                 hidden += 1
         return AgendaView(views, hidden)
-    if role in (Role.PROSECUTOR, Role.DEFENDER):
+    if reader is AgendaReader.LEGAL:
         from leadline.legal.selectors import consent_reach, people_visible_to
 
         # The legal app's own rule: the people whose legal records this role may read (an open diversion,
@@ -313,7 +314,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 kind in (K.NEW_REFERRAL, K.POLICE_CONTACT)
                 and (_matter_of(i) is not None or not i.referral_id)
             )
-            if not i.participant or not legal or _sealed(i) or i.participant_id not in visible:
+            if not i.participant or not legal or _sealed(user, i) or i.participant_id not in visible:
                 hidden += 1
                 continue
             lines = _legal_lines(i)
@@ -331,11 +332,11 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
             shown[pid] = (first, [str(Info.ENROLMENT), *infos])
         disclosures_record(recipient=user, shown=shown, channel=channel)
         return AgendaView(views, hidden)
-    if role == Role.OFFICER:
+    if reader is AgendaReader.REFERRER:
         own = [
             i.referral
             for i in items
-            if i.referral_id and i.referral and i.referral.referred_by_id == user.pk and not _sealed(i)
+            if i.referral_id and i.referral and i.referral.referred_by_id == user.pk and not _sealed(user, i)
         ]
         outcomes = referral_outcomes_for(user=user, referrals=own, channel=channel)
         # Exactly what the opt-in names, in its own words (consents.wording): engaged yes / not yet, and
@@ -348,7 +349,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 outcome is None
                 or outcome.state not in said
                 or kind_of(i) not in (K.NEW_REFERRAL, K.POLICE_CONTACT)
-                or _sealed(i)
+                or _sealed(user, i)
             ):
                 hidden += 1
                 continue
@@ -358,7 +359,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                 lines.append(feedback_phrase(Info.HOUSED, outcome.housed))
             views.append(ItemView(i, title, f"{i.referral.given_name} {i.referral.family_name}", lines))
         return AgendaView(views, hidden)
-    if role == Role.PROVIDER_STAFF:
+    if reader is AgendaReader.PROVIDER:
         from leadline.directory.models import ServiceReferral
 
         ids = [i.participant_id for i in items if i.participant_id]

@@ -39,9 +39,9 @@ class MeetingForm(forms.Form):
 
 def site_aware(value: datetime) -> datetime:
     """A time typed in the site's zone (the form's fields are naive when USE_TZ parsing is local)."""
-    from leadline.core.middleware import site_time_zone
+    from leadline.core.clock import zone_name
 
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(site_time_zone()))
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone_name()))
 
 
 class MinutesForm(forms.Form):

@@ -24,9 +24,12 @@ from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from leadline.accounts.policy import users_with_capability
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
+from leadline.audit.selectors import law_enforcement_events
 from leadline.core import clock
-from leadline.core.middleware import site_time_zone
+from leadline.core.clock import zone_name
 from leadline.core.pdf import Document
 from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.models import EligibilityCheck, Handoff, Referral
@@ -75,7 +78,7 @@ def suppress_row(counts: Sequence[int], threshold: int) -> tuple[list[Cell], Cel
     threshold — the smallest visible non-zero cell is hidden too (complementary suppression). The total
     is hidden only when it is small itself (then it is hidden in every table that shows it).
 
-    The evidence engine's ``evidence.more.suppress`` does the same for the evaluation's own shapes
+    The evidence engine's ``evidence.suppression.suppress`` does the same for the evaluation's own shapes
     (windows, funnel stages); this is the one-way table the pack needs."""
     total = sum(counts)
     primary = {i for i, n in enumerate(counts) if _small(n, threshold)}
@@ -107,7 +110,7 @@ def last_full_quarter(today: date) -> tuple[date, date]:
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in the site's time zone, as the law-enforcement report
     reads its period: both dates are whole local days."""
-    tz = ZoneInfo(site_time_zone())
+    tz = ZoneInfo(zone_name())
     return (
         datetime.combine(start, time.min, tzinfo=tz),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
@@ -195,10 +198,9 @@ def _caseloads(threshold: int) -> dict[str, Any]:
 
     soft, hard = caseload_limits()
     sizes = caseload_sizes()
+    carry = users_with_capability("caseload.view", scope=Scope.CASELOAD)  # everyone who carries a caseload
     managers = sorted(
-        User.objects.filter(Q(role="case_manager", is_active=True) | Q(pk__in=list(sizes))).values_list(
-            "pk", "username"
-        ),
+        (carry | User.objects.filter(pk__in=list(sizes))).values_list("pk", "username"),
         key=lambda m: (-sizes.get(m[0], 0), m[1]),
     )
     counts = [sizes.get(pk, 0) for pk, _username in managers]
@@ -224,8 +226,6 @@ def _law_enforcement(since: datetime, until: datetime) -> dict[str, Any]:
     The events are those of the audit's law-enforcement report, through its unchecked query (the pack's
     own capability, policy_pack.view, was checked by the view: the evaluator reading it holds no
     audit_report.view). Counts of staff actions, not of people served: shown exactly, as oversight needs."""
-    from leadline.audit.selectors import law_enforcement_events
-
     events = law_enforcement_events(start=since, end=until)
     labels = dict(AuditEvent.Action.choices)
     rows = [

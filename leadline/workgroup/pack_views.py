@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from leadline.accounts.decorators import capability_required
 from leadline.audit.forms import PeriodForm
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.decorators import capability_required
 from leadline.workgroup.pack import last_full_quarter, pack_data, pack_pdf
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)

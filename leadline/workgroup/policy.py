@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from leadline.accounts import policy
@@ -54,5 +56,38 @@ def reads_action(user: Any, action: ActionItem, *, keeps_record: bool) -> bool:
     return keeps_record and (action.created_by_id == user.pk or _about_their_caseload(user, action.item))
 
 
-def closes_action(user: Any, action: ActionItem) -> bool:
-    return action.owner_id == user.pk or runs_the_group(user)
+class AgendaReader(StrEnum):
+    """How a member reads the agenda (agenda.item_views), from what they may do, never their role's name."""
+
+    PROGRAM = "program"  # participant records: each item whole (their caseload's, or all)
+    OUTREACH = "outreach"  # participant cards only: who is inactive, to find them
+    LEGAL = "legal"  # legal matters: the legal events about people the legal pages show them
+    REFERRER = "referrer"  # their own referrals: the outcome, in the opt-in's words
+    PROVIDER = "provider"  # summaries for an organisation: that someone it serves is out of touch
+    NOTHING = "nothing"  # anyone else (a police liaison): nothing about individuals
+
+
+def agenda_reader(user: Any) -> AgendaReader:
+    if policy.can(user, "participant_record.view"):
+        return AgendaReader.PROGRAM
+    if policy.can(user, "participant_card.view"):
+        return AgendaReader.OUTREACH
+    if policy.can(user, "legal_matter.view"):
+        return AgendaReader.LEGAL
+    if policy.scope_of(user, "referral.view") is Scope.OWN:
+        return AgendaReader.REFERRER
+    if policy.scope_of(user, "progress_summary.view") is Scope.ORGANISATION:
+        return AgendaReader.PROVIDER
+    return AgendaReader.NOTHING
+
+
+@dataclass(frozen=True)
+class ActionAccess:
+    """What one person may do to one action item; the pages' templates read it, never the owner's id."""
+
+    may_close: bool  # its owner, or the program manager (who runs the group)
+
+
+def action_access(user: Any, action: ActionItem) -> ActionAccess:
+    owns_it = action.owner_id is not None and action.owner_id == getattr(user, "pk", None)
+    return ActionAccess(may_close=owns_it or runs_the_group(user))

@@ -17,6 +17,7 @@ from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
+from leadline.workgroup.policy import action_access
 
 PROGRAM_ROLES = ("case_manager", "outreach_worker", "program_manager")
 
@@ -208,11 +209,9 @@ def decision_record(
 
 def action_done(*, actor: Any, action_id: int, version: int, note: str = "") -> ActionItem:
     """The owner (or the program manager) marks an action item done; done stays done."""
-    from leadline.workgroup.policy import closes_action
-
     with transaction.atomic(durable=True):
         action = ActionItem.objects.select_for_update().get(pk=action_id)
-        if not closes_action(actor, action):
+        if not action_access(actor, action).may_close:
             raise WorkgroupRefused(None, _("Only its owner or the program manager can close an action item."))
         if action.version != version:
             raise StaleEdit()

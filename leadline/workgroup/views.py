@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.decorators import capability_required
 from leadline.participants.services import StaleEdit
 from leadline.workgroup import agenda, services
 from leadline.workgroup import policy as wg
@@ -148,7 +148,7 @@ def _meeting_page(
     decisions = [d for d in recorded if wg.reads_decision(user, d, keeps_record=may_edit)]
     decisions_hidden = len(recorded) - len(decisions)
     actions = [
-        a for a in meeting.actions.select_related("owner", "item__participant")
+        (a, wg.action_access(user, a)) for a in meeting.actions.select_related("owner", "item__participant")
         if wg.reads_action(user, a, keeps_record=may_edit)
     ]  # fmt: skip
     if may_edit and decision_form is None:
@@ -289,7 +289,7 @@ def actions(request: HttpRequest) -> HttpResponse:
         request,
         "workgroup/actions.html",
         {
-            "open": [a for a in rows if a.done_at is None],
+            "open": [(a, wg.action_access(request.user, a)) for a in rows if a.done_at is None],
             "done": [a for a in rows if a.done_at][:30],
             "everyone": everyone,
             "today": clock.today(),
@@ -302,7 +302,7 @@ def actions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
     action = ActionItem.objects.filter(pk=action_id).first()
-    if action is None or not wg.closes_action(request.user, action):
+    if action is None or not wg.action_access(request.user, action).may_close:
         raise Http404
     form = DoneForm(request.POST)
     if not form.is_valid():

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 
 def _change_form(user) -> dict:
@@ -29,9 +29,9 @@ def test_an_administrator_cannot_give_themselves_a_role_that_reads_participants(
     assert client.get(f"/participants/{world.mine.pk}/").status_code == 404
 
 
-def test_a_role_change_is_audited_with_the_real_before_and_after(world):
-    client = verified_client(world["site_admin"])
-    omar = world["outreach_worker"]
+def test_a_role_change_is_audited_with_the_real_before_and_after(small_world):
+    client = verified_client(small_world["site_admin"])
+    omar = small_world["outreach_worker"]
     response = client.post(
         f"/admin/accounts/user/{omar.pk}/change/", {**_change_form(omar), "role": "case_manager"}
     )
@@ -43,7 +43,7 @@ def test_a_role_change_is_audited_with_the_real_before_and_after(world):
     from leadline.accounts.models import CredentialReset
     from leadline.accounts.services import credential_reset_approve
     from leadline.core import clock
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
 
     omar.refresh_from_db()
     assert omar.role == "outreach_worker"
@@ -63,9 +63,9 @@ def test_a_role_change_is_audited_with_the_real_before_and_after(world):
     assert event.changes["role"] == {"before": "case_manager", "after": ""}
 
 
-def test_no_password_is_set_for_another_person_and_other_admin_edits_are_audited(world):
-    client = verified_client(world["site_admin"])
-    omar = world["outreach_worker"]
+def test_no_password_is_set_for_another_person_and_other_admin_edits_are_audited(small_world):
+    client = verified_client(small_world["site_admin"])
+    omar = small_world["outreach_worker"]
     response = client.post(
         f"/admin/accounts/user/{omar.pk}/password/",
         {"password1": "a-new-long-pass-phrase-42", "password2": "a-new-long-pass-phrase-42"},
@@ -98,8 +98,8 @@ def test_is_superuser_opens_nothing_more(world):
 
 
 @pytest.mark.parametrize("persona", ["program_manager", "case_manager", "officer"])
-def test_nobody_but_the_site_administrator_gets_into_the_admin(world, persona):
-    client = verified_client(world[persona])
+def test_nobody_but_the_site_administrator_gets_into_the_admin(small_world, persona):
+    client = verified_client(small_world[persona])
     response = client.get("/admin/", follow=True)
     assert response.status_code == 403  # sent to the admin's sign-in, which refuses a signed-in non-admin
     assert response.redirect_chain[-1][0].startswith("/admin/login/")
@@ -107,18 +107,18 @@ def test_nobody_but_the_site_administrator_gets_into_the_admin(world, persona):
 
 @override_settings(PRODUCTION=True)
 def test_the_demo_is_never_seeded_in_production(db):
-    from leadline.core.demo import DemoRefused, seed_demo
+    from leadline.demo.seed import DemoRefused, seed_demo
 
     with pytest.raises(DemoRefused):
         seed_demo()
 
 
-def test_the_demo_never_overwrites_a_real_account(world):
-    from leadline.core.demo import DemoRefused, seed_demo
+def test_the_demo_never_overwrites_a_real_account(small_world):
+    from leadline.demo.seed import DemoRefused, seed_demo
 
-    # world's "paula" is a real (non-demo) account with her own password
+    # the test personas' "paula" is a real (non-demo) account with her own password
     with pytest.raises(DemoRefused):
         seed_demo()
-    paula = world["program_manager"]
+    paula = small_world["program_manager"]
     paula.refresh_from_db()
     assert not paula.is_demo and not paula.check_password("lead-demo-2026")

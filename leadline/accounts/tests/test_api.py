@@ -11,7 +11,7 @@ from django.test import Client
 from leadline.accounts.models import APIToken
 from leadline.accounts.services import InvalidInput, api_token_create, api_token_revoke
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 
 def _api(secret: str) -> Client:
@@ -30,20 +30,22 @@ def test_a_token_works_only_within_its_scopes(world):
     assert "date_of_birth" not in detail  # participant_record.view was not given to the token
 
 
-def test_only_the_hash_of_a_token_is_stored(world):
-    token, secret = api_token_create(actor=world["case_manager"], name="x", scopes=["api_token.view"], days=1)
+def test_only_the_hash_of_a_token_is_stored(small_world):
+    token, secret = api_token_create(
+        actor=small_world["case_manager"], name="x", scopes=["api_token.view"], days=1
+    )
     assert secret not in str(APIToken.objects.filter(pk=token.pk).values().get())
 
 
-def test_a_token_cannot_hold_what_its_owner_does_not(world):
+def test_a_token_cannot_hold_what_its_owner_does_not(small_world):
     with pytest.raises(InvalidInput, match="You do not hold"):
-        api_token_create(actor=world["officer"], name="x", scopes=["case_notes.view"], days=5)
+        api_token_create(actor=small_world["officer"], name="x", scopes=["case_notes.view"], days=5)
     with pytest.raises(InvalidInput, match="days"):
-        api_token_create(actor=world["officer"], name="x", scopes=["lookup.view"], days=1000)
+        api_token_create(actor=small_world["officer"], name="x", scopes=["lookup.view"], days=1000)
 
 
-def test_expired_and_revoked_tokens_are_refused(world):
-    carmen = world["case_manager"]
+def test_expired_and_revoked_tokens_are_refused(small_world):
+    carmen = small_world["case_manager"]
     token, secret = api_token_create(actor=carmen, name="x", scopes=["api_token.view"], days=1)
     with time_machine.travel(clock.now() + timedelta(days=2)):
         assert _api(secret).get("/api/v1/me/").status_code == 401
@@ -53,11 +55,11 @@ def test_expired_and_revoked_tokens_are_refused(world):
     assert _api("ll_not-a-token").get("/api/v1/me/").status_code == 401
 
 
-def test_a_session_without_mfa_cannot_use_the_api(world):
+def test_a_session_without_mfa_cannot_use_the_api(small_world):
     client = Client()
-    client.force_login(world["case_manager"])
+    client.force_login(small_world["case_manager"])
     assert client.get("/api/v1/me/").status_code in (401, 403)
-    assert verified_client(world["case_manager"]).get("/api/v1/me/").status_code == 200
+    assert verified_client(small_world["case_manager"]).get("/api/v1/me/").status_code == 200
 
 
 def test_bad_api_input_names_the_field_and_writes_nothing(world):
@@ -89,8 +91,8 @@ def test_a_double_submitted_note_makes_one_record(world):
     assert world.mine.case_notes.count() == 2
 
 
-def test_the_openapi_document_describes_every_endpoint(world):
-    client = verified_client(world["evaluator"])
+def test_the_openapi_document_describes_every_endpoint(small_world):
+    client = verified_client(small_world["evaluator"])
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     paths = schema.json()["paths"] if schema["Content-Type"].endswith("json") else None

@@ -18,29 +18,29 @@ from leadline.accounts.roles import Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.testing import PASSWORD, UserFactory, verified_client
+from leadline.demo.testing import PASSWORD, UserFactory, verified_client
 from leadline.notifications.models import Delivery, Notification
 
 NEW_PASSWORD = "a-new-long-pass-phrase-42"
 
 
 @pytest.fixture
-def admins(world):
+def admins(small_world):
     """Adam (the world's administrator) and Beth, a second one."""
     beth = UserFactory.create(
         username="beth",
         role=Role.SITE_ADMIN.value,
-        agency=world["site_admin"].agency,
+        agency=small_world["site_admin"].agency,
         is_staff=True,
         email="beth@lead.example",
         date_joined=clock.now() - timedelta(days=60),  # a new administrator approves nothing (decision 0034)
     )
-    return world["site_admin"], beth
+    return small_world["site_admin"], beth
 
 
 @pytest.fixture
-def carmen(world):
-    carmen = world["case_manager"]
+def carmen(small_world):
+    carmen = small_world["case_manager"]
     carmen.email = "carmen@lead.example"
     carmen.save(update_fields=["email"])
     TOTPDevice.objects.get_or_create(user=carmen, name="phone", confirmed=True)
@@ -50,7 +50,7 @@ def carmen(world):
 # --- alone, an administrator can do neither ---------------------------------------------------------
 
 
-def test_an_administrator_alone_cannot_set_another_persons_password(world, admins, carmen):
+def test_an_administrator_alone_cannot_set_another_persons_password(small_world, admins, carmen):
     adam, _beth = admins
     client = verified_client(adam)
     response = client.post(
@@ -65,7 +65,7 @@ def test_an_administrator_alone_cannot_set_another_persons_password(world, admin
     assert carmen.check_password(PASSWORD) and not carmen.check_password(NEW_PASSWORD)
 
 
-def test_an_administrator_alone_cannot_remove_anothers_two_factor_device(world, admins, carmen):
+def test_an_administrator_alone_cannot_remove_anothers_two_factor_device(small_world, admins, carmen):
     adam, _beth = admins
     client = verified_client(adam)
     device = TOTPDevice.objects.filter(user=carmen).first()
@@ -90,7 +90,7 @@ def test_an_administrator_alone_cannot_remove_anothers_two_factor_device(world, 
     assert not Notification.objects.filter(user=carmen, kind="account").exists()
 
 
-def test_an_administrator_the_proposer_made_cannot_approve(world, admins, carmen):
+def test_an_administrator_the_proposer_made_cannot_approve(small_world, admins, carmen):
     adam, _beth = admins
     sock = UserFactory.create(
         username="sock",
@@ -110,7 +110,7 @@ def test_an_administrator_the_proposer_made_cannot_approve(world, admins, carmen
     assert TOTPDevice.objects.filter(user=carmen).exists()
 
 
-def test_a_reset_of_ones_own_sign_in_or_without_a_reason_is_refused(world, admins, carmen):
+def test_a_reset_of_ones_own_sign_in_or_without_a_reason_is_refused(small_world, admins, carmen):
     adam, _beth = admins
     with pytest.raises(services.InvalidInput) as refused:
         services.credential_reset_propose(actor=adam, user=adam, kind="mfa", reason="I lost my own phone")
@@ -120,7 +120,10 @@ def test_a_reset_of_ones_own_sign_in_or_without_a_reason_is_refused(world, admin
     assert refused.value.field == "reason"
     with pytest.raises(services.NotAllowed):
         services.credential_reset_propose(
-            actor=world["program_manager"], user=carmen, kind="mfa", reason="Carmen lost her phone on the bus"
+            actor=small_world["program_manager"],
+            user=carmen,
+            kind="mfa",
+            reason="Carmen lost her phone on the bus",
         )
     response = verified_client(adam).post(
         "/admin/accounts/credentialreset/add/", {"user": carmen.pk, "kind": "mfa", "reason": "short"}
@@ -132,7 +135,7 @@ def test_a_reset_of_ones_own_sign_in_or_without_a_reason_is_refused(world, admin
 # --- with a second administrator ----------------------------------------------------------------------
 
 
-def test_a_second_administrator_approves_the_mfa_reset_and_the_holder_is_told(world, admins, carmen):
+def test_a_second_administrator_approves_the_mfa_reset_and_the_holder_is_told(small_world, admins, carmen):
     adam, beth = admins
     carmen_session = verified_client(carmen)
     reset = services.credential_reset_propose(
@@ -162,7 +165,7 @@ def _link(carmen) -> str:
     return found.group(0)
 
 
-def test_a_password_reset_ends_in_a_link_only_the_holder_completes(world, admins, carmen):
+def test_a_password_reset_ends_in_a_link_only_the_holder_completes(small_world, admins, carmen):
     adam, beth = admins
     reset = services.credential_reset_propose(
         actor=adam, user=carmen, kind="password", reason="Carmen forgot her password, asked by phone"
@@ -190,7 +193,7 @@ def test_a_password_reset_ends_in_a_link_only_the_holder_completes(world, admins
     assert Client().get(link).status_code == 404  # once only
 
 
-def test_the_holder_signed_in_on_another_device_may_use_her_link(world, admins, carmen):
+def test_the_holder_signed_in_on_another_device_may_use_her_link(small_world, admins, carmen):
     adam, beth = admins
     reset = services.credential_reset_propose(
         actor=adam, user=carmen, kind="password", reason="Carmen forgot her password, asked by phone"
@@ -207,7 +210,7 @@ def test_the_holder_signed_in_on_another_device_may_use_her_link(world, admins, 
     assert NEW_PASSWORD not in str(list(AuditEvent.objects.values_list("changes", flat=True)))
 
 
-def test_an_expired_link_does_nothing(world, admins, carmen):
+def test_an_expired_link_does_nothing(small_world, admins, carmen):
     adam, beth = admins
     reset = services.credential_reset_propose(
         actor=adam, user=carmen, kind="password", reason="Carmen forgot her password, asked by phone"

@@ -19,7 +19,7 @@ from leadline.accounts.roles import (
 )
 from leadline.accounts.services import api_token_create
 from leadline.cases.services import case_note_add
-from leadline.core.testing import endpoint_path, verified_client
+from leadline.demo.testing import endpoint_path, verified_client
 from leadline.referrals.models import Referral
 
 FIREWALLED = [DataClass.CASE_NOTES, DataClass.CONTACT_LOCATIONS, DataClass.HEALTH, DataClass.SUBSTANCE_USE]
@@ -38,14 +38,14 @@ def test_the_firewall_table_covers_every_criminal_justice_role_for_clinical_cont
 
 
 @pytest.mark.parametrize("role", sorted(CRIMINAL_JUSTICE_ROLES))
-def test_a_mistaken_grant_in_the_role_table_still_cannot_open_firewalled_data(role, world, monkeypatch):
+def test_a_mistaken_grant_in_the_role_table_still_cannot_open_firewalled_data(role, small_world, monkeypatch):
     persona = {
         Role.OFFICER: "officer",
         Role.POLICE_LIAISON: "police_liaison",
         Role.PROSECUTOR: "prosecutor",
         Role.DEFENDER: "defender",
     }[role]
-    user = world[persona]
+    user = small_world[persona]
     firewalled_caps = [name for name, cap in CAPABILITIES.items() if cap.data_class in FIREWALLED]
     # Somebody edits the matrix and gives this role everything at the widest scope.
     monkeypatch.setitem(ROLE_CAPABILITIES, role, {name: "all" for name in CAPABILITIES})
@@ -55,8 +55,8 @@ def test_a_mistaken_grant_in_the_role_table_still_cannot_open_firewalled_data(ro
     assert policy.can(user, "participant_card.view")
 
 
-def test_an_api_token_cannot_widen_what_the_firewall_refuses(world):
-    officer = world["officer"]
+def test_an_api_token_cannot_widen_what_the_firewall_refuses(small_world):
+    officer = small_world["officer"]
     officer.token_scopes = frozenset(CAPABILITIES)
     assert not policy.can(officer, "case_notes.view")
     assert not policy.can(officer, "whereabouts.view")

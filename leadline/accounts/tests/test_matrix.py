@@ -21,7 +21,7 @@ from leadline.accounts.matrix import (
 from leadline.accounts.roles import CAPABILITIES, ROLE_CAPABILITIES, Role
 from leadline.accounts.services import api_token_create
 from leadline.core import clock
-from leadline.core.testing import World, endpoint_path, sample_signature_data_url, verified_client
+from leadline.demo.testing import World, endpoint_path, sample_signature_data_url, verified_client
 from leadline.participants.models import Participant
 from leadline.sites.models import EligibleOffence
 
@@ -145,10 +145,10 @@ def _post_data(path: str, world: World) -> dict:
 
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from leadline.directory import hsds
+        from leadline.directory.hsds import queries, shapes
         from leadline.directory.models import Service
 
-        document = json.dumps({"services": [hsds.service_full(hsds.with_related(
+        document = json.dumps({"services": [shapes.service_full(queries.with_related(
             Service.objects.filter(pk=world.service.pk)).get())]})  # fmt: skip
         return {"file": SimpleUploadedFile("directory.json", document.encode())}
     if "/notes/" in path:

@@ -18,7 +18,7 @@ from leadline.accounts.roles import Role
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.testing import UserFactory, verified_client
+from leadline.demo.testing import UserFactory, verified_client
 from leadline.notifications.models import Delivery, Notification, Preference
 
 LONG_AGO = timedelta(days=60)
@@ -48,16 +48,16 @@ def _created_by(creator: User, account: User) -> None:
 
 
 @pytest.fixture
-def adam(world):
-    adam = world["site_admin"]
+def adam(small_world):
+    adam = small_world["site_admin"]
     adam.date_joined = clock.now() - LONG_AGO
     adam.save(update_fields=["date_joined"])
     return adam
 
 
 @pytest.fixture
-def carmen(world):
-    carmen = world["case_manager"]
+def carmen(small_world):
+    carmen = small_world["case_manager"]
     carmen.email = "carmen@lead.example"
     carmen.save(update_fields=["email"])
     TOTPDevice.objects.get_or_create(user=carmen, name="phone", confirmed=True)
@@ -73,8 +73,8 @@ def _propose(actor, user, kind="mfa"):
 # --- 1. one administrator with two accounts ---------------------------------------------------------
 
 
-def test_the_creator_cannot_approve_what_its_second_account_proposed(world, adam, carmen):
-    sock = _admin(world, "sock")
+def test_the_creator_cannot_approve_what_its_second_account_proposed(small_world, adam, carmen):
+    sock = _admin(small_world, "sock")
     _created_by(adam, sock)
     reset = _propose(sock, carmen)
     with pytest.raises(services.NotAllowed):
@@ -82,8 +82,8 @@ def test_the_creator_cannot_approve_what_its_second_account_proposed(world, adam
     assert TOTPDevice.objects.filter(user=carmen).exists()
 
 
-def test_an_account_two_hops_down_the_chain_cannot_approve(world, adam, carmen):
-    sock1, sock2 = _admin(world, "sock1"), _admin(world, "sock2")
+def test_an_account_two_hops_down_the_chain_cannot_approve(small_world, adam, carmen):
+    sock1, sock2 = _admin(small_world, "sock1"), _admin(small_world, "sock2")
     _created_by(adam, sock1)
     _created_by(sock1, sock2)
     reset = _propose(adam, carmen)
@@ -95,18 +95,18 @@ def test_an_account_two_hops_down_the_chain_cannot_approve(world, adam, carmen):
     assert TOTPDevice.objects.filter(user=carmen).exists()
 
 
-def test_a_new_administrator_does_not_approve(world, adam, carmen):
-    fresh = _admin(world, "fresh", days_old=timedelta(days=3))
+def test_a_new_administrator_does_not_approve(small_world, adam, carmen):
+    fresh = _admin(small_world, "fresh", days_old=timedelta(days=3))
     reset = _propose(adam, carmen)
     with pytest.raises(services.NotAllowed):
         services.credential_reset_approve(actor=fresh, reset=reset)
-    beth = _admin(world, "beth")
+    beth = _admin(small_world, "beth")
     services.credential_reset_approve(actor=beth, reset=reset)
     assert not TOTPDevice.objects.filter(user=carmen).exists()
 
 
-def test_an_old_account_whose_administrator_role_is_new_does_not_approve(world, adam, carmen):
-    omar = world["outreach_worker"]
+def test_an_old_account_whose_administrator_role_is_new_does_not_approve(small_world, adam, carmen):
+    omar = small_world["outreach_worker"]
     omar.date_joined = clock.now() - LONG_AGO
     omar.save(update_fields=["date_joined"])
     User.objects.filter(pk=omar.pk).update(role=Role.SITE_ADMIN.value, is_staff=True)
@@ -131,14 +131,14 @@ def _change_form(user, **changes) -> dict:
     return data
 
 
-def test_a_new_account_gets_no_password_from_the_administrator(world, adam):
+def test_a_new_account_gets_no_password_from_the_administrator(small_world, adam):
     client = verified_client(adam)
     response = client.post(
         "/admin/accounts/user/add/",
         {
             "username": "pm2", "first_name": "Pat", "last_name": "M", "email": "pm2@lead.example",
             "phone": "", "preferred_language": "en", "role": "program_manager",
-            "agency": world["program_manager"].agency_id,
+            "agency": small_world["program_manager"].agency_id,
             "precinct": "", "password1": "Another-long-pass-phrase-77",
             "password2": "Another-long-pass-phrase-77", "usable_password": "true",
         },
@@ -152,7 +152,7 @@ def test_a_new_account_gets_no_password_from_the_administrator(world, adam):
     # Nor a role that reads participants until a second administrator approves it; Beth approves both.
     assert pm2.role == ""
     grant = CredentialReset.objects.get(user=pm2, kind=CredentialReset.Kind.ROLE)
-    beth = _admin(world, "beth")
+    beth = _admin(small_world, "beth")
     services.credential_reset_approve(actor=beth, reset=waiting)
     services.credential_reset_approve(actor=beth, reset=grant)
     pm2.refresh_from_db()
@@ -160,12 +160,12 @@ def test_a_new_account_gets_no_password_from_the_administrator(world, adam):
     assert CredentialReset.objects.get(pk=waiting.pk).token_hash
 
 
-def test_a_new_officer_account_has_its_role_at_once_but_no_password(world, adam):
+def test_a_new_officer_account_has_its_role_at_once_but_no_password(small_world, adam):
     response = verified_client(adam).post(
         "/admin/accounts/user/add/",
         {
             "username": "ofc2", "first_name": "O", "last_name": "F", "email": "ofc2@pd.example", "phone": "",
-            "preferred_language": "en", "role": "officer", "agency": world["officer"].agency_id,
+            "preferred_language": "en", "role": "officer", "agency": small_world["officer"].agency_id,
             "precinct": "",
         },
     )  # fmt: skip
@@ -175,8 +175,8 @@ def test_a_new_officer_account_has_its_role_at_once_but_no_password(world, adam)
     assert not CredentialReset.objects.filter(user=ofc2, kind=CredentialReset.Kind.ROLE).exists()
 
 
-def test_a_role_that_reads_participants_waits_for_a_second_administrator(world, adam):
-    omar = world["outreach_worker"]
+def test_a_role_that_reads_participants_waits_for_a_second_administrator(small_world, adam):
+    omar = small_world["outreach_worker"]
     client = verified_client(adam)
     response = client.post(
         f"/admin/accounts/user/{omar.pk}/change/", _change_form(omar, role=Role.PROGRAM_MANAGER.value)
@@ -188,7 +188,7 @@ def test_a_role_that_reads_participants_waits_for_a_second_administrator(world, 
     assert proposal.kind == CredentialReset.Kind.ROLE and proposal.role == Role.PROGRAM_MANAGER.value
     with pytest.raises(services.NotAllowed):
         services.user_set_role(actor=adam, user=omar, role=Role.PROGRAM_MANAGER)
-    beth = _admin(world, "beth")
+    beth = _admin(small_world, "beth")
     services.credential_reset_approve(actor=beth, reset=proposal)
     omar.refresh_from_db()
     assert omar.role == Role.PROGRAM_MANAGER.value
@@ -197,16 +197,16 @@ def test_a_role_that_reads_participants_waits_for_a_second_administrator(world, 
     assert event.actor_id == beth.pk
 
 
-def test_a_role_without_participant_data_is_given_at_once(world, adam):
-    omar = world["outreach_worker"]
+def test_a_role_without_participant_data_is_given_at_once(small_world, adam):
+    omar = small_world["outreach_worker"]
     services.user_set_role(actor=adam, user=omar, role=Role.EVALUATOR)
     omar.refresh_from_db()
     assert omar.role == Role.EVALUATOR.value
 
 
-def test_an_administrator_role_granted_under_dual_control_approves_at_once(world, adam, carmen):
-    beth = _admin(world, "beth")
-    nina = _admin(world, "nina", days_old=timedelta(days=1))
+def test_an_administrator_role_granted_under_dual_control_approves_at_once(small_world, adam, carmen):
+    beth = _admin(small_world, "beth")
+    nina = _admin(small_world, "nina", days_old=timedelta(days=1))
     User.objects.filter(pk=nina.pk).update(role="", is_staff=False)
     nina.refresh_from_db()
     grant = services.role_grant_propose(actor=beth, user=nina, role=Role.SITE_ADMIN, reason="Nina joins IT")
@@ -215,8 +215,8 @@ def test_an_administrator_role_granted_under_dual_control_approves_at_once(world
     assert nina.role == Role.SITE_ADMIN.value and nina.is_staff
     # Nina may not approve Beth's or Adam's proposals (they gave her the role), but a third's she may.
     with pytest.raises(services.NotAllowed):
-        services.credential_reset_approve(actor=nina, reset=_propose(beth, world["program_manager"]))
-    reset = _propose(_admin(world, "other"), carmen)
+        services.credential_reset_approve(actor=nina, reset=_propose(beth, small_world["program_manager"]))
+    reset = _propose(_admin(small_world, "other"), carmen)
     services.credential_reset_approve(actor=nina, reset=reset)  # new, but her role was granted by two
     assert not TOTPDevice.objects.filter(user=carmen).exists()
 
@@ -225,7 +225,7 @@ def test_an_administrator_role_granted_under_dual_control_approves_at_once(world
 
 
 def test_an_email_swap_is_audited_told_to_the_old_address_and_stops_the_password_link(
-    world, adam, carmen, django_capture_on_commit_callbacks
+    small_world, adam, carmen, django_capture_on_commit_callbacks
 ):
     client = verified_client(adam)
     response = client.post(
@@ -242,8 +242,8 @@ def test_an_email_swap_is_audited_told_to_the_old_address_and_stops_the_password
     told = Delivery.objects.get(to="carmen@lead.example", kind=Delivery.Kind.ACCOUNT_EMAIL_CHANGED)
     assert told.channel == Delivery.Channel.EMAIL and "adam.private" not in told.body
     # Beth sees the address and when it changed, and the approval is refused whoever proposes it.
-    beth = _admin(world, "beth")
-    other = _admin(world, "other")
+    beth = _admin(small_world, "beth")
+    other = _admin(small_world, "other")
     reset = services.credential_reset_propose(
         actor=other, user=carmen, kind="password", reason="Carmen forgot her password today"
     )
@@ -254,10 +254,10 @@ def test_an_email_swap_is_audited_told_to_the_old_address_and_stops_the_password
     assert CredentialReset.objects.get(pk=reset.pk).token_hash == ""
 
 
-def test_a_proposer_who_changed_the_holders_account_gets_no_password_link(world, adam, carmen):
+def test_a_proposer_who_changed_the_holders_account_gets_no_password_link(small_world, adam, carmen):
     audit_record(actor=adam, action=AuditEvent.Action.UPDATE, subject_type="accounts.user",
                  subject_id=carmen.pk, changes={"admin_message": "changed first name"})  # fmt: skip
-    beth = _admin(world, "beth")
+    beth = _admin(small_world, "beth")
     reset = services.credential_reset_propose(
         actor=adam, user=carmen, kind="password", reason="Carmen forgot her password today"
     )
@@ -266,12 +266,12 @@ def test_a_proposer_who_changed_the_holders_account_gets_no_password_link(world,
 
 
 def test_the_link_goes_by_email_only_and_its_secret_is_kept_nowhere_readable(
-    world, adam, carmen, django_capture_on_commit_callbacks, mailoutbox
+    small_world, adam, carmen, django_capture_on_commit_callbacks, mailoutbox
 ):
     carmen.phone = "+15055550123"
     carmen.save(update_fields=["phone"])
     Preference.objects.update_or_create(user=carmen, defaults={"by_email": False, "by_sms": True})
-    beth = _admin(world, "beth")
+    beth = _admin(small_world, "beth")
     reset = services.credential_reset_propose(
         actor=adam, user=carmen, kind="password", reason="Carmen forgot her password today"
     )
@@ -311,7 +311,7 @@ def test_reads_over_a_token_after_a_reset_are_marked(world, adam, carmen):
     assert row.via == "api+reset"
 
 
-def test_a_token_made_in_a_marked_session_stays_marked(world, adam, carmen):
+def test_a_token_made_in_a_marked_session_stays_marked(small_world, adam, carmen):
     from leadline.audit import context
 
     with context.use(context.AuditContext(path="/accounts/tokens/", method="POST", via="web+reset")):
@@ -324,11 +324,11 @@ def test_a_token_made_in_a_marked_session_stays_marked(world, adam, carmen):
 # --- 5. the secret never reaches the audit trail ----------------------------------------------------
 
 
-def test_the_reset_link_path_is_never_written_to_the_audit_trail(world, adam, carmen):
+def test_the_reset_link_path_is_never_written_to_the_audit_trail(small_world, adam, carmen):
     import time_machine
 
     client = verified_client(carmen)
-    beth = _admin(world, "beth")
+    beth = _admin(small_world, "beth")
     services.credential_reset_approve(
         actor=beth,
         reset=services.credential_reset_propose(

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from leadline.accounts.models import UserSession
 from leadline.accounts.services import api_token_create, user_deactivate
 from leadline.core import clock
-from leadline.core.testing import PASSWORD, verified_client
+from leadline.demo.testing import PASSWORD, verified_client
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -38,7 +38,7 @@ def _code(device: TOTPDevice) -> str:
 # --- lockout ---------------------------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_username_even_with_the_right_password_then_the_cool_off_ends(world):
+def test_five_failures_lock_the_username_even_with_the_right_password_then_the_cool_off_ends(small_world):
     client = Client()
     with time_machine.travel(clock.now(), tick=False) as traveller:
         for _ in range(5):
@@ -54,14 +54,14 @@ def test_five_failures_lock_the_username_even_with_the_right_password_then_the_c
         assert _sign_in(client, "carmen").status_code == 302
 
 
-def test_four_failures_do_not_lock(world):
+def test_four_failures_do_not_lock(small_world):
     client = Client()
     for _ in range(4):
         assert _sign_in(client, "carmen", "nope-nope-nope").status_code == 200
     assert _sign_in(client, "carmen").status_code == 302
 
 
-def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(world):
+def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(small_world):
     response = _sign_in(Client(), "carmen", "wrong")
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
@@ -70,9 +70,9 @@ def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(world):
 # --- sessions --------------------------------------------------------------------------------------
 
 
-def test_thirty_minutes_idle_locks_the_session(world):
+def test_thirty_minutes_idle_locks_the_session(small_world):
     with time_machine.travel(clock.now(), tick=False) as traveller:
-        client = verified_client(world["case_manager"])
+        client = verified_client(small_world["case_manager"])
         assert client.get("/").status_code == 200
         traveller.shift(timedelta(minutes=29))
         assert client.get("/").status_code == 200  # activity resets the idle clock
@@ -84,9 +84,9 @@ def test_thirty_minutes_idle_locks_the_session(world):
         assert client.get("/").status_code == 302  # really signed out, not just redirected once
 
 
-def test_the_absolute_lifetime_ends_a_session_even_when_it_is_busy(world):
+def test_the_absolute_lifetime_ends_a_session_even_when_it_is_busy(small_world):
     with time_machine.travel(clock.now(), tick=False) as traveller:
-        client = verified_client(world["case_manager"])
+        client = verified_client(small_world["case_manager"])
         steps = int(settings.LEADLINE_SESSION_ABSOLUTE / timedelta(minutes=20)) + 1
         last = None
         for _ in range(steps):
@@ -95,19 +95,19 @@ def test_the_absolute_lifetime_ends_a_session_even_when_it_is_busy(world):
         assert last is not None and last.status_code == 302
 
 
-def test_an_expired_session_on_the_api_gets_401(world):
+def test_an_expired_session_on_the_api_gets_401(small_world):
     with time_machine.travel(clock.now(), tick=False) as traveller:
-        client = verified_client(world["case_manager"])
+        client = verified_client(small_world["case_manager"])
         traveller.shift(timedelta(minutes=31))
         assert client.get("/api/v1/me/").status_code == 401
 
 
-def test_disabling_a_user_ends_every_session_and_revokes_tokens(world):
-    carmen = world["case_manager"]
+def test_disabling_a_user_ends_every_session_and_revokes_tokens(small_world):
+    carmen = small_world["case_manager"]
     phone, laptop = verified_client(carmen), verified_client(carmen)
     _token, secret = api_token_create(actor=carmen, name="rms", scopes=["participant_card.view"], days=30)
     assert UserSession.objects.filter(user=carmen).count() == 2
-    user_deactivate(actor=world["site_admin"], user=carmen, reason="left the agency")
+    user_deactivate(actor=small_world["site_admin"], user=carmen, reason="left the agency")
     assert not Session.objects.filter(session_key__in=[phone.session.session_key, laptop.session.session_key])
     assert phone.get("/").status_code == 302 and laptop.get("/").status_code == 302
     assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me/").status_code == 401
@@ -126,12 +126,12 @@ def test_every_view_requires_mfa_after_the_password(world):
     assert client.get("/api/v1/me/").status_code in (401, 403)
 
 
-def test_mfa_enrolment_and_verification_with_a_real_totp_code(world):
+def test_mfa_enrolment_and_verification_with_a_real_totp_code(small_world):
     client = Client()
     _sign_in(client, "paula")
     page = client.get("/accounts/mfa/")
     assert page.status_code == 200 and b"data:image/svg+xml;base64," in page.content
-    device = TOTPDevice.objects.get(user=world["program_manager"], confirmed=False)
+    device = TOTPDevice.objects.get(user=small_world["program_manager"], confirmed=False)
     with time_machine.travel(clock.now(), tick=False) as traveller:
         wrong = client.post("/accounts/mfa/", {"code": "000000" if _code(device) != "000000" else "111111"})
         assert wrong.status_code == 200 and "That code is not right" in wrong.content.decode()
@@ -148,15 +148,15 @@ def test_mfa_enrolment_and_verification_with_a_real_totp_code(world):
     # Each try is audited by the service that checks it, the enrolment with the device's confirmation.
     from leadline.audit.models import AuditEvent
 
-    tries = AuditEvent.objects.filter(action="mfa", actor_id=world["program_manager"].pk).order_by("pk")
+    tries = AuditEvent.objects.filter(action="mfa", actor_id=small_world["program_manager"].pk).order_by("pk")
     assert list(tries.values_list("reason", flat=True)) == ["wrong code", "wrong code", "enrolled"]
 
 
-def test_the_mfa_services_make_one_device_and_enrol_it_with_its_audit_row(world):
+def test_the_mfa_services_make_one_device_and_enrol_it_with_its_audit_row(small_world):
     from leadline.accounts.services import mfa_device_for, mfa_verify
     from leadline.audit.models import AuditEvent
 
-    user = world["program_manager"]
+    user = small_world["program_manager"]
     TOTPDevice.objects.filter(user=user).delete()
     device, setting_up = mfa_device_for(user=user)
     assert setting_up and mfa_device_for(user=user) == (device, True)  # the same secret, twice asked
@@ -166,18 +166,18 @@ def test_the_mfa_services_make_one_device_and_enrol_it_with_its_audit_row(world)
     assert AuditEvent.objects.filter(action="mfa", actor_id=user.pk, reason="enrolled").count() == 1
 
 
-def test_the_mfa_next_parameter_cannot_send_you_off_site(world):
+def test_the_mfa_next_parameter_cannot_send_you_off_site(small_world):
     client = Client()
     _sign_in(client, "paula")
     client.get("/accounts/mfa/")
-    device = TOTPDevice.objects.get(user=world["program_manager"])
+    device = TOTPDevice.objects.get(user=small_world["program_manager"])
     response = client.post("/accounts/mfa/", {"code": _code(device), "next": "https://evil.example/"})
     assert response["Location"] == "/"
 
 
 @override_settings(DEBUG=True)
-def test_demo_users_skip_mfa_only_with_debug_on_and_see_a_banner(world):
-    carmen = world["case_manager"]
+def test_demo_users_skip_mfa_only_with_debug_on_and_see_a_banner(small_world):
+    carmen = small_world["case_manager"]
     carmen.is_demo = True
     carmen.save()
     client = Client()
@@ -191,8 +191,8 @@ def test_demo_users_skip_mfa_only_with_debug_on_and_see_a_banner(world):
     assert other.get("/")["Location"].startswith("/accounts/mfa/")
 
 
-def test_demo_users_need_mfa_when_debug_is_off(world):
-    carmen = world["case_manager"]
+def test_demo_users_need_mfa_when_debug_is_off(small_world):
+    carmen = small_world["case_manager"]
     carmen.is_demo = True
     carmen.save()
     client = Client()
@@ -209,14 +209,14 @@ def test_passwords_are_hashed_with_argon2_in_the_real_settings():
     assert '"django.contrib.auth.hashers.Argon2PasswordHasher",' in text.split("PASSWORD_HASHERS")[1][:200]
 
 
-def test_common_and_short_passwords_are_refused(world):
+def test_common_and_short_passwords_are_refused(small_world):
     for bad in ["password123", "123456789012", "short"]:
         with pytest.raises(ValidationError):
-            validate_password(bad, user=world["case_manager"])
-    validate_password("wobbly-harbour-lantern-91", user=world["case_manager"])
+            validate_password(bad, user=small_world["case_manager"])
+    validate_password("wobbly-harbour-lantern-91", user=small_world["case_manager"])
 
 
-def test_a_breached_password_is_refused_when_a_range_service_is_configured(world, monkeypatch):
+def test_a_breached_password_is_refused_when_a_range_service_is_configured(small_world, monkeypatch):
     import hashlib
 
     from leadline.accounts import passwords
@@ -324,20 +324,20 @@ def test_production_sets_hsts_and_secure_cookies():
     assert result.stdout.split() == ["31536000", "True", "True", "True"], result.stderr
 
 
-def test_resetting_mfa_ends_sessions_and_sends_the_user_to_enrol_again(world):
+def test_resetting_mfa_ends_sessions_and_sends_the_user_to_enrol_again(small_world):
     from leadline.accounts.services import credential_reset_approve, credential_reset_propose
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
 
-    carmen = world["case_manager"]
+    carmen = small_world["case_manager"]
     client = verified_client(carmen)
     beth = UserFactory.create(
         username="beth",
         role="site_admin",
-        agency=world["site_admin"].agency,
+        agency=small_world["site_admin"].agency,
         date_joined=clock.now() - timedelta(days=60),  # a new administrator approves nothing (0034)
     )
     reset = credential_reset_propose(
-        actor=world["site_admin"], user=carmen, kind="mfa", reason="lost her phone"
+        actor=small_world["site_admin"], user=carmen, kind="mfa", reason="lost her phone"
     )
     credential_reset_approve(actor=beth, reset=reset)
     assert not TOTPDevice.objects.filter(user=carmen).exists()
@@ -348,9 +348,9 @@ def test_resetting_mfa_ends_sessions_and_sends_the_user_to_enrol_again(world):
     assert b"Scan this code" in enrol.content
 
 
-def test_the_administrator_disables_an_account_from_the_admin(world):
-    admin = verified_client(world["site_admin"])
-    carmen = world["case_manager"]
+def test_the_administrator_disables_an_account_from_the_admin(small_world):
+    admin = verified_client(small_world["site_admin"])
+    carmen = small_world["case_manager"]
     victim_session = verified_client(carmen)
     response = admin.post(
         "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [carmen.pk]}, follow=True
@@ -370,7 +370,7 @@ def test_script_name_cannot_smuggle_a_request_past_mfa(world):
 
 
 def test_break_glass_never_works_through_an_api_token(world):
-    from leadline.audit.services import break_glass_open
+    from leadline.participants.breakglass import break_glass_open
 
     adam = world["site_admin"]
     break_glass_open(

@@ -16,7 +16,7 @@ from leadline.audit.models import AuditEvent
 from leadline.cases.models import Contact
 from leadline.cases.services import ContactInput, contact_log
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, verified_client
+from leadline.demo.testing import ParticipantFactory, verified_client
 
 NY = ZoneInfo("America/New_York")
 

@@ -12,7 +12,7 @@ from leadline.cases.models import Contact
 from leadline.cases.services import ContactInput, contact_log, monthly_status_record
 from leadline.consents.services import consent_record
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, verified_client
+from leadline.demo.testing import ParticipantFactory, verified_client
 
 
 def _home(world) -> str:

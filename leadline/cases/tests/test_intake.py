@@ -11,7 +11,7 @@ from leadline.cases import services
 from leadline.cases.models import Intake
 from leadline.cases.selectors import intake_completed_on
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, verified_client
+from leadline.demo.testing import ParticipantFactory, verified_client
 from leadline.participants.models import StatusChange
 
 

@@ -11,7 +11,7 @@ from leadline.audit.models import AuditEvent
 from leadline.cases import services
 from leadline.cases.models import MonthlyStatus
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 
 def _month() -> str:

@@ -12,7 +12,7 @@ from leadline.audit.models import AuditEvent
 from leadline.cases import services
 from leadline.cases.models import GoalProgress, PlanGoal, PlanItem, Progress
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 
 def _goal_post(client, pid, **kw):

@@ -16,7 +16,7 @@ from leadline.consents.models import AccountingRequest, Disclosure, DisclosureRe
 from leadline.consents.policy import Info, may_disclose, may_disclose_each
 from leadline.consents.services import ConsentRefused
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 
 @pytest.fixture(autouse=True)

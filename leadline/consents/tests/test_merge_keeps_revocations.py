@@ -15,7 +15,7 @@ from leadline.consents.models import Consent
 from leadline.consents.policy import Info, may_disclose
 from leadline.consents.services import consent_record, consent_revoke
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory
+from leadline.demo.testing import ParticipantFactory
 from leadline.participants import services
 from leadline.referrals.models import Referral
 

@@ -13,7 +13,7 @@ from leadline.cases.services import case_note_add
 from leadline.consents import services
 from leadline.consents.models import Consent
 from leadline.core import clock
-from leadline.core.testing import make_referral, verified_client
+from leadline.demo.testing import make_referral, verified_client
 from leadline.participants.models import Participant
 from leadline.participants.services import participant_create, participant_update
 from leadline.referrals.models import Referral

@@ -22,7 +22,7 @@ from leadline.consents.models import Consent
 from leadline.consents.policy import Info
 from leadline.consents.wording import FEEDBACK_VALUES, feedback_phrases
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.participants.models import Participant
 from leadline.referrals.models import Referral
 from leadline.workgroup import agenda

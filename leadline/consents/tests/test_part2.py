@@ -21,7 +21,7 @@ from leadline.consents.documents import Document, DocumentRefused, drawn_signatu
 from leadline.consents.models import Consent, ConsentDocument, Disclosure
 from leadline.consents.policy import Info, may_disclose
 from leadline.core import clock
-from leadline.core.testing import UserFactory, sample_signature_png, sample_signed_pdf, verified_client
+from leadline.demo.testing import UserFactory, sample_signature_png, sample_signed_pdf, verified_client
 from leadline.participants.models import Participant
 
 MARKER = "ZZ-PLANTED-TREATMENT"
@@ -319,7 +319,7 @@ def test_a_provider_sees_substance_use_progress_only_when_the_2_31_consent_names
 
 
 def test_the_referring_officer_hears_housed_only_when_the_opt_in_names_it(world):
-    from leadline.core.testing import make_referral
+    from leadline.demo.testing import make_referral
     from leadline.referrals.models import Referral
 
     referral = make_referral(world["officer"], given_name="Hal", family_name="Housed")

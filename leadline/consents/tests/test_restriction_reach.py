@@ -23,7 +23,7 @@ from leadline.consents.models import AccountingRequest, Consent, Disclosure, Dis
 from leadline.consents.policy import Info, may_disclose_each
 from leadline.consents.services import ConsentRefused, consent_record
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, sample_signature, verified_client
+from leadline.demo.testing import ParticipantFactory, sample_signature, verified_client
 
 
 @pytest.fixture(autouse=True)

@@ -140,7 +140,7 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read():
 
 @pytest.mark.django_db
 def test_a_signed_paper_over_5_mb_is_dropped_as_it_arrives_and_the_field_says_why(world):
-    from leadline.core.testing import verified_client
+    from leadline.demo.testing import verified_client
 
     client = verified_client(world["case_manager"])
     sign = f"/participants/{world.mine.pk}/consents/{world.unsigned.pk}/sign/"

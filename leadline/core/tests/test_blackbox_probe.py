@@ -31,8 +31,8 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from leadline.accounts.models import User
-from leadline.core.demo import seed_demo
-from leadline.core.testing import verified_client
+from leadline.demo.seed import seed_demo
+from leadline.demo.testing import verified_client
 from leadline.participants.models import Participant
 
 pytestmark = pytest.mark.slow

@@ -22,7 +22,7 @@ def test_python_m_leadline_lists_its_commands():
 def test_seed_demo_is_idempotent_and_makes_every_role(db):
     from leadline.accounts.models import User
     from leadline.accounts.roles import Role
-    from leadline.core.demo import seed_demo
+    from leadline.demo.seed import seed_demo
     from leadline.participants.models import Participant
     from leadline.referrals.models import Referral
 

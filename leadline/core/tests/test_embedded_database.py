@@ -20,7 +20,7 @@ from django.db import OperationalError, connections, transaction
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.referrals.models import Referral
 from leadline.sites.models import EligibleOffence
 
@@ -130,10 +130,10 @@ def test_a_saved_referral_is_not_answered_400_when_the_session_cannot_be_written
     assert created.count() == 1
 
 
-def test_a_session_deleted_by_a_concurrent_sign_out_is_still_refused(world):
+def test_a_session_deleted_by_a_concurrent_sign_out_is_still_refused(small_world):
     """Only a database that could not take the write is forgiven; a session another request deleted (signed
     out elsewhere) keeps Django's answer, so a signed-out session is never written back."""
-    client = verified_client(world["officer"])
+    client = verified_client(small_world["officer"])
     from django.contrib.sessions.models import Session
 
     def sign_out_elsewhere(*args, **kwargs):

@@ -100,7 +100,7 @@ def needs_arguments(cls: type) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------------------
 # The forms that cannot be built without arguments: each builder gives one or more cases (constructor
-# arguments, and for a ModelForm the instance it edits). The world is leadline.core.testing's.
+# arguments, and for a ModelForm the instance it edits). The world is leadline.demo.testing's.
 
 
 @dataclass

@@ -270,7 +270,7 @@ def test_extractor_sees_known_strings():
     """Guard against the scan below passing because it found nothing."""
     keys = {key for key, _ in _marked_strings()}
     assert (None, "Sign in", None) in keys  # {% translate %} in accounts/login.html
-    assert (None, "Hello, %(name)s", None) in keys  # {% blocktranslate with %} in core/home.html
+    assert (None, "Hello, %(name)s", None) in keys  # {% blocktranslate with %} in web/home.html
     assert (None, "Page %(n)s of %(total)s", None) in keys  # includes/pager.html
     assert (None, "Audit reports", None) in keys  # gettext_lazy in core/nav.py
     assert (

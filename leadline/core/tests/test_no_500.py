@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from django.test import Client
 
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.referrals.models import Handoff
 from leadline.referrals.tests.test_line import _post, _sms, line  # noqa: F401 (the fixture)
 
@@ -32,8 +32,8 @@ def test_a_nul_in_the_lead_line_text_or_id_still_raises_the_request(line):  # no
     assert nul_phone.status_code in (200, 201) and nul_phone.json()["request"] == handoff.pk
 
 
-def test_deeply_nested_json_in_the_site_import_is_a_message(world):
-    adam = verified_client(world["site_admin"])
+def test_deeply_nested_json_in_the_site_import_is_a_message(small_world):
+    adam = verified_client(small_world["site_admin"])
     nested = SimpleUploadedFile("site.json", b"[" * 100_000 + b"]" * 100_000)
     response = adam.post("/site/import/", {"file": nested})
     assert response.status_code == 400 and b"nested more than 64 levels deep" in response.content
@@ -42,16 +42,16 @@ def test_deeply_nested_json_in_the_site_import_is_a_message(world):
     assert response.status_code == 400 and b"nested more than 64 levels deep" in response.content
 
 
-def test_an_impossible_date_in_the_hsds_api_is_a_400_naming_the_parameter(world):
+def test_an_impossible_date_in_the_hsds_api_is_a_400_naming_the_parameter(small_world):
     for persona in ("case_manager", "provider_staff", "site_admin"):
-        client = verified_client(world[persona])
+        client = verified_client(small_world[persona])
         response = client.get("/api/hsds/services", {"modified_after": "2026-02-30"})
         assert response.status_code == 400, (persona, response.content)
         assert "modified_after" in response.json()
 
 
-def test_the_end_of_time_in_the_law_enforcement_report_is_the_forms_error(world):
-    client = verified_client(world["program_manager"])
+def test_the_end_of_time_in_the_law_enforcement_report_is_the_forms_error(small_world):
+    client = verified_client(small_world["program_manager"])
     response = client.get("/audit/law-enforcement/", {"start": "2026-01-01", "end": "9999-12-31"})
     assert response.status_code == 400 and b'id="id_end_error"' in response.content
     assert (
@@ -75,10 +75,10 @@ def test_a_twenty_digit_member_id_on_a_new_thread_is_the_forms_error(world):
     assert response.status_code == 400 and b'id="id_members_error"' in response.content
 
 
-def test_a_database_outage_is_a_static_503_page(world):
+def test_a_database_outage_is_a_static_503_page(small_world):
     """Before: the error page itself queried the database, so users read the server's bare "Internal
     Server Error". Now a static page that needs nothing from the database, status 503."""
-    client = verified_client(world["case_manager"], raise_request_exception=False)
+    client = verified_client(small_world["case_manager"], raise_request_exception=False)
 
     def down(execute, sql, params, many, context):
         raise OperationalError("could not connect to server")
@@ -94,7 +94,7 @@ def test_a_database_outage_is_a_static_503_page(world):
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_the_static_error_pages_render_without_the_database(world, settings, debug):
+def test_the_static_error_pages_render_without_the_database(small_world, settings, debug):
     from leadline.core import errors
 
     settings.DEBUG = debug

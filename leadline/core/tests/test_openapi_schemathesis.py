@@ -29,8 +29,8 @@ from schemathesis.core.result import Ok
 from leadline.accounts import policy
 from leadline.accounts.services import api_token_create
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import World
-from leadline.directory import hsds
+from leadline.demo.testing import World
+from leadline.directory.hsds import shapes
 from leadline.directory.models import Location, ServiceAtLocation
 
 EXAMPLES = 30  # requests an operation (the half of those with a path parameter on a record that exists)
@@ -57,7 +57,7 @@ def _records(world: World) -> dict[str, dict[str, Any]]:
         "/api/hsds/organizations/{id}": {"id": str(service.organization_id)},
         "/api/hsds/service_at_locations/{id}": {"id": str(at.pk)},
         "/api/hsds/taxonomy_terms/{id}": {"id": str(term.pk)},
-        "/api/hsds/taxonomies/{id}": {"id": hsds.taxonomy_id(term.taxonomy)},
+        "/api/hsds/taxonomies/{id}": {"id": shapes.taxonomy_id(term.taxonomy)},
     }
 
 

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from leadline.accounts.models import User
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,8 @@ def test_signed_in_pages_carry_it_too(world):
         assert all(features[f] == "()" for f in OFF), path
 
 
-def test_only_the_referral_form_may_ask_for_the_officers_location(world):
-    client = verified_client(world["officer"])
+def test_only_the_referral_form_may_ask_for_the_officers_location(small_world):
+    client = verified_client(small_world["officer"])
     form = _policy(client.get("/referrals/new/"))
     assert form["geolocation"] == "(self)"
     assert form["camera"] == "()" and form["microphone"] == "()"
@@ -59,13 +59,13 @@ def test_only_the_referral_form_may_ask_for_the_officers_location(world):
         (1, "es", "1 minuto "),
     ],
 )
-def test_the_idle_lock_message_says_the_sites_idle_limit(world, minutes, language, expected):
-    User.objects.filter(pk=world["case_manager"].pk).update(preferred_language=language)
+def test_the_idle_lock_message_says_the_sites_idle_limit(small_world, minutes, language, expected):
+    User.objects.filter(pk=small_world["case_manager"].pk).update(preferred_language=language)
     with (
         override_settings(LEADLINE_IDLE_TIMEOUT=timedelta(minutes=minutes)),
         time_machine.travel(clock.now(), tick=False) as traveller,
     ):
-        client = verified_client(world["case_manager"])
+        client = verified_client(small_world["case_manager"])
         assert client.get("/").status_code == 200
         traveller.shift(timedelta(minutes=minutes, seconds=1))
         page = client.get("/", follow=True, HTTP_ACCEPT_LANGUAGE=language).content.decode()

@@ -211,17 +211,18 @@ def test_readyz_checks_the_database_and_only_that(db, db_tasks, monkeypatch):
 # --- The hand-off sweep -------------------------------------------------------------------------------------
 
 
-def test_handoff_sweep_escalates_an_overdue_request_exactly_once(world, capsys):
-    from leadline.core.testing import make_referral
+def test_handoff_sweep_escalates_an_overdue_request_exactly_once(small_world, capsys):
+    from leadline.demo.testing import make_referral
     from leadline.referrals.models import HandoffPage, OnCallShift
     from leadline.referrals.services import handoff_request
 
     now = clock.now()
-    OnCallShift.objects.create(case_manager=world["case_manager"], backup=world.casey,
-                               supervisor=world["program_manager"], starts_at=now - timedelta(hours=1),
+    people = small_world
+    OnCallShift.objects.create(case_manager=people["case_manager"], backup=people.casey,
+                               supervisor=people["program_manager"], starts_at=now - timedelta(hours=1),
                                ends_at=now + timedelta(hours=8))  # fmt: skip
     with time_machine.travel(now, tick=False) as traveller:
-        handoff, _ = handoff_request(actor=world["officer"], referral=make_referral(world["officer"]),
+        handoff, _ = handoff_request(actor=people["officer"], referral=make_referral(people["officer"]),
                                      callback_phone="+15855550199")  # fmt: skip
         call_command("handoff_sweep")
         traveller.shift(timedelta(minutes=7))  # the worker was down: its task never ran

@@ -12,7 +12,7 @@ from django.core import mail
 
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
-from leadline.directory import hsds
+from leadline.directory.hsds import export
 from leadline.directory.models import Location, Schedule, Service, ServiceAtLocation, TaxonomyTerm
 from leadline.directory.selectors import directory_search
 from leadline.directory.services import DirectoryRefused, service_update, stale_reminders_send
@@ -329,14 +329,14 @@ def test_the_hsds_export_carries_the_places_and_hours_saved_in_the_form(world, l
                  **_hours({"days": ["TU", "TH"], "opens_at": "10:00", "closes_at": "15:00",
                            "description": "Walk-ins welcome"}))  # fmt: skip
     assert pat.post(f"/directory/services/{service.pk}/edit/", data).status_code == 302
-    exported = next(s for s in hsds.export_document()["services"] if s["id"] == str(service.pk))
+    exported = next(s for s in export.export_document()["services"] if s["id"] == str(service.pk))
     assert [(s["byday"], s["opens_at"], s["closes_at"], s["description"]) for s in exported["schedules"]] == [
         ("TU,TH", "10:00", "15:00", "Walk-ins welcome")
     ]
     [sal] = exported["service_at_locations"]
     assert sal["location"]["name"] == "Main office"
     assert sal["location"]["addresses"][0]["postal_code"] == "14614"
-    tables = hsds.export_tables()
+    tables = export.export_tables()
     assert [row["location_id"] for row in tables["service_at_location"]] == [sal["location_id"]]
     assert [row["byday"] for row in tables["schedule"]] == ["TU,TH"]
 

@@ -27,8 +27,8 @@ from referencing.jsonschema import DRAFT202012
 from leadline.accounts.services import api_token_create
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
-from leadline.core.testing import verified_client
-from leadline.directory import hsds
+from leadline.demo.testing import verified_client
+from leadline.directory.hsds import export, importer, queries, shapes
 from leadline.directory.models import (
     Location,
     Organization,
@@ -118,7 +118,7 @@ def _client(world, persona: str) -> Client:
 
 
 def _export_all() -> dict[str, Any]:
-    return json.loads(json.dumps(hsds.export_document()))
+    return json.loads(json.dumps(export.export_document()))
 
 
 def _empty_the_directory() -> None:
@@ -136,7 +136,7 @@ def _empty_the_directory() -> None:
 
 
 def test_a_full_service_is_an_hsds_service(directory):
-    data = hsds.service_full(hsds.with_related(Service.objects.filter(pk=directory.service.pk)).get())
+    data = shapes.service_full(queries.with_related(Service.objects.filter(pk=directory.service.pk)).get())
     _valid(data, "service.json.gz")
     assert data["organization"]["name"] == "Open Door Housing"
     assert data["assured_date"] == clock.today().isoformat()
@@ -164,25 +164,25 @@ def test_a_full_service_is_an_hsds_service(directory):
 
 
 def test_every_other_shape_is_its_hsds_schema(directory):
-    service = hsds.with_related(Service.objects.filter(pk=directory.service.pk)).get()
+    service = queries.with_related(Service.objects.filter(pk=directory.service.pk)).get()
     sal = ServiceAtLocation.objects.select_related("location", "service__organization").get()
     org = service.organization
-    _valid(hsds.service_list_item(service), "service_list.json.gz")
-    _valid(hsds.organization_list_item(org), "organization_list.json.gz")
-    _valid(hsds.organization_full(org, services=[service]), "organization.json.gz")
-    _valid(hsds.organization_full(org, services=[service], full_services=True), "organization.json.gz")
-    _valid(hsds.service_at_location_full(sal), "service_at_location.json.gz")
-    _valid(hsds.service_at_location_list_item(sal), "service_at_location_list.json.gz")
+    _valid(shapes.service_list_item(service), "service_list.json.gz")
+    _valid(shapes.organization_list_item(org), "organization_list.json.gz")
+    _valid(shapes.organization_full(org, services=[service]), "organization.json.gz")
+    _valid(shapes.organization_full(org, services=[service], full_services=True), "organization.json.gz")
+    _valid(shapes.service_at_location_full(sal), "service_at_location.json.gz")
+    _valid(shapes.service_at_location_list_item(sal), "service_at_location_list.json.gz")
     for term in TaxonomyTerm.objects.all():
-        _valid(hsds.taxonomy_term(term), "taxonomy_term.json")
-    for attribute_term in hsds.leadline_attribute_terms():
+        _valid(shapes.taxonomy_term(term), "taxonomy_term.json")
+    for attribute_term in shapes.leadline_attribute_terms():
         _valid(attribute_term, "taxonomy_term.json")
-    _valid(hsds.taxonomy("leadline"), "taxonomy.json")
+    _valid(shapes.taxonomy("leadline"), "taxonomy.json")
 
 
 def test_the_validator_would_notice_a_bad_record(directory):
     """The schemas are really applied: a missing status and a malformed id are caught."""
-    data = hsds.service_full(hsds.with_related(Service.objects.filter(pk=directory.service.pk)).get())
+    data = shapes.service_full(queries.with_related(Service.objects.filter(pk=directory.service.pk)).get())
     del data["status"]
     data["id"] = "not-a-uuid"
     data["last_modified"] = "yesterday"
@@ -206,9 +206,9 @@ def test_the_export_file_is_hsds_throughout(directory):
 
 def test_the_csv_tables_are_hsds_tabular_and_safe_for_spreadsheets(directory):
     Service.objects.filter(pk=directory.other_service.pk).update(name='=HYPERLINK("http://evil")')
-    archive = zipfile.ZipFile(io.BytesIO(hsds.export_zip()))
+    archive = zipfile.ZipFile(io.BytesIO(export.export_zip()))
     tabular = _schema("tabular.json.gz")["properties"]
-    for table, (filename, columns) in hsds.TABLES.items():
+    for table, (filename, columns) in export.TABLES.items():
         spec = tabular[table]["items"]
         assert filename == spec["path"]
         assert columns == [k for k, v in spec["properties"].items() if v.get("type") != "array"]
@@ -228,7 +228,7 @@ def test_the_csv_tables_are_hsds_tabular_and_safe_for_spreadsheets(directory):
 def test_an_export_imported_into_an_empty_directory_exports_the_same(directory):
     first = _export_all()
     _empty_the_directory()
-    report = hsds.import_hsds(copy.deepcopy(first), directory["program_manager"])
+    report = importer.import_hsds(copy.deepcopy(first), directory["program_manager"])
     assert report.ok, [str(p) for p in report.problems]
     assert len(report.of("created")) > 0
     assert _export_all() == first
@@ -238,7 +238,7 @@ def test_an_export_imported_again_changes_nothing(directory):
     first = _export_all()
     versions = dict(Service.objects.values_list("pk", "version"))
     audit_rows = AuditEvent.objects.count()
-    report = hsds.import_hsds(first, directory["program_manager"])
+    report = importer.import_hsds(first, directory["program_manager"])
     assert report.ok and report.changes == []
     assert report.unchanged > 0
     assert dict(Service.objects.values_list("pk", "version")) == versions
@@ -279,7 +279,7 @@ def _foreign_service() -> dict[str, Any]:
 
 def test_a_foreign_file_is_imported_once_and_then_changes_nothing(world):
     adam = world["site_admin"]
-    report = hsds.import_hsds([_foreign_service()], adam)
+    report = importer.import_hsds([_foreign_service()], adam)
     assert report.ok, [str(p) for p in report.problems]
     kinds = {"organization", "location", "service", "schedule", "service_at_location", "taxonomy_term"}
     assert {c.kind for c in report.created} == kinds
@@ -299,7 +299,7 @@ def test_a_foreign_file_is_imported_once_and_then_changes_nothing(world):
     ).exists()
 
     audit_rows = AuditEvent.objects.count()
-    again = hsds.import_hsds([_foreign_service()], adam)
+    again = importer.import_hsds([_foreign_service()], adam)
     assert again.ok and again.changes == []
     assert AuditEvent.objects.count() == audit_rows
     assert Service.objects.filter(name="Legal aid clinic").count() == 1
@@ -308,7 +308,7 @@ def test_a_foreign_file_is_imported_once_and_then_changes_nothing(world):
 
 def test_an_import_updates_by_id_and_audits_each_change(world):
     paula = world["program_manager"]
-    hsds.import_hsds([_foreign_service()], paula)
+    importer.import_hsds([_foreign_service()], paula)
     service = Service.objects.get(pk=_id(1))
     version, modified = service.version, service.updated_at
     changed = _foreign_service()
@@ -317,7 +317,7 @@ def test_an_import_updates_by_id_and_audits_each_change(world):
     changed["attributes"] = changed["attributes"][:2]  # no open places any more
     changed["assured_date"] = "2026-01-05"
 
-    report = hsds.import_hsds([changed], paula)
+    report = importer.import_hsds([changed], paula)
 
     assert report.ok
     assert [(c.kind, c.action) for c in report.changes] == [
@@ -337,7 +337,7 @@ def test_an_import_updates_by_id_and_audits_each_change(world):
 
 def test_a_bad_file_names_each_record_and_field_and_writes_nothing(world):
     good = _foreign_service()
-    bad = hsds.service_full(hsds.with_related(Service.objects.filter(pk=world.service.pk)).get())
+    bad = shapes.service_full(queries.with_related(Service.objects.filter(pk=world.service.pk)).get())
     sid = bad["id"]
     del bad["name"]
     bad["email"] = "not an email"
@@ -346,7 +346,7 @@ def test_a_bad_file_names_each_record_and_field_and_writes_nothing(world):
     counts = (Service.objects.count(), Organization.objects.count(), TaxonomyTerm.objects.count(),
               AuditEvent.objects.count())  # fmt: skip
 
-    report = hsds.import_hsds([good, bad, {"name": "No id"}], world["program_manager"])
+    report = importer.import_hsds([good, bad, {"name": "No id"}], world["program_manager"])
 
     assert not report.ok and report.changes == []
     where = {(p.record, p.id, p.field) for p in report.problems}
@@ -368,7 +368,7 @@ def test_records_that_point_nowhere_or_disagree_are_refused(world):
     twin["id"] = _id(901)
     twin["organization"]["name"] = "Another name for the same organisation"
     twin["schedules"], twin["service_at_locations"] = [], []
-    report = hsds.import_hsds({"services": [lost, _foreign_service(), twin]}, world["site_admin"])
+    report = importer.import_hsds({"services": [lost, _foreign_service(), twin]}, world["site_admin"])
     messages = [str(p) for p in report.problems]
     assert any(m.startswith(f"services[0] (id {_id(1)}), organization_id: no such")
                for m in messages), messages  # fmt: skip
@@ -376,12 +376,12 @@ def test_records_that_point_nowhere_or_disagree_are_refused(world):
     assert f"{differs} services[1] (name)" in messages
     nowhere = f"services[0] (id {_id(1)}), service_at_locations[0].location.organization_id: no such"
     assert f"{nowhere} organisation in the file or in Leadline" in messages
-    assert hsds.import_hsds({"nothing": []}, None).problems[0].record == "file"
+    assert importer.import_hsds({"nothing": []}, None).problems[0].record == "file"
     shared = _foreign_service()
     shared["id"] = _id(902)
     del shared["organization"]
     shared["organization_id"] = _id(2)
-    again = hsds.import_hsds([_foreign_service(), shared], None)
+    again = importer.import_hsds([_foreign_service(), shared], None)
     assert f"services[1] (id {_id(902)}), schedules: {_id(3)} is given twice in the file" in map(
         str, again.problems
     )
@@ -391,7 +391,7 @@ def test_only_those_who_manage_the_whole_directory_may_import(world):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        hsds.import_hsds([_foreign_service()], world["provider_staff"])
+        importer.import_hsds([_foreign_service()], world["provider_staff"])
     assert not Service.objects.filter(name="Legal aid clinic").exists()
     assert not Service.objects.filter(name="Legal aid clinic").exists()
 
@@ -444,8 +444,11 @@ def test_services_can_be_searched_and_filtered(directory):
     assert names(f"taxonomy_term_id={moud.pk}") == ["Buprenorphine clinic", "Rapid rehousing"]
     assert names(f"taxonomy_term_id={TaxonomyTerm.objects.get(code='housing').pk}") == ["Rapid rehousing"]
     assert names(f"organization_id={directory.other_service.organization_id}") == ["Buprenorphine clinic"]
-    assert names(f"taxonomy_id={hsds.taxonomy_id('leadline')}") == ["Buprenorphine clinic", "Rapid rehousing"]
-    assert names(f"taxonomy_id={hsds.taxonomy_id('211 LA')}") == []
+    assert names(f"taxonomy_id={shapes.taxonomy_id('leadline')}") == [
+        "Buprenorphine clinic",
+        "Rapid rehousing",
+    ]
+    assert names(f"taxonomy_id={shapes.taxonomy_id('211 LA')}") == []
     Service.objects.filter(pk=directory.other_service.pk).update(updated_at=clock.now() - timedelta(days=30))
     since = (clock.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert names(f"modified_after={since}") == ["Rapid rehousing"]
@@ -501,7 +504,7 @@ def test_organizations_taxonomies_and_services_at_locations(directory):
     assert paged == [t["code"] for t in terms["contents"]]
     housing = TaxonomyTerm.objects.get(code="housing")
     assert client.get(f"/api/hsds/taxonomy_terms/{housing.pk}").json()["name"] == "Housing"
-    capacity = hsds.leadline_term_id("capacity")
+    capacity = shapes.leadline_term_id("capacity")
     assert client.get(f"/api/hsds/taxonomy_terms/{capacity}").json()["code"] == "capacity"
     narrower = client.get(
         f"/api/hsds/taxonomy_terms?parent_id={TaxonomyTerm.objects.get(code='substance-use-treatment').pk}"

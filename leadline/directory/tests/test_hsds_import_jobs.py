@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leadline.core.models import ImportJob
-from leadline.core.testing import verified_client
-from leadline.directory import hsds
+from leadline.demo.testing import verified_client
+from leadline.directory.hsds import importer
 from leadline.directory.hsds_views import MAX_IMPORT_BYTES
 from leadline.directory.models import Service
 from leadline.directory.tasks import hsds_import_run
@@ -48,7 +48,7 @@ def test_an_hsds_import_is_a_background_job_with_its_changes_on_its_page(world):
 def test_a_nul_in_a_service_name_is_a_problem_naming_the_field(world):
     service = _foreign_service()
     service["name"] = "Legal\x00aid"
-    report = hsds.import_hsds([service], world["site_admin"])
+    report = importer.import_hsds([service], world["site_admin"])
     assert [(p.record, p.field) for p in report.problems] == [("services[0]", "name")]
     job, page = _job(world, json.dumps([service]).encode())
     assert job.status == "failed" and "services[0]" in page and "NUL" in page

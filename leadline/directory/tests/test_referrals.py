@@ -88,7 +88,7 @@ def test_a_double_submit_makes_one_referral_and_a_closed_service_takes_none(worl
 
 def _consent_naming_pat(world, infos=(Info.ENROLMENT, Info.REFERRAL)) -> Consent:
     from leadline.consents.services import consent_record
-    from leadline.core.testing import sample_signature
+    from leadline.demo.testing import sample_signature
 
     consent, _created = consent_record(
         actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
@@ -336,7 +336,7 @@ def test_an_altered_replaced_ended_or_expired_link_does_not_work(
 def test_a_new_address_or_staff_in_leadline_ends_the_links(world, client, django_capture_on_commit_callbacks):
     from leadline.accounts.models import Agency
     from leadline.accounts.roles import Role
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
     from leadline.directory.models import Organization
 
     made = _refer_to_an_organisation_nobody_signs_in_for(world, django_capture_on_commit_callbacks)

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.evaluation import charts
 from leadline.evaluation.services import evaluation_run
 
@@ -134,12 +134,12 @@ def test_every_chart_function_is_drawn_on_a_page():
     assert set(CHART_KINDS.values()) == {kind for kinds in PAGES.values() for kind in kinds}
 
 
-def test_every_chart_parses_and_draws_the_same_numbers_in_every_language(world):
+def test_every_chart_parses_and_draws_the_same_numbers_in_every_language(small_world):
     evaluation_run(demo=True)
     pictures: dict[str, dict[str, list[Any]]] = {}
     for language in LANGUAGES:
         for path, expected in PAGES.items():
-            user = world["evaluator"] if path == "/evidence/" else None
+            user = small_world["evaluator"] if path == "/evidence/" else None
             page = _client_in(language, user).get(path)
             assert page.status_code == 200
             html = page.content.decode()
@@ -161,10 +161,10 @@ def test_every_chart_parses_and_draws_the_same_numbers_in_every_language(world):
             assert shapes == first, f"{path}: the charts' geometry differs in {language!r}"
 
 
-def test_the_labels_on_a_chart_are_in_the_readers_language(world):
+def test_the_labels_on_a_chart_are_in_the_readers_language(small_world):
     evaluation_run(demo=True)
-    english = svgs(_client_in("en", world["evaluator"]).get("/evidence/").content.decode())
-    spanish = svgs(_client_in("es", world["evaluator"]).get("/evidence/").content.decode())
+    english = svgs(_client_in("en", small_world["evaluator"]).get("/evidence/").content.decode())
+    spanish = svgs(_client_in("es", small_world["evaluator"]).get("/evidence/").content.decode())
     forest_en = next(s for s in english if kind_of(s) == "effects")
     forest_es = next(s for s in spanish if kind_of(s) == "effects")
     assert ">0.5</text>" in forest_en and ">0,5</text>" in forest_es  # a tick label, localised
@@ -172,7 +172,7 @@ def test_the_labels_on_a_chart_are_in_the_readers_language(world):
     assert "Costes" in costs_es or "Costos" in costs_es  # the description, translated
 
 
-def test_the_public_spreadsheet_is_the_same_file_in_every_language(world):
+def test_the_public_spreadsheet_is_the_same_file_in_every_language(small_world):
     evaluation_run(demo=True)
     files = {language: _client_in(language).get("/results.csv").content for language in LANGUAGES}
     first = files[LANGUAGES[0]]

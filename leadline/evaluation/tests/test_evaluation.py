@@ -8,16 +8,16 @@ from datetime import timedelta
 import pytest
 
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.evaluation.models import EvaluationRun
 from leadline.evaluation.services import evaluation_run
 from leadline.evaluation.tasks import evaluation_nightly, next_night
-from leadline.evidence.more import COUNT_KEYS
+from leadline.evidence.suppression import COUNT_KEYS
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_demo_run_has_every_section_and_its_public_copy_no_small_cell(world):
+def test_a_demo_run_has_every_section_and_its_public_copy_no_small_cell(small_world):
     run = evaluation_run(demo=True)
     assert run.source == "demo"
     assert set(run.results) == {
@@ -46,7 +46,9 @@ def test_a_demo_run_has_every_section_and_its_public_copy_no_small_cell(world):
     assert "curves" not in run.public_results["survival"]  # ...never in public output
 
 
-def test_the_nightly_task_runs_once_a_day_and_books_the_next_night(world, django_capture_on_commit_callbacks):
+def test_the_nightly_task_runs_once_a_day_and_books_the_next_night(
+    small_world, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = evaluation_nightly.call()
         again = evaluation_nightly.call()
@@ -56,16 +58,16 @@ def test_the_nightly_task_runs_once_a_day_and_books_the_next_night(world, django
     assert night.hour == 2 and night.date() == clock.today() + timedelta(days=1)
 
 
-def test_the_program_manager_and_the_evaluator_read_the_latest_run(world):
-    empty = verified_client(world["evaluator"]).get("/evidence/")
+def test_the_program_manager_and_the_evaluator_read_the_latest_run(small_world):
+    empty = verified_client(small_world["evaluator"]).get("/evidence/")
     assert empty.status_code == 200 and "data-empty" in empty.content.decode()
     evaluation_run(demo=True)
     for persona in ("evaluator", "program_manager"):
-        page = verified_client(world[persona]).get("/evidence/").content.decode()
+        page = verified_client(small_world[persona]).get("/evidence/").content.decode()
         assert 'data-effect="did_or"' in page and "data-synthetic" in page and 'data-stage="diverted"' in page
         assert 'data-chart="effects"' in page and 'data-chart="survival"' in page and "<desc" in page
     for persona in ("case_manager", "prosecutor", "officer"):
-        assert verified_client(world[persona]).get("/evidence/").status_code == 403
+        assert verified_client(small_world[persona]).get("/evidence/").status_code == 403
 
 
 def test_a_run_on_the_sites_own_data_uses_the_pseudonymous_export(world):
@@ -73,7 +75,7 @@ def test_a_run_on_the_sites_own_data_uses_the_pseudonymous_export(world):
     assert run.source == "site" and run.results["n"]["comparison"] == 0
 
 
-def test_the_public_page_and_csv_show_only_the_suppressed_copy(world, client):
+def test_the_public_page_and_csv_show_only_the_suppressed_copy(small_world, client):
     run = evaluation_run(demo=True)
     results, public = run.results, run.public_results
     results["n"]["comparison"], public["n"]["comparison"] = 8, None  # a small cell, as suppress() leaves it
@@ -87,9 +89,11 @@ def test_the_public_page_and_csv_show_only_the_suppressed_copy(world, client):
     assert "survival.curves" not in csv_text
 
 
-def test_the_pages_draw_the_cost_funnel_and_monthly_charts_with_a_title_and_a_description(world, client):
+def test_the_pages_draw_the_cost_funnel_and_monthly_charts_with_a_title_and_a_description(
+    small_world, client
+):
     evaluation_run(demo=True)
-    page = verified_client(world["evaluator"]).get("/evidence/").content.decode()
+    page = verified_client(small_world["evaluator"]).get("/evidence/").content.decode()
     for kind in ("costs", "funnel", "monthly"):
         assert f'data-chart="{kind}"' in page
     assert page.count('data-chart="funnel"') == 4  # one beside each stage's table
@@ -121,7 +125,7 @@ def _pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_the_quarterly_report_is_a_pdf_of_the_suppressed_copy_only(world, client):
+def test_the_quarterly_report_is_a_pdf_of_the_suppressed_copy_only(small_world, client):
     run = evaluation_run(demo=True)
     _plant_small_cells(run)
     run.refresh_from_db()
@@ -145,7 +149,7 @@ def test_the_quarterly_report_is_a_pdf_of_the_suppressed_copy_only(world, client
         assert hidden not in text
 
 
-def test_the_quarterly_report_before_any_run_is_a_clear_404(world, client):
+def test_the_quarterly_report_before_any_run_is_a_clear_404(small_world, client):
     response = client.get("/results/report.pdf")
     assert response.status_code == 404 and "there has been none yet" in response.content.decode()
 

@@ -46,9 +46,9 @@ def covariates(people: pd.DataFrame) -> list[str]:
 
 def monthly_patterns_of(monthly: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each outcome's monthly patterns, built in SQL like the engine's (everyone indexed on INDEX)."""
-    from leadline.evidence import more
     from leadline.evidence.features import monthly_patterns as patterns
     from leadline.evidence.inputs import Dataset
+    from leadline.evidence.monthly import MONTHLY
 
     keys = monthly["person_key"].drop_duplicates().to_numpy()
     people = people_frame(np.ones(len(keys), dtype=int))
@@ -56,7 +56,7 @@ def monthly_patterns_of(monthly: pd.DataFrame) -> dict[str, pd.DataFrame]:
     data = Dataset.from_frames({"people": people, "events": _no_events(), "monthly": monthly})
     try:
         cutoff = (INDEX + pd.Timedelta(days=800)).date()
-        return {outcome: patterns(data, cutoff, outcome) for outcome in more.MONTHLY}
+        return {outcome: patterns(data, cutoff, outcome) for outcome in MONTHLY}
     finally:
         data.close()
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadline.evidence import more
-from leadline.evidence.models import features_of
+from leadline.evidence import costs, disparity, monthly, suppression
+from leadline.evidence.features import features_of
 from leadline.evidence.tests.synth import INDEX, expit, monthly_patterns_of, people_frame
 
 
@@ -31,7 +31,7 @@ def test_costs_price_events_per_person_year_and_take_the_difference_in_differenc
     })  # fmt: skip
     unit_costs = pd.DataFrame({"item": ["booking", "program_month"], "dollars": [100.0, 50.0],
                                "dollar_year": [2024, 2024], "source": ["test", "test"]})  # fmt: skip
-    c = more.costs(features_of(people, events), unit_costs)
+    c = costs.costs(features_of(people, events), unit_costs)
     years = 730 / 365.25
     pre_l, pre_c = 100 * pre[t == 1].mean(), 100 * pre[t == 0].mean()
     post_l, post_c = 100 * post[t == 1].sum() / (n * years), 100 * post[t == 0].sum() / (n * years)
@@ -58,8 +58,8 @@ def test_monthly_odds_ratios_recover_the_planted_change_from_month_zero():
             draws = rng.random(4)
             rows.append((f"p{i}", month, int(draws[0] < p), int(draws[1] < 0.3), int(draws[2] < 0.2),
                          int(draws[3] < 0.4)))  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["person_key", "month", *more.MONTHLY])
-    est = more.monthly(monthly_patterns_of(frame))
+    frame = pd.DataFrame(rows, columns=["person_key", "month", *monthly.MONTHLY])
+    est = monthly.monthly(monthly_patterns_of(frame))
     # 1,500 people x 6 follow-up months: SE(log OR) ~ 0.07; 0.2 is about three standard errors.
     assert abs(math.log(est["housed_permanent"]["or"]) - math.log(2.5)) < 0.2
     assert est["housed_permanent"]["ci_low"] < 2.5 < est["housed_permanent"]["ci_high"]
@@ -83,7 +83,7 @@ def _encounters(spec: dict[str, tuple[int, int, int, int]]) -> pd.DataFrame:
 def test_the_relative_rate_index_at_every_stage_with_its_interval():
     enc = _encounters({"White": (400, 200, 150, 60), "Black": (600, 180, 300, 150), "Asian": (30, 12, 10, 2)})
     pop = pd.DataFrame({"race": ["White", "Black", "Asian"], "residents": [200_000, 80_000, 6_000]})
-    d = more.disparity(enc, pop)
+    d = disparity.disparity(enc, pop)
     black = d["stages"]["encounter"]["groups"]["Black"]
     assert black["rate"] == pytest.approx(600 / 80_000 * 1000) and black["base"] == 80_000
     rri = (600 / 80_000) / (400 / 200_000)
@@ -112,9 +112,9 @@ def test_public_output_hides_small_cells_and_what_would_give_them_away():
     )
     windows = {"6m": {"lead": {"n": 100, "events": 95, "rate": 0.95},
                       "comparison": {"n": 50, "events": 4, "rate": 0.08}}}  # fmt: skip
-    result = {"n": {"lead": 250, "comparison": 8}, "disparity": more.disparity(enc, pop),
+    result = {"n": {"lead": 250, "comparison": 8}, "disparity": disparity.disparity(enc, pop),
               "recidivism": {"windows": windows}}  # fmt: skip
-    public = more.suppress(result, threshold=10)
+    public = suppression.suppress(result, threshold=10)
     div = public["disparity"]["stages"]["diverted"]["groups"]
     assert div["Asian"]["count"] is None and div["Asian"]["rri"] is None
     assert div["Other"]["count"] is None  # complementary: the stage total would reveal Asian's 7
@@ -130,7 +130,7 @@ def test_public_output_hides_small_cells_and_what_would_give_them_away():
     def counts(node):
         if isinstance(node, dict):
             for k, v in node.items():
-                if k in more.COUNT_KEYS and isinstance(v, int):
+                if k in suppression.COUNT_KEYS and isinstance(v, int):
                     yield v
                 yield from counts(v)
 

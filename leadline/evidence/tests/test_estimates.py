@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadline.evidence import models
-from leadline.evidence.models import features_of
+from leadline.evidence import rates, recidivism, survival
+from leadline.evidence.features import features_of
 from leadline.evidence.tests.synth import covariates, events_frame, expit, people_frame
 
 
@@ -28,7 +28,7 @@ def test_windows_count_only_people_followed_long_enough_and_arrests_after_the_in
         # Comparison: after 6 months, within 12.
         events_frame(people, np.array([False, False, False, True]), 300),
     ])  # fmt: skip
-    w = models.windows(features_of(people, events))
+    w = recidivism.windows(features_of(people, events))
     assert w["6m"]["lead"] == {"n": 1, "events": 1, "rate": 1.0}  # the second lead person has 100 days only
     assert w["6m"]["comparison"] == {"n": 2, "events": 0, "rate": 0.0}
     assert w["12m"]["comparison"] == {"n": 2, "events": 1, "rate": 0.5}
@@ -49,7 +49,7 @@ def _did_data(seed: int, n: int, odds_ratio: float) -> tuple[pd.DataFrame, pd.Da
 def test_the_difference_in_differences_odds_ratio_recovers_the_planted_interaction():
     # n = 4,000 per group: SE(log OR) ~ 0.065, so 0.2 on the log scale is three standard errors.
     people, events = _did_data(seed=6, n=4000, odds_ratio=0.4)
-    est = models.did_or(features_of(people, events))
+    est = recidivism.did_or(features_of(people, events))
     assert est is not None and est["n"] == 8000
     assert abs(math.log(est["estimate"]) - math.log(0.4)) < 0.2
     assert est["ci_low"] < 0.4 < est["ci_high"] and est["p"] < 0.001
@@ -67,7 +67,7 @@ def test_propensity_weighting_fixes_confounded_assignment_where_the_naive_estima
     y = rng.random(n) < expit(-1 + 1.0 * x + beta * t)
     people = people_frame(t, cov_prior_arrests=x)
     events = events_frame(people, y, 30)
-    est = models.propensity(features_of(people, events), covariates(people))
+    est = recidivism.propensity(features_of(people, events), covariates(people))
 
     def marginal_or(mask: np.ndarray) -> float:
         p1, p0 = expit(-1 + x[mask] + beta).mean(), expit(-1 + x[mask]).mean()
@@ -97,7 +97,7 @@ def test_the_negative_binomial_rate_ratio_recovers_the_planted_ratio_with_unequa
     events = pd.DataFrame({"person_key": people["person_key"].to_numpy()[rows],
                            "date": people["index_date"].to_numpy()[rows] + pd.to_timedelta(1, unit="D"),
                            "type": "booking", "quantity": 1.0})  # fmt: skip
-    est = models.rates(features_of(people, events))["booking"]
+    est = rates.rates(features_of(people, events))["booking"]
     # n = 6,000, alpha 0.5: SE(log IRR) ~ 0.03; 0.1 is about three standard errors.
     assert abs(math.log(est["irr"]) - math.log(0.6)) < 0.1
     assert est["ci_low"] < 0.6 < est["ci_high"]
@@ -115,7 +115,7 @@ def test_survival_recovers_the_hazard_ratio_and_the_medians():
     arrested = time <= follow
     people = people_frame(t, followup_days=follow)
     events = events_frame(people, arrested, time)
-    est = models.survival(features_of(people, events))
+    est = survival.survival(features_of(people, events))
     assert est is not None
     # n = 6,000 with ~65% events: SE(log HR) ~ 0.03; 0.1 is about three standard errors.
     assert abs(math.log(est["hazard_ratio"]["estimate"]) - math.log(0.6)) < 0.1
@@ -131,7 +131,7 @@ def test_days_in_jail_are_not_days_at_risk():
         events_frame(people, np.array([True, False]), 10, kind="jail_days", quantity=60.0),  # 60 days away
     ])  # fmt: skip
 
-    est = models.survival(features_of(people, events))
+    est = survival.survival(features_of(people, events))
     assert est is not None
     assert est["median_days"] == {"lead": 40.0, "comparison": 100.0}
 
@@ -143,7 +143,7 @@ def test_the_did_interval_covers_the_truth_about_95_percent_of_the_time():
     covered = 0
     for seed in range(120):
         people, events = _did_data(seed=1000 + seed, n=400, odds_ratio=0.5)
-        est = models.did_or(features_of(people, events))
+        est = recidivism.did_or(features_of(people, events))
         assert est is not None
         covered += est["ci_low"] <= 0.5 <= est["ci_high"]
     assert abs(covered / 120 - 0.95) < 0.06

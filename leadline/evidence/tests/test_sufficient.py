@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from leadline.evidence import more
+from leadline.evidence import costs
 from leadline.evidence import sufficient as S
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -170,13 +170,13 @@ def test_the_large_group_bootstrap_matches_resampling_people(rng):
     # Just above the threshold, the sums drawn from their bootstrap distribution give the interval that
     # drawing people gives, within Monte Carlo error: 1,000 replicates put the 2.5th/97.5th percentiles
     # within about 0.1 standard deviations of where they would be; we allow 10% of the interval's width.
-    n = more.EXACT_BOOTSTRAP_MAX + 1
+    n = costs.EXACT_BOOTSTRAP_MAX + 1
     x = np.column_stack([rng.gamma(0.3, 2000, n), rng.gamma(0.3, 1500, n), rng.uniform(0.5, 3, n)])
-    normal = more._resampled(x, np.random.default_rng(1))
+    normal = costs._resampled(x, np.random.default_rng(1))
     exact = np.empty_like(normal)
     draws = np.random.default_rng(2)
     exact[0] = n
-    for b in range(more.BOOTSTRAP):
+    for b in range(costs.BOOTSTRAP):
         exact[1:, b] = x[draws.integers(0, n, size=n)].sum(axis=0)
     for stat in (lambda s: s[2] / s[3], lambda s: s[1] / s[0]):  # post per year, pre per person
         a, b = stat(normal), stat(exact)

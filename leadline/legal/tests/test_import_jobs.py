@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from leadline.core import clock
 from leadline.core.models import ImportJob
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.legal.models import CourtDate, Warrant
 from leadline.legal.records import MAX_IMPORT_BYTES, records_import
 from leadline.legal.tasks import records_import_run

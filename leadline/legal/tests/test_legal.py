@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from leadline.audit.models import AuditEvent
 from leadline.cases.services import ContactInput, contact_log, intake_save
 from leadline.core import clock
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import LegalMatter, Notice
 from leadline.legal.services import (
@@ -428,7 +428,7 @@ def test_the_workspace_runs_the_same_queries_for_two_holds_or_twenty(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from leadline.core.testing import ParticipantFactory, make_referral
+    from leadline.demo.testing import ParticipantFactory, make_referral
     from leadline.legal.services import matter_open
 
     client = verified_client(world["prosecutor"])
@@ -446,7 +446,7 @@ def test_the_workspace_runs_the_same_queries_for_two_holds_or_twenty(world):
 
 
 def test_the_prosecutor_records_the_defender_and_only_that_defender_reads_the_matter(world):
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
 
     other_defender = UserFactory.create(username="dora", role="defender", agency=world["defender"].agency)
     client = verified_client(world["prosecutor"])

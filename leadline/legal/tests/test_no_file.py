@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from leadline.audit.models import AuditEvent
 from leadline.cases.models import Contact
 from leadline.cases.services import intake_save
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import LegalMatter, Notice
 from leadline.legal.services import matter_open, matters_resolve_due, notice_confirm

@@ -11,7 +11,7 @@ import time_machine
 
 from leadline.audit.models import AuditEvent
 from leadline.core import clock, sms
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.legal.models import CourtCase, CourtDate, NewCharge, Warrant
 from leadline.legal.records import court_reminders_due, new_charge_decide, record_add, records_import
 from leadline.legal.services import LegalRefused
@@ -79,7 +79,7 @@ def test_one_bad_row_names_row_and_column_and_nothing_is_written(world):
 
 
 def test_an_import_never_matches_on_a_name_alone_nor_reaches_beyond_the_prosecutors_people(world):
-    from leadline.core.testing import ParticipantFactory
+    from leadline.demo.testing import ParticipantFactory
 
     stranger = ParticipantFactory.create(given_name="Quincy", family_name="Adler", date_of_birth=None)
     data = _csv(world, "warrant,Quincy,Adler,,,County Court,,active,2026-10-01,,,W-5,,")

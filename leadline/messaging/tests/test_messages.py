@@ -54,7 +54,7 @@ def _sign_defender_consent(world, categories=("enrolment", "status")):
 
 def _consent_naming_pat(world):
     from leadline.consents.services import consent_record
-    from leadline.core.testing import sample_signature
+    from leadline.demo.testing import sample_signature
 
     consent, _created = consent_record(
         actor=world["case_manager"], participant=world.mine, kind="part2", method="written",
@@ -112,7 +112,7 @@ def test_an_officer_forged_into_the_form_is_refused_with_a_field_error(world, lo
 
 
 def test_a_defender_takes_part_only_for_a_client_under_a_signed_consent_naming_the_status(world):
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
 
     assert policy.standing(world["defender"], world.mine) is None  # the consent is not signed yet
     _sign_defender_consent(world, categories=("enrolment",))
@@ -320,7 +320,7 @@ def test_a_criminal_justice_member_loses_a_thread_begun_before_a_sealing(world, 
 
 
 def test_a_merged_duplicate_is_refused_and_its_threads_follow_the_survivor(world, login):
-    from leadline.core.testing import ParticipantFactory
+    from leadline.demo.testing import ParticipantFactory
 
     dup = ParticipantFactory.create(case_manager=world["case_manager"])
     thread, _created = services.thread_start(

@@ -23,11 +23,10 @@ K = Notification.Kind
 
 
 @pytest.fixture
-def carmen(world):
-    user = world["case_manager"]
+def carmen(small_world):
+    user = small_world["case_manager"]
     user.email, user.phone = "carmen@lead.example", "+1 585 555 0100"
     user.save()
-    Notification.objects.filter(user=user).delete()  # the world's own (an outbox example)
     return user
 
 
@@ -73,7 +72,7 @@ def test_sms_by_preference_says_only_sign_in(carmen, settings, django_capture_on
 
 
 def test_a_failed_email_is_retried_with_growing_waits_then_given_up_and_shown_in_the_outbox(
-    carmen, world, login, monkeypatch, django_capture_on_commit_callbacks
+    carmen, small_world, login, monkeypatch, django_capture_on_commit_callbacks
 ):
     import django.core.mail
 
@@ -102,7 +101,7 @@ def test_a_failed_email_is_retried_with_growing_waits_then_given_up_and_shown_in
         )
     assert delivery.status == Delivery.Status.FAILED and delivery.attempts == services.MAX_ATTEMPTS
     assert [w.total_seconds() // 60 if w else None for w in waits] == [5, 30, 120, None]
-    adam = login(world["site_admin"])
+    adam = login(small_world["site_admin"])
     page = adam.get("/notifications/outbox/?status=failed").content.decode()
     assert f'data-delivery="{delivery.pk}"' in page and "ConnectionRefusedError" in page
     assert "mail server down" in page and "You have" not in page  # status and error, never what it said
@@ -111,7 +110,7 @@ def test_a_failed_email_is_retried_with_growing_waits_then_given_up_and_shown_in
         assert adam.post(f"/notifications/outbox/{delivery.pk}/retry/").status_code == 302
     assert send_queued_deliveries() == 1
     assert Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.SENT
-    assert login(world["case_manager"]).get("/notifications/outbox/").status_code == 403
+    assert login(small_world["case_manager"]).get("/notifications/outbox/").status_code == 403
 
 
 def test_quiet_hours_hold_email_until_they_end_but_never_a_hand_off_page(
@@ -198,7 +197,7 @@ def test_preferences_are_saved_by_their_service_only_when_valid(carmen):
 
 
 def test_a_failed_sms_is_retried_and_visible_too(
-    carmen, settings, world, login, django_capture_on_commit_callbacks
+    carmen, settings, small_world, login, django_capture_on_commit_callbacks
 ):
     settings.LEADLINE_SMS_BACKEND = "http"
     settings.LEADLINE_SMS_URL = "http://127.0.0.1:9/unreachable"  # nothing listens: the provider is down
@@ -213,7 +212,8 @@ def test_a_failed_sms_is_retried_and_visible_too(
         1,
     )
     assert failed.last_error.startswith("SmsError")
-    outbox = login(world["program_manager"]).get("/notifications/outbox/?status=pending").content.decode()
+    paula = login(small_world["program_manager"])
+    outbox = paula.get("/notifications/outbox/?status=pending").content.decode()
     assert f'data-delivery="{failed.pk}"' in outbox and "SmsError" in outbox
     settings.LEADLINE_SMS_BACKEND = "locmem"  # the provider is back
     sms.outbox.clear()

@@ -32,7 +32,7 @@ class HungEmailBackend(BaseEmailBackend):
 
 
 @pytest.fixture
-def hung(settings, monkeypatch, world):
+def hung(settings, monkeypatch, small_world):
     """The SMS provider and the mail server hang: caught at the wire (the http SMS backend's request and the
     mail backend), so a send is seen however the caller reached the backend."""
     from leadline.core import sms
@@ -45,14 +45,14 @@ def hung(settings, monkeypatch, world):
     monkeypatch.setattr(sms.urllib.request, "urlopen", hung_provider)
     settings.EMAIL_BACKEND = "leadline.notifications.tests.test_outside_services.HungEmailBackend"
     CALLS.clear()
-    carmen = world["case_manager"]
+    carmen = small_world["case_manager"]
     carmen.phone, carmen.email = "+15855550101", "carmen@lead.example"
     carmen.save(update_fields=["phone", "email"])
     now = clock.now()
-    OnCallShift.objects.create(case_manager=carmen, backup=world.casey, supervisor=world["program_manager"],
-                               starts_at=now - timedelta(hours=1),
+    OnCallShift.objects.create(case_manager=carmen, backup=small_world.casey,
+                               supervisor=small_world["program_manager"], starts_at=now - timedelta(hours=1),
                                ends_at=now + timedelta(hours=8))  # fmt: skip
-    return world
+    return small_world
 
 
 def _post(client: Any, path: str, data: dict, capture: Any) -> int:
@@ -75,7 +75,7 @@ def _worker_sends_them(ids: list[int]) -> None:
 def test_the_lead_line_request_pages_without_waiting_for_the_provider(
     hung, login, django_capture_on_commit_callbacks
 ):
-    from leadline.core.testing import make_referral
+    from leadline.demo.testing import make_referral
 
     referral = make_referral(hung["officer"], given_name="Quinn")
     status = _post(login(hung["officer"]), f"/referrals/{referral.pk}/handoff/",
@@ -103,20 +103,24 @@ def test_acknowledging_a_phone_request_texts_the_officer_from_the_worker(
 
 
 def test_a_referral_to_an_organisation_by_email_and_a_new_link_do_not_wait_for_the_mail_server(
-    hung, login, django_capture_on_commit_callbacks
+    world, hung, login, django_capture_on_commit_callbacks
 ):
+    """The one test here that needs the world: a participant to refer and another organisation's service
+    (``hung``'s people are the world's, made once)."""
     from leadline.directory.models import Organization, ServiceReferral
 
-    Organization.objects.filter(pk=hung.other_service.organization_id).update(email="intake@recovery.example")
+    Organization.objects.filter(pk=world.other_service.organization_id).update(
+        email="intake@recovery.example"
+    )
     carmen = login(hung["case_manager"])
-    status = _post(carmen, f"/directory/refer/{hung.mine.pk}/",
-                   {"service": hung.other_service.pk, "reason": "Needs a same-day start",
+    status = _post(carmen, f"/directory/refer/{world.mine.pk}/",
+                   {"service": world.other_service.pk, "reason": "Needs a same-day start",
                     "idempotency_key": uuid.uuid4().hex}, django_capture_on_commit_callbacks)  # fmt: skip
     assert status == 302
-    made = ServiceReferral.objects.get(service=hung.other_service)
+    made = ServiceReferral.objects.get(service=world.other_service)
     link = Delivery.objects.get(kind=Delivery.Kind.ANSWER_LINK)
     assert link.to == "intake@recovery.example" and made.reference in link.subject
-    assert hung.mine.family_name not in link.body + link.subject  # never the person
+    assert world.mine.family_name not in link.body + link.subject  # never the person
     status = _post(carmen, f"/directory/referrals/{made.pk}/link/", {}, django_capture_on_commit_callbacks)
     assert status == 302 and Delivery.objects.filter(kind=Delivery.Kind.ANSWER_LINK).count() == 2
     _worker_sends_them(queued_delivery_ids())
@@ -135,7 +139,7 @@ def test_sending_a_given_up_delivery_again_is_queued_too(hung, login, django_cap
 
 
 def test_the_worker_sends_a_message_to_an_address_once_and_keeps_no_words(
-    world, login, django_capture_on_commit_callbacks
+    small_world, login, django_capture_on_commit_callbacks
 ):
     from leadline.core import sms
     from leadline.notifications.services import queue_to_address
@@ -148,7 +152,7 @@ def test_the_worker_sends_a_message_to_an_address_once_and_keeps_no_words(
     assert [m.body for m in sms.outbox] == ["Reminder from LEAD: court on Tue Dec 8"]
     sent = Delivery.objects.get(pk=made.pk)
     assert sent.status == Delivery.Status.SENT and sent.body == ""  # its words are not kept once delivered
-    page = login(world["site_admin"]).get("/notifications/outbox/").content.decode()
+    page = login(small_world["site_admin"]).get("/notifications/outbox/").content.decode()
     assert (
         f'data-delivery="{made.pk}"' in page and "Court-date reminders" in page and "+15855550177" not in page
     )

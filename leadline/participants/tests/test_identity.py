@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import ParticipantFactory, verified_client
+from leadline.demo.testing import ParticipantFactory, verified_client
 from leadline.participants import services
 from leadline.participants.lookup import find_participant
 from leadline.participants.models import Participant

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import ParticipantFactory, verified_client
+from leadline.demo.testing import ParticipantFactory, verified_client
 from leadline.participants.lookup import find_participant
 
 
@@ -118,7 +118,7 @@ def test_a_lookup_needs_both_names(world):
 def test_key_counts_stay_in_step_with_the_keys(db):
     from django.db.models import Count
 
-    from leadline.core.testing import ParticipantFactory
+    from leadline.demo.testing import ParticipantFactory
     from leadline.participants.models import ParticipantKeyCount, ParticipantMatchKey
     from leadline.participants.services import participant_key_counts_rebuild, participant_match_keys_refresh
 

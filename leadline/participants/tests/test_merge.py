@@ -12,7 +12,7 @@ from leadline.cases.services import ContactInput, case_note_add, contact_log, mo
 from leadline.consents.models import Consent
 from leadline.consents.services import consent_record
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, make_referral, verified_client
+from leadline.demo.testing import ParticipantFactory, make_referral, verified_client
 from leadline.participants import services
 from leadline.participants.lookup import find_participant
 from leadline.participants.models import Participant

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, make_referral
+from leadline.demo.testing import ParticipantFactory, make_referral
 from leadline.legal.models import LegalMatter
 from leadline.legal.services import matter_open, sealed_purge_due
 from leadline.messaging import services as messaging

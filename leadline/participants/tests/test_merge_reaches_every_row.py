@@ -17,16 +17,18 @@ from django.apps import apps
 from django.db import models
 
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, World, make_referral
+from leadline.demo.testing import ParticipantFactory, World, make_referral
 from leadline.participants import services
-from leadline.participants.models import Participant
+from leadline.participants.models import BreakGlassGrant, Participant
 
 # Fields that by design point at the duplicate after a merge, and why.
 BY_DESIGN: dict[str, str] = {
     # A break-glass grant is an administrator's access to one record, opened with a written reason for
     # that record. Moving it would give the administrator the survivor's records, which nobody granted;
     # it stays with the duplicate (and on the audit trail, which the survivor's report includes).
-    "audit.BreakGlassGrant.participant": "an access grant for one record: moving it would widen access",
+    "participants.BreakGlassGrant.participant": (
+        "an access grant for one record: moving it would widen access"
+    ),
 }
 
 
@@ -222,8 +224,6 @@ def _make_agenda_item(ctx: dict[str, Any], dup: Participant) -> None:
 
 
 def _make_break_glass(ctx: dict[str, Any], dup: Participant) -> None:
-    from leadline.audit.models import BreakGlassGrant
-
     BreakGlassGrant.objects.create(
         user=ctx["world"]["site_admin"],
         participant=dup,
@@ -285,7 +285,7 @@ FACTORIES: dict[str, Callable[[dict[str, Any], Participant], Any]] = {
     "directory.ServiceReferral.participant": _make_service_referral,
     "messaging.Thread.participant": _make_thread,
     "workgroup.AgendaItem.participant": _make_agenda_item,
-    "audit.BreakGlassGrant.participant": _make_break_glass,
+    "participants.BreakGlassGrant.participant": _make_break_glass,
 }
 
 

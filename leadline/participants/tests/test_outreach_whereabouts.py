@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadline.core.testing import ParticipantFactory, verified_client
+from leadline.demo.testing import ParticipantFactory, verified_client
 from leadline.legal.models import LegalMatter
 from leadline.participants.models import Participant
 

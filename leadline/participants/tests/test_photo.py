@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import verified_client
+from leadline.demo.testing import verified_client
 from leadline.participants.models import ParticipantPhoto
 from leadline.participants.photo import PhotoRefused, participant_photo_set, reencode
 from leadline.participants.services import NotAllowed

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import ParticipantFactory, UserFactory, verified_client
+from leadline.demo.testing import ParticipantFactory, UserFactory, verified_client
 from leadline.participants import services
 from leadline.participants.models import TRANSITIONS, ExitReason, Participant, StatusChange
 from leadline.sites.models import Site

@@ -26,8 +26,9 @@ from leadline.participants.lookup import find_candidates
 from leadline.participants.models import Participant
 from leadline.participants.policy import participants_visible_to
 from leadline.participants.services import participant_create, participant_update
+from leadline.referrals import events
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
-from leadline.referrals.policy import may_answer_handoff
+from leadline.referrals.policy import handoff_access, may_answer_handoff
 from leadline.referrals.services.referrals import OPEN_STATUSES
 from leadline.sites.selectors import site_get
 
@@ -82,7 +83,7 @@ def _recipient(handoff: Handoff, level: int) -> User | None:
     person = [shift.case_manager, shift.backup, shift.supervisor][level] if shift is not None else None
     if person is None and level == 2:
         # No supervisor rostered (or no shift at all): the request must still reach someone.
-        person = User.objects.filter(role="program_manager", is_active=True).order_by("pk").first()
+        person = policy.users_with_capability("caseload.edit").order_by("pk").first()  # who assigns caseloads
     return person
 
 
@@ -371,18 +372,14 @@ def participant_from_handoff(
         )  # fmt: skip
     Referral.objects.filter(pk=referral.pk).update(participant=participant)
     referral.participant = participant
-    if referral.door == Referral.Door.ARREST_DIVERSION:
-        from leadline.legal.services import matter_open
-
-        matter_open(
-            actor=actor, referral=referral, participant=participant
-        )  # the charge is held: the clock starts
+    # The apps above hear of it in this transaction (the legal app opens an arrest diversion's matter).
+    events.handoff_completed(actor=actor, referral=referral, participant=participant)
     return participant
 
 
 def handoff_clear(*, actor: Any, handoff: Handoff) -> Handoff:
     """The officer is free to leave the scene (after the hand-off)."""
-    if handoff.requested_by_id != getattr(actor, "pk", None) and not policy.can(actor, "handoff.edit"):
+    if not handoff_access(actor, handoff).may_clear:
         raise HandoffRefused("Only the officer on the scene clears.")
     now = clock.now()
     with transaction.atomic(durable=True):

@@ -31,7 +31,7 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.referrals.models import Handoff, Referral
-from leadline.referrals.policy import may_answer_handoff
+from leadline.referrals.policy import handoff_access
 from leadline.referrals.services.handoffs import HandoffRefused, handoff_raise
 from leadline.sites.selectors import site_get
 
@@ -191,7 +191,7 @@ def handoff_link(*, actor: Any, handoff: Handoff, referral: Referral) -> Handoff
 def handoff_cancel(*, actor: Any, handoff: Handoff, reason: str) -> Handoff:
     """Call off a request that is not handed off yet: the person walked away, or was not eligible."""
     reason = reason.strip()
-    if handoff.requested_by_id != getattr(actor, "pk", None) and not may_answer_handoff(actor):
+    if not handoff_access(actor, handoff).may_cancel:
         raise HandoffRefused("Only the officer who called, or the case-management side, cancels.")
     if len(reason) < 3:
         raise HandoffRefused("Reason: say in a few words why the request is cancelled.")

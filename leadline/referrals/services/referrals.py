@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
-from leadline.accounts.models import User
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -66,7 +66,7 @@ OPEN_STATUSES = CASELOAD_STATUSES  # everyone not exited counts against the case
 
 def program_has_capacity(*, site: Site) -> bool:
     """Room on some caseload: active case managers x the hard limit, against open participants."""
-    managers = User.objects.filter(role="case_manager", is_active=True).count()
+    managers = policy.users_with_capability("caseload.view", scope=Scope.CASELOAD).count()
     open_participants = Participant.objects.filter(status__in=OPEN_STATUSES).count()
     return open_participants < managers * site.caseload_hard_limit
 

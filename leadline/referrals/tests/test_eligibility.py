@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadline.core.demo import DEMO_SITE_FILE
+from leadline.demo.seed import DEMO_SITE_FILE
 from leadline.referrals.eligibility import ARREST, SOCIAL, Facts, age_on, decide
 from leadline.sites.models import PolicyVersion
 from leadline.sites.services import site_import
@@ -190,7 +190,7 @@ def test_a_declined_aggrieved_party_is_stored_as_a_reason_on_the_referral(world)
 
     from leadline.accounts.models import User
     from leadline.audit.models import AuditEvent
-    from leadline.core.testing import verified_client
+    from leadline.demo.testing import verified_client
     from leadline.referrals.models import EligibilityCheck, Referral
     from leadline.sites.models import EligibleOffence
 
@@ -219,7 +219,7 @@ def test_a_declined_aggrieved_party_is_stored_as_a_reason_on_the_referral(world)
 
 
 def test_the_form_tells_the_officer_when_a_decline_ends_the_referral(world):
-    from leadline.core.testing import verified_client
+    from leadline.demo.testing import verified_client
     from leadline.sites.models import PolicyVersion
 
     client = verified_client(world["officer"])

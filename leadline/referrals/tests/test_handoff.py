@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from leadline.core import clock, sms
-from leadline.core.testing import UserFactory, make_referral, verified_client
+from leadline.demo.testing import UserFactory, make_referral, verified_client
 from leadline.notifications.testing import send_queued_deliveries
 from leadline.referrals import services
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift
@@ -211,7 +211,7 @@ def test_a_completed_hand_off_makes_a_participant_pending_intake_on_the_case_man
 
 
 def test_someone_already_known_is_confirmed_not_duplicated_and_an_exited_person_comes_back(roster):
-    from leadline.core.testing import ParticipantFactory
+    from leadline.demo.testing import ParticipantFactory
     from leadline.participants.models import Participant
 
     known = ParticipantFactory.create(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from leadline.audit.models import AuditEvent
-from leadline.core.testing import ParticipantFactory, make_referral, verified_client
+from leadline.demo.testing import ParticipantFactory, make_referral, verified_client
 from leadline.participants.models import Participant
 from leadline.referrals import services
 from leadline.referrals.models import Handoff

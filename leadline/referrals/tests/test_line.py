@@ -12,7 +12,7 @@ from django.test import Client
 
 from leadline.audit.models import AuditEvent
 from leadline.core import clock, sms
-from leadline.core.testing import UserFactory, make_referral, verified_client
+from leadline.demo.testing import UserFactory, make_referral, verified_client
 from leadline.notifications.testing import send_queued_deliveries
 from leadline.referrals import services
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift

@@ -10,7 +10,7 @@ import pytest
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
-from leadline.core.testing import make_referral, verified_client
+from leadline.demo.testing import make_referral, verified_client
 from leadline.referrals import services
 from leadline.referrals.models import EligibilityCheck, Referral
 from leadline.sites.models import EligibleOffence, Site
@@ -301,7 +301,7 @@ def test_a_partner_organisation_refers_and_the_designated_approver_decides(world
 
 
 def test_a_program_manager_who_is_not_designated_cannot_decide(world):
-    from leadline.core.testing import UserFactory
+    from leadline.demo.testing import UserFactory
 
     second = UserFactory.create(username="pm2", role="program_manager")
     client = verified_client(second)

@@ -11,8 +11,8 @@ import pytest
 
 from leadline.accounts.models import Agency
 from leadline.audit.models import AuditEvent
-from leadline.core.demo import DEMO_SITE_FILE, DEMO_SITE_NAME
-from leadline.core.testing import verified_client
+from leadline.demo.seed import DEMO_SITE_FILE, DEMO_SITE_NAME
+from leadline.demo.testing import verified_client
 from leadline.sites.models import PolicyVersion, Site
 from leadline.sites.selectors import policy_version_in_force
 from leadline.sites.services import SiteImportError, site_export, site_import
@@ -91,8 +91,8 @@ def test_wrong_format_is_refused(db):
         site_import(actor=None, data={"hello": "world"})
 
 
-def test_the_administrator_imports_a_file_through_the_page_and_it_is_audited(world, demo_site):
-    client = verified_client(world["site_admin"])
+def test_the_administrator_imports_a_file_through_the_page_and_it_is_audited(small_world, demo_site):
+    client = verified_client(small_world["site_admin"])
     data = site_export(site=demo_site)
     data["site"]["caseload_soft_limit"] = 18
     upload = io.BytesIO(json.dumps(data).encode())
@@ -101,27 +101,27 @@ def test_the_administrator_imports_a_file_through_the_page_and_it_is_audited(wor
     assert response.status_code == 302
     assert Site.objects.get().caseload_soft_limit == 18
     assert AuditEvent.objects.filter(
-        subject_type="site_config", action="update", actor_id=world["site_admin"].pk
+        subject_type="site_config", action="update", actor_id=small_world["site_admin"].pk
     )
 
 
-def test_an_invalid_upload_shows_the_errors_on_the_page(world, demo_site):
-    client = verified_client(world["site_admin"])
+def test_an_invalid_upload_shows_the_errors_on_the_page(small_world, demo_site):
+    client = verified_client(small_world["site_admin"])
     upload = io.BytesIO(b"{not json")
     upload.name = "site.json"
     response = client.post("/site/import/", {"file": upload})
     assert response.status_code == 400 and "not valid JSON" in response.content.decode()
 
 
-def test_the_program_manager_can_read_and_export_but_not_import(world, demo_site):
-    client = verified_client(world["program_manager"])
+def test_the_program_manager_can_read_and_export_but_not_import(small_world, demo_site):
+    client = verified_client(small_world["program_manager"])
     exported = client.get("/site/export.json")
     assert exported.status_code == 200 and exported.json()["site"]["name"] == DEMO_SITE_NAME
     assert client.get("/site/import/").status_code == 403
 
 
-def test_the_administrator_edits_the_site_in_the_admin_and_bad_limits_are_refused(world, demo_site):
-    client = verified_client(world["site_admin"])
+def test_the_administrator_edits_the_site_in_the_admin_and_bad_limits_are_refused(small_world, demo_site):
+    client = verified_client(small_world["site_admin"])
     form = {
         f: getattr(demo_site, f)
         for f in (

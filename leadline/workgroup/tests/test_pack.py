@@ -16,7 +16,7 @@ from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
-from leadline.core.testing import ParticipantFactory, UserFactory, make_referral
+from leadline.demo.testing import ParticipantFactory, UserFactory, make_referral
 from leadline.evaluation.models import EvaluationRun
 from leadline.participants.models import Participant
 from leadline.referrals.models import Handoff, Referral

@@ -289,7 +289,7 @@ def test_a_sealed_infraction_leaves_the_agenda_of_every_criminal_justice_reader(
 
 def test_a_provider_reads_only_that_someone_it_serves_is_out_of_touch(group):
     from leadline.consents.services import consent_record
-    from leadline.core.testing import sample_signature
+    from leadline.demo.testing import sample_signature
     from leadline.directory.models import ServiceReferral
 
     ServiceReferral.objects.filter(pk=group.sref.pk).update(participant=group.other)

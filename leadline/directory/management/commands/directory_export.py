@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.directory import hsds
+from leadline.directory.hsds import export
 
 
 class Command(BaseCommand):
@@ -23,9 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
-        document = hsds.export_document()
+        document = export.export_document()
         if options["csv"]:
-            out.write_bytes(hsds.export_zip(document))
+            out.write_bytes(export.export_zip(document))
         else:
             out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         audit_record(actor=None, action=AuditEvent.Action.EXPORT, subject_type="directory",

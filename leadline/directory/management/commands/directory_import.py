@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from leadline.accounts.models import User
-from leadline.directory import hsds
+from leadline.directory.hsds import importer
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"{options['file']}: {exc}") from None
         try:
-            report = hsds.import_hsds(data, actor)
+            report = importer.import_hsds(data, actor)
         except PermissionDenied:
             raise CommandError(f"--user: {actor} may not import the whole directory") from None
         if not report.ok:
