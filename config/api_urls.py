@@ -3,8 +3,9 @@
 from django.urls import path
 
 from leadline.accounts.apis import MeApi
+from leadline.cases.apis import CaseNoteListApi
 from leadline.legal.apis import LegalMatterDetailApi, LegalMatterListApi
-from leadline.participants.apis import CaseNoteListApi, ParticipantDetailApi, ParticipantListApi
+from leadline.participants.apis import ParticipantDetailApi, ParticipantListApi
 from leadline.participants.lookup_views import LookupApi
 from leadline.referrals.apis import ReferralDetailApi, ReferralListApi
 from leadline.sites.apis import SiteApi

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("leadline.accounts.urls")),
     path("referrals/", include("leadline.referrals.urls")),
     path("participants/", include("leadline.participants.urls")),
+    path("participants/", include("leadline.cases.urls")),
     path("participants/<int:participant_id>/consents/", include("leadline.consents.urls")),
     path("summaries/", include("leadline.consents.summary_urls")),
     path("disclosure-requests/", include("leadline.consents.program_urls")),

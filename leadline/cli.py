@@ -22,6 +22,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from leadline.core.backup import command_backup, command_restore
+from leadline.core.supervisor import Supervisor
+from leadline.demo.seed import DEMO_PASSWORD, seed_demo
+from leadline.evidence.engine import run
+from leadline.evidence.inputs import InputError
+from leadline.evidence.prepare import MappingError, prepare
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,8 +56,6 @@ def cmd_run(ns: argparse.Namespace) -> int:
     _django()
     from django.conf import settings
 
-    from leadline.demo.seed import DEMO_PASSWORD, seed_demo
-
     if settings.PRODUCTION:
         print("leadline run is the embedded demo; in production run a WSGI server and "
               "`manage.py leadline_worker`.")  # fmt: skip
@@ -67,7 +72,6 @@ def cmd_run(ns: argparse.Namespace) -> int:
         flush=True,
     )
     env = dict(os.environ)
-    from leadline.core.supervisor import Supervisor
 
     # The task worker is supervised: when it stops (a crash, a database error it could not wait out), it is
     # started again after 1, 2, 4 ... 30 s, each time said on the console (decision 0031).
@@ -117,9 +121,6 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     """The evidence engine needs no database and no Django: an outside evaluator runs it on a folder."""
     from datetime import date
 
-    from leadline.evidence.engine import run
-    from leadline.evidence.inputs import InputError
-
     try:
         as_of = date.fromisoformat(ns.as_of) if ns.as_of else None
     except ValueError:
@@ -138,7 +139,6 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
 
 def cmd_prepare(ns: argparse.Namespace) -> int:
-    from leadline.evidence.prepare import MappingError, prepare
 
     try:
         report = prepare(ns.mapping, ns.out, chunk=ns.chunk_rows, database_url=ns.database_url)
@@ -155,14 +155,12 @@ def cmd_prepare(ns: argparse.Namespace) -> int:
 
 def cmd_backup(ns: argparse.Namespace) -> int:
     _django()
-    from leadline.core.backup import command_backup
 
     return command_backup(ns.out)
 
 
 def cmd_restore(ns: argparse.Namespace) -> int:
     _django()
-    from leadline.core.backup import command_restore
 
     return command_restore(ns.archive, accept_other_key=ns.accept_other_key)
 

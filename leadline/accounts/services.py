@@ -19,20 +19,21 @@ from leadline.accounts.roles import CAPABILITIES, DUAL_CONTROL_ROLES, Role
 from leadline.audit import context
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.notifications.models import Delivery, Notification
 from leadline.notifications.services import notify, queue_to_address
 
-
-class NotAllowed(Exception):
-    pass
+NotAllowed = refusals.NotAllowed  # the one "may not" of every app (403)
 
 
-class InvalidInput(ValueError):
+class InvalidInput(refusals.Refused, ValueError):
+    """Bad input, naming the field (a ValueError too, as it always was)."""
+
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 def user_set_role(*, actor: Any, user: User, role: Role | str) -> User:

@@ -22,7 +22,7 @@ from leadline.accounts import services
 from leadline.accounts.decorators import capability_required
 from leadline.accounts.forms import APITokenForm, OTPCodeForm, SignInForm
 from leadline.accounts.models import APIToken, CredentialReset
-from leadline.core import clock
+from leadline.core import clock, refusals
 
 
 class SignInView(auth_views.LoginView):
@@ -80,8 +80,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 days=form.cleaned_data["days"],
             )
             form = APITokenForm(user=request.user)
-        except services.InvalidInput as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
     own_tokens = APIToken.objects.filter(user_id=int(request.user.pk or 0))
     return render(
         request, "accounts/tokens.html", {"form": form, "tokens": own_tokens, "new_secret": new_secret}
@@ -142,8 +142,8 @@ def reset_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.credential_reset_complete(reset_id=reset.pk, password=form.cleaned_data["new_password1"])
-        except services.InvalidInput as exc:
-            form.add_error(None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             logout(request)  # the account's sessions ended with the reset, this one too: start afresh
             messages.success(request, _("Your new password is set. Sign in with it."))

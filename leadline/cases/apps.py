@@ -7,4 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Case management"
 
     def ready(self) -> None:
-        from leadline.cases import hooks  # noqa: F401
+        from leadline.cases import (
+            hooks,  # noqa: F401
+            pages,  # noqa: F401  (registers its part of the participant page)
+        )

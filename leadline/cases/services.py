@@ -23,7 +23,7 @@ from leadline.cases.models import (
     Progress,
     domain_sensitivity,
 )
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
 from leadline.participants.services import (  # one "someone saved meanwhile" for every case record
@@ -31,13 +31,8 @@ from leadline.participants.services import (  # one "someone saved meanwhile" fo
     participant_update,
 )
 
-
-class NotAllowed(Exception):
-    pass
-
-
-class IdempotencyConflict(Exception):
-    """The key was already used by this author for a different note."""
+NotAllowed = refusals.NotAllowed  # the one "may not" of every app (403)
+IdempotencyConflict = refusals.IdempotencyConflict  # the key was already used for a different note/contact
 
 
 def case_note_add(
@@ -45,7 +40,9 @@ def case_note_add(
 ) -> tuple[CaseNote, bool]:
     """Add a note; returns (note, created). A repeated submit with the same key returns the first note."""
     if sensitivity not in participant_access(actor, participant).note_sensitivities_writable:
-        raise NotAllowed
+        raise NotAllowed(
+            _("You may not write notes of this sensitivity for this participant."), "sensitivity"
+        )
 
     def replay(existing: CaseNote) -> tuple[CaseNote, bool]:
         same = (existing.participant_id, existing.body, existing.sensitivity) == (
@@ -54,7 +51,7 @@ def case_note_add(
             sensitivity,
         )
         if not same:
-            raise IdempotencyConflict
+            raise IdempotencyConflict(_("This form was already used for another note. Write the note again."))
         return existing, False
 
     existing = CaseNote.objects.filter(author=actor, idempotency_key=idempotency_key).first()
@@ -85,12 +82,11 @@ def case_note_add(
     return note, True
 
 
-class InvalidCaseInput(Exception):
+class InvalidCaseInput(refusals.Refused):
     """Bad input for a case record, naming the field (None: the form as a whole)."""
 
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field or "")
 
 
 @dataclass(frozen=True)
@@ -164,7 +160,7 @@ def _contact_replay(existing: Contact, participant: Participant, data: ContactIn
         data.kind,
         data.reached,
     ):
-        raise IdempotencyConflict
+        raise IdempotencyConflict(_("This form was already used for another contact. Log it again."))
     return existing, False
 
 

@@ -142,7 +142,7 @@ def _sent_before(model: Any, idempotency_key: str, participant: Any) -> Any:
     if existing is None:
         raise  # the IntegrityError being handled: not a repeated form
     if existing.participant_id != participant.pk:
-        raise ConsentRefused("idempotency_key", str(FORM_KEY_TAKEN)) from None
+        raise ConsentRefused("idempotency_key", str(FORM_KEY_TAKEN), status=409) from None  # a conflict
     return existing
 
 

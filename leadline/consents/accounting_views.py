@@ -25,14 +25,11 @@ from leadline.consents.forms import (
     RestrictionLiftForm,
 )
 from leadline.consents.models import AccountingRequest, DisclosureRestriction
+from leadline.consents.pdf import accounting_pdf as render_pdf
 from leadline.consents.selectors import _today
-from leadline.consents.services import ConsentRefused
 from leadline.consents.views import _load
+from leadline.core import refusals
 from leadline.participants.selectors import ParticipantView
-
-
-def _refused(form: Any, exc: ConsentRefused) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _request(view: ParticipantView, request_id: int) -> AccountingRequest:
@@ -85,6 +82,7 @@ def accounting_page(request: HttpRequest, participant_id: int) -> HttpResponse:
 def accounting_request_new(request: HttpRequest, participant_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "accounting of disclosures")
     form = AccountingRequestForm(request.POST)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -97,8 +95,9 @@ def accounting_request_new(request: HttpRequest, participant_id: int) -> HttpRes
                 period_start=data["period_start"],
                 idempotency_key=data["idempotency_key"],
             )
-        except ConsentRefused as exc:
-            _refused(form, exc)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 for a conflict (a form key used for another participant)
         else:
             if created:
                 messages.success(
@@ -106,7 +105,7 @@ def accounting_request_new(request: HttpRequest, participant_id: int) -> HttpRes
                     _("Request recorded. The answer is due by %(date)s.") % {"date": made.due_on.isoformat()},
                 )
             return redirect("consents:accounting_report", participant_id=participant_id, request_id=made.pk)
-    return _page(request, view, status=400, request_form=form)
+    return _page(request, view, status=status, request_form=form)
 
 
 def _report(
@@ -150,7 +149,6 @@ def accounting_report(request: HttpRequest, participant_id: int, request_id: int
 @require_GET
 @never_cache
 def accounting_pdf(request: HttpRequest, participant_id: int, request_id: int) -> HttpResponse:
-    from leadline.consents.pdf import accounting_pdf as render_pdf
 
     view = _load(request, participant_id, "consent.view", "accounting of disclosures printed")
     req = _request(view, request_id)
@@ -174,7 +172,7 @@ def accounting_answer(request: HttpRequest, participant_id: int, request_id: int
     req = _request(view, request_id)
     try:
         accounting.accounting_request_answer(actor=request.user, request=req)
-    except ConsentRefused as exc:
+    except refusals.Refused as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Marked as answered. Give the participant the printed accounting."))
@@ -187,6 +185,7 @@ def accounting_extend(request: HttpRequest, participant_id: int, request_id: int
     view = _load(request, participant_id, "consent.edit", "accounting of disclosures")
     req = _request(view, request_id)
     form = AccountingExtendForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             accounting.accounting_request_extend(
@@ -195,12 +194,13 @@ def accounting_extend(request: HttpRequest, participant_id: int, request_id: int
                 reason=form.cleaned_data["reason"],
                 told_on=form.cleaned_data["told_on"],
             )
-        except ConsentRefused as exc:
-            _refused(form, exc)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 for a conflict (a form key used for another participant)
         else:
             messages.success(request, _("The answer is now due 30 days later."))
             return redirect("consents:accounting_report", participant_id=participant_id, request_id=req.pk)
-    return _report(request, view, req, status=400, extend_form=form)
+    return _report(request, view, req, status=status, extend_form=form)
 
 
 @capability_required("consent.edit")
@@ -208,6 +208,7 @@ def accounting_extend(request: HttpRequest, participant_id: int, request_id: int
 def restriction_new(request: HttpRequest, participant_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "restriction on disclosure")
     form = RestrictionForm(request.POST)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -223,8 +224,9 @@ def restriction_new(request: HttpRequest, participant_id: int) -> HttpResponse:
                 reason=data["decision_reason"],
                 idempotency_key=data["idempotency_key"],
             )
-        except ConsentRefused as exc:
-            _refused(form, exc)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 for a conflict (a form key used for another participant)
         else:
             messages.success(
                 request,
@@ -233,7 +235,7 @@ def restriction_new(request: HttpRequest, participant_id: int) -> HttpResponse:
                 else _("The refusal is recorded with its reason."),
             )
             return redirect("consents:accounting", participant_id=participant_id)
-    return _page(request, view, status=400, restriction_form=form)
+    return _page(request, view, status=status, restriction_form=form)
 
 
 @capability_required("consent.edit")
@@ -247,17 +249,19 @@ def restriction_lift(request: HttpRequest, participant_id: int, restriction_id: 
         raise Http404
     form = RestrictionLiftForm(request.POST, auto_id=f"lift{restriction.pk}_%s")
     form.restriction_id = restriction.pk  # type: ignore[attr-defined]
+    status = 400
     if form.is_valid():
         try:
             accounting.restriction_lift(
                 actor=request.user, restriction=restriction, reason=form.cleaned_data["reason"]
             )
-        except ConsentRefused as exc:
-            _refused(form, exc)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 for a conflict (a form key used for another participant)
         else:
             messages.success(request, _("Restriction lifted: what the consents allow is shared again."))
             return redirect("consents:accounting", participant_id=participant_id)
-    return _page(request, view, status=400, lift_form=form)
+    return _page(request, view, status=status, lift_form=form)
 
 
 @capability_required("consent.view")

@@ -7,4 +7,7 @@ class ConsentsConfig(AppConfig):
     verbose_name = "Consents"
 
     def ready(self) -> None:
-        from leadline.consents import hooks  # noqa: F401
+        from leadline.consents import (
+            hooks,  # noqa: F401
+            pages,  # noqa: F401  (registers its part of the participant page)
+        )

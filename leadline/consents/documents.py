@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from leadline.core import refusals
+
 MAX_DRAWN_BYTES = 400_000
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_DRAWN_PIXELS = 4_000 * 1_500  # a signature pad on a large tablet at 3x
@@ -38,10 +40,11 @@ ACTIVE_PDF_KEYS = ("/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/Embe
 _MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"%PDF-": "application/pdf"}
 
 
-class DocumentRefused(Exception):
+class DocumentRefused(refusals.Refused):
+    """A signature or scanned form we cannot keep; the message says why."""
+
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts.models import Agency
+from leadline.consents.documents import DocumentRefused, drawn_signature, uploaded_document
 from leadline.consents.models import Consent, DisclosureRestriction
 from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO, Info
-from leadline.participants.forms import _Prefixed
+from leadline.consents.services import RECIPIENT_AGENCY_KIND
+from leadline.participants.forms import PrefixedForm
 
 
-class ConsentForm(_Prefixed):
+class ConsentForm(PrefixedForm):
     """The quick officer-feedback opt-in on the participant's page."""
 
     id_prefix = "consent"
@@ -28,7 +30,7 @@ class ConsentForm(_Prefixed):
     )
 
 
-class SignatureFields(_Prefixed):
+class SignatureFields(PrefixedForm):
     """A signature: drawn on the screen (the pad fills ``signature``) or a signed paper uploaded."""
 
     signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=600_000)
@@ -45,7 +47,6 @@ class SignatureFields(_Prefixed):
 
     def document(self) -> Any:
         """The signature as a checked document, or None; adds a form error naming the field."""
-        from leadline.consents.documents import DocumentRefused, drawn_signature, uploaded_document
 
         drawn, upload = self.cleaned_data.get("signature") or "", self.cleaned_data.get("upload")
         try:
@@ -84,7 +85,6 @@ class Part2ConsentForm(SignatureFields):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        from leadline.consents.services import RECIPIENT_AGENCY_KIND
 
         self.kind = kind
         recipient_kinds = KIND_RECIPIENTS[kind]
@@ -123,7 +123,7 @@ class RevokeForm(SignatureFields):
     note = forms.CharField(label=_("How did the participant revoke it?"), min_length=3, max_length=500)
 
 
-class EventForm(_Prefixed):
+class EventForm(PrefixedForm):
     id_prefix = "event"
 
     which = forms.ChoiceField(
@@ -141,7 +141,7 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AccountingRequestForm(_Prefixed):
+class AccountingRequestForm(PrefixedForm):
     """A request for an accounting of disclosures (42 CFR 2.25)."""
 
     id_prefix = "acct"
@@ -160,7 +160,7 @@ class AccountingRequestForm(_Prefixed):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
-class AccountingExtendForm(_Prefixed):
+class AccountingExtendForm(PrefixedForm):
     id_prefix = "extend"
 
     reason = forms.CharField(
@@ -173,7 +173,7 @@ class AccountingExtendForm(_Prefixed):
 RESTRICTABLE_AGENCIES = [Agency.Kind.PROSECUTOR, Agency.Kind.DEFENDER, Agency.Kind.SERVICE_PROVIDER]
 
 
-class RestrictionForm(_Prefixed):
+class RestrictionForm(PrefixedForm):
     """A participant's request to restrict a disclosure (42 CFR 2.26), with the program's answer."""
 
     id_prefix = "restrict"
@@ -200,7 +200,7 @@ class RestrictionForm(_Prefixed):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
-class RestrictionLiftForm(_Prefixed):
+class RestrictionLiftForm(PrefixedForm):
     id_prefix = "lift"
 
     reason = forms.CharField(label=_("Why it ends"), max_length=500)

@@ -31,6 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from leadline.accounts import policy as access_policy
 from leadline.accounts.roles import DataClass, Role
 from leadline.consents.models import Consent, DisclosureNotice, DisclosureRestriction
+from leadline.consents.selectors import _today
+from leadline.participants.referrers import referred_by
 
 
 class Info(TextChoices):
@@ -125,7 +127,6 @@ class Answers:
 
 
 def today() -> date:
-    from leadline.consents.selectors import _today
 
     return _today()
 
@@ -175,13 +176,7 @@ def may_disclose_each(
     )
     referred: set[int] = set()
     if recipient_kind == Consent.RecipientKind.REFERRING_OFFICER and rows:
-        from leadline.referrals.models import Referral
-
-        referred = set(
-            Referral.objects.filter(participant_id__in=ids, referred_by=recipient).values_list(
-                "participant_id", flat=True
-            )
-        )
+        referred = referred_by(recipient, ids)
     for consent in rows:
         pid = consent.participant_id
         recipient_named = (recipient_kind != Consent.RecipientKind.REFERRING_OFFICER or pid in referred) and (

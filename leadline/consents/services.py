@@ -11,14 +11,23 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from leadline.accounts.models import Agency
+from leadline.accounts.roles import FIREWALL
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.consents import wording
 from leadline.consents.documents import Document
 from leadline.consents.models import Consent, ConsentDocument, Disclosure, DisclosureNotice
-from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO, Info, current_notice
+from leadline.consents.policy import (
+    INFO_DATA_CLASS,
+    KIND_INFO,
+    KIND_RECIPIENTS,
+    RECIPIENT_ROLE,
+    REQUIRED_INFO,
+    Info,
+    current_notice,
+)
 from leadline.consents.selectors import _today, consent_revocable
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
 from leadline.sites.selectors import policy_version_today, site_get
@@ -31,10 +40,9 @@ RECIPIENT_AGENCY_KIND: dict[str, str] = {
 }
 
 
-class ConsentRefused(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+class ConsentRefused(refusals.Refused):
+    def __init__(self, field: str, message: str, *, status: int | None = None):
+        super().__init__(message, field, status=status)
 
 
 @dataclass
@@ -114,8 +122,6 @@ def _terms(data: ConsentInput, participant: Participant) -> wording.Terms:
             raise ConsentRefused(
                 "irrevocable_until", _("Irrevocable until: a date after today and not after the expiry date.")
             )
-    from leadline.accounts.roles import FIREWALL
-    from leadline.consents.policy import INFO_DATA_CLASS, RECIPIENT_ROLE
 
     refused = [
         c for c in categories if RECIPIENT_ROLE[data.recipient_kind] in FIREWALL.get(INFO_DATA_CLASS[c], ())

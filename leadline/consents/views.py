@@ -18,8 +18,11 @@ from leadline.consents import services
 from leadline.consents.documents import MAX_UPLOAD_BYTES
 from leadline.consents.forms import ConsentForm, EventForm, Part2ConsentForm, RevokeForm, SignForm
 from leadline.consents.models import Consent, ConsentDocument, Disclosure
+from leadline.consents.pdf import consent_form_pdf
 from leadline.consents.policy import Info
 from leadline.consents.selectors import _today, consent_revocable, consent_state
+from leadline.consents.wording import default_purpose
+from leadline.core import refusals
 from leadline.core.uploads import upload_limit, upload_refused
 from leadline.participants.selectors import ParticipantView, participant_get_for
 from leadline.participants.views import _detail_context
@@ -54,8 +57,8 @@ def consent_record(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=view.participant, kind=data["kind"], method=data["method"],
                 expires_on=data["expires_on"], categories=tuple(categories),
             )  # fmt: skip
-        except services.ConsentRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(
                 request, _("Consent recorded.") if created else _("This consent was already recorded.")
@@ -82,7 +85,6 @@ def consent_new(request: HttpRequest, participant_id: int, kind: str) -> HttpRes
     if kind not in PART2_KINDS:
         raise Http404
     view = _load(request, participant_id, "consent.edit", "consent")
-    from leadline.consents.wording import default_purpose
 
     status = 200
     if request.method == "POST":
@@ -106,8 +108,8 @@ def consent_new(request: HttpRequest, participant_id: int, kind: str) -> HttpRes
                         signed_by_name=data["signed_by_name"],
                         signer_relationship=data["signer_relationship"],
                     )  # fmt: skip
-                except services.ConsentRefused as exc:
-                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                except refusals.Refused as exc:
+                    refusals.on_form(form, exc)
                 else:
                     if not created:
                         messages.info(request, _("This consent was already recorded: it is shown below."))
@@ -182,8 +184,8 @@ def consent_sign(request: HttpRequest, participant_id: int, consent_id: int) -> 
                     signed_by_name=form.cleaned_data["signed_by_name"],
                     signer_relationship=form.cleaned_data["signer_relationship"],
                 )  # fmt: skip
-            except services.ConsentRefused as exc:
-                form.add_error(None, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)  # the signature input is hidden: on the whole form
             else:
                 messages.success(request, _("Signed. The consent is in force."))
                 return redirect("consents:detail", participant_id=participant_id, consent_id=consent.pk)
@@ -205,8 +207,8 @@ def consent_revoke(request: HttpRequest, participant_id: int, consent_id: int) -
                 services.consent_revoke(
                     actor=request.user, consent=consent, note=form.cleaned_data["note"], document=document
                 )
-            except services.ConsentRefused as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 messages.success(request, _("Consent ended. Nothing more is shared under it."))
                 if from_detail:
@@ -231,8 +233,8 @@ def consent_event(request: HttpRequest, participant_id: int, consent_id: int) ->
                 actor=request.user, consent=consent, which=form.cleaned_data["which"],
                 note=form.cleaned_data["note"],
             )  # fmt: skip
-        except services.ConsentRefused as exc:
-            form.add_error("note", exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(request, _("Recorded."))
             return redirect("consents:detail", participant_id=participant_id, consent_id=consent.pk)
@@ -243,7 +245,6 @@ def consent_event(request: HttpRequest, participant_id: int, consent_id: int) ->
 @require_GET
 @never_cache
 def consent_pdf(request: HttpRequest, participant_id: int, consent_id: int) -> HttpResponse:
-    from leadline.consents.pdf import consent_form_pdf
 
     view = _load(request, participant_id, "consent.view", "consent form printed")
     consent = _consent(view, consent_id)

@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from leadline.core import refusals
+
 NO_NUL = "^[^\\u0000]*$"  # a text without NUL: DRF refuses it in a body, PostgreSQL in a query
 SOME_TEXT = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"  # and not blank once trimmed, as DRF trims it
 
@@ -25,8 +27,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, with messages that never echo participant content.
 
     Validation errors name the field and the reason (CONVENTIONS habit 2); 404s say only "Not found."
-    whether the record is missing or not allowed (habit 4).
+    whether the record is missing or not allowed (habit 4). A service's refusal answers with its own status
+    and ``{field: [message]}`` (``core.refusals``: views map no service error by hand).
     """
+    if isinstance(exc, refusals.Refused):
+        body, status = refusals.as_api(exc)
+        return Response(body, status=status)
     response = drf_exception_handler(exc, context)
     if response is not None and response.status_code == 404:
         response.data = {"detail": "Not found."}

@@ -21,9 +21,10 @@ from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.consents.policy import Info
 from leadline.consents.services import disclosures_record
-from leadline.core import clock
-from leadline.directory import referrals
+from leadline.core import clock, refusals
+from leadline.directory import fhir, referrals
 from leadline.directory.forms import CancelForm, ReferForm, StatusForm
 from leadline.directory.models import ServiceReferral
 from leadline.directory.selectors import (
@@ -32,14 +33,14 @@ from leadline.directory.selectors import (
     referrals_visible_to,
     services_visible_to,
 )
+from leadline.participants.models import Participant
+from leadline.participants.policy import participant_access
 from leadline.participants.services import StaleEdit
 
 
 def _referable(request: HttpRequest, participant_id: int) -> Any:
     """The participant, when this user may refer them (a merged duplicate is referred as its survivor);
     a refusal is audited as one, never as a view."""
-    from leadline.participants.models import Participant
-    from leadline.participants.policy import participant_access
 
     participant = Participant.objects.filter(pk=participant_id, merged_into__isnull=True).first()
     if participant is None or not participant_access(request.user, participant).has("service_referral.edit"):
@@ -81,8 +82,8 @@ def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
                     actor=request.user, participant=participant, service=data["service"],
                     goal=data.get("goal"), reason=data["reason"], idempotency_key=data["idempotency_key"],
                 )  # fmt: skip
-            except referrals.ReferralRefused as exc:
-                form.add_error(exc.field, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 return redirect("directory:referral", referral_id=made.pk)
     service = None
@@ -148,7 +149,6 @@ def _status_form(referral: ServiceReferral, data: Any = None) -> StatusForm:
 
 def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
             cancel_form: Any = None) -> HttpResponse:  # fmt: skip
-    from leadline.consents.policy import Info
 
     as_provider = referrals.answers_as_provider(request.user)
     who, notice = True, None
@@ -199,8 +199,8 @@ def _move(
             form.add_error(None, STALE)
             fresh = _referral_or_404(request, referral.pk)
             return _detail(request, fresh, status=409, **{form_name: form})
-        except referrals.ReferralRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             return redirect("directory:referral", referral_id=referral.pk)
     return _detail(request, referral, status=400, **{form_name: form})
@@ -321,8 +321,8 @@ def answer_page(request: HttpRequest, referral_id: int) -> HttpResponse:
                 messages.error(request, STALE)
                 referral = referrals.referral_by_link(token)[0] or referral
                 form, status = None, 409
-            except referrals.ReferralRefused as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 messages.success(request, _("Saved. The case manager sees your answer now."))
                 return _link_response(redirect("directory:answer_page", referral_id=referral.pk))
@@ -346,9 +346,6 @@ def referral_fhir(request: HttpRequest, referral_id: int) -> HttpResponse:
     participant is goes only to the provider's own staff, under a consent naming them, logged as a
     disclosure; anyone else's copy (the program's, to send on) carries the minimum."""
     import json
-
-    from leadline.consents.policy import Info
-    from leadline.directory import fhir
 
     referral = _referral_or_404(request, referral_id)
     consent, notice = None, None
@@ -387,7 +384,6 @@ class FhirImportForm(forms.Form):
 def referral_fhir_import(request: HttpRequest) -> HttpResponse:
     """A provider's own system answered in FHIR: its Task updates the referral, as the provider would on
     the referral's page (the program never answers for a provider)."""
-    from leadline.directory import fhir
 
     if not referrals.answers_as_provider(request.user):
         raise Http404

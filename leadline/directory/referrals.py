@@ -25,12 +25,15 @@ from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadline.accounts import policy
 from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.directory.models import Service, ServiceReferral, ServiceReferralEvent
+from leadline.notifications.models import Delivery
+from leadline.notifications.services import queue_to_address
 from leadline.participants.services import StaleEdit
 
 S = ServiceReferral.Status
@@ -48,10 +51,11 @@ UNANSWERED_AFTER = timedelta(days=2)
 ANSWERS = "service_referral.edit"
 
 
-class ReferralRefused(Exception):
+class ReferralRefused(refusals.Refused):
+    """A service referral write refused, naming the field (None: the form as a whole)."""
+
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field or "")
 
 
 def referral_create(*, actor: Any, participant: Any, service: Service, reason: str, idempotency_key: str,
@@ -80,8 +84,6 @@ def referral_create(*, actor: Any, participant: Any, service: Service, reason: s
 def answers_as_provider(user: Any) -> bool:
     """Provider staff (scope: their organisation) answer referrals; everyone else with the capability is the
     program, which makes and cancels them."""
-    from leadline.accounts import policy
-    from leadline.accounts.roles import Scope
 
     return policy.scope_of(user, "service_referral.view") == Scope.ORGANISATION
 
@@ -245,8 +247,6 @@ def answer_link_send(
     """Email the organisation the link to answer a referral: the reference, the service and who to call at
     the program — never the person. ``renew`` ends every earlier link (the program sends a new one).
     Queued: the notifications' worker task sends it after the commit, and retries it."""
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     referral = ServiceReferral.objects.select_related("service", "organization", "requested_by").get(
         pk=referral_id
@@ -294,8 +294,6 @@ def referral_reminders_send() -> int:
     """Referrals sent more than two days ago and still unanswered: one email to the organisation's
     provider staff (the reference only, never the person), again every two days while unanswered; an
     organisation that answers by email gets each referral's link again."""
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     now = clock.now()
     due = (

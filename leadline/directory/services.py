@@ -15,8 +15,11 @@ from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
+from leadline.directory.selectors import stale
+from leadline.notifications.models import Delivery
+from leadline.notifications.services import queue_to_address
 from leadline.participants.services import StaleEdit
 
 EDITABLE = (
@@ -26,10 +29,9 @@ EDITABLE = (
 )  # fmt: skip
 
 
-class DirectoryRefused(Exception):
+class DirectoryRefused(refusals.Refused):
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)
@@ -212,10 +214,6 @@ def stale_reminders_send() -> int:
     a listing is not mentioned again until it has been verified and gone stale again. Organisations
     without staff in Leadline go to the site administrators. Returns the number of emails sent."""
     from django.utils.translation import gettext as _
-
-    from leadline.directory.selectors import stale
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     now = clock.now()
     due = stale(Service.objects.select_related("organization")).filter(stale_notified_at__isnull=True)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required
 from leadline.accounts.roles import Scope
+from leadline.core import refusals
 from leadline.directory import selectors, services
 from leadline.directory.forms import (
     LANGUAGE_NAMES,
@@ -149,9 +150,8 @@ class _Parts:
         return {"locations": list(self.places.cleaned_data["locations"]),
                 "new_location": self.places.new_location(), "schedules": self.hours.hours()}  # fmt: skip
 
-    def refused(self, form: ServiceForm, exc: services.DirectoryRefused) -> None:
-        target = self.places if exc.field in self.places.fields else form
-        target.add_error(exc.field if exc.field in target.fields else None, exc.message)
+    def refused(self, form: ServiceForm, exc: refusals.Refused) -> None:
+        refusals.on_form(self.places if exc.field in self.places.fields else form, exc)
 
 
 def _error_summary(form: ServiceForm, parts: _Parts) -> list[tuple[str, str, str]]:
@@ -205,7 +205,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 service = services.service_create(
                     actor=request.user, organization=organization, terms=terms, **parts.changes(), **data
                 )
-            except services.DirectoryRefused as exc:
+            except refusals.Refused as exc:
                 parts.refused(form, exc)
             else:
                 return redirect("directory:detail", service_id=service.pk)
@@ -240,7 +240,7 @@ def edit(request: HttpRequest, service_id: Any) -> HttpResponse:
                                    "and make your change once more."))  # fmt: skip
             status = 409
             service.refresh_from_db()
-        except services.DirectoryRefused as exc:
+        except refusals.Refused as exc:
             parts.refused(form, exc)
         else:
             return redirect("directory:detail", service_id=service.pk)

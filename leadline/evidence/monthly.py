@@ -9,6 +9,7 @@ import pandas as pd
 
 from leadline.evidence.features import Features, monthly_patterns
 from leadline.evidence.intervals import ratio
+from leadline.evidence.sufficient import gee_monthly, wald_p
 
 MONTHLY = ("housed_permanent", "sheltered", "employed", "income_any")
 
@@ -17,7 +18,6 @@ def monthly(patterns: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Within-person monthly odds ratios: each follow-up month against month 0 (the month before
     referral), logistic GEE grouped by person, exchangeable correlation, robust errors — fitted on each
     outcome's patterns (features.monthly_patterns, sufficient.gee_monthly)."""
-    from leadline.evidence.sufficient import gee_monthly, wald_p
 
     out: dict[str, Any] = {}
     for outcome in MONTHLY:

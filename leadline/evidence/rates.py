@@ -10,6 +10,7 @@ import pandas as pd
 
 from leadline.evidence.features import Features, followup_years
 from leadline.evidence.intervals import number, ratio
+from leadline.evidence.sufficient import compress, nb2, wald_p
 
 RATE_TYPES = ("booking", "jail_days", "prison_days", "case_filed")
 
@@ -19,7 +20,6 @@ def rates(f: pd.DataFrame) -> dict[str, Any]:
     rate ratio from a negative binomial (NB2) model with log exposure as offset, fitted on the distinct
     (group, count, exposure) rows weighted by how many people share each (sufficient.nb2). For *_days
     the quantity is the number of days."""
-    from leadline.evidence.sufficient import compress, nb2, wald_p
 
     exposure = followup_years(f)
     keep = exposure > 0

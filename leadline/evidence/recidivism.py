@@ -18,6 +18,7 @@ import pandas as pd
 
 from leadline.evidence.features import Features, first_within
 from leadline.evidence.intervals import number, ratio
+from leadline.evidence.sufficient import did, wald_p, weighted_or
 
 WINDOWS = {"6m": 183, "12m": 365, "24m": 730}
 DID_DAYS = 183  # the person-period rows of the difference-in-differences: 6 months before, 6 after
@@ -44,7 +45,6 @@ def did_or(f: pd.DataFrame, kind: str = "arrest") -> dict[str, Any] | None:
     estimate is exp(interaction). People need the whole 6 months after. Fitted on the four cells and
     each group's covariance of (before, after): the same estimate and robust interval as the fit on
     the rows (sufficient.did)."""
-    from leadline.evidence.sufficient import did, wald_p
 
     eligible = f[f["fu"] >= DID_DAYS]
     t = eligible["lead"].to_numpy(dtype=int)
@@ -70,8 +70,6 @@ def propensity(f: pd.DataFrame, covs: list[str]) -> dict[str, Any]:
     after weighting, and the effective sample size of the reweighted group(s). The propensity model is
     fitted on the people; the weighted outcome model on its weighted sums (sufficient.weighted_or)."""
     import statsmodels.api as sm
-
-    from leadline.evidence.sufficient import wald_p, weighted_or
 
     eligible = f[f["fu"] >= DID_DAYS]
     t = eligible["lead"].to_numpy(dtype=int)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from leadline.evidence.features import Features
 from leadline.evidence.intervals import number, ratio
+from leadline.evidence.sufficient import RiskTable, wald_p
 
 
 def survival(f: pd.DataFrame) -> dict[str, Any] | None:
@@ -18,7 +19,6 @@ def survival(f: pd.DataFrame) -> dict[str, Any] | None:
     prison in between are not at risk. Kaplan-Meier medians, the log-rank test, and a Cox hazard ratio
     (Efron ties) with the proportional-hazards test (scaled Schoenfeld residuals against rank time) —
     all from the risk table at each distinct time (sufficient.RiskTable)."""
-    from leadline.evidence.sufficient import RiskTable, wald_p
 
     lead = f["lead"].to_numpy(dtype=int)
     if len(set(lead)) < 2:

@@ -7,4 +7,7 @@ class LegalConfig(AppConfig):
     verbose_name = "Legal matters"
 
     def ready(self) -> None:
-        from leadline.legal import hooks  # noqa: F401
+        from leadline.legal import (
+            hooks,  # noqa: F401
+            pages,  # noqa: F401  (registers its part of the participant page)
+        )

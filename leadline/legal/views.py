@@ -17,16 +17,19 @@ from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
 from leadline.consents.summaries import candidates_for
-from leadline.core import clock
+from leadline.core import clock, refusals
+from leadline.core.csvsafe import csv_cell
 from leadline.core.imports import import_job_create, import_jobs_recent_for
 from leadline.core.uploads import upload_limit, upload_refused
+from leadline.legal import clock as legal_clock
 from leadline.legal import records, selectors, services
 from leadline.legal.forms import DecisionForm, DefenderForm, ExtendForm, ImportForm, RecordForm, RemindersForm
 from leadline.legal.models import LegalMatter, NewCharge, Notice
 from leadline.legal.tasks import records_import_run
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
-from leadline.participants.services import InvalidChange, StaleEdit, participant_set_court_reminders
+from leadline.participants.selectors import participant_get_for
+from leadline.participants.services import StaleEdit, participant_set_court_reminders
 from leadline.sites.selectors import site_get
 
 
@@ -58,9 +61,6 @@ def holds_csv(request: HttpRequest) -> HttpResponse:
     """The open matters this user may read, as a spreadsheet: never a sealed one for a criminal-justice
     role (the same selector as every page), every row's participant audited as exported."""
     import csv
-
-    from leadline.core.csvsafe import csv_cell
-    from leadline.legal import clock as legal_clock
 
     site = site_get()
     tz = site.time_zone if site else "UTC"
@@ -157,12 +157,9 @@ def matter_extend(request: HttpRequest, matter_id: int) -> HttpResponse:
             None, _("Someone else changed this matter while you were working. Read it again below.")
         )
         return _detail(request, fresh, form=form, status=409)
-    except services.LegalRefused as exc:
-        if exc.field in form.fields:
-            form.add_error(exc.field, exc.message)
-        else:
-            form.add_error(None, exc.message)
-        return _detail(request, matter, form=form, status=400)
+    except refusals.Refused as exc:
+        refusals.on_form(form, exc)
+        return _detail(request, matter, form=form, status=exc.status)
     return redirect("legal:detail", matter_id=matter.pk)
 
 
@@ -183,9 +180,9 @@ def matter_defender(request: HttpRequest, matter_id: int) -> HttpResponse:
             None, _("Someone else changed this matter while you were working. Read it again below.")
         )
         return _detail(request, _matter_or_404(request, matter_id), status=409, defender_form=form)
-    except services.LegalRefused as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return _detail(request, matter, status=400, defender_form=form)
+    except refusals.Refused as exc:
+        refusals.on_form(form, exc)
+        return _detail(request, matter, status=exc.status, defender_form=form)
     return redirect("legal:detail", matter_id=matter.pk)
 
 
@@ -204,9 +201,9 @@ def notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = _notice_or_404(request, notice_id)
     try:
         services.notice_confirm(actor=request.user, notice_id=notice.pk)
-    except services.LegalRefused as exc:
+    except refusals.Refused as exc:
         matter = _matter_or_404(request, notice.matter_id)
-        return _detail(request, matter, status=400, error=exc.message)
+        return _detail(request, matter, status=exc.status, error=exc.message)
     if selectors.matters_visible_to(request.user).filter(pk=notice.matter_id).exists():
         return redirect("legal:detail", matter_id=notice.matter_id)
     return redirect("legal:workspace")  # sealed: gone from a criminal-justice role's view
@@ -310,9 +307,8 @@ def record_add(request: HttpRequest, participant_id: int, kind: str) -> HttpResp
     if form.is_valid():
         try:
             records.record_add(actor=request.user, participant=person, kind=kind, values=form.values())
-        except services.LegalRefused as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)  # every field the refusal names
         else:
             return redirect("legal:person", participant_id=participant_id)
     return _person(request, participant_id, status=400, form=form, open_kind=kind)
@@ -336,8 +332,8 @@ def new_charge_decide(request: HttpRequest, charge_id: int) -> HttpResponse:
                 None, _("Someone else decided this charge while you were working. Read it again below.")
             )
             return _person(request, charge.participant_id, status=409, decision_form=(charge.pk, form))
-        except services.LegalRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             return redirect("legal:person", participant_id=charge.participant_id)
     return _person(request, charge.participant_id, status=400, decision_form=(charge.pk, form))
@@ -368,7 +364,6 @@ def records_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 def court_reminders(request: HttpRequest, participant_id: int) -> HttpResponse:
     """The participant's opt-in to court-date texts, recorded by their case manager (audited)."""
-    from leadline.participants.selectors import participant_get_for
 
     view = participant_get_for(user=request.user, participant_id=participant_id)
     if not view.access.has("consent.edit"):
@@ -384,6 +379,6 @@ def court_reminders(request: HttpRequest, participant_id: int) -> HttpResponse:
     except StaleEdit:
         stale = _("Someone else changed this record meanwhile. Read it again below.")
         return _person(request, participant_id, status=409, reminders_error=stale)
-    except InvalidChange as exc:
-        return _person(request, participant_id, status=400, reminders_error=exc.message)
+    except refusals.Refused as exc:
+        return _person(request, participant_id, status=exc.status, reminders_error=exc.message)
     return redirect("legal:person", participant_id=participant_id)

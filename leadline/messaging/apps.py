@@ -6,4 +6,7 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from leadline.messaging import hooks  # noqa: F401
+        from leadline.messaging import (
+            hooks,  # noqa: F401
+            pages,  # noqa: F401  (registers its part of the participant page)
+        )

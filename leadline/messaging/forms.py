@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leadline.accounts.models import User
 from leadline.messaging.policy import Standing
 
 NOT_ALLOWED = _("Someone you chose may not discuss this participant.")
@@ -92,7 +93,6 @@ class MemberForm(forms.Form):
 def _offer(field: Any, people: list[tuple[Any, Standing]]) -> None:
     """Only the people who may discuss the participant now are choices: any other id (an officer's,
     forged into the form) is refused as an invalid choice, with a field error."""
-    from leadline.accounts.models import User
 
     field.queryset = (
         User.objects.filter(pk__in=[p.pk for p, _s in people])

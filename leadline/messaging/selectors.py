@@ -42,7 +42,6 @@ class ThreadRow:
 def _subjects_for(user: Any, threads: list[Thread], outside: set[int]) -> dict[int, str]:
     """A thread's subject was written with its first message: a reader outside the program who was not
     among that message's readers reads a neutral title instead (it may say what they were not told)."""
-    from leadline.messaging.models import Message
 
     firsts: dict[int, int] = {}
     for thread_id, message_id in (

@@ -10,25 +10,27 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from leadline.accounts import policy as access_policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.messaging import policy
 from leadline.messaging.models import Message, Thread, ThreadMember
+from leadline.notifications.services import notify
 from leadline.participants.models import Participant
 
 
-class MessagingRefused(Exception):
+class MessagingRefused(refusals.Refused):
     """A write the rules refuse, naming the form field (None: the form as a whole)."""
 
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field or "")
 
 
-class IdempotencyConflict(Exception):
-    """The key was already used by this author for another message."""
+IdempotencyConflict = refusals.IdempotencyConflict  # the key was already used for another message (409)
+REUSED = gettext_lazy("This form was already used for another message. Write it again.")
 
 
 def thread_url(thread: Thread) -> str:
@@ -87,7 +89,7 @@ def thread_start(
 def _replayed_start(first: Message, participant: Participant, subject: str, body: str) -> Thread:
     thread = first.thread
     if (thread.participant_id, thread.subject, first.body) != (participant.pk, subject, body):
-        raise IdempotencyConflict
+        raise IdempotencyConflict(str(REUSED))
     return thread
 
 
@@ -112,14 +114,13 @@ def message_post(*, actor: Any, thread: Thread, body: str, idempotency_key: str)
 
 
 def _may_write(actor: Any) -> bool:
-    from leadline.accounts import policy as access_policy
 
     return access_policy.can(actor, "message.edit")
 
 
 def _replayed_post(existing: Message, thread: Thread, body: str) -> Message:
     if (existing.thread_id, existing.body) != (thread.pk, body):
-        raise IdempotencyConflict
+        raise IdempotencyConflict(str(REUSED))
     return existing
 
 
@@ -145,7 +146,6 @@ def _post(*, actor: Any, thread: Thread, participant: Participant, body: str, id
         participant_id=participant.pk,
         changes={"thread": thread.pk, "body": body, "outside_readers": sorted(outside)},
     )  # fmt: skip
-    from leadline.notifications.services import notify
 
     readers = {uid for uid, s in may_read.items() if not s.outside} | set(outside)
     told = [m for m in members if m.pk != actor.pk and m.pk in readers]

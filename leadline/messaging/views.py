@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,11 +19,10 @@ from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.policy import Info
+from leadline.core import refusals
 from leadline.messaging import policy, selectors, services
-from leadline.messaging.forms import NOT_ALLOWED, MemberForm, MessageForm, ThreadForm
+from leadline.messaging.forms import MemberForm, MessageForm, ThreadForm
 from leadline.participants.models import Participant
-
-REUSED = gettext_lazy("This form was already used for another message. Write it again.")
 
 
 @capability_required("message.view")
@@ -89,10 +87,9 @@ def thread_new(request: HttpRequest, participant_id: int) -> HttpResponse:
                     actor=request.user, participant=participant, subject=data["subject"], body=data["body"],
                     members=data["members"], idempotency_key=data["idempotency_key"],
                 )  # fmt: skip
-            except services.IdempotencyConflict:
-                form.add_error(None, REUSED)
-            except services.MessagingRefused as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
+                status = exc.status  # 409 when the form's key was used for another message
             else:
                 if not created:
                     messages.info(request, _("This thread was already started."))
@@ -142,9 +139,9 @@ def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
             actor=request.user, thread=thread, body=form.cleaned_data["body"],
             idempotency_key=form.cleaned_data["idempotency_key"],
         )  # fmt: skip
-    except services.IdempotencyConflict:
-        form.add_error(None, REUSED)
-        return _thread_page(request, thread_id, status=400, message_form=form)
+    except services.IdempotencyConflict as exc:
+        refusals.on_form(form, exc)
+        return _thread_page(request, thread_id, status=exc.status, message_form=form)
     except services.MessagingRefused as exc:  # no longer allowed since the check above: the same 404
         raise Http404 from exc
     if not created:
@@ -166,8 +163,8 @@ def member_add(request: HttpRequest, thread_id: int) -> HttpResponse:
             _membership, created = services.member_add(
                 actor=request.user, thread=thread, user=form.cleaned_data["member"]
             )
-        except services.MessagingRefused as exc:
-            form.add_error("member" if exc.field == "member" else None, exc.message or NOT_ALLOWED)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             name = form.cleaned_data["member"].get_full_name() or form.cleaned_data["member"].username
             messages.success(request, (_("%(name)s takes part from now on.") if created

@@ -28,7 +28,9 @@ from django.utils.translation import gettext_lazy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
+from leadline.core.clock import zone_name
 from leadline.core.refusals import Conflict, Refused
+from leadline.core.sms import send_sms
 from leadline.notifications.models import Delivery, Notification, Preference
 from leadline.notifications.tasks import send_deliveries
 
@@ -106,7 +108,6 @@ def preference_update(
 
 
 def _zone() -> ZoneInfo:
-    from leadline.core.clock import zone_name
 
     return ZoneInfo(zone_name())
 
@@ -205,8 +206,6 @@ def _queue(ids: list[int]) -> None:
 
 def _send(delivery: Delivery) -> None:
     if delivery.channel == Delivery.Channel.SMS:
-        from leadline.core.sms import send_sms
-
         send_sms(delivery.to, delivery.body)
         return
     from django.core.mail import send_mail

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
-from leadline.cases import services as case_services
-from leadline.cases.models import CaseNote
-from leadline.cases.selectors import case_note_list_for
 from leadline.core.api import NO_NUL, LeadlineApi, Pages, errors, record_id
 from leadline.participants.models import Participant
 from leadline.participants.policy import ParticipantAccess, participant_access
@@ -55,7 +52,7 @@ def participant_data(p: Participant, access: ParticipantAccess) -> dict[str, Any
     return data
 
 
-def _require(request: Request, capability: str) -> None:
+def require(request: Request, capability: str) -> None:
     if not policy.can(request.user, capability):
         raise PermissionDenied
 
@@ -70,7 +67,7 @@ class ParticipantListApi(LeadlineApi):
         operation_id="participants_list",
     )  # fmt: skip
     def get(self, request: Request) -> Response:
-        _require(request, "participant_card.view")
+        require(request, "participant_card.view")
         paginator = self.pagination_class()
         qs = participant_list_for(user=request.user, q=request.query_params.get("q", "")[:100])
         page = paginator.paginate_queryset(qs, request, view=self) or []
@@ -89,86 +86,3 @@ class ParticipantDetailApi(LeadlineApi):
     def get(self, request: Request, participant_id: int) -> Response:
         view = participant_get_for(user=request.user, participant_id=participant_id)
         return Response(participant_data(view.participant, view.access))
-
-
-class CaseNoteOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    body = serializers.CharField()
-    sensitivity = serializers.ChoiceField(choices=CaseNote.Sensitivity.choices)
-    author = serializers.CharField()
-    created_at = serializers.DateTimeField()
-
-
-class CaseNoteIn(serializers.Serializer):
-    body = serializers.CharField(max_length=10000, trim_whitespace=True)
-    sensitivity = serializers.ChoiceField(choices=CaseNote.Sensitivity.choices)
-    idempotency_key = serializers.CharField(max_length=64)
-
-
-class CaseNoteListApi(LeadlineApi):
-    @extend_schema(
-        parameters=[record_id("participant_id")],
-        responses={200: CaseNoteOut(many=True), **errors(403, 404)},
-        operation_id="participant_notes_list",
-        description="The participant's notes the caller may read, newest first, at most 200 (not paged).",
-    )
-    def get(self, request: Request, participant_id: int) -> Response:
-        _require(request, "case_notes.view")
-        view = participant_get_for(user=request.user, participant_id=participant_id)
-        if not view.access.note_sensitivities_visible:
-            raise NotFound  # the user may see the participant's card, but no notes of theirs
-        notes = case_note_list_for(view=view)[:200]
-        return Response(
-            [
-                {
-                    "id": n.pk,
-                    "body": n.body,
-                    "sensitivity": n.sensitivity,
-                    "author": n.author.get_full_name(),
-                    "created_at": n.created_at,
-                }
-                for n in notes
-            ]
-        )
-
-    @extend_schema(
-        parameters=[record_id("participant_id")],
-        request=CaseNoteIn,
-        responses={
-            201: CaseNoteOut,
-            200: OpenApiResponse(CaseNoteOut, description="The same note again (same idempotency key)."),
-            **errors(403, 404, 409),
-        },
-        operation_id="participant_notes_create",
-    )
-    def post(self, request: Request, participant_id: int) -> Response:
-        _require(request, "case_notes.edit")
-        view = participant_get_for(user=request.user, participant_id=participant_id)
-        if not view.access.note_sensitivities_writable:
-            raise NotFound
-        body = CaseNoteIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        if body.validated_data["sensitivity"] not in view.access.note_sensitivities_writable:
-            return Response(
-                {"sensitivity": ["You may not write notes of this sensitivity."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        try:
-            note, created = case_services.case_note_add(
-                actor=request.user, participant=view.participant, **body.validated_data
-            )
-        except case_services.IdempotencyConflict:
-            return Response(
-                {"idempotency_key": ["Already used for a different note; send a new key."]},
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(
-            {
-                "id": note.pk,
-                "body": note.body,
-                "sensitivity": note.sensitivity,
-                "author": note.author.get_full_name(),
-                "created_at": note.created_at,
-            },
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )

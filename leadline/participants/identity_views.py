@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
+from leadline.core import refusals
 from leadline.participants import services
 from leadline.participants.forms import IdentityForm, NewParticipantForm
 from leadline.participants.lookup import find_candidates
@@ -105,10 +106,10 @@ def merge(request: HttpRequest, participant_id: int) -> HttpResponse:
             survivor=survivor,
             reason=request.POST.get("reason", ""),
         )
-    except services.InvalidChange as exc:
-        messages.error(request, exc.message)
-        return redirect("participants:detail", participant_id=participant_id)
     except services.NotAllowed as exc:
         raise Http404 from exc
+    except refusals.Refused as exc:
+        messages.error(request, exc.message)
+        return redirect("participants:detail", participant_id=participant_id)
     messages.success(request, _("Merged: every linked record now belongs to this participant."))
     return redirect("participants:detail", participant_id=survivor.pk)

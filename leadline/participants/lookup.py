@@ -17,12 +17,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Sum, When
+from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.matching import (
     PersonRecord,
     blocking_keys,
@@ -60,12 +61,18 @@ def _population() -> int:
     return _population_cache[1]
 
 
-class LookupRefused(Exception):
-    pass
+class LookupRefused(refusals.NotAllowed):
+    """The role may not look people up (403)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("You do not have permission to perform this action."))
 
 
-class RateLimited(Exception):
-    pass
+class RateLimited(refusals.RateLimited):
+    """Too many lookups this hour (429)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Too many lookups; try again later."))
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts.decorators import capability_required
 from leadline.core.api import LeadlineApi, errors
-from leadline.participants.lookup import LookupRefused, RateLimited, lookup_for
+from leadline.participants.lookup import RateLimited, lookup_for
 
 
 class LookupForm(forms.Form):
@@ -71,14 +71,8 @@ class LookupApi(LeadlineApi):
         body = LookupIn(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
-        try:
-            result = lookup_for(
-                user=request.user, given=d["given_name"], family=d["family_name"], dob=d.get("date_of_birth")
-            )
-        except LookupRefused:
-            return Response({"detail": "You do not have permission to perform this action."}, status=403)
-        except RateLimited:
-            return Response(
-                {"detail": "Too many lookups; try again later."}, status=status.HTTP_429_TOO_MANY_REQUESTS
-            )
+        # Not allowed (403) and too many lookups (429) are refusals: core.api.exception_handler answers them.
+        result = lookup_for(
+            user=request.user, given=d["given_name"], family=d["family_name"], dob=d.get("date_of_birth")
+        )
         return Response({"enrolled": result.enrolled, "lead_line": result.lead_line})

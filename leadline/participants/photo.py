@@ -18,21 +18,23 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.models import Participant, ParticipantPhoto
 from leadline.participants.policy import participant_access
 from leadline.participants.selectors import participant_get_for
 from leadline.participants.services import NotAllowed
+from leadline.participants.views import _detail_context
 
 MAX_UPLOAD_BYTES = 8_000_000
 MAX_SIDE = 640
 MAX_PIXELS = 40_000_000
 
 
-class PhotoRefused(Exception):
+class PhotoRefused(refusals.Refused):
+    """The upload is not a photo we keep (a 400 on the photo field)."""
+
     def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, "photo")
 
 
 def reencode(raw: bytes) -> bytes:
@@ -107,8 +109,6 @@ def photo(request: HttpRequest, participant_id: int) -> HttpResponse:
             participant_photo_set(actor=request.user, participant=view.participant, raw=upload.read())
             messages.success(request, _("Photo saved."))
     except PhotoRefused as exc:
-        from leadline.participants.views import _detail_context
-
         ctx = _detail_context(request, participant_id, photo_error=exc.message)
         return render(request, "participants/detail.html", ctx, status=400)
     return redirect("participants:detail", participant_id=participant_id)

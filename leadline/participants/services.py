@@ -12,7 +12,7 @@ from leadline.accounts import policy
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants import lifecycle
 from leadline.participants.lifecycle import Event
 from leadline.participants.matching import blocking_keys
@@ -30,13 +30,16 @@ from leadline.participants.models import (
 from leadline.participants.policy import participant_access
 from leadline.sites.selectors import policy_version_today, site_get
 
-
-class NotAllowed(Exception):
-    pass
+NotAllowed = refusals.NotAllowed  # the one "may not" of every app (403)
 
 
-class StaleEdit(Exception):
-    """Somebody else changed the record since this edit began (PRODUCT.md §4 rule 7)."""
+class StaleEdit(refusals.Conflict):
+    """Somebody else changed the record since this edit began (PRODUCT.md §4 rule 7): a 409."""
+
+    def __init__(self, message: str = "", field: str = "", *, status: int | None = None) -> None:
+        super().__init__(
+            message or _("Someone else changed this record meanwhile. Read it again."), field, status=status
+        )
 
 
 def participant_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Participant:
@@ -194,10 +197,9 @@ def participant_update(
     return participant
 
 
-class InvalidChange(Exception):
+class InvalidChange(refusals.Refused):
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field)
 
 
 def participant_set_court_reminders(

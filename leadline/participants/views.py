@@ -1,36 +1,24 @@
 from __future__ import annotations
 
 import csv
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
-from leadline.cases import services as case_services
-from leadline.cases.selectors import case_note_list_for, contact_list_for, intake_completed_on
-from leadline.core import clock
 from leadline.core.csvsafe import csv_cell
-from leadline.messaging.policy import program_may_start
 from leadline.participants import services
-from leadline.participants.forms import (
-    AssignForm,
-    CaseNoteForm,
-    ContactForm,
-    IdentityForm,
-    MonthlyStatusForm,
-    StatusForm,
-    WhereaboutsForm,
-)
+from leadline.participants.forms import AssignForm, IdentityForm, StatusForm, WhereaboutsForm
+from leadline.participants.lookup import find_candidates
 from leadline.participants.models import TRANSITIONS
+from leadline.participants.pages import parts_context
 from leadline.participants.selectors import (
     caseload_sizes,
     participant_get_for,
@@ -65,25 +53,16 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, participant_id: int, **extra: object) -> dict:
+    """The participant's page: participants' own parts here, the other apps' parts from their registered
+    page parts (participants.pages), then ``extra`` (a form sent back with its errors) over both."""
     view = participant_get_for(user=request.user, participant_id=participant_id)
     access = view.access
-    ctx: dict = {"p": view.participant, "access": access, "notes": None, "note_form": None}
-    # Threads about the participant (issue #8): the program starts them.
-    ctx["may_message"] = program_may_start(request.user, view.participant, access)
-    if access.note_sensitivities_visible:
-        ctx["notes"] = list(case_note_list_for(view=view)[:50])
-    if access.note_sensitivities_writable:
-        ctx["note_form"] = CaseNoteForm(
-            writable=access.note_sensitivities_writable, initial={"idempotency_key": uuid.uuid4().hex}
-        )
+    p = view.participant
+    ctx: dict = {"p": p, "access": access}
     if access.has("whereabouts.edit"):
         ctx["whereabouts_form"] = WhereaboutsForm(
-            initial={
-                "whereabouts": view.participant.last_known_whereabouts,
-                "version": view.participant.version,
-            }
+            initial={"whereabouts": p.last_known_whereabouts, "version": p.version}
         )
-    p = view.participant
     alias_names = (
         list(p.aliases.values_list("name", flat=True)) if access.has("participant_record.view") else []
     )
@@ -103,8 +82,6 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
     if policy.can(request.user, "caseload.edit"):
         ctx["assign_form"] = assign_form(version=p.version)
         if p.merged_into_id is None:
-            from leadline.participants.lookup import find_candidates
-
             ctx["merge_candidates"] = [
                 c
                 for c in find_candidates(
@@ -112,53 +89,7 @@ def _detail_context(request: HttpRequest, participant_id: int, **extra: object) 
                 )
                 if c.pk != p.pk and c.merged_into_id is None
             ][:3]
-    if policy.can(request.user, "legal_clock.view"):
-        from leadline.legal.selectors import clocks_for_participants
-
-        ctx["legal_clocks"] = clocks_for_participants(user=request.user, participant_ids=[p.pk]).get(p.pk, [])
-        ctx["may_open_matters"] = policy.can(request.user, "legal_matter.view")
-    if access.has("case_notes.view"):
-        ctx["intake_done"] = intake_completed_on(p)
-    if access.has("contact.view"):
-        ctx["contacts"] = contact_list_for(view=view)
-    if access.has("contact.edit"):
-        ctx["contact_form"] = ContactForm(
-            place=access.has("contact_locations.edit"),
-            summary=access.has("case_notes.edit"),
-            initial={
-                "idempotency_key": uuid.uuid4().hex,
-                "kind": "in_person",
-                "reached": "yes",
-                "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            },
-        )
-    if access.has("monthly_status.view"):
-        ctx["monthly"] = list(p.monthly_statuses.select_related("recorded_by")[:12])
-    if access.has("monthly_status.edit"):
-        this_month = clock.today().replace(day=1)
-        current = next((m for m in ctx["monthly"] if m.month == this_month), None)
-        ctx["monthly_form"] = MonthlyStatusForm(
-            initial={
-                "month": this_month,
-                "housing": current.housing if current else "unknown",
-                "employed": current.employed if current else "unknown",
-                "income_or_benefits": current.income_or_benefits if current else "unknown",
-                "version": current.version if current else None,
-            }
-        )
-    if access.has("consent.view"):
-        from leadline.consents.forms import ConsentForm, RevokeForm
-        from leadline.consents.selectors import accounting_open_for_participant, consent_list_for_participant
-
-        ctx["consents"] = consent_list_for_participant(participant_id=view.participant.pk)
-        ctx["accounting_open"] = accounting_open_for_participant(participant_id=view.participant.pk)
-        if access.has("consent.edit"):
-            open_kinds = {c.kind for c in ctx["consents"] if c.ended_at is None}
-            if "officer_feedback" not in open_kinds and not view.participant.merged_into_id:
-                ctx["consent_form"] = ConsentForm(
-                    initial={"kind": "officer_feedback", "method": "verbal", "housed": True}
-                )
-            ctx["revoke_form"] = RevokeForm()
+    ctx.update(parts_context(request, view))
     if "status_form_errors" in extra:
         ctx["status_form"] = extra.pop("status_form_errors")
     ctx.update(extra)
@@ -174,37 +105,6 @@ def assign_form(data: dict | None = None, **initial: object) -> AssignForm:
 @require_GET
 def participant_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
     return render(request, "participants/detail.html", _detail_context(request, participant_id))
-
-
-@capability_required("case_notes.edit")
-@require_POST
-def case_note_add(request: HttpRequest, participant_id: int) -> HttpResponse:
-    view = participant_get_for(user=request.user, participant_id=participant_id)
-    if not view.access.note_sensitivities_writable:
-        raise Http404
-    form = CaseNoteForm(request.POST, writable=view.access.note_sensitivities_writable)
-    if not form.is_valid():
-        ctx = _detail_context(request, participant_id, note_form=form)
-        return render(request, "participants/detail.html", ctx, status=400)
-    try:
-        _note, created = case_services.case_note_add(
-            actor=request.user, participant=view.participant, **form.cleaned_data
-        )
-    except (case_services.NotAllowed, case_services.IdempotencyConflict) as exc:
-        if isinstance(exc, case_services.IdempotencyConflict):
-            form.add_error(None, _("This form was already used for another note. Write the note again."))
-        else:
-            form.add_error(
-                "sensitivity", _("You may not write notes of this sensitivity for this participant.")
-            )
-        return render(
-            request,
-            "participants/detail.html",
-            _detail_context(request, participant_id, note_form=form),
-            status=400,
-        )
-    messages.success(request, _("Note saved.") if created else _("This note was already saved."))
-    return redirect("participants:detail", participant_id=participant_id)
 
 
 @capability_required("whereabouts.edit")

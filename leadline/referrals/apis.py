@@ -171,17 +171,11 @@ class ReferralListApi(LeadlineApi):
             verified_on=d.get("verified_on"),
             inside_catchment=d.get("inside_catchment"),
         )
-        try:
-            referral, created = services.referral_submit(
-                actor=request.user, data=data, idempotency_key=d["idempotency_key"]
-            )
-        except services.InvalidInput as exc:
-            return Response({exc.field: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
-        except services.IdempotencyConflict:
-            return Response(
-                {"idempotency_key": ["Already used for a different referral."]},
-                status=status.HTTP_409_CONFLICT,
-            )
+        # A refusal (a field at fault, 400; the key used for another referral, 409) is answered by
+        # core.api.exception_handler as {field: [message]}.
+        referral, created = services.referral_submit(
+            actor=request.user, data=data, idempotency_key=d["idempotency_key"]
+        )
         return Response(
             referral_data(referral), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
+from leadline.core import refusals
 from leadline.participants.selectors import participant_reads_audit
 from leadline.referrals import services
 from leadline.referrals.models import Handoff
@@ -32,7 +33,7 @@ def handoff_request(request: HttpRequest, referral_id: int) -> HttpResponse:
         return redirect("referrals:detail", referral_id=referral.pk)
     try:
         services.handoff_request(actor=request.user, referral=referral, callback_phone=phone)
-    except services.HandoffRefused as exc:
+    except refusals.Refused as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -49,7 +50,7 @@ def handoff_link_view(request: HttpRequest, referral_id: int, handoff_id: int) -
     handoff = handoff_get_for(user=request.user, handoff_id=handoff_id)
     try:
         services.handoff_link(actor=request.user, handoff=handoff, referral=referral)
-    except services.HandoffRefused as exc:
+    except refusals.Refused as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The referral is linked to your LEAD-line call."))
@@ -106,7 +107,7 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
             messages.success(request, _("The request is cancelled."))
         else:
             act(actor=request.user, handoff=handoff)
-    except services.HandoffRefused as exc:
+    except refusals.Refused as exc:
         messages.error(request, exc.message)
     return redirect(_back(request, handoff))
 
@@ -134,7 +135,7 @@ def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
         services.handoff_complete(actor=request.user, handoff=handoff, match=match, shown=shown)
     except services.MatchToConfirm as asked:
         return _confirm_page(request, handoff, status=409, stale=asked.stale)
-    except services.HandoffRefused as exc:
+    except refusals.Refused as exc:
         if exc.field == "participant":
             return _confirm_page(request, handoff, error=exc.message, status=400)
         messages.error(request, exc.message)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.referrals.models import Handoff, Referral
 
@@ -73,7 +74,6 @@ def may_approve(user: Any) -> bool:
 
 
 def community_approvers() -> list[Any]:
-    from leadline.accounts.models import User
 
     return [u for u in User.objects.filter(is_active=True, is_community_approver=True) if may_approve(u)]
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required, permissions_policy_allow
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.eligibility import criterion_label
@@ -80,15 +80,15 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 data=_input_from(form),
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
-        except services.InvalidInput as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        except services.IdempotencyConflict:
-            form.add_error(None, _("This form was already used for another referral. Start a new one."))
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 when the form's key was used for another referral
         else:
             if not created:
                 messages.info(request, _("This referral was already recorded."))
             return redirect("referrals:detail", referral_id=referral.pk)
-    status = 400 if request.method == "POST" else 200
+    else:
+        status = 400 if request.method == "POST" else 200
     return render(request, "referrals/new.html", {"form": form, "version": version}, status=status)
 
 
@@ -169,16 +169,19 @@ def referral_override(request: HttpRequest, referral_id: int) -> HttpResponse:
             services.referral_override(
                 actor=request.user, referral=referral, reason=form.cleaned_data["reason"]
             )
-        except services.InvalidInput as exc:
-            form.add_error("reason", exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 when someone else changed the referral meanwhile
         else:
             messages.success(request, _("Eligibility overridden; the reason is on the record."))
             return redirect("referrals:detail", referral_id=referral.pk)
+    else:
+        status = 400
     return render(
         request,
         "referrals/detail.html",
         _detail_context(request, referral, form),
-        status=400,
+        status=status,
     )
 
 
@@ -205,14 +208,14 @@ def community_new(request: HttpRequest) -> HttpResponse:
                     place=d.get("place", ""),
                 ),
             )  # fmt: skip
-        except services.InvalidInput as exc:
-            form.add_error(None, exc.message)
-        except services.IdempotencyConflict:
-            form.add_error(None, _("This form was already used for another referral. Start a new one."))
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 when the form's key was used for another referral
         else:
             messages.success(request, _("Thank you. LEAD will review this referral."))
             return redirect("referrals:community_list")
-    status = 400 if request.method == "POST" else 200
+    else:
+        status = 400 if request.method == "POST" else 200
     return render(request, "referrals/community_new.html", {"form": form}, status=status)
 
 
@@ -237,11 +240,14 @@ def community_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
                 actor=request.user, referral=referral, approve=form.cleaned_data["decision"] == "approve",
                 reason=form.cleaned_data["reason"],
             )  # fmt: skip
-        except services.InvalidInput as exc:
-            form.add_error("reason", exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status  # 409 when it was decided meanwhile
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("referrals:detail", referral_id=referral.pk)
+    else:
+        status = 400
     ctx = _detail_context(request, referral)
     ctx["approval_form"] = form
-    return render(request, "referrals/detail.html", ctx, status=400)
+    return render(request, "referrals/detail.html", ctx, status=status)

@@ -13,6 +13,7 @@ from django.db.models import F, ProtectedError
 from leadline.accounts.models import Agency
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.core import refusals
 from leadline.sites.models import EligibleOffence, Exclusion, PolicyVersion, Site
 
 FORMAT = "leadline-site"
@@ -30,7 +31,9 @@ POLICY_FIELDS = [
 ]  # fmt: skip
 
 
-class SiteImportError(Exception):
+class SiteImportError(refusals.Refused):
+    """A site configuration file refused: every problem in it, each naming where it is."""
+
     def __init__(self, errors: list[str]):
         super().__init__("; ".join(errors))
         self.errors = errors

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from leadline.accounts import policy
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
-from leadline.cases.selectors import day_for
 from leadline.participants.selectors import participant_list_for, participant_reads_audit
+from leadline.web.day import day_for
 from leadline.web.nav import nav_for
 
 

@@ -12,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from leadline.accounts import policy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
+from leadline.notifications.services import notify
 from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
 from leadline.workgroup.policy import action_access
@@ -22,10 +24,11 @@ from leadline.workgroup.policy import action_access
 PROGRAM_ROLES = ("case_manager", "outreach_worker", "program_manager")
 
 
-class WorkgroupRefused(Exception):
+class WorkgroupRefused(refusals.Refused):
+    """A workgroup write refused, naming the field (None: the form as a whole)."""
+
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
+        super().__init__(message, field or "")
 
 
 def _audit(actor: Any, action: str, subject_type: str, subject_id: Any, **changes: Any) -> None:
@@ -35,14 +38,12 @@ def _audit(actor: Any, action: str, subject_type: str, subject_id: Any, **change
 
 
 def _tell(users: list[Any], kind: str, url: str) -> None:
-    from leadline.notifications.services import notify
 
     notify(users, kind=kind, url=url)
 
 
 # Members ----------------------------------------------------------------------------------------------------
 def member_add(*, actor: Any, user: Any) -> Member:
-    from leadline.accounts import policy
 
     if not policy.can(user, "workgroup.view"):
         raise WorkgroupRefused("user", _("This person's role has no place in the workgroup."))
@@ -82,7 +83,6 @@ def calendar_renew(*, actor: Any, member: Member) -> Member:
 
 
 def members_to_tell() -> list[Any]:
-    from leadline.accounts import policy
 
     members = Member.objects.filter(active=True, user__is_active=True).select_related("user")
     return [m.user for m in members if policy.can(m.user, "workgroup.view")]

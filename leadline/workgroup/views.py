@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.audit.services import audit_record, audit_record_subjects
+from leadline.core import clock, refusals
 from leadline.participants.services import StaleEdit
 from leadline.workgroup import agenda, services
 from leadline.workgroup import policy as wg
+from leadline.workgroup.calendar import meetings_ics
 from leadline.workgroup.forms import DecisionForm, DoneForm, MeetingForm, MemberForm, MinutesForm, site_aware
 from leadline.workgroup.models import ActionItem, AgendaItem, Meeting, Member
 
@@ -82,8 +83,8 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                     place=data["place"],
                     idempotency_key=data["idempotency_key"] or uuid.uuid4().hex,
                 )
-            except services.WorkgroupRefused as exc:
-                form.add_error(exc.field, exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 return redirect("workgroup:meeting", meeting_id=meeting.pk)
         return render(request, "workgroup/meeting_form.html", {"form": form, "meeting": None}, status=400)
@@ -123,8 +124,9 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         except StaleEdit:
             form.add_error(None, STALE)
             status = 409
-        except services.WorkgroupRefused as exc:
-            form.add_error(exc.field, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+            status = exc.status
         else:
             return redirect("workgroup:meeting", meeting_id=meeting.pk)
     return render(request, "workgroup/meeting_form.html", {"form": form, "meeting": meeting}, status=status)
@@ -163,7 +165,6 @@ def _meeting_page(
         subject_type="workgroup_meeting",
         subject_id=meeting.pk,
     )
-    from leadline.audit.services import audit_record_subjects
 
     audit_record_subjects(
         actor=request.user,
@@ -267,8 +268,8 @@ def decision(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 owner=data.get("owner"),
                 due_on=data.get("due_on"),
             )
-        except services.WorkgroupRefused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("workgroup:meeting", meeting_id=meeting.pk)
@@ -350,8 +351,8 @@ def members(request: HttpRequest) -> HttpResponse:
         if form is not None and form.is_valid():
             try:
                 services.member_add(actor=request.user, user=form.cleaned_data["user"])
-            except services.WorkgroupRefused as exc:
-                form.add_error("user", exc.message)
+            except refusals.Refused as exc:
+                refusals.on_form(form, exc)
             else:
                 return redirect("workgroup:members")
     rows = (
@@ -393,7 +394,6 @@ def calendar(request: HttpRequest) -> HttpResponse:
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The meetings as iCalendar (RFC 5545) for a member's calendar app: times, place and a link —
     nothing about any participant. The address is the credential; it dies with membership."""
-    from leadline.workgroup.calendar import meetings_ics
 
     member = Member.objects.filter(calendar_token=token, active=True, user__is_active=True).first()
     if member is None or not policy.can(member.user, "workgroup.view"):

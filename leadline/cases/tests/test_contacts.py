@@ -45,6 +45,16 @@ def test_the_case_manager_logs_a_contact_once_however_often_it_is_sent(world):
     assert "Washington Square Park" in page and "Talked about getting an ID" in page
 
 
+def test_a_contact_form_sent_again_for_another_contact_is_a_conflict(world):
+    client = verified_client(world["case_manager"])
+    data = _form()
+    assert client.post(f"/participants/{world.mine.pk}/contacts/", data).status_code == 302
+    other = client.post(f"/participants/{world.mine.pk}/contacts/", {**data, "reached": "no"})
+    assert other.status_code == 409  # a conflict, as everywhere (issue #16 item 3)
+    assert "This form was already used for another contact" in other.content.decode()
+    assert Contact.objects.filter(participant=world.mine).count() == 1
+
+
 def test_outreach_logs_where_they_looked_but_writes_and_reads_no_summary(world):
     omar, carmen = world["outreach_worker"], world["case_manager"]
     contact_log(

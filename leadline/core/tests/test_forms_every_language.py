@@ -144,9 +144,7 @@ def _service(world: Any) -> list[Case]:
 
 BUILDERS: dict[str, Callable[[Any], list[Case]]] = {
     # The sensitivities the author may write come from the participant page's access object.
-    "leadline.participants.forms.CaseNoteForm": lambda w: [
-        Case("note", {"writable": ["standard", "health"]})
-    ],
+    "leadline.cases.forms.CaseNoteForm": lambda w: [Case("note", {"writable": ["standard", "health"]})],
     # The choices are the transitions from the participant's current status.
     "leadline.participants.forms.StatusForm": lambda w: [Case("status", {"current": "active"})],
     # The labels carry each case manager's caseload size against the site's limits.
@@ -154,10 +152,10 @@ BUILDERS: dict[str, Callable[[Any], list[Case]]] = {
         Case("assign", {"sizes": {}, "soft": 20, "hard": 25})
     ],
     # Place and summary are fields only for those who may write them.
-    "leadline.participants.forms.ContactForm": lambda w: [Case("contact", {"place": True, "summary": True})],
+    "leadline.cases.forms.ContactForm": lambda w: [Case("contact", {"place": True, "summary": True})],
     # The domains are the site's, filtered by what the author may write.
-    "leadline.participants.forms.IntakeForm": lambda w: [Case("intake", {"domains": _domains()})],
-    "leadline.participants.forms.GoalForm": lambda w: [Case("goal", {"domains": _domains()})],
+    "leadline.cases.forms.IntakeForm": lambda w: [Case("intake", {"domains": _domains()})],
+    "leadline.cases.forms.GoalForm": lambda w: [Case("goal", {"domains": _domains()})],
     # One form per kind of court record, each with the kind's own fields.
     "leadline.legal.forms.RecordForm": lambda w: [
         Case(kind, {"kind": kind}) for kind in ("case", "court_date", "warrant", "new_charge")

@@ -172,7 +172,8 @@ def test_a_double_submit_makes_one_message_and_a_reused_key_for_other_words_is_r
     second = _post(carmen, thread, "See you at 9", key="same")
     assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
     assert Message.objects.filter(body="See you at 9").count() == 1
-    assert _post(carmen, thread, "Other words", key="same").status_code == 400
+    reused = _post(carmen, thread, "Other words", key="same")  # a conflict: 409 (issue #16 item 3)
+    assert reused.status_code == 409 and "already used for another message" in reused.content.decode()
     data = {
         "subject": "Twice",
         "body": "Once",
@@ -182,6 +183,9 @@ def test_a_double_submit_makes_one_message_and_a_reused_key_for_other_words_is_r
     carmen.post(f"/messages/new/{world.mine.pk}/", data)
     carmen.post(f"/messages/new/{world.mine.pk}/", data)
     assert Thread.objects.filter(subject="Twice").count() == 1
+    other = carmen.post(f"/messages/new/{world.mine.pk}/", {**data, "subject": "Another"})
+    assert other.status_code == 409 and "already used for another message" in other.content.decode()
+    assert not Thread.objects.filter(subject="Another").exists()
 
 
 def test_non_members_and_people_no_longer_allowed_get_404_and_it_is_audited(world, login):

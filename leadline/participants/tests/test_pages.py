@@ -70,6 +70,16 @@ def test_an_empty_note_is_refused_naming_the_field(world):
     assert not world.mine.case_notes.exists()
 
 
+def test_a_note_form_sent_again_with_other_words_is_a_conflict(world):
+    client = verified_client(world["case_manager"])
+    note = {"body": "Met at the shelter", "sensitivity": "general", "idempotency_key": "same-key"}
+    assert client.post(f"/participants/{world.mine.pk}/notes/", note).status_code == 302
+    other = client.post(f"/participants/{world.mine.pk}/notes/", {**note, "body": "Other words"})
+    assert other.status_code == 409  # a conflict, as everywhere (issue #16 item 3)
+    assert "This form was already used for another note" in other.content.decode()
+    assert world.mine.case_notes.count() == 1
+
+
 def test_two_people_editing_whereabouts_cannot_silently_overwrite_each_other(world):
     carmen, omar = verified_client(world["case_manager"]), verified_client(world["outreach_worker"])
     version = world.mine.version

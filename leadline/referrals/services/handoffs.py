@@ -17,15 +17,16 @@ from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
-from leadline.notifications.models import Delivery
-from leadline.notifications.services import queue_to_address
+from leadline.core import clock, refusals
+from leadline.notifications.models import Delivery, Notification
+from leadline.notifications.services import notify, queue_to_address
 from leadline.participants.lookup import find_candidates
 from leadline.participants.models import Participant
 from leadline.participants.policy import participants_visible_to
-from leadline.participants.services import participant_create, participant_update
+from leadline.participants.services import caseload_limits, participant_create, participant_update
 from leadline.referrals import events
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
 from leadline.referrals.policy import handoff_access, may_answer_handoff
@@ -36,20 +37,17 @@ LEVELS = ("on call", "backup", "supervisor")
 PARTICIPANT_MATCH_LOCK = 4_242_001  # pg_advisory_xact_lock key for participant find-then-create
 
 
-class HandoffRefused(Exception):
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field  # the form field at fault, when there is one
+class HandoffRefused(refusals.Refused):
+    """A hand-off step refused; ``field`` is the form field at fault, when there is one."""
 
 
-class MatchToConfirm(Exception):
+class MatchToConfirm(refusals.Conflict):
     """Completing the hand-off found people the person may already be: nothing was written, and the case
     manager confirms one of them or says it is someone new (decision 0029: a join is never silent).
     ``stale``: she had answered "None of these" to a list the matcher has since outgrown."""
 
     def __init__(self, candidates: list[Participant], *, stale: bool = False):
-        super().__init__("confirm the match")
+        super().__init__(_("Confirm who this person is before the hand-off is done."))
         self.candidates = candidates
         self.stale = stale
 
@@ -98,9 +96,6 @@ def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
         return None
     from django.urls import reverse
 
-    from leadline.notifications.models import Notification
-    from leadline.notifications.services import notify
-
     Handoff.objects.filter(pk=handoff.pk).update(escalation_level=level, last_paged_at=now)
     handoff.escalation_level, handoff.last_paged_at = level, now
     told = notify([recipient], kind=Notification.Kind.HANDOFF_PAGE, url=reverse("referrals:handoffs"),
@@ -122,7 +117,7 @@ def page_text(handoff: Handoff, level: int) -> str:
 
 
 def _schedule_check(handoff: Handoff, ack_minutes: int) -> None:
-    from leadline.referrals.tasks import handoff_check
+    from leadline.referrals.tasks import handoff_check  # the task runs handoff_escalate_due: same-app pair
 
     run_after = clock.now() + timedelta(minutes=ack_minutes)
 
@@ -349,10 +344,9 @@ def participant_from_handoff(
                 _("Participant: the record chosen is not among the people this person may be (any more); "
                   "choose again from the list."), field="participant",
             )  # fmt: skip
-    site = site_get()
-    hard = site.caseload_hard_limit if site else 25
+    _soft, hard = caseload_limits()
     open_count = Participant.objects.filter(case_manager=actor, status__in=OPEN_STATUSES).count()
-    has_room = getattr(actor, "role", "") == "case_manager" and open_count < hard
+    has_room = policy.scope_of(actor, "caseload.view") is Scope.CASELOAD and open_count < hard
     if existing is not None:
         participant = existing
         changes: dict[str, Any] = {}

@@ -16,28 +16,28 @@ from leadline.accounts import policy
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.core import clock
+from leadline.core import clock, refusals
 from leadline.participants.models import CASELOAD_STATUSES, Participant
+from leadline.participants.services import caseload_limits
 from leadline.referrals.eligibility import SOCIAL, Facts, decide
 from leadline.referrals.models import EligibilityCheck, Referral
 from leadline.referrals.policy import may_approve, referrals_visible_to
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.selectors import policy_version_in_force, site_get
 
-
-class NotAllowed(Exception):
-    pass
-
-
-class InvalidInput(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+NotAllowed = refusals.NotAllowed  # the one "may not" of every app (403)
+IdempotencyConflict = refusals.IdempotencyConflict  # a form's key reused for another referral (409)
 
 
-class IdempotencyConflict(Exception):
-    pass
+class InvalidInput(refusals.Refused, ValueError):
+    """Bad input, naming the field (a ValueError too, as it always was); ``status=409`` when the referral
+    changed meanwhile."""
+
+    def __init__(self, field: str, message: str, *, status: int | None = None):
+        super().__init__(message, field, status=status)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def program_has_capacity(*, site: Site) -> bool:
     """Room on some caseload: active case managers x the hard limit, against open participants."""
     managers = policy.users_with_capability("caseload.view", scope=Scope.CASELOAD).count()
     open_participants = Participant.objects.filter(status__in=OPEN_STATUSES).count()
-    return open_participants < managers * site.caseload_hard_limit
+    return open_participants < managers * caseload_limits()[1]
 
 
 def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) -> tuple[Referral, bool]:
@@ -185,11 +185,12 @@ def _replay(actor: Any, existing: Referral, data: ReferralInput) -> tuple[Referr
         data.given_name,
         data.family_name,
     )
+    reused = _("This form was already used for another referral. Start a new one.")
     if not same:
-        raise IdempotencyConflict
+        raise IdempotencyConflict(reused)
     if not referrals_visible_to(actor).filter(pk=existing.pk).exists():
         # A sealed infraction (PRODUCT §4 rule 3): a replayed key must not bring it back to the officer.
-        raise IdempotencyConflict
+        raise IdempotencyConflict(reused)
     return existing, False
 
 
@@ -219,7 +220,7 @@ def referral_override(*, actor: Any, referral: Referral, reason: str) -> Referra
             overridden_at=clock.now(),
         )
         if updated != 1:
-            raise InvalidInput("reason", "Someone else changed this referral; reload it.")
+            raise InvalidInput("reason", "Someone else changed this referral; reload it.", status=409)
         audit_record(
             actor=actor,
             action=AuditEvent.Action.UPDATE,
@@ -274,7 +275,7 @@ def community_referral_decide(*, actor: Any, referral: Referral, approve: bool, 
             status=to, approval_by=actor, approval_reason=reason.strip(), approval_at=clock.now()
         )
         if updated != 1:
-            raise InvalidInput("reason", "This referral is no longer waiting for a decision.")
+            raise InvalidInput("reason", "This referral is no longer waiting for a decision.", status=409)
         audit_record(
             actor=actor, action=AuditEvent.Action.UPDATE, subject_type="referral", subject_id=referral.pk,
             reason=reason.strip(),

@@ -114,7 +114,9 @@ def test_the_same_key_for_a_different_person_is_refused(world):
     data = _form(world)
     client.post("/referrals/new/", data)
     response = client.post("/referrals/new/", {**data, "given_name": "Other"})
-    assert response.status_code == 400 and Referral.objects.filter(given_name="Other").count() == 0
+    # A conflict (the form's key was used for another referral): 409, as everywhere (issue #16 item 3).
+    assert response.status_code == 409 and Referral.objects.filter(given_name="Other").count() == 0
+    assert "This form was already used for another referral" in response.content.decode()
 
 
 def test_social_contact_waits_for_capacity(world):
@@ -298,6 +300,26 @@ def test_a_partner_organisation_refers_and_the_designated_approver_decides(world
         subject_type="referral", subject_id=str(referral.pk), action="update"
     ).get()
     assert event.reason == "Known to outreach; has capacity"
+
+
+def test_a_decision_or_override_on_a_referral_changed_meanwhile_is_a_conflict(world):
+    pat = verified_client(world["provider_staff"])
+    pat.post("/referrals/community/new/", {
+        "given_name": "Robin", "family_name": "Shaw", "stated_age": "44", "concern": "Asked us about housing",
+        "person_agrees": "yes", "idempotency_key": "c-2"})  # fmt: skip
+    referral = Referral.objects.get(given_name="Robin")
+    paula = verified_client(world["program_manager"])
+    decide = {"decision": "approve", "reason": "Known to outreach; has capacity"}
+    assert paula.post(f"/referrals/{referral.pk}/decide/", decide).status_code == 302
+    again = paula.post(f"/referrals/{referral.pk}/decide/", decide)  # decided meanwhile: 409 (issue #16)
+    assert again.status_code == 409 and "no longer waiting for a decision" in again.content.decode()
+    stale = world.referral  # read while ineligible; overridden by someone else since
+    Referral.objects.filter(pk=stale.pk).update(status=Referral.Status.ELIGIBLE)
+    with pytest.raises(services.InvalidInput) as changed:
+        services.referral_override(
+            actor=world["program_manager"], referral=stale, reason="Dismissed, no conviction"
+        )
+    assert changed.value.status == 409 and changed.value.field == "reason"
 
 
 def test_a_program_manager_who_is_not_designated_cannot_decide(world):

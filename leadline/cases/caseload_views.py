@@ -14,6 +14,7 @@ from leadline.accounts.decorators import capability_required
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.cases.selectors import caseload_overview
+from leadline.core import refusals
 from leadline.participants import services
 from leadline.participants.forms import StatusForm
 from leadline.participants.models import CASELOAD_STATUSES, Participant
@@ -37,12 +38,12 @@ def status_change(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=participant, to=d["to"], note=d["note"],
                 exit_reason=d["exit_reason"], expected_version=d["version"],
             )  # fmt: skip
-        except services.InvalidChange as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except services.StaleEdit:
             form.add_error(None, _("Someone else changed this record while you were editing. "
                                    "The current status is shown; choose again."))  # fmt: skip
             status = 409
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(request, _("Status changed."))
             if note:
@@ -65,11 +66,11 @@ def assign(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=view.participant, case_manager=d["case_manager"],
                 reason=d["reason"], expected_version=d["version"],
             )  # fmt: skip
-        except services.InvalidChange as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except services.StaleEdit:
             form.add_error(None, _("Someone else changed this record while you were editing. Choose again."))
             status = 409
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
         else:
             messages.success(request, _("Case assigned."))
             if warning:
@@ -97,6 +98,6 @@ def caseloads(request: HttpRequest) -> HttpResponse:
         participant_reads_audit(user=request.user, participants=waiting, action=AuditEvent.Action.LIST)
     return render(
         request,
-        "participants/caseloads.html",
+        "cases/caseloads.html",
         {"rows": page.object_list, "page": page, "soft": soft, "hard": hard, "waiting": waiting},
     )

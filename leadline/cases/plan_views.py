@@ -14,8 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from leadline.accounts.decorators import capability_required
 from leadline.cases import services as case_services
+from leadline.cases.forms import GoalForm, PlanItemForm, ProgressForm
 from leadline.cases.models import Domain, PlanGoal, PlanItem, domain_sensitivity
-from leadline.participants.forms import GoalForm, PlanItemForm, ProgressForm
+from leadline.core import refusals
 from leadline.participants.selectors import participant_get_for
 
 
@@ -40,7 +41,7 @@ def plan(request: HttpRequest, participant_id: int) -> HttpResponse:
             raise Http404
         status, bound = _handle(request, view.participant, goals, domains)
         if status == 302:
-            return redirect("participants:plan", participant_id=participant_id)
+            return redirect("cases:plan", participant_id=participant_id)
     goal_form = bound.get("goal") or GoalForm(domains=domains, initial={"idempotency_key": uuid.uuid4().hex})
     cards = []
     for g in goals:
@@ -57,7 +58,7 @@ def plan(request: HttpRequest, participant_id: int) -> HttpResponse:
         })  # fmt: skip
     return render(
         request,
-        "participants/plan.html",
+        "cases/plan.html",
         {
             "p": view.participant, "cards": cards, "goal_form": goal_form if domains else None,
             "service_referrals": list(
@@ -81,8 +82,8 @@ def _handle(
                 return 400, {"goal": form}
             try:
                 case_services.goal_add(actor=request.user, participant=participant, **form.cleaned_data)
-            except case_services.InvalidCaseInput as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except case_services.InvalidCaseInput as exc:  # not NotAllowed: the 404 below
+                refusals.on_form(form, exc)
                 return 400, {"goal": form}
             messages.success(request, _("Goal added."))
             return 302, {}
@@ -110,8 +111,8 @@ def _handle(
                 return 400, {f"item-{goal.pk}": iform}
             try:
                 case_services.plan_item_add(actor=request.user, goal=goal, **iform.cleaned_data)
-            except case_services.InvalidCaseInput as exc:
-                iform.add_error(exc.field if exc.field in iform.fields else None, exc.message)
+            except case_services.InvalidCaseInput as exc:  # not NotAllowed: the 404 below
+                refusals.on_form(iform, exc)
                 return 400, {f"item-{goal.pk}": iform}
             messages.success(request, _("Step added."))
             return 302, {}

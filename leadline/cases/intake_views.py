@@ -12,9 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from leadline.accounts.decorators import capability_required
 from leadline.cases import services as case_services
+from leadline.cases.forms import IntakeForm
 from leadline.cases.models import Domain, domain_sensitivity
 from leadline.cases.selectors import intake_for
-from leadline.participants.forms import IntakeForm
+from leadline.core import refusals
 from leadline.participants.selectors import participant_get_for
 
 
@@ -45,19 +46,19 @@ def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
                         actor=request.user, participant=view.participant, answers=form.answers(),
                         expected_version=form.cleaned_data.get("version"), complete=complete,
                     )  # fmt: skip
-                except case_services.InvalidCaseInput as exc:
-                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 except case_services.StaleEdit:
                     form.add_error(None, _("Someone else saved this intake while you were editing. "
                                            "Open it again to see their changes."))  # fmt: skip
                     status = 409
                 except case_services.NotAllowed as exc:
                     raise Http404 from exc
+                except refusals.Refused as exc:
+                    refusals.on_form(form, exc)
                 else:
                     messages.success(request, _("Intake completed.") if complete else _("Intake saved."))
                     if complete:
                         return redirect("participants:detail", participant_id=participant_id)
-                    return redirect("participants:intake", participant_id=participant_id)
+                    return redirect("cases:intake", participant_id=participant_id)
     elif request.method == "POST" and request.POST.get("action") == "new" and access.has("case_notes.edit"):
         # Re-engaged after a completed intake: a new one starts, the old one stays on the record.
         with contextlib.suppress(case_services.StaleEdit):  # someone started one a moment ago: open theirs
@@ -65,12 +66,12 @@ def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
                 actor=request.user, participant=view.participant, answers={}, expected_version=None,
                 complete=False,
             )  # fmt: skip
-        return redirect("participants:intake", participant_id=participant_id)
+        return redirect("cases:intake", participant_id=participant_id)
     elif request.method == "POST":
         raise Http404
     return render(
         request,
-        "participants/intake.html",
+        "cases/intake.html",
         {
             "p": view.participant,
             "intake": current,
