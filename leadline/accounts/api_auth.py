@@ -12,7 +12,7 @@ from rest_framework import authentication, exceptions
 from leadline.accounts.mfa import mfa_satisfied
 from leadline.accounts.middleware import marked
 from leadline.accounts.models import APIToken, hash_token
-from leadline.accounts.services import credential_reset_marking
+from leadline.accounts.services import api_token_used, credential_reset_marking
 from leadline.audit import context
 from leadline.core import clock
 
@@ -45,7 +45,7 @@ class ScopedTokenAuthentication(authentication.BaseAuthentication):
             # marked. The request's own audit context (set around it by the middleware) is replaced for the
             # rest of the request; the middleware's reset restores the outer one afterwards.
             context.mark_request(marked(context.current()))
-        APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        api_token_used(token=token, at=now)
         return user, token
 
     def authenticate_header(self, request: Any) -> str:

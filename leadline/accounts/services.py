@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadline.accounts import lifecycle, policy
 from leadline.accounts.models import APIToken, CredentialReset, User, UserSession, hash_token
@@ -147,7 +148,7 @@ def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
     and every app answers for its own rows (accounts.lifecycle DEACTIVATE)."""
     if not reason.strip():
         raise InvalidInput("reason", "A reason is required.")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         user.is_active = False
         user.save(update_fields=["is_active"])
         # Every app answers for its own rows (accounts.lifecycle): here, the sessions end and the tokens
@@ -173,8 +174,6 @@ def _mfa_devices_remove(*, actor: Any, user: User, reason: str, reset_id: int) -
     """Remove a user's authenticators (lost phone): they must enrol again at their next sign-in. Their
     sessions end too, so a session verified with the lost device cannot go on. Only an approved
     CredentialReset calls this (``credential_reset_approve``): no administrator does it alone."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()
     ended = user_sessions_end(user=user)
     audit_record(
@@ -186,6 +185,45 @@ def _mfa_devices_remove(*, actor: Any, user: User, reason: str, reset_id: int) -
         changes={"devices_removed": removed, "sessions_ended": ended, "credential_reset": reset_id},
     )
     return removed
+
+
+# --- a person's own second factor ------------------------------------------------------------------
+
+
+def mfa_device_for(*, user: User) -> tuple[TOTPDevice, bool]:
+    """The authenticator a sign-in checks, and whether it is still being set up: the confirmed one, or
+    (the first time) the unconfirmed one made for setting up, made once (the user's row is locked, so two
+    windows opened at once share one secret)."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    if device is not None:
+        return device, False
+    with transaction.atomic(durable=True):
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device, True
+
+
+def mfa_verify(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice | None:
+    """Check a code from ``device``; returns the device (to sign the session in with) when it is right.
+    The first right code enrols the device (confirmed); enrolment, verification and a wrong code are each
+    audited in the same transaction as the device's own change (its replay and throttle counters)."""
+    with transaction.atomic(durable=True):
+        locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user).first()
+        if locked is None:  # removed by an approved reset since the page was shown
+            audit_record(actor=user, action=AuditEvent.Action.MFA, reason="wrong code")
+            return None
+        setting_up = not locked.confirmed
+        if not locked.verify_token(code):
+            audit_record(actor=user, action=AuditEvent.Action.MFA, reason="wrong code")
+            return None
+        if setting_up:
+            locked.confirmed = True
+            locked.save(update_fields=["confirmed"])
+        reason = "enrolled" if setting_up else "verified"
+        audit_record(actor=user, action=AuditEvent.Action.MFA, reason=reason)
+    return locked
 
 
 # --- resetting another person's sign-in: two administrators, and the holder told -------------------
@@ -256,7 +294,7 @@ def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> Credentia
     (nobody else ever knows it). Role: the role is given. The holder of a reset is told, without detail."""
     _administrator(actor)
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = CredentialReset.objects.select_for_update().select_related("user").get(pk=reset.pk)
         if actor.pk == locked.proposed_by_id:
             raise NotAllowed("Another administrator must approve what you proposed.")
@@ -455,7 +493,7 @@ def credential_reset_complete(*, reset_id: int, password: str) -> User:
     """The holder sets their new password through the link (the form has checked it against the
     validators). The link works once; every session the account held ends."""
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         reset = (
             CredentialReset.objects.select_for_update()
             .select_related("user")
@@ -527,7 +565,7 @@ def api_token_create(*, actor: User, name: str, scopes: list[str], days: int) ->
         raise InvalidInput("scopes", "Choose at least one capability.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         token = APIToken.objects.create(
             user=actor,
             name=name.strip(),
@@ -549,10 +587,16 @@ def api_token_create(*, actor: User, name: str, scopes: list[str], days: int) ->
     return token, secret
 
 
+def api_token_used(*, token: APIToken, at: Any) -> None:
+    """Stamp when a token last signed a request in (shown on the user's token page). Bookkeeping, not a
+    change to the account: one UPDATE of that column, not audited (the request itself is)."""
+    APIToken.objects.filter(pk=token.pk).update(last_used_at=at)
+
+
 def api_token_revoke(*, actor: User, token: APIToken) -> APIToken:
     if token.user_id != actor.pk:
         raise NotAllowed
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         audit_record(

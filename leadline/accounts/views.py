@@ -17,14 +17,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadline.accounts import services
 from leadline.accounts.decorators import capability_required
 from leadline.accounts.forms import APITokenForm, OTPCodeForm, SignInForm
 from leadline.accounts.models import APIToken, CredentialReset
-from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 
 
@@ -52,24 +49,13 @@ def mfa(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():  # type: ignore[union-attr]
         return redirect(_safe_next(request))
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-    setting_up = device is None
-    if setting_up:
-        device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    device, setting_up = services.mfa_device_for(user=user)  # type: ignore[arg-type]
     form = OTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
-            if setting_up:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            audit_record(
-                actor=user, action=AuditEvent.Action.MFA, reason="enrolled" if setting_up else "verified"
-            )
+        verified = services.mfa_verify(user=user, device=device, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+        if verified is not None:
+            otp_login(request, verified)
             return redirect(_safe_next(request))
-        audit_record(actor=user, action=AuditEvent.Action.MFA, reason="wrong code")
         form.add_error("code", _("That code is not right, or it has expired. Try the current one."))
     context = {"form": form, "setting_up": setting_up, "next": _safe_next(request)}
     if setting_up:

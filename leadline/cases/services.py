@@ -126,7 +126,7 @@ def contact_log(
     if existing is not None:
         return _contact_replay(existing, participant, data)
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             contact = Contact.objects.create(
                 participant=participant, kind=data.kind, reached=data.reached,
                 substantive=data.substantive and data.reached, occurred_at=data.occurred_at,
@@ -236,7 +236,7 @@ def intake_save(
         if domain_sensitivity(domain) not in writable:
             raise InvalidCaseInput(f"{domain}_situation", _("You may not write in this domain."))
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         intake = (
             Intake.objects.select_for_update()
             .filter(participant=participant, completed_at__isnull=True)
@@ -305,7 +305,7 @@ def goal_add(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             goal = PlanGoal.objects.create(
                 participant=participant, domain=domain, text=text[:300], created_by=actor,
                 created_at=clock.now(), idempotency_key=idempotency_key,
@@ -330,7 +330,7 @@ def goal_progress(
     if state not in PlanGoal.State.values:
         raise InvalidCaseInput("state", _("Choose where the goal stands."))
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         updated = PlanGoal.objects.filter(pk=goal.pk, version=expected_version).update(
             progress=level, state=state, version=expected_version + 1
         )
@@ -363,7 +363,7 @@ def plan_item_add(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             item = PlanItem.objects.create(
                 goal=goal, action=action[:300], owner=owner, due_on=due_on, created_by=actor,
                 created_at=clock.now(), idempotency_key=idempotency_key,
@@ -379,7 +379,7 @@ def plan_item_add(
 
 def plan_item_done(*, actor: Any, item: PlanItem) -> PlanItem:
     _require_domain(actor, item.goal.participant, item.goal.domain)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if PlanItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=clock.now()):
             audit_record(
                 actor=actor, action=AuditEvent.Action.UPDATE, subject_type="plan_item", subject_id=item.pk,

@@ -103,7 +103,7 @@ def accounting_request_record(
         raise ConsentRefused("idempotency_key", _("The form expired: open it again."))
     language = participant.language if participant.language in REPORT_LANGUAGES else "en"
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             made = AccountingRequest.objects.create(
                 participant=participant,
                 requested_by_name=name[:200],
@@ -155,7 +155,7 @@ def accounting_request_extend(
     reason = reason.strip()
     if len(reason) < 10:
         raise ConsentRefused("reason", _("Reason: say in a sentence why the answer is late."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = AccountingRequest.objects.select_for_update().get(pk=request.pk)
         if locked.answered_at is not None:
             raise ConsentRefused("reason", _("This request was already answered."))
@@ -197,7 +197,7 @@ def accounting_request_answer(*, actor: Any, request: AccountingRequest) -> Acco
     """Mark the request answered when the accounting is produced for the participant. Answering twice
     keeps the first answer's date."""
     _require(actor, request.participant)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = AccountingRequest.objects.select_for_update().get(pk=request.pk)
         if locked.answered_at is not None:
             return locked
@@ -333,7 +333,7 @@ def restriction_record(
     if not idempotency_key:
         raise ConsentRefused("idempotency_key", _("The form expired: open it again."))
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             made = DisclosureRestriction.objects.create(
                 participant=participant,
                 categories=chosen,
@@ -373,7 +373,7 @@ def restriction_lift(*, actor: Any, restriction: DisclosureRestriction, reason: 
     reason = reason.strip()
     if len(reason) < 3:
         raise ConsentRefused("reason", _("Reason: say why the restriction ends."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = DisclosureRestriction.objects.select_for_update().get(pk=restriction.pk)
         if not locked.in_force:
             raise ConsentRefused("reason", _("This restriction is not in force."))

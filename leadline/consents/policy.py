@@ -2,7 +2,8 @@
 
 Every view that shows participant information to someone outside the program (a referring officer, the
 liaison prosecutor, a defender, a service provider) asks ``may_disclose`` and then records what it showed
-with ``record_disclosures``. Nothing else in the code reads consents to decide a disclosure.
+with ``consents.services.disclosures_record`` (this module decides; the service writes). Nothing else in
+the code reads consents to decide a disclosure.
 
 The answer is yes only when all of these hold:
 1. the data firewall lets the recipient's role see that class of information at all (PRODUCT.md §4 rule
@@ -29,13 +30,9 @@ from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts import policy as access_policy
 from leadline.accounts.roles import DataClass, Role
-from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record_subjects
-from leadline.consents.models import Consent, Disclosure, DisclosureNotice, DisclosureRestriction
+from leadline.consents.models import Consent, DisclosureNotice, DisclosureRestriction
 from leadline.consents.selectors import _today
-from leadline.core import clock
 from leadline.participants.referrers import referred_by
-from leadline.sites.selectors import policy_version_today
 
 
 class Info(TextChoices):
@@ -223,49 +220,3 @@ def _apply_restrictions(answers: dict[str, Answers], recipient: Any, recipient_k
 def current_notice() -> DisclosureNotice | None:
     on = today()
     return DisclosureNotice.objects.filter(effective_from__lte=on).order_by("-effective_from", "-id").first()
-
-
-def record_disclosures(
-    *,
-    recipient: Any,
-    shown: dict[int, tuple[Consent, list[str]]],
-    channel: str,
-    notice: DisclosureNotice | None = None,
-) -> DisclosureNotice | None:
-    """Log what was shown: participant id -> (the consent it was shown under, the information shown).
-    One Disclosure row per participant, and one audit row each, in two INSERTs. Returns the 2.32
-    notice that must accompany it when any of it went under a Part 2 consent."""
-    if not shown:
-        return None
-
-    part2 = any(consent.is_part2 for consent, _infos in shown.values())
-    if part2 and notice is None:
-        notice = current_notice()
-        if notice is None:  # fail closed: a Part 2 disclosure never goes out without its notice
-            raise RuntimeError("No 42 CFR 2.32 notice is in effect; add a DisclosureNotice.")
-    version = policy_version_today()
-    now = clock.now()
-    role = str(getattr(recipient, "role", ""))
-    Disclosure.objects.bulk_create(
-        [
-            Disclosure(
-                disclosed_at=now, participant_id=pid, consent=consent, recipient=recipient,
-                recipient_role=role, categories=sorted(set(infos)), channel=channel,
-                notice=notice if consent.is_part2 else None, policy_version=version,
-            )
-            for pid, (consent, infos) in sorted(shown.items())
-        ]
-    )  # fmt: skip
-    audit_record_subjects(
-        actor=recipient,
-        action=AuditEvent.Action.VIEW,
-        subject_type="consent",
-        subjects=[(consent.pk, pid) for pid, (consent, _infos) in sorted(shown.items())],
-        reason="disclosure under the participant's consent",
-        changes={
-            "channel": channel,
-            "notice": notice.version if (notice and part2) else None,
-            "policy_version": version.label if version else None,
-        },
-    )
-    return notice if part2 else None

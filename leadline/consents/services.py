@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from leadline.accounts.models import Agency
 from leadline.accounts.roles import FIREWALL
 from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record
+from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.consents import wording
 from leadline.consents.documents import Document
-from leadline.consents.models import Consent, ConsentDocument
+from leadline.consents.models import Consent, ConsentDocument, Disclosure, DisclosureNotice
 from leadline.consents.policy import (
     INFO_DATA_CLASS,
     KIND_INFO,
@@ -24,6 +24,7 @@ from leadline.consents.policy import (
     RECIPIENT_ROLE,
     REQUIRED_INFO,
     Info,
+    current_notice,
 )
 from leadline.consents.selectors import _today, consent_revocable
 from leadline.core import clock, refusals
@@ -248,7 +249,7 @@ def consent_sign(
     """Attach the participant's signature (drawn or a signed paper uploaded): from now on it is in force."""
     _require(actor, consent.participant)
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.ended_at is not None:
             raise ConsentRefused("signature", _("This consent has ended; record a new one."))
@@ -282,7 +283,7 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str, document: Documen
         raise ConsentRefused("note", _("Note: say in a few words how the participant revoked it."))
     now = clock.now()
     version = policy_version_today()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.ended_at is not None:
             raise ConsentRefused("note", _("This consent has already ended."))
@@ -322,7 +323,7 @@ def consent_event(*, actor: Any, consent: Consent, which: str, note: str) -> Con
     if len(note) < 3:
         raise ConsentRefused("note", _("Note: say what happened and when."))
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Consent.objects.select_for_update().get(pk=consent.pk)
         if locked.ended_at is not None:
             raise ConsentRefused("note", _("This consent has already ended."))
@@ -350,3 +351,53 @@ def consent_event(*, actor: Any, consent: Consent, which: str, note: str) -> Con
             changes={"event": which, "policy_version": version.label if version else None},
         )  # fmt: skip
     return locked
+
+
+def disclosures_record(
+    *,
+    recipient: Any,
+    shown: dict[int, tuple[Consent, list[str]]],
+    channel: str,
+    notice: DisclosureNotice | None = None,
+) -> DisclosureNotice | None:
+    """Log what was shown: participant id -> (the consent it was shown under, the information shown).
+    One Disclosure row per participant, and one audit row each, in two INSERTs. Returns the 2.32
+    notice that must accompany it when any of it went under a Part 2 consent. The policy decides what may
+    be shown (``may_disclose``); this writes what was. Not durable: it is called while a page or another
+    service reads, inside whatever transaction that holds, and its rows commit (or roll back) with it."""
+    if not shown:
+        return None
+    part2 = any(consent.is_part2 for consent, _infos in shown.values())
+    if part2 and notice is None:
+        notice = current_notice()
+        if notice is None:  # fail closed: a Part 2 disclosure never goes out without its notice
+            raise RuntimeError("No 42 CFR 2.32 notice is in effect; add a DisclosureNotice.")
+    # The rows and their audit together: inside a caller's transaction, as part of it (no savepoint: a
+    # failure here fails the caller's unit whole), else as a transaction of their own.
+    with transaction.atomic(savepoint=False):
+        version = policy_version_today()
+        now = clock.now()
+        role = str(getattr(recipient, "role", ""))
+        Disclosure.objects.bulk_create(
+            [
+                Disclosure(
+                    disclosed_at=now, participant_id=pid, consent=consent, recipient=recipient,
+                    recipient_role=role, categories=sorted(set(infos)), channel=channel,
+                    notice=notice if consent.is_part2 else None, policy_version=version,
+                )
+                for pid, (consent, infos) in sorted(shown.items())
+            ]
+        )  # fmt: skip
+        audit_record_subjects(
+            actor=recipient,
+            action=AuditEvent.Action.VIEW,
+            subject_type="consent",
+            subjects=[(consent.pk, pid) for pid, (consent, _infos) in sorted(shown.items())],
+            reason="disclosure under the participant's consent",
+            changes={
+                "channel": channel,
+                "notice": notice.version if (notice and part2) else None,
+                "policy_version": version.label if version else None,
+            },
+        )
+    return notice if part2 else None

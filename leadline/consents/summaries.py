@@ -23,9 +23,9 @@ from leadline.consents.policy import (
     Info,
     in_force_q,
     may_disclose_each,
-    record_disclosures,
     today,
 )
+from leadline.consents.services import disclosures_record
 from leadline.core import clock
 from leadline.participants.models import Participant
 
@@ -166,7 +166,7 @@ def summaries_for(
         for pid in allowed[Info.LIVING]:
             out[pid].shown.append(Info.LIVING)
     summaries = sorted(out.values(), key=lambda s: s.name.lower())
-    notice = record_disclosures(
+    notice = disclosures_record(
         recipient=user,
         shown={s.participant_id: (s.consent, list(s.shown)) for s in summaries},
         channel=channel,

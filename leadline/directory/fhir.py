@@ -404,7 +404,7 @@ def import_bundle(*, actor: Any, bundle: Any) -> ImportResult:
             )
         reason = str((task.get("statusReason") or {}).get("text") or "")
         plan.append((referral, route, reason, _outcome(task), where))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for referral, route, reason, outcome, where in plan:
             version = referral.version
             for step in route:

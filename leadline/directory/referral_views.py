@@ -21,7 +21,8 @@ from leadline.accounts import policy
 from leadline.accounts.decorators import capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.consents.policy import Info, record_disclosures
+from leadline.consents.policy import Info
+from leadline.consents.services import disclosures_record
 from leadline.core import clock, refusals
 from leadline.directory import fhir, referrals
 from leadline.directory.forms import CancelForm, ReferForm, StatusForm
@@ -156,7 +157,7 @@ def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 20
         who = referral.participant_id in allowed
         if who:  # each showing outside the program is a logged disclosure, with its 2.32 notice
             shown = {referral.participant_id: (allowed[referral.participant_id], [str(Info.REFERRAL)])}
-            notice = record_disclosures(recipient=request.user, channel="page", shown=shown)
+            notice = disclosures_record(recipient=request.user, channel="page", shown=shown)
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="service_referral",
                  subject_id=referral.pk, participant_id=referral.participant_id if who else None)  # fmt: skip
     may_edit = policy.can(request.user, "service_referral.edit")
@@ -352,7 +353,7 @@ def referral_fhir(request: HttpRequest, referral_id: int) -> HttpResponse:
         consent = referral_disclosure(request.user, [referral]).get(referral.participant_id)
         if consent is not None:  # the 2.32 notice goes in the file, with what it accompanies
             shown = {referral.participant_id: (consent, [str(Info.REFERRAL)])}
-            notice = record_disclosures(recipient=request.user, channel="api", shown=shown)
+            notice = disclosures_record(recipient=request.user, channel="api", shown=shown)
     bundle = fhir.referral_bundle(referral, consent=consent, notice=notice)
     audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, subject_type="service_referral",
                  subject_id=referral.pk, participant_id=referral.participant_id if consent else None,

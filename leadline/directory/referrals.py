@@ -65,7 +65,7 @@ def referral_create(*, actor: Any, participant: Any, service: Service, reason: s
                               % {"status": service.get_status_display()})  # fmt: skip
     now = clock.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             referral = ServiceReferral.objects.create(
                 participant=participant, service=service, organization=service.organization, goal=goal,
                 reason=reason, requested_by=actor, requested_at=now, updated_at=now,

@@ -74,7 +74,7 @@ def service_create(
     from django.utils.translation import gettext as _
 
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Organization.objects.select_for_update().filter(pk=organization.pk).first()  # one add at a time
         same = Service.objects.filter(organization=organization, name__iexact=fields.get("name", "")).first()
         if same is not None:
@@ -109,7 +109,7 @@ def service_update(
     (when given) are all the places it is offered at from now on, ``new_location`` one more, and
     ``schedules`` (when given) all its opening hours; ``None`` leaves them as they are."""
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         service = Service.objects.select_for_update().get(pk=service_id)
         if service.version != version:
             raise StaleEdit()
@@ -200,7 +200,7 @@ def _schedules_set(*, service: Service, schedules: Sequence[Hours]) -> bool:
 def service_verify(*, actor: Any, service_id: Any) -> Service:
     """Someone who knows the service confirms the listing is current (HSDS assured_date)."""
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         service = Service.objects.select_for_update().get(pk=service_id)
         service.last_verified_at, service.verified_by, service.stale_notified_at = now, actor, None
         service.save(update_fields=["last_verified_at", "verified_by", "stale_notified_at"])

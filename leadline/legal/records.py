@@ -370,7 +370,7 @@ def records_import(*, actor: Any, data: bytes, progress: Any = None) -> ImportRe
         return report
     try:
         moments: set[datetime] = set()
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             for row in rows:
                 report.counts[_write(actor, row, Source.IMPORTED, moments)] += 1
             for moment in sorted(moments):
@@ -394,7 +394,7 @@ def new_charge_decide(*, actor: Any, charge_id: int, decision: str, reason: str,
         raise LegalRefused("decision", _("Decision: hold, dismiss, file or recommend a disposition."))
     if len(reason) < 3:
         raise LegalRefused("reason", _("Reason: say why."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         charge = new_charges_visible_to(actor).select_for_update().filter(pk=charge_id).first()
         if charge is None:
             raise LegalRefused("__all__", _("This charge is not open to you."))
@@ -432,7 +432,7 @@ def court_reminders_due(*, now: datetime | None = None) -> int:
     ).exclude(participant__phone="").select_related("participant")  # fmt: skip
     sent = 0
     for court_date in due:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             unsent = CourtDate.objects.filter(pk=court_date.pk, reminded_at__isnull=True)
             if unsent.update(reminded_at=now) != 1:
                 continue

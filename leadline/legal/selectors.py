@@ -17,7 +17,8 @@ from django.db.models import Q, QuerySet
 from leadline.accounts import policy
 from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
 from leadline.cases.models import Contact, Intake
-from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+from leadline.consents.policy import Info, may_disclose_each
+from leadline.consents.services import disclosures_record
 from leadline.consents.summaries import enrolment_open_to
 from leadline.core import clock
 from leadline.legal import clock as legal_clock
@@ -141,7 +142,7 @@ def record_consent_reach(*, user: Any, participant_ids: Iterable[int | None], ch
 
     reached = consent_reach(user=user, participant_ids=participant_ids)
     shown = {pid: (consent, [str(Info.ENROLMENT)]) for pid, consent in reached.items()}
-    return record_disclosures(recipient=user, shown=shown, channel=channel)
+    return disclosures_record(recipient=user, shown=shown, channel=channel)
 
 
 def new_charges_visible_to(user: Any) -> QuerySet[NewCharge]:

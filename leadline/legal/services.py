@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
@@ -24,8 +24,8 @@ from leadline.legal import clock as legal_clock
 from leadline.legal.models import Charge, Extension, LegalMatter, Notice
 from leadline.legal.pdf import notice_pdf
 from leadline.legal.selectors import matters_visible_to, requirement
-from leadline.notifications.models import Delivery
-from leadline.notifications.services import queue_to_address
+from leadline.notifications.models import Notification
+from leadline.notifications.services import notify
 from leadline.participants import lifecycle
 from leadline.participants.lifecycle import Event
 from leadline.participants.services import StaleEdit
@@ -95,7 +95,7 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
     done = 0
     due = LegalMatter.objects.filter(state=LegalMatter.State.HELD, deadline_at__lte=now)
     for pk in list(due.order_by("deadline_at").values_list("pk", flat=True)):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             matter = (  # lock the matter's row only (PostgreSQL cannot lock the nullable side of a join)
                 LegalMatter.objects.select_for_update(of=("self",))
                 .select_related("participant", "agency", "referral")
@@ -132,30 +132,21 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
                 subject_id=notice.pk, participant_id=matter.participant_id,
                 changes={"kind": kind, "matter": matter.pk, "met": req.met, "state": matter.state},
             )  # fmt: skip
-            transaction.on_commit(partial(_alert, notice, matter))
+            _alert(matter)  # in this transaction; its deliveries go after the commit
             done += 1
     return done
 
 
-def _alert(notice: Notice, matter: LegalMatter) -> None:
-    """Tell the liaison prosecutors (and the matter's defender) by email that a notice waits for them.
-    The email names the kind and the reference only: the person and the charge are read in Leadline,
-    signed in, where the access is checked and audited (email is not a safe place for either). One email
-    each, queued and sent (and retried) by the notifications' worker task."""
-
-    people = policy.users_with_capability("legal_matter.edit").exclude(email="")  # the prosecutors
-    emails = set(people.values_list("email", flat=True))
-    if matter.defender_id and matter.defender and matter.defender.email:
-        emails.add(matter.defender.email)
-    for email in sorted(emails):  # the notice is in the workspace either way
-        queue_to_address(
-            kind=Delivery.Kind.LEGAL_NOTICE, channel=Delivery.Channel.EMAIL, to=email,
-            subject=f"LEAD legal notice {notice.reference}",
-            body=(
-                f"A LEAD legal notice ({notice.get_kind_display()}, reference {notice.reference}) is waiting "
-                "for confirmation. Sign in to Leadline and open Legal matters to read and confirm it."
-            ),
-        )  # fmt: skip
+def _alert(matter: LegalMatter) -> None:
+    """Tell the liaison prosecutors (and the matter's defender) that a notice waits for them, the way
+    every notification goes: in their Leadline inbox always, by email or SMS as each prefers, outside their
+    quiet hours, after the commit, from the task worker, retried and visible in the outbox. What goes out
+    is the fixed sentence and a link: the person and the charge are read in Leadline, signed in, where the
+    access is checked and audited (email is not a safe place for either)."""
+    people = list(policy.users_with_capability("legal_matter.edit"))  # the prosecutors
+    if matter.defender_id and matter.defender:
+        people.append(matter.defender)
+    notify(people, kind=Notification.Kind.LEGAL_NOTICE, url=reverse("legal:detail", args=[matter.pk]))
 
 
 def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
@@ -176,7 +167,7 @@ def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
     matter_id = Notice.objects.filter(pk=notice_id).values_list("matter_id", flat=True).first()
     if matter_id is None:
         raise LegalRefused("__all__", _("This notice is not open to you."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         matter = _matter_for_edit(actor, matter_id)
         notice = Notice.objects.select_for_update().get(pk=notice_id)
         if notice.confirmed_at is not None:
@@ -219,7 +210,7 @@ def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, 
         raise LegalRefused("reason", _("Reason: say why the participant is given more time."))
     site = site_get()
     tz = _tz(site)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         matter = _matter_for_edit(actor, matter_id)
         if matter.version != version:
             raise StaleEdit()
@@ -268,7 +259,7 @@ def matter_set_defender(*, actor: Any, matter_id: int, defender: Any, version: i
     office records it here), so that defender — and no other — reads the matter and the client's records."""
     if defender is not None and getattr(defender, "role", "") != "defender":
         raise LegalRefused("defender", _("Defender: choose a defender's account."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         matter = _matter_for_edit(actor, matter_id)
         if matter.version != version:
             raise StaleEdit()
@@ -298,7 +289,7 @@ def sealed_purge_due(*, now: datetime | None = None) -> int:
     purged = 0
     due = LegalMatter.objects.filter(sealed_at__lte=cutoff, purged_at__isnull=True)
     for pk in list(due.values_list("pk", flat=True)):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             matter = LegalMatter.objects.select_for_update().get(pk=pk)
             if matter.purged_at is not None:
                 continue

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.consents.models import DisclosureNotice
-from leadline.consents.policy import record_disclosures
+from leadline.consents.services import disclosures_record
 from leadline.messaging import policy
 from leadline.messaging.models import Message, Thread, ThreadMember
 from leadline.participants.models import Participant
@@ -25,11 +25,10 @@ MESSAGES_PER_PAGE = 50
 
 def _disclose(user: Any, shown: dict[int, policy.Standing]) -> DisclosureNotice | None:
     """Each showing outside the program is a logged disclosure under the consent that opens it."""
-
     outside = {pid: (s.consent, list(s.infos)) for pid, s in shown.items() if s.outside and s.consent}
     if not outside:
         return None
-    return record_disclosures(recipient=user, shown=outside, channel="page")
+    return disclosures_record(recipient=user, shown=outside, channel="page")
 
 
 @dataclass

@@ -62,7 +62,7 @@ def thread_start(
         raise _not_allowed_member()
     now = clock.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             thread = Thread.objects.create(participant=participant, subject=subject, started_by=actor,
                                            created_at=now, last_message_at=now)  # fmt: skip
             ThreadMember.objects.bulk_create(
@@ -104,7 +104,7 @@ def message_post(*, actor: Any, thread: Thread, body: str, idempotency_key: str)
     if readable is None or not is_member or not _may_write(actor):
         raise MessagingRefused(None, _("You may no longer write in this thread."))
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             message = _post(actor=actor, thread=thread, participant=readable.participant, body=body,
                             idempotency_key=idempotency_key, now=clock.now())  # fmt: skip
     except IntegrityError:
@@ -165,7 +165,7 @@ def member_add(*, actor: Any, thread: Thread, user: Any) -> tuple[ThreadMember, 
         raise MessagingRefused(None, _("Only the program adds people to a thread."))
     if user.pk not in {person.pk for person, _s in policy.candidates(readable.participant)}:
         raise MessagingRefused("member", _("This person may not discuss this participant."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         membership, created = ThreadMember.objects.get_or_create(
             thread=thread, user=user, defaults={"added_by": actor, "joined_at": clock.now()}
         )

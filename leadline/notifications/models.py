@@ -23,6 +23,7 @@ class Notification(models.Model):
         MEETING = "meeting", _("Workgroup meetings")
         SERVICE_REFERRAL = "service_referral", _("Service referrals")
         ACCOUNT = "account", _("Changes to how I sign in")
+        LEGAL_NOTICE = "legal_notice", _("Legal notices waiting for confirmation")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +29,7 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.core.clock import zone_name
+from leadline.core.refusals import Conflict, Refused
 from leadline.core.sms import send_sms
 from leadline.notifications.models import Delivery, Notification, Preference
 from leadline.notifications.tasks import send_deliveries
@@ -42,13 +43,68 @@ SUBJECTS = {
     K.MEETING: gettext_lazy("A workgroup meeting in Leadline has changed"),
     K.SERVICE_REFERRAL: gettext_lazy("A service referral in Leadline needs you"),
     K.ACCOUNT: gettext_lazy("An administrator reset how you sign in to Leadline"),
+    K.LEGAL_NOTICE: gettext_lazy("A LEAD legal notice in Leadline waits for confirmation"),
 }
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 
 
+# Kinds a person may hear of in the app only; hand-off pages and changes to how they sign in always go out.
+MUTABLE_KINDS = [k for k in K if k not in (K.HANDOFF_PAGE, K.ACCOUNT)]
+PREFERENCE_FIELDS = ("by_email", "by_sms", "muted_kinds", "quiet_from", "quiet_until")
+
+
 def preference_for(user: Any) -> Preference:
     return Preference.objects.filter(user=user).first() or Preference(user=user)
+
+
+def _preference_validate(muted_kinds: list[str], quiet_from: time | None, quiet_until: time | None) -> None:
+    """The form says the same to a person; this keeps any other caller from saving what it refuses."""
+    if any(kind not in MUTABLE_KINDS for kind in muted_kinds):
+        raise Refused(_("Hand-off pages and changes to how you sign in cannot be muted."), "muted_kinds")
+    if (quiet_from is None) != (quiet_until is None):
+        raise Refused(_("Give both ends of the quiet hours, or neither."),
+                      "quiet_until" if quiet_from else "quiet_from")  # fmt: skip
+    if quiet_from is not None and quiet_from == quiet_until:
+        raise Refused(_("The quiet hours must end at another time than they start."), "quiet_until")
+
+
+def preference_update(
+    *,
+    actor: Any,
+    version: int,
+    by_email: bool,
+    by_sms: bool,
+    muted_kinds: list[str],
+    quiet_from: time | None,
+    quiet_until: time | None,
+) -> tuple[Preference, bool]:
+    """Save how ``actor`` wants to be told, if the settings they read (``version``) are still the current
+    ones; audited. Idempotent: settings equal to the saved ones change nothing (no new version, no audit
+    row), so a form sent twice, or saved unchanged, is answered as saved. Settings changed in another
+    window since they were read are refused (409). Returns the preference and whether it changed."""
+    _preference_validate(muted_kinds, quiet_from, quiet_until)
+    wanted = {"by_email": by_email, "by_sms": by_sms, "muted_kinds": list(muted_kinds),
+              "quiet_from": quiet_from, "quiet_until": quiet_until}  # fmt: skip
+    stale = Conflict(_("These settings were changed in another window. Read them again."))
+    with transaction.atomic(durable=True):
+        locked = Preference.objects.select_for_update().filter(user=actor).first()
+        if locked is not None and all(getattr(locked, name) == value for name, value in wanted.items()):
+            return locked, False  # already so: the same form again, or saved unchanged
+        if locked is not None and locked.version != version:
+            raise stale
+        pref = locked or Preference(user=actor)
+        for name, value in wanted.items():
+            setattr(pref, name, value)
+        pref.version = (locked.version + 1) if locked else 1
+        try:
+            with transaction.atomic():
+                pref.save()
+        except IntegrityError:  # a first save in another window at the same moment
+            raise stale from None
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="notification_preference",
+                     subject_id=pref.pk)  # fmt: skip
+    return pref, True
 
 
 def _zone() -> ZoneInfo:
@@ -167,7 +223,7 @@ def deliver(ids: Iterable[int]) -> int:
     for delivery in Delivery.objects.filter(pk__in=list(ids), status=Delivery.Status.PENDING,
                                             next_attempt_at__lte=clock.now()):  # fmt: skip
         now = clock.now()
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             locked = (
                 Delivery.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
@@ -209,13 +265,13 @@ def deliver_due() -> int:
 
 def retry(*, actor: Any, delivery_id: int) -> Delivery:
     """An administrator sends a given-up delivery again (the provider is back)."""
-
-    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
-        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=clock.now()
-    )
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="notification_delivery",
-                 subject_id=delivery_id, changes={"retry": True})  # fmt: skip
-    _queue([delivery_id])
+    with transaction.atomic(durable=True):
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=clock.now()
+        )
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="notification_delivery",
+                     subject_id=delivery_id, changes={"retry": True})  # fmt: skip
+        _queue([delivery_id])
     return Delivery.objects.get(pk=delivery_id)
 
 

@@ -8,15 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record
+from leadline.core.refusals import Refused, on_form
 from leadline.notifications import services
 from leadline.notifications.forms import PreferenceForm
 from leadline.notifications.models import Notification, Preference
@@ -50,31 +48,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferenceForm(request.POST, instance=Preference(user=user))
     status = 400
     if form.is_valid():
-        with transaction.atomic():
-            locked = Preference.objects.select_for_update().filter(user=user).first()
-            if locked is not None and locked.version != form.cleaned_data["version"]:
-                form.add_error(None, _("These settings were changed in another window. Read them again."))
-                status = 409
-            else:
-                pref = locked or Preference(user=user)
-                for name in ("by_email", "by_sms", "muted_kinds", "quiet_from", "quiet_until"):
-                    setattr(pref, name, form.cleaned_data[name])
-                pref.version = (locked.version + 1) if locked else 1
-                try:
-                    with transaction.atomic():
-                        pref.save()
-                except IntegrityError:  # a first save in another window at the same moment
-                    form.add_error(None, _("These settings were changed in another window. Read them again."))
-                    context = {"form": form, "user_phone": user.phone}
-                    return render(request, "notifications/preferences.html", context, status=409)
-                audit_record(
-                    actor=user,
-                    action=AuditEvent.Action.UPDATE,
-                    subject_type="notification_preference",
-                    subject_id=pref.pk,
-                )
-                messages.success(request, _("Saved."))
-                return redirect("notifications:preferences")
+        data = form.cleaned_data
+        try:
+            services.preference_update(
+                actor=user,
+                version=data["version"],
+                **{name: data[name] for name in services.PREFERENCE_FIELDS},
+            )
+        except Refused as exc:
+            on_form(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("notifications:preferences")
     return render(
         request, "notifications/preferences.html", {"form": form, "user_phone": user.phone}, status=status
     )

@@ -145,7 +145,7 @@ def lookup_for(*, user: Any, given: str, family: str, dob: date | None) -> Looku
     if not policy.can(user, "lookup.view"):
         raise LookupRefused
     limit = settings.LEADLINE_LOOKUPS_PER_HOUR
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # One user's lookups are counted one at a time (a row lock on the account), so parallel requests
         # cannot slip past the limit between the count and the audit row that the next count reads.
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()

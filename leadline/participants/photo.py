@@ -63,7 +63,7 @@ def participant_photo_set(*, actor: Any, participant: Participant, raw: bytes | 
     if not participant_access(actor, participant).has("participant_record.edit"):
         raise NotAllowed
     data = reencode(raw) if raw is not None else None
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # One photo per participant: the row lock makes a double submit wait, then replace.
         Participant.objects.select_for_update().filter(pk=participant.pk).first()
         ParticipantPhoto.objects.filter(participant=participant).delete()

@@ -127,7 +127,7 @@ def _key_counts_add(keys: list[str], delta: int) -> None:
 
 def participant_key_counts_rebuild() -> int:
     """Recount every key from ParticipantMatchKey (after a bulk load or a keys-version change)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         ParticipantKeyCount.objects.all().delete()
         rows = (
             ParticipantMatchKey.objects.values("key")
@@ -213,7 +213,7 @@ def participant_set_court_reminders(
         raise InvalidChange(
             "court_reminders", _("Court-date texts: add the participant's phone number first.")
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         now = clock.now()
         updated = Participant.objects.filter(pk=participant.pk, version=expected_version).update(
             court_reminders=on, court_reminders_at=now, updated_at=now, version=expected_version + 1
@@ -266,7 +266,7 @@ def participant_status_change(
     changes: dict[str, Any] = {"status": to}
     manager = participant.case_manager
     coming_back = current not in CASELOAD_STATUSES and to in CASELOAD_STATUSES
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if coming_back and manager is not None:
             User.objects.select_for_update().filter(pk=manager.pk).first()  # one caseload count at a time
             _soft, hard = caseload_limits()
@@ -299,7 +299,7 @@ def caseload_assign(
         raise InvalidChange("reason", _("Reason: say in a few words why the case moves."))
     soft, hard = caseload_limits()
     counts = participant.status in CASELOAD_STATUSES
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         User.objects.select_for_update().filter(pk=case_manager.pk).first()
         size = caseload_size(case_manager) + (1 if counts else 0)
         if counts and size > hard:
@@ -383,7 +383,7 @@ def participant_merge(
     reason = reason.strip()
     if len(reason) < 3:
         raise InvalidChange("reason", _("Reason: say why these are the same person."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         dup = Participant.objects.select_for_update().get(pk=duplicate.pk)
         keep = Participant.objects.select_for_update().get(pk=survivor.pk)
         if dup.merged_into_id or keep.merged_into_id:
@@ -441,7 +441,7 @@ def participant_new(*, actor: Any, aliases: list[str], **fields: Any) -> tuple[P
     if not set(fields) <= set(IDENTITY_FIELDS):
         raise ValueError(f"identity fields are {IDENTITY_FIELDS}")
     message = None
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         manager = actor if getattr(actor, "role", "") == "case_manager" else None
         if manager is not None:
             User.objects.select_for_update().filter(pk=manager.pk).first()  # one caseload count at a time

@@ -11,7 +11,8 @@ from django.http import Http404
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.cases.models import MonthlyStatus
-from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+from leadline.consents.policy import Info, may_disclose_each
+from leadline.consents.services import disclosures_record
 from leadline.core import clock
 from leadline.participants.models import Participant
 from leadline.referrals.models import Handoff, Referral
@@ -133,7 +134,7 @@ def referral_outcomes_for(
             infos.append(Info.HOUSED)
         outcomes[r.pk] = Outcome(OUTCOME_ENGAGED if engaged.get(pid) else OUTCOME_NOT_YET, housed)
         shown[pid] = (consent, infos)
-    record_disclosures(recipient=user, shown=shown, channel=channel)
+    disclosures_record(recipient=user, shown=shown, channel=channel)
     return outcomes
 
 

@@ -37,7 +37,8 @@ from leadline.accounts import policy
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
-from leadline.consents.policy import Info, may_disclose, record_disclosures
+from leadline.consents.policy import Info, may_disclose
+from leadline.consents.services import disclosures_record
 from leadline.consents.wording import feedback_phrase
 from leadline.core import clock
 from leadline.directory.models import ServiceReferral
@@ -329,7 +330,7 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
         ).items():
             first, infos = shown.get(pid, (consent, []))
             shown[pid] = (first, [str(Info.ENROLMENT), *infos])
-        record_disclosures(recipient=user, shown=shown, channel=channel)
+        disclosures_record(recipient=user, shown=shown, channel=channel)
         return AgendaView(views, hidden)
     if reader is AgendaReader.REFERRER:
         own = [
@@ -387,6 +388,6 @@ def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaV
                     [_("LEAD status: %(status)s") % {"status": i.participant.get_status_display()}],
                 )
             )
-        record_disclosures(recipient=user, shown=shown, channel=channel)
+        disclosures_record(recipient=user, shown=shown, channel=channel)
         return AgendaView(views, hidden)
     return AgendaView([], len(items))  # a police liaison, and anyone else: nothing about individuals

@@ -65,7 +65,7 @@ def member_add(*, actor: Any, user: Any) -> Member:
 
 def member_remove(*, actor: Any, user_id: int) -> bool:
     """Off the group: no meeting, no notices, and the calendar address dies. False if not a member."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         gone = Member.objects.filter(user_id=user_id, active=True).update(
             active=False, calendar_token=secrets.token_urlsafe(32)
         )
@@ -95,7 +95,7 @@ def meeting_schedule(
     if ends_at <= starts_at:
         raise WorkgroupRefused("ends_at", _("The meeting must end after it starts."))
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             meeting = Meeting.objects.create(
                 starts_at=starts_at,
                 ends_at=ends_at,
@@ -114,7 +114,7 @@ def meeting_schedule(
 def meeting_update(*, actor: Any, meeting_id: int, version: int, **fields: Any) -> Meeting:
     """Reschedule, move, hold or cancel a meeting, or save its minutes."""
     allowed = {"starts_at", "ends_at", "place", "status", "minutes"}
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
         if meeting.version != version:
             raise StaleEdit()
@@ -132,7 +132,7 @@ def meeting_update(*, actor: Any, meeting_id: int, version: int, **fields: Any) 
 
 
 def item_discussed(*, actor: Any, item_id: int, discussed: bool) -> AgendaItem:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         item = AgendaItem.objects.select_for_update().get(pk=item_id)
         item.discussed = discussed
         item.save(update_fields=["discussed"])
@@ -179,7 +179,7 @@ def decision_record(
         if due_on < clock.today():
             raise WorkgroupRefused("due_on", _("The due date cannot be in the past."))
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             decision = Decision.objects.create(
                 meeting=meeting,
                 item=item,
@@ -209,7 +209,7 @@ def decision_record(
 
 def action_done(*, actor: Any, action_id: int, version: int, note: str = "") -> ActionItem:
     """The owner (or the program manager) marks an action item done; done stays done."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         action = ActionItem.objects.select_for_update().get(pk=action_id)
         if not action_access(actor, action).may_close:
             raise WorkgroupRefused(None, _("Only its owner or the program manager can close an action item."))

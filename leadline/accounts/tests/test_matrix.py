@@ -312,7 +312,12 @@ def test_endpoint_answers_each_persona_as_the_matrix_says(row, world):
     )
     wrong = []
     for persona in PERSONA_COLUMNS:
-        with transaction.atomic():
+        # The test's own savepoint, marked the way Django's TestCase marks its transactions: a service's
+        # durable transaction inside the request is then the outermost unit of work, as it is in
+        # production, and not refused as nested in a caller's.
+        savepoint = transaction.atomic()
+        savepoint._from_testcase = True  # type: ignore[attr-defined]
+        with savepoint:
             path, status = _answer(row, persona, world, token.pk)
             transaction.set_rollback(True)
         if status != row.expected[persona]:

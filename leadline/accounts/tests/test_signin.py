@@ -145,6 +145,25 @@ def test_mfa_enrolment_and_verification_with_a_real_totp_code(small_world):
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/participants/").status_code == 200
+    # Each try is audited by the service that checks it, the enrolment with the device's confirmation.
+    from leadline.audit.models import AuditEvent
+
+    tries = AuditEvent.objects.filter(action="mfa", actor_id=small_world["program_manager"].pk).order_by("pk")
+    assert list(tries.values_list("reason", flat=True)) == ["wrong code", "wrong code", "enrolled"]
+
+
+def test_the_mfa_services_make_one_device_and_enrol_it_with_its_audit_row(small_world):
+    from leadline.accounts.services import mfa_device_for, mfa_verify
+    from leadline.audit.models import AuditEvent
+
+    user = small_world["program_manager"]
+    TOTPDevice.objects.filter(user=user).delete()
+    device, setting_up = mfa_device_for(user=user)
+    assert setting_up and mfa_device_for(user=user) == (device, True)  # the same secret, twice asked
+    assert mfa_verify(user=user, device=device, code=_code(device)) == device
+    device.refresh_from_db()
+    assert device.confirmed and mfa_device_for(user=user) == (device, False)
+    assert AuditEvent.objects.filter(action="mfa", actor_id=user.pk, reason="enrolled").count() == 1
 
 
 def test_the_mfa_next_parameter_cannot_send_you_off_site(small_world):

@@ -36,7 +36,7 @@ def import_hsds(data: Any, actor: Any, progress: Callable[[int, int], None] | No
         if reader.problems:
             return ImportReport(problems=reader.problems)
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 return apply_plan(reader.plan, actor)
         except IntegrityError as exc:
             # Two imports of the same file at once (a double submit) both create a record: read the

@@ -98,15 +98,38 @@ def test_rule_met_makes_an_expungement_request_once_however_often_the_task_runs(
     # The notice carries the rule and the outcome only: nothing of how (intake answers, contacts).
     assert "cousin" not in text and "ntake" not in text and "contact" not in text
     assert AuditEvent.objects.filter(subject_type="legal_notice", subject_id=str(notice.pk)).exists()
-    # The prosecutor is told by email that a notice waits: its reference, never the person or the charge.
+    # The prosecutor is told that a notice waits, as every notification goes (in the inbox, by email as
+    # preferred, by the task worker): a link to the matter, never the person or the charge.
+    from leadline.notifications.models import Notification
     from leadline.notifications.testing import send_queued_deliveries
 
+    told = Notification.objects.get(user=world["prosecutor"], kind="legal_notice")
+    assert told.url == f"/legal/{world.matter.pk}/"
     assert not mailoutbox
     with _after_deadline(world.matter):
         assert send_queued_deliveries() == 1  # by the task worker
-    alert = [m for m in mailoutbox if notice.reference in m.subject]
+    alert = [m for m in mailoutbox if "legal notice" in m.subject]
     assert len(alert) == 1 and alert[0].to == ["priya@da.example"]
+    assert f"/legal/{world.matter.pk}/" in alert[0].body
     assert world.mine.family_name not in alert[0].body and "220.03" not in alert[0].body
+    assert world.mine.family_name not in alert[0].subject and "220.03" not in alert[0].subject
+
+
+def test_a_prosecutor_who_mutes_legal_notices_is_told_in_leadline_only(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    # The legal alert goes the normal way: a prosecutor who asked for legal notices in Leadline only
+    # gets no email, only the notification in the inbox.
+    from leadline.accounts.models import User
+    from leadline.notifications.models import Delivery, Notification, Preference
+
+    User.objects.filter(pk=world["prosecutor"].pk).update(email="priya@da.example")
+    Preference.objects.create(user=world["prosecutor"], muted_kinds=["legal_notice"])
+    _participate(world)
+    with _after_deadline(world.matter), django_capture_on_commit_callbacks(execute=True):
+        assert matters_resolve_due() == 1
+    told = Notification.objects.get(user=world["prosecutor"], kind="legal_notice")
+    assert not Delivery.objects.filter(notification=told).exists() and not mailoutbox
 
 
 def test_the_task_catches_up_on_every_deadline_missed_while_it_was_down(world):

@@ -11,7 +11,9 @@ import pytest
 import time_machine
 from django.core import mail
 
+from leadline.audit.models import AuditEvent
 from leadline.core import clock, sms
+from leadline.core.refusals import Conflict, Refused
 from leadline.notifications import services
 from leadline.notifications.models import Delivery, Notification, Preference
 from leadline.notifications.testing import send_queued_deliveries
@@ -169,6 +171,29 @@ def test_my_notifications_and_how_i_am_told(carmen, login, django_capture_on_com
     assert stale.status_code == 409 and not Preference.objects.get(user=carmen).by_sms
     muted = client.post("/notifications/settings/", {**ok, "muted_kinds": ["handoff_page"], "version": 1})
     assert muted.status_code == 400  # hand-off pages cannot be muted
+    # The same form sent again (its version now old) is answered as saved, and changes nothing more.
+    audited = AuditEvent.objects.filter(subject_type="notification_preference").count()
+    assert client.post("/notifications/settings/", ok).status_code == 302
+    assert Preference.objects.get(user=carmen).version == saved.version
+    assert AuditEvent.objects.filter(subject_type="notification_preference").count() == audited == 1
+
+
+def test_preferences_are_saved_by_their_service_only_when_valid(carmen):
+    with pytest.raises(Refused) as muted:
+        services.preference_update(actor=carmen, version=1, by_email=True, by_sms=False,
+                                   muted_kinds=["handoff_page"], quiet_from=None,
+                                   quiet_until=None)  # fmt: skip
+    assert muted.value.field == "muted_kinds"
+    with pytest.raises(Refused) as half:
+        services.preference_update(actor=carmen, version=1, by_email=True, by_sms=False, muted_kinds=[],
+                                   quiet_from=time(22), quiet_until=None)  # fmt: skip
+    assert half.value.field == "quiet_until" and not Preference.objects.filter(user=carmen).exists()
+    pref, changed = services.preference_update(actor=carmen, version=1, by_email=False, by_sms=False,
+                                               muted_kinds=[], quiet_from=None, quiet_until=None)  # fmt: skip
+    assert changed and pref.version == 1
+    with pytest.raises(Conflict):  # read before that save, and different from it
+        services.preference_update(actor=carmen, version=0, by_email=True, by_sms=False, muted_kinds=[],
+                                   quiet_from=None, quiet_until=None)  # fmt: skip
 
 
 def test_a_failed_sms_is_retried_and_visible_too(
@@ -196,3 +221,13 @@ def test_a_failed_sms_is_retried_and_visible_too(
         assert services.deliver_due() == 1
     assert [m.to for m in sms.outbox] == ["+1 585 555 0100"] and "new message" in sms.outbox[0].body
     assert Delivery.objects.get(pk=failed.pk).status == Delivery.Status.SENT
+
+
+def test_a_top_level_service_refuses_to_run_inside_a_callers_transaction(carmen):
+    # durable=True: the service is the whole unit of work, never silently a savepoint in someone else's.
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.preference_update(actor=carmen, version=1, by_email=False, by_sms=False, muted_kinds=[],
+                                   quiet_from=None, quiet_until=None)  # fmt: skip
+    assert not Preference.objects.filter(user=carmen).exists()

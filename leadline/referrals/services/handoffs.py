@@ -201,7 +201,7 @@ def handoff_escalate_due(*, now: datetime | None = None) -> int:
         status=Handoff.Status.REQUESTED, escalation_level__lt=2, last_paged_at__lte=now - ack
     )
     for handoff in due.select_related("shift", "referral", "referral__offence"):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             # Compare-and-set: only one run escalates from this level.
             claimed = Handoff.objects.filter(
                 pk=handoff.pk, status=Handoff.Status.REQUESTED, escalation_level=handoff.escalation_level
@@ -376,7 +376,7 @@ def handoff_clear(*, actor: Any, handoff: Handoff) -> Handoff:
     if not handoff_access(actor, handoff).may_clear:
         raise HandoffRefused("Only the officer on the scene clears.")
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         updated = Handoff.objects.filter(
             pk=handoff.pk, status=Handoff.Status.HANDED_OFF, officer_cleared_at__isnull=True
         ).update(officer_cleared_at=now)

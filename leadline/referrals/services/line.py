@@ -110,7 +110,7 @@ def handoff_request_by_phone(*, channel: str, from_phone: str, text: str, messag
     provider_id = f"{channel}:{message_id[:90]}" if message_id else None  # SMS and call ids apart
     with translation.override(officer.preferred_language or "en"):
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 # One officer's deliveries are handled one at a time (a text and a call at the same
                 # moment, or a provider retry racing the first delivery): check-then-create stays one.
                 User.objects.select_for_update().filter(pk=officer.pk).first()
@@ -171,7 +171,7 @@ def handoff_link(*, actor: Any, handoff: Handoff, referral: Referral) -> Handoff
     if handoff.status not in OPEN:
         raise HandoffRefused("This LEAD-line call is no longer open.")
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             linked = Handoff.objects.filter(pk=handoff.pk, referral__isnull=True, status__in=OPEN).update(
                 referral=referral
             )
@@ -195,7 +195,7 @@ def handoff_cancel(*, actor: Any, handoff: Handoff, reason: str) -> Handoff:
         raise HandoffRefused("Only the officer who called, or the case-management side, cancels.")
     if len(reason) < 3:
         raise HandoffRefused("Reason: say in a few words why the request is cancelled.")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         updated = Handoff.objects.filter(pk=handoff.pk, status__in=OPEN).update(
             status=Handoff.Status.CANCELLED
         )

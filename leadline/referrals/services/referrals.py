@@ -212,7 +212,7 @@ def referral_override(*, actor: Any, referral: Referral, reason: str) -> Referra
         )
     if len(reason.strip()) < 10:
         raise InvalidInput("reason", "Write the reason for the override (at least 10 characters).")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         updated = Referral.objects.filter(Q(pk=referral.pk) & Q(status=Referral.Status.INELIGIBLE)).update(
             status=Referral.Status.ELIGIBLE,
             override_by=actor,
@@ -270,7 +270,7 @@ def community_referral_decide(*, actor: Any, referral: Referral, approve: bool, 
     if len(reason.strip()) < 5:
         raise InvalidInput("reason", "Write the reason for the decision.")
     to = Referral.Status.ELIGIBLE if approve else Referral.Status.NOT_APPROVED
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         updated = Referral.objects.filter(pk=referral.pk, status=Referral.Status.PENDING_APPROVAL).update(
             status=to, approval_by=actor, approval_reason=reason.strip(), approval_at=clock.now()
         )
