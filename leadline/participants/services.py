@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
+from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock, refusals
@@ -290,7 +291,7 @@ def caseload_assign(
     limit (PRODUCT.md §4 rule 5). Assignments to one case manager are counted one at a time."""
     if not policy.can(actor, "caseload.edit"):
         raise NotAllowed
-    if case_manager is None or not case_manager.is_active or case_manager.role != "case_manager":
+    if case_manager is None or policy.scope_of(case_manager, "caseload.view") is not Scope.CASELOAD:
         raise InvalidChange("case_manager", _("Case manager: choose an active case manager."))
     if participant.case_manager_id == case_manager.pk:
         raise InvalidChange("case_manager", _("The participant is already on this caseload."))
