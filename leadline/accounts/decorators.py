@@ -9,9 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.middleware import PERMISSIONS_POLICY_FEATURES
+
+
+class AuthedRequest(HttpRequest):
+    """The request a view behind ``login_required`` or ``capability_required`` gets: its user has signed
+    in, so it is a ``User``, not ``AnonymousUser``. For the type checker only; Django builds it as always."""
+
+    user: User
 
 
 def capability_required(

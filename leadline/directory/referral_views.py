@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
@@ -59,7 +59,7 @@ def _referable(request: HttpRequest, participant_id: int) -> Any:
 @capability_required("service_referral.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
+def refer(request: AuthedRequest, participant_id: int) -> HttpResponse:
     if referrals.answers_as_provider(request.user):
         raise Http404  # a provider answers referrals; it does not make them
     participant = _referable(request, participant_id)
@@ -109,7 +109,7 @@ def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
 @capability_required("service_referral.view")
 @require_GET
 @never_cache
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthedRequest) -> HttpResponse:
     visible = referrals_visible_to(request.user).order_by("-requested_at", "-id")
     page = Paginator(visible, 25).get_page(request.GET.get("page"))
     late = clock.now() - referrals.UNANSWERED_AFTER
@@ -178,7 +178,7 @@ def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 20
 @capability_required("service_referral.view")
 @require_GET
 @never_cache
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
     return _detail(request, _referral_or_404(request, referral_id))
 
 
@@ -207,7 +207,7 @@ def _move(
 
 @capability_required("service_referral.edit")
 @require_POST
-def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_status(request: AuthedRequest, referral_id: int) -> HttpResponse:
     if not referrals.answers_as_provider(request.user):
         raise Http404  # the program cancels; the provider answers
     referral = _referral_or_404(request, referral_id)
@@ -216,7 +216,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @capability_required("service_referral.edit")
 @require_POST
-def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_cancel(request: AuthedRequest, referral_id: int) -> HttpResponse:
     if referrals.answers_as_provider(request.user):
         raise Http404  # the provider answers; the program cancels
     referral = _referral_or_404(request, referral_id)
@@ -225,7 +225,7 @@ def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @capability_required("service_referral.edit")
 @require_POST
-def referral_link(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_link(request: AuthedRequest, referral_id: int) -> HttpResponse:
     """The program sends the organisation a new answer link, or ends the links (``end``): every earlier
     link stops working (one may have gone to the wrong person). Ending works in any state."""
     if referrals.answers_as_provider(request.user):
@@ -340,7 +340,7 @@ def answer_page(request: HttpRequest, referral_id: int) -> HttpResponse:
 @capability_required("service_referral.view")
 @require_GET
 @never_cache
-def referral_fhir(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_fhir(request: AuthedRequest, referral_id: int) -> HttpResponse:
     """The referral as a FHIR R4 bundle (Gravity SDOH Clinical Care): the provider's copy. Who the
     participant is goes only to the provider's own staff, under a consent naming them, logged as a
     disclosure; anyone else's copy (the program's, to send on) carries the minimum."""
@@ -383,7 +383,7 @@ class FhirImportForm(forms.Form):
 @capability_required("service_referral.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def referral_fhir_import(request: HttpRequest) -> HttpResponse:
+def referral_fhir_import(request: AuthedRequest) -> HttpResponse:
     """A provider's own system answered in FHIR: its Task updates the referral, as the provider would on
     the referral's page (the program never answers for a provider)."""
     from leadline.directory import fhir

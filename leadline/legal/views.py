@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
 from leadline.consents.summaries import candidates_for
@@ -33,7 +33,7 @@ from leadline.sites.selectors import site_get
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def workspace(request: HttpRequest) -> HttpResponse:
+def workspace(request: AuthedRequest) -> HttpResponse:
     context = selectors.workspace_for(request.user, request.GET.get("page"))
     context["may_import"] = policy.can(request.user, "legal_matter.edit")
     shown = {m.participant_id for m, _c in context["holds"]} | {
@@ -54,7 +54,7 @@ CSV_COLUMNS = ["matter", "given_name", "family_name", "date_of_birth", "charges"
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def holds_csv(request: HttpRequest) -> HttpResponse:
+def holds_csv(request: AuthedRequest) -> HttpResponse:
     """The open matters this user may read, as a spreadsheet: never a sealed one for a criminal-justice
     role (the same selector as every page), every row's participant audited as exported."""
     import csv
@@ -132,7 +132,7 @@ def _detail(request: HttpRequest, matter: LegalMatter, *, form: ExtendForm | Non
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def matter_detail(request: HttpRequest, matter_id: int) -> HttpResponse:
+def matter_detail(request: AuthedRequest, matter_id: int) -> HttpResponse:
     matter = _matter_or_404(request, matter_id)
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="legal_matter",
                  subject_id=matter.pk, participant_id=matter.participant_id)  # fmt: skip
@@ -141,7 +141,7 @@ def matter_detail(request: HttpRequest, matter_id: int) -> HttpResponse:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def matter_extend(request: HttpRequest, matter_id: int) -> HttpResponse:
+def matter_extend(request: AuthedRequest, matter_id: int) -> HttpResponse:
     matter = _matter_or_404(request, matter_id)
     form = ExtendForm(request.POST)
     if not form.is_valid():
@@ -165,7 +165,7 @@ def matter_extend(request: HttpRequest, matter_id: int) -> HttpResponse:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def matter_defender(request: HttpRequest, matter_id: int) -> HttpResponse:
+def matter_defender(request: AuthedRequest, matter_id: int) -> HttpResponse:
     matter = _matter_or_404(request, matter_id)
     form = DefenderForm(request.POST)
     if not form.is_valid():
@@ -197,7 +197,7 @@ def _notice_or_404(request: HttpRequest, notice_id: int) -> Notice:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_confirm(request: AuthedRequest, notice_id: int) -> HttpResponse:
     notice = _notice_or_404(request, notice_id)
     try:
         services.notice_confirm(actor=request.user, notice_id=notice.pk)
@@ -212,7 +212,7 @@ def notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_pdf(request: AuthedRequest, notice_id: int) -> HttpResponse:
     notice = _notice_or_404(request, notice_id)
     data = Notice.objects.filter(pk=notice.pk).values_list("pdf", flat=True).first()
     if not data:
@@ -231,7 +231,7 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
 @capability_required("sealing_report.view")
 @require_GET
 @never_cache
-def sealing_report(request: HttpRequest) -> HttpResponse:
+def sealing_report(request: AuthedRequest) -> HttpResponse:
     rows = selectors.sealing_report()
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="sealing_report")
     return render(request, "legal/sealing.html", {"rows": rows})
@@ -290,7 +290,7 @@ def _person(request: HttpRequest, participant_id: int, *, status: int = 200, **e
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def person(request: HttpRequest, participant_id: int) -> HttpResponse:
+def person(request: AuthedRequest, participant_id: int) -> HttpResponse:
     response = _person(request, participant_id)
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="legal_person",
                  subject_id=participant_id, participant_id=participant_id)  # fmt: skip
@@ -299,7 +299,7 @@ def person(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def record_add(request: HttpRequest, participant_id: int, kind: str) -> HttpResponse:
+def record_add(request: AuthedRequest, participant_id: int, kind: str) -> HttpResponse:
     if kind not in records.KINDS:
         raise Http404
     person = _person_or_404(request, participant_id)["person"]
@@ -316,7 +316,7 @@ def record_add(request: HttpRequest, participant_id: int, kind: str) -> HttpResp
 
 @capability_required("legal_matter.edit")
 @require_POST
-def new_charge_decide(request: HttpRequest, charge_id: int) -> HttpResponse:
+def new_charge_decide(request: AuthedRequest, charge_id: int) -> HttpResponse:
     charge = selectors.new_charges_visible_to(request.user).filter(pk=charge_id).first()
     if charge is None:
         raise Http404
@@ -342,7 +342,7 @@ def new_charge_decide(request: HttpRequest, charge_id: int) -> HttpResponse:
 @capability_required("legal_matter.edit")
 @upload_limit(records.MAX_IMPORT_BYTES)
 @never_cache
-def records_import(request: HttpRequest) -> HttpResponse:
+def records_import(request: AuthedRequest) -> HttpResponse:
     """The file is kept in a background job (issue #15 item 8): checked and written by the task worker,
     followed on the job's page."""
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -362,7 +362,7 @@ def records_import(request: HttpRequest) -> HttpResponse:
 
 @capability_required("consent.edit")
 @require_POST
-def court_reminders(request: HttpRequest, participant_id: int) -> HttpResponse:
+def court_reminders(request: AuthedRequest, participant_id: int) -> HttpResponse:
     """The participant's opt-in to court-date texts, recorded by their case manager (audited)."""
     from leadline.participants.selectors import participant_get_for
 

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy as access_policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.policy import Info
@@ -28,7 +28,7 @@ from leadline.participants.models import Participant
 @capability_required("message.view")
 @require_GET
 @never_cache
-def thread_list(request: HttpRequest) -> HttpResponse:
+def thread_list(request: AuthedRequest) -> HttpResponse:
     about = request.GET.get("participant", "")
     participant_id = int(about) if about.isdigit() else None
     listing = selectors.thread_list_for(
@@ -69,7 +69,7 @@ def _outside_terms(people: list[tuple[Any, policy.Standing]]) -> list[dict[str, 
 @capability_required("message.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def thread_new(request: HttpRequest, participant_id: int) -> HttpResponse:
+def thread_new(request: AuthedRequest, participant_id: int) -> HttpResponse:
     participant = _startable(request, participant_id)
     people = _people(participant, request.user)
     form = ThreadForm(
@@ -124,7 +124,7 @@ def _thread_page(request: HttpRequest, thread_id: int, *, status: int = 200, mes
 @capability_required("message.view")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
+def thread_detail(request: AuthedRequest, thread_id: int) -> HttpResponse:
     if request.method != "POST":
         return _thread_page(request, thread_id)
     if not access_policy.can(request.user, "message.edit"):
@@ -151,7 +151,7 @@ def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @capability_required("message.edit")
 @require_POST
-def member_add(request: HttpRequest, thread_id: int) -> HttpResponse:
+def member_add(request: AuthedRequest, thread_id: int) -> HttpResponse:
     thread, readable = selectors.thread_open_for(user=request.user, thread_id=thread_id)
     if readable.standing.outside:
         audit_record(actor=request.user, action=AuditEvent.Action.DENIED, subject_type="message_thread",

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.core.actors import ActorRequest
 from leadline.notifications import services
 from leadline.notifications.forms import PreferenceForm
 from leadline.notifications.models import Notification, Preference
@@ -25,7 +26,7 @@ from leadline.notifications.models import Notification, Preference
 @login_required
 @require_GET
 @never_cache
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: ActorRequest) -> HttpResponse:
     user: Any = request.user
     page = Paginator(Notification.objects.filter(user=user), 30).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
@@ -33,7 +34,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def read(request: HttpRequest) -> HttpResponse:
+def read(request: ActorRequest) -> HttpResponse:
     services.mark_read(user=request.user)
     return redirect("notifications:inbox")
 
@@ -41,7 +42,7 @@ def read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: ActorRequest) -> HttpResponse:
     user: Any = request.user
     current = services.preference_for(user)
     if request.method == "GET":

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.core.api import LeadlineApi, errors
 from leadline.participants.lookup import RateLimited, lookup_for
 
@@ -31,7 +31,7 @@ class LookupForm(forms.Form):
 
 @capability_required("lookup.view")
 @require_http_methods(["GET", "POST"])
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: AuthedRequest) -> HttpResponse:
     """A POST, so the names typed never appear in a URL, a browser history or a log."""
     form = LookupForm(request.POST or None)
     result = None
