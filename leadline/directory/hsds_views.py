@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.api import NO_NUL, LeadlineApi, errors
@@ -436,7 +436,7 @@ def _audit_export(request: HttpRequest, what: str) -> None:
 
 @whole_directory_required
 @require_GET
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: AuthedRequest) -> HttpResponse:
     document = export.export_document()
     _audit_export(request, "json")
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
@@ -446,7 +446,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 
 @whole_directory_required
 @require_GET
-def export_zip(request: HttpRequest) -> HttpResponse:
+def export_zip(request: AuthedRequest) -> HttpResponse:
     data = export.export_zip()
     _audit_export(request, "csv")
     response = HttpResponse(data, content_type="application/zip")
@@ -464,7 +464,7 @@ class HsdsImportForm(forms.Form):
 @whole_directory_required
 @upload_limit(MAX_IMPORT_BYTES)
 @require_http_methods(["GET", "POST"])
-def import_view(request: HttpRequest) -> HttpResponse:
+def import_view(request: AuthedRequest) -> HttpResponse:
     """The file is kept in a background job (issue #15 item 8): read, checked and written by the task
     worker, followed on the job's page (a 9.9 MB file timed out inside the request)."""
     form = HsdsImportForm(request.POST or None, request.FILES or None)

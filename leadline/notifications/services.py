@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -26,6 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leadline.core import clock
+from leadline.core.actors import Actor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 from leadline.notifications.models import Delivery, Notification, Preference
 from leadline.notifications.tasks import send_deliveries
 
@@ -43,8 +47,9 @@ MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 
 
-def preference_for(user: Any) -> Preference:
-    return Preference.objects.filter(user=user).first() or Preference(user=user)
+def preference_for(user: Actor) -> Preference:
+    owner = cast(Any, user)  # the FK wants the User model, which lives above notifications; an Actor is one
+    return Preference.objects.filter(user=owner).first() or Preference(user=owner)
 
 
 def _zone() -> ZoneInfo:
@@ -206,7 +211,7 @@ def deliver_due() -> int:
     return deliver(due.values_list("pk", flat=True))
 
 
-def retry(*, actor: Any, delivery_id: int) -> Delivery:
+def retry(*, actor: Actor, delivery_id: int) -> Delivery:
     """An administrator sends a given-up delivery again (the provider is back)."""
     from leadline.audit.models import AuditEvent
     from leadline.audit.services import audit_record
@@ -220,17 +225,17 @@ def retry(*, actor: Any, delivery_id: int) -> Delivery:
     return Delivery.objects.get(pk=delivery_id)
 
 
-def mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+def mark_read(*, user: Actor, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(user=cast(Any, user), read_at__isnull=True)  # cast: preference_for
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=clock.now())
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Actor | AnonymousUser) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return Notification.objects.filter(user=cast(Any, user), read_at__isnull=True).count()  # cast: as above
 
 
 def deliveries_erase(*, notification_ids: Any) -> int:
