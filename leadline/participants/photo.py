@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from leadline.accounts.decorators import AuthedRequest, capability_required
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
@@ -57,7 +57,7 @@ def reencode(raw: bytes) -> bytes:
     return out.getvalue()
 
 
-def participant_photo_set(*, actor: Any, participant: Participant, raw: bytes | None) -> None:
+def participant_photo_set(*, actor: User, participant: Participant, raw: bytes | None) -> None:
     """Set (raw bytes) or remove (None) the photo; audited with a hash, never the image."""
     if not participant_access(actor, participant).has("participant_record.edit"):
         raise NotAllowed

@@ -5,7 +5,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -52,7 +52,7 @@ def participant_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, participant_id: int, **extra: object) -> dict:
+def _detail_context(request: AuthedRequest, participant_id: int, **extra: object) -> dict:
     """The participant's page: participants' own parts here, the other apps' parts from their registered
     page parts (participants.pages), then ``extra`` (a form sent back with its errors) over both."""
     view = participant_get_for(user=request.user, participant_id=participant_id)
