@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -71,7 +71,7 @@ def plan(request: AuthedRequest, participant_id: int) -> HttpResponse:
 
 
 def _handle(
-    request: HttpRequest, participant: Any, goals: list[PlanGoal], domains: list[tuple[str, str]]
+    request: AuthedRequest, participant: Any, goals: list[PlanGoal], domains: list[tuple[str, str]]
 ) -> tuple[int, dict[str, object]]:
     action = request.POST.get("action", "")
     by_id = {g.pk: g for g in goals}
