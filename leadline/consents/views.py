@@ -28,7 +28,7 @@ from leadline.participants.views import _detail_context
 PART2_KINDS = (Consent.Kind.PART2, Consent.Kind.CRIMINAL_JUSTICE)
 
 
-def _load(request: HttpRequest, participant_id: int, capability: str, reason: str) -> ParticipantView:
+def _load(request: AuthedRequest, participant_id: int, capability: str, reason: str) -> ParticipantView:
     view = participant_get_for(user=request.user, participant_id=participant_id, reason=reason)
     if not view.access.has(capability) or view.participant.merged_into_id:
         raise Http404
