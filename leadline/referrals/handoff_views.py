@@ -112,7 +112,7 @@ def handoff_act(request: AuthedRequest, handoff_id: int, action: str) -> HttpRes
     return redirect(_back(request, handoff))
 
 
-def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
+def _complete(request: AuthedRequest, handoff: Handoff) -> HttpResponse:
     """The case manager pressed "Hand-off done". When the matcher finds who the person may already be, she
     confirms one or says it is someone new, on a page that answers to this same URL (decision 0029). The
     page posts the candidates it showed: "None of these" answers only them, and is asked again when the
@@ -145,7 +145,7 @@ def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
 
 
 def _confirm_page(
-    request: HttpRequest, handoff: Handoff, *, status: int, error: str = "", stale: bool = False
+    request: AuthedRequest, handoff: Handoff, *, status: int, error: str = "", stale: bool = False
 ) -> HttpResponse:
     handoff = handoff_get_for(user=request.user, handoff_id=handoff.pk)  # as it is now
     referral = handoff.referral

@@ -5,7 +5,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -114,7 +114,7 @@ def _checks_read(referral: Referral) -> list:
 
 
 def _detail_context(
-    request: HttpRequest, referral: Referral, override_form: OverrideForm | None = None
+    request: AuthedRequest, referral: Referral, override_form: OverrideForm | None = None
 ) -> dict:
     handoff = services.live_handoff_of(referral)
     checks = _checks_read(referral)
