@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
@@ -53,7 +54,7 @@ def _tz(site: Site | None) -> str:
     return site.time_zone if site else "UTC"
 
 
-def matter_open(*, actor: Any, referral: Any, participant: Any) -> LegalMatter:
+def matter_open(*, actor: User, referral: Any, participant: Any) -> LegalMatter:
     """The matter an arrest diversion holds, opened once (a second call returns it). The rule and window
     are the site's on this day, copied so a later configuration change moves no deadline."""
     site = site_get()
@@ -200,7 +201,7 @@ def _alert(notice: Notice, matter: LegalMatter) -> None:
         )  # fmt: skip
 
 
-def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
+def _matter_for_edit(actor: User, matter_id: int) -> LegalMatter:
     from leadline.legal.selectors import matters_visible_to
 
     if not policy.can(actor, "legal_matter.edit"):
@@ -213,7 +214,7 @@ def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
     return matter
 
 
-def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
+def notice_confirm(*, actor: User, notice_id: int) -> Notice:
     """The prosecutor (or court) confirms a notice. A clearance seals the matter at once; a return hands
     it back to ordinary processing. Confirming twice changes nothing the second time."""
     matter_id = Notice.objects.filter(pk=notice_id).values_list("matter_id", flat=True).first()
@@ -250,7 +251,7 @@ def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
     return notice
 
 
-def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, version: int) -> LegalMatter:
+def matter_extend(*, actor: User, matter_id: int, days: int | None, reason: str, version: int) -> LegalMatter:
     """The prosecutor gives more time, with a reason: while the clock runs, or after a return notice that
     has not been confirmed (which is then withdrawn). The new deadline counts from the same start."""
     reason = (reason or "").strip()
@@ -306,7 +307,7 @@ def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, 
     return matter
 
 
-def matter_set_defender(*, actor: Any, matter_id: int, defender: Any, version: int) -> LegalMatter:
+def matter_set_defender(*, actor: User, matter_id: int, defender: User, version: int) -> LegalMatter:
     """Record who defends the participant on this matter (the court assigns counsel; the prosecutor's
     office records it here), so that defender — and no other — reads the matter and the client's records."""
     if defender is not None and getattr(defender, "role", "") != "defender":

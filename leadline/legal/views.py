@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -94,7 +94,7 @@ def holds_csv(request: AuthedRequest) -> HttpResponse:
     return response
 
 
-def _matter_or_404(request: HttpRequest, matter_id: int) -> LegalMatter:
+def _matter_or_404(request: AuthedRequest, matter_id: int) -> LegalMatter:
     try:
         return selectors.matter_get_for(user=request.user, matter_id=matter_id)
     except LegalMatter.DoesNotExist:
@@ -107,7 +107,7 @@ def _defender_form(matter: LegalMatter) -> DefenderForm:
     return DefenderForm(initial={"defender": matter.defender_id, "version": matter.version})
 
 
-def _detail(request: HttpRequest, matter: LegalMatter, *, form: ExtendForm | None = None, status: int = 200,
+def _detail(request: AuthedRequest, matter: LegalMatter, *, form: ExtendForm | None = None, status: int = 200,
             error: str = "", defender_form: DefenderForm | None = None) -> HttpResponse:  # fmt: skip
     site = site_get()
     tz = site.time_zone if site else "UTC"
@@ -186,7 +186,7 @@ def matter_defender(request: AuthedRequest, matter_id: int) -> HttpResponse:
     return redirect("legal:detail", matter_id=matter.pk)
 
 
-def _notice_or_404(request: HttpRequest, notice_id: int) -> Notice:
+def _notice_or_404(request: AuthedRequest, notice_id: int) -> Notice:
     notice = Notice.objects.filter(pk=notice_id).defer("pdf").first()
     if notice is None or not selectors.matters_visible_to(request.user).filter(pk=notice.matter_id).exists():
         audit_record(actor=request.user, action=AuditEvent.Action.DENIED, subject_type="legal_notice",
@@ -237,7 +237,7 @@ def sealing_report(request: AuthedRequest) -> HttpResponse:
     return render(request, "legal/sealing.html", {"rows": rows})
 
 
-def _person_or_404(request: HttpRequest, participant_id: int) -> dict[str, Any]:
+def _person_or_404(request: AuthedRequest, participant_id: int) -> dict[str, Any]:
     try:
         return selectors.person_records(user=request.user, participant_id=participant_id)
     except Participant.DoesNotExist:
@@ -246,7 +246,7 @@ def _person_or_404(request: HttpRequest, participant_id: int) -> dict[str, Any]:
         raise Http404 from None
 
 
-def _person(request: HttpRequest, participant_id: int, *, status: int = 200, **extra: Any) -> HttpResponse:
+def _person(request: AuthedRequest, participant_id: int, *, status: int = 200, **extra: Any) -> HttpResponse:
     ctx = _person_or_404(request, participant_id)
     person = ctx["person"]
     ctx["notice"] = selectors.record_consent_reach(user=request.user, participant_ids=[person.pk])
