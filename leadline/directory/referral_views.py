@@ -34,7 +34,7 @@ from leadline.directory.selectors import (
 from leadline.participants.services import StaleEdit
 
 
-def _referable(request: HttpRequest, participant_id: int) -> Any:
+def _referable(request: AuthedRequest, participant_id: int) -> Any:
     """The participant, when this user may refer them (a merged duplicate is referred as its survivor);
     a refusal is audited as one, never as a view."""
     from leadline.participants.models import Participant
@@ -123,7 +123,7 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _referral_or_404(request: HttpRequest, referral_id: int) -> ServiceReferral:
+def _referral_or_404(request: AuthedRequest, referral_id: int) -> ServiceReferral:
     referral = (
         referrals_visible_to(request.user).prefetch_related("events__by").filter(pk=referral_id).first()
     )
@@ -145,7 +145,7 @@ def _status_form(referral: ServiceReferral, data: Any = None) -> StatusForm:
     return form
 
 
-def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
+def _detail(request: AuthedRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
             cancel_form: Any = None) -> HttpResponse:  # fmt: skip
     from leadline.consents.policy import Info, record_disclosures
 
@@ -183,7 +183,7 @@ def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
 
 
 def _move(
-    request: HttpRequest, referral: ServiceReferral, form: Any, to: str, form_name: str
+    request: AuthedRequest, referral: ServiceReferral, form: Any, to: str, form_name: str
 ) -> HttpResponse:
     """Apply a signed-in user's move from ``form`` (the provider's answer or the program's cancel): back to
     the referral on success, the page again with the form's errors (400) or a stale-edit message (409)."""

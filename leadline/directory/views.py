@@ -54,13 +54,13 @@ def search(request: AuthedRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-def _for(request: HttpRequest) -> int | None:
+def _for(request: AuthedRequest) -> int | None:
     """The participant a case manager is finding a service for (?for=), carried from the plan."""
     raw = request.GET.get("for", "")
     return int(raw) if raw.isdigit() and policy.can(request.user, "service_referral.edit") else None
 
 
-def _service_or_404(request: HttpRequest, service_id: Any, capability: str = "directory.view") -> Service:
+def _service_or_404(request: AuthedRequest, service_id: Any, capability: str = "directory.view") -> Service:
     scoped = (
         selectors.services_visible_to(request.user)
         if capability == "directory.view"
