@@ -5,12 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leadline.accounts.models import User
 from leadline.messaging.policy import Standing
 
 NOT_ALLOWED = _("Someone you chose may not discuss this participant.")
 
 
-def person_label(user: Any, standing: Standing | None = None) -> str:
+def person_label(user: User, standing: Standing | None = None) -> str:
     name = user.get_full_name() or user.username
     agency = getattr(user.agency, "name", "") if user.agency_id else ""
     parts = [name, str(user.role_label)] + ([agency] if agency else [])
