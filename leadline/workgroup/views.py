@@ -29,7 +29,7 @@ from leadline.workgroup.models import ActionItem, AgendaItem, Meeting, Member
 STALE = _("Someone else changed this while you were working. Read it again and make your change once more.")
 
 
-def _meeting_or_404(request: HttpRequest, meeting_id: int, *, edit: bool = False) -> Meeting:
+def _meeting_or_404(request: AuthedRequest, meeting_id: int, *, edit: bool = False) -> Meeting:
     if not wg.sees_meetings(request.user) or (edit and not wg.keeps_the_record(request.user)):
         raise Http404
     meeting = Meeting.objects.filter(pk=meeting_id).first()
@@ -132,7 +132,7 @@ def meeting_edit(request: AuthedRequest, meeting_id: int) -> HttpResponse:
 
 
 def _meeting_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     meeting: Meeting,
     *,
     status: int = 200,
