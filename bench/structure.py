@@ -8,6 +8,13 @@
 - ``add_error in except``: the places a view copies an error onto a form by hand (an ``add_error(`` call
   inside an ``except`` block of a view file).
 
+- ``app import cycles``: strongly connected groups of two or more apps in the graph of imports between apps
+  (any import, at module level or inside a function), and how many apps they hold.
+- ``function-level imports``: ``import`` statements inside a function, split into: of another app of
+  Leadline, of the same app, inside ``AppConfig.ready()`` (where Django wants registrations), and of other
+  packages (lazy loading of heavy libraries: duckdb, statsmodels, psycopg, pypdf...).
+- ``largest file``: the longest non-test, non-migration ``.py`` file under leadline/, in lines.
+
 Reads the source with ``ast`` only; imports nothing of Leadline. Tests and migrations are left out.
 """
 
@@ -149,15 +156,133 @@ def measure() -> tuple[set[str], list[str]]:
     return classes, sorted(add_errors, key=lambda place: (place.split(":")[0], int(place.split(":")[1])))
 
 
+def source_files() -> list[Path]:
+    return sorted(
+        path for path in ROOT.rglob("*.py") if not {"tests", "migrations"} & set(path.relative_to(ROOT).parts)
+    )
+
+
+def app_of(path: Path) -> str:
+    parts = path.relative_to(ROOT).parts
+    return parts[0] if len(parts) > 1 else path.stem
+
+
+def imports_of(path: Path) -> list[tuple[ast.stmt, str, list[str]]]:
+    """Each import in the file: the statement, the name of the function it sits in ("" at module level),
+    and the dotted modules it names (relative imports resolved to this app)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: list[tuple[ast.stmt, str, list[str]]] = []
+
+    def walk(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                found.append((child, function, [alias.name for alias in child.names]))
+            elif isinstance(child, ast.ImportFrom):
+                base = f"leadline.{app_of(path)}" if child.level else (child.module or "")
+                found.append((child, function, [base]))
+            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            walk(child, inner)
+
+    walk(tree, "")
+    return found
+
+
+def app_cycles() -> list[list[str]]:
+    edges: dict[str, set[str]] = {}
+    for path in source_files():
+        app = app_of(path)
+        for _node, _function, modules in imports_of(path):
+            for name in modules:
+                parts = name.split(".")
+                if parts[0] == "leadline" and len(parts) > 1 and parts[1] != app:
+                    edges.setdefault(app, set()).add(parts[1])
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(edges.get(node, ())):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return sorted(groups)
+
+
+def function_imports() -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {
+        "other app": [],
+        "same app": [],
+        "ready()": [],
+        "cli, before django.setup()": [],
+        "other package": [],
+    }
+    for path in source_files():
+        app = app_of(path)
+        for node, function, modules in imports_of(path):
+            if not function:
+                continue
+            place = f"{path.relative_to(ROOT.parent)}:{node.lineno}"
+            ours = [m.split(".")[1] for m in modules if m.startswith("leadline.") and len(m.split(".")) > 1]
+            if app == "cli":
+                kinds["cli, before django.setup()"].append(place)
+            elif not ours and not any(m == "leadline" for m in modules):
+                kinds["other package"].append(place)
+            elif function == "ready":
+                kinds["ready()"].append(place)
+            elif any(target != app for target in ours):
+                kinds["other app"].append(place)
+            else:
+                kinds["same app"].append(place)
+    return kinds
+
+
+def largest_file() -> tuple[int, str]:
+    return max(
+        (len(path.read_text().splitlines()), str(path.relative_to(ROOT.parent))) for path in source_files()
+    )
+
+
 def main() -> None:
     classes, add_errors = measure()
     print(f"except classes in views: {len(classes)}")
     print(f"add_error in except: {len(add_errors)}")
+    cycles = app_cycles()
+    print(f"app import cycles: {len(cycles)} (apps in them: {sum(len(group) for group in cycles)})")
+    kinds = function_imports()
+    print(
+        f"function-level imports: {sum(len(v) for v in kinds.values())} — "
+        + ", ".join(f"{k} {len(v)}" for k, v in kinds.items())
+    )
+    lines, name = largest_file()
+    print(f"largest file: {name} ({lines} lines)")
     if "--verbose" in sys.argv:
         for name in sorted(classes):
             print(f"  class {name}")
         for place in add_errors:
             print(f"  add_error {place}")
+        for group in cycles:
+            print(f"  cycle {' '.join(group)}")
+        for kind, places in kinds.items():
+            for place in places:
+                print(f"  {kind}: {place}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# Every import of Leadline below sits inside its command: the settings must be chosen and django.setup()
+# run first (and `leadline evaluate` must not load Django at all).
 ROOT = Path(__file__).resolve().parent.parent
 
 

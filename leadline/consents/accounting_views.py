@@ -25,6 +25,7 @@ from leadline.consents.forms import (
     RestrictionLiftForm,
 )
 from leadline.consents.models import AccountingRequest, DisclosureRestriction
+from leadline.consents.pdf import accounting_pdf as render_pdf
 from leadline.consents.selectors import _today
 from leadline.consents.views import _load
 from leadline.core import refusals
@@ -148,7 +149,6 @@ def accounting_report(request: AuthedRequest, participant_id: int, request_id: i
 @require_GET
 @never_cache
 def accounting_pdf(request: AuthedRequest, participant_id: int, request_id: int) -> HttpResponse:
-    from leadline.consents.pdf import accounting_pdf as render_pdf
 
     view = _load(request, participant_id, "consent.view", "accounting of disclosures printed")
     req = _request(view, request_id)

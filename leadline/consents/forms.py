@@ -6,8 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts.models import Agency
+from leadline.consents.documents import DocumentRefused, drawn_signature, uploaded_document
 from leadline.consents.models import Consent, DisclosureRestriction
 from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO, Info
+from leadline.consents.services import RECIPIENT_AGENCY_KIND
 from leadline.participants.forms import PrefixedForm
 
 
@@ -45,7 +47,6 @@ class SignatureFields(PrefixedForm):
 
     def document(self) -> Any:
         """The signature as a checked document, or None; adds a form error naming the field."""
-        from leadline.consents.documents import DocumentRefused, drawn_signature, uploaded_document
 
         drawn, upload = self.cleaned_data.get("signature") or "", self.cleaned_data.get("upload")
         try:
@@ -84,7 +85,6 @@ class Part2ConsentForm(SignatureFields):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        from leadline.consents.services import RECIPIENT_AGENCY_KIND
 
         self.kind = kind
         recipient_kinds = KIND_RECIPIENTS[kind]

@@ -29,8 +29,13 @@ from django.utils.translation import gettext_lazy as _
 from leadline.accounts import policy as access_policy
 from leadline.accounts.models import User
 from leadline.accounts.roles import DataClass, Role
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record_subjects
 from leadline.consents.models import Consent, Disclosure, DisclosureNotice, DisclosureRestriction
+from leadline.consents.selectors import _today
+from leadline.core import clock
 from leadline.participants.referrers import referred_by
+from leadline.sites.selectors import policy_version_today
 
 
 class Info(TextChoices):
@@ -125,7 +130,6 @@ class Answers:
 
 
 def today() -> date:
-    from leadline.consents.selectors import _today
 
     return _today()
 
@@ -233,10 +237,6 @@ def record_disclosures(
     notice that must accompany it when any of it went under a Part 2 consent."""
     if not shown:
         return None
-    from leadline.audit.models import AuditEvent
-    from leadline.audit.services import audit_record_subjects
-    from leadline.core import clock
-    from leadline.sites.selectors import policy_version_today
 
     part2 = any(consent.is_part2 for consent, _infos in shown.values())
     if part2 and notice is None:

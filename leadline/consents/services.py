@@ -11,12 +11,20 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from leadline.accounts.models import Agency, User
+from leadline.accounts.roles import FIREWALL
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents import wording
 from leadline.consents.documents import Document
 from leadline.consents.models import Consent, ConsentDocument
-from leadline.consents.policy import KIND_INFO, KIND_RECIPIENTS, REQUIRED_INFO, Info
+from leadline.consents.policy import (
+    INFO_DATA_CLASS,
+    KIND_INFO,
+    KIND_RECIPIENTS,
+    RECIPIENT_ROLE,
+    REQUIRED_INFO,
+    Info,
+)
 from leadline.consents.selectors import _today, consent_revocable
 from leadline.core import clock, refusals
 from leadline.participants.models import Participant
@@ -113,8 +121,6 @@ def _terms(data: ConsentInput, participant: Participant) -> wording.Terms:
             raise ConsentRefused(
                 "irrevocable_until", _("Irrevocable until: a date after today and not after the expiry date.")
             )
-    from leadline.accounts.roles import FIREWALL
-    from leadline.consents.policy import INFO_DATA_CLASS, RECIPIENT_ROLE
 
     refused = [
         c for c in categories if RECIPIENT_ROLE[data.recipient_kind] in FIREWALL.get(INFO_DATA_CLASS[c], ())

@@ -16,9 +16,19 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from leadline.accounts.models import User
+from leadline.accounts.policy import role_of
+from leadline.cases.models import Contact, Intake, MonthlyStatus, PlanGoal
 from leadline.consents.models import Consent, DisclosureNotice
-from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+from leadline.consents.policy import (
+    ROLE_RECIPIENT,
+    Info,
+    in_force_q,
+    may_disclose_each,
+    record_disclosures,
+    today,
+)
 from leadline.core import clock
+from leadline.participants.models import Participant
 
 NON_CLINICAL_DOMAINS = ("housing", "income", "employment", "legal", "id_documents", "family", "safety")
 
@@ -45,8 +55,6 @@ def enrolment_open_to(user: User) -> dict[int, Consent]:
     """participant id -> the consent under which this recipient may be told now that the person is in LEAD
     (``Info.ENROLMENT``, decided by the decision point: a consent in force naming the recipient's kind and
     organisation, and no restriction keeping it back). Three queries, whatever the number of people."""
-    from leadline.accounts.policy import role_of
-    from leadline.consents.policy import ROLE_RECIPIENT, in_force_q, today
 
     role = role_of(user)
     kind = ROLE_RECIPIENT.get(role) if role else None
@@ -66,7 +74,6 @@ def candidates_for(user: User) -> Any:
     """Participants this recipient may be told are in LEAD now (``enrolment_open_to``), as a queryset (the
     list pages paginate it in the database; the decision point still decides, per piece of information).
     A restricted person is not among them, so no count or page tells of them."""
-    from leadline.participants.models import Participant
 
     return Participant.objects.filter(pk__in=list(enrolment_open_to(user)), merged_into__isnull=True)
 
@@ -76,8 +83,6 @@ def summaries_for(
 ) -> tuple[list[Summary], DisclosureNotice | None]:
     """The summaries this user may read now, and the notice that must go with them. ``full`` False gives
     the list view (enrolment only); True gives every piece of information each consent names."""
-    from leadline.cases.models import Contact, Intake, MonthlyStatus, PlanGoal
-    from leadline.participants.models import Participant
 
     wanted = (
         [Info.STATUS, Info.ATTENDANCE, Info.PLAN_PROGRESS, Info.LIVING, Info.SUD_PROGRESS] if full else []

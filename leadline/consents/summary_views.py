@@ -11,6 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from leadline.accounts.decorators import AuthedRequest, capability_required
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
 from leadline.consents.summaries import candidates_for, summaries_for
 
 
@@ -39,8 +41,6 @@ def summary_detail(request: AuthedRequest, participant_id: int) -> HttpResponse:
     )
     if not summaries:
         # No consent in force naming this recipient: the same 404 as a number that does not exist.
-        from leadline.audit.models import AuditEvent
-        from leadline.audit.services import audit_record
 
         audit_record(actor=request.user, action=AuditEvent.Action.DENIED, subject_type="progress_summary",
                      subject_id=participant_id)  # fmt: skip

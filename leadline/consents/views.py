@@ -18,8 +18,10 @@ from leadline.consents import services
 from leadline.consents.documents import MAX_UPLOAD_BYTES
 from leadline.consents.forms import ConsentForm, EventForm, Part2ConsentForm, RevokeForm, SignForm
 from leadline.consents.models import Consent, ConsentDocument, Disclosure
+from leadline.consents.pdf import consent_form_pdf
 from leadline.consents.policy import Info
 from leadline.consents.selectors import _today, consent_revocable, consent_state
+from leadline.consents.wording import default_purpose
 from leadline.core import refusals
 from leadline.core.uploads import upload_limit, upload_refused
 from leadline.participants.selectors import ParticipantView, participant_get_for
@@ -83,7 +85,6 @@ def consent_new(request: AuthedRequest, participant_id: int, kind: str) -> HttpR
     if kind not in PART2_KINDS:
         raise Http404
     view = _load(request, participant_id, "consent.edit", "consent")
-    from leadline.consents.wording import default_purpose
 
     status = 200
     if request.method == "POST":
@@ -244,7 +245,6 @@ def consent_event(request: AuthedRequest, participant_id: int, consent_id: int) 
 @require_GET
 @never_cache
 def consent_pdf(request: AuthedRequest, participant_id: int, consent_id: int) -> HttpResponse:
-    from leadline.consents.pdf import consent_form_pdf
 
     view = _load(request, participant_id, "consent.view", "consent form printed")
     consent = _consent(view, consent_id)

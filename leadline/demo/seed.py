@@ -15,14 +15,37 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from leadline.accounts import policy
 from leadline.accounts.models import Agency, User
 from leadline.accounts.roles import Role
-from leadline.cases.services import case_note_add
+from leadline.cases.services import case_note_add, monthly_status_record
+from leadline.consents.documents import Document
+from leadline.consents.services import consent_record
 from leadline.core import clock
+from leadline.directory import tasks as directory_tasks
+from leadline.directory.models import Organization, Service, TaxonomyTerm
+from leadline.evaluation import tasks as evaluation_tasks
+from leadline.evaluation.models import EvaluationRun
+from leadline.evaluation.services import evaluation_run
+from leadline.legal.models import CourtDate, LegalMatter
+from leadline.legal.records import record_add
+from leadline.notifications import tasks as notification_tasks
 from leadline.participants.models import Participant
-from leadline.participants.services import participant_create
+from leadline.participants.services import (
+    participant_create,
+    participant_identity_update,
+    participant_update,
+    participant_update_whereabouts,
+)
+from leadline.referrals import services as referral_services
+from leadline.referrals.models import OnCallShift, Referral
+from leadline.referrals.services import ReferralInput, referral_submit
 from leadline.sites.models import Site
+from leadline.sites.selectors import policy_version_today
 from leadline.sites.services import site_import, site_mark_demo
+from leadline.workgroup.agenda import agenda_build
+from leadline.workgroup.models import Meeting
+from leadline.workgroup.services import member_add
 
 DEMO_SITE_NAME = "Monroe County, NY (demo)"
 DEMO_PASSWORD = "lead-demo-2026"  # noqa: S105  (printed on purpose: synthetic demo accounts only)
@@ -233,12 +256,6 @@ def _seed_workgroup(users: dict[str, User]) -> None:
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
-    from leadline.accounts import policy
-    from leadline.notifications.tasks import schedule_next
-    from leadline.workgroup.agenda import agenda_build
-    from leadline.workgroup.models import Meeting
-    from leadline.workgroup.services import member_add
-
     paula = users["paula"]
     for user in users.values():
         if policy.can(user, "workgroup.view"):
@@ -253,7 +270,7 @@ def _seed_workgroup(users: dict[str, User]) -> None:
             place="LEAD office, 99 Exchange Blvd, room 204 (demo)", idempotency_key="demo-workgroup-first",
         )  # fmt: skip
         agenda_build(actor=paula, meeting=meeting)
-    schedule_next()
+    notification_tasks.schedule_next()
 
 
 # Invented Rochester-area services (no real organisation's details): what a case manager would search.
@@ -283,8 +300,6 @@ DEMO_ORG_EMAILS = {"Genesee Legal Aid (demo)": "intake@geneseelegal.example"}
 def _seed_directory() -> None:
     """Services to search and refer to on first run, the providers' own listings linked to their
     agencies, and the nightly reminder about stale listings booked."""
-    from leadline.directory.models import Organization, Service, TaxonomyTerm
-    from leadline.directory.tasks import schedule_next
 
     now = clock.now()
     for org_name, description, services in DEMO_DIRECTORY:
@@ -302,27 +317,22 @@ def _seed_directory() -> None:
             )  # fmt: skip
             if created:
                 service.terms.set(TaxonomyTerm.objects.filter(code__in=terms))
-    schedule_next()
+    directory_tasks.schedule_next()
 
 
 def _seed_evidence() -> None:
     """The evidence pages show a plausible program on first run: one evaluation of a synthetic cohort
     (labelled as synthetic on every page), and the nightly run booked."""
-    from leadline.evaluation.models import EvaluationRun
-    from leadline.evaluation.services import evaluation_run
-    from leadline.evaluation.tasks import schedule_next
 
     if not EvaluationRun.objects.exists():
         evaluation_run(demo=True)
-    schedule_next()
+    evaluation_tasks.schedule_next()
 
 
 def _seed_legal(users: dict[str, User]) -> None:
     """The hand-offs above opened Tanya's and Marcus's legal matters (the clock runs 30 days from the
     arrest); Dana, the demo defender, represents Tanya. Priya has a new charge against Tanya to decide,
     Tanya a court date (and the texts reminding her of it), Marcus another open case and a warrant."""
-    from leadline.legal.models import CourtDate, LegalMatter
-    from leadline.legal.records import record_add
 
     LegalMatter.objects.filter(participant__given_name="Tanya", participant__family_name="Brooks").update(
         defender=users["dana"]
@@ -333,8 +343,6 @@ def _seed_legal(users: dict[str, User]) -> None:
         return
     priya, today = users["priya"], clock.today()
     if not tanya.phone:
-        from leadline.participants.services import participant_identity_update
-
         tanya = participant_identity_update(
             actor=users["carmen"], participant=tanya, expected_version=tanya.version,
             aliases=list(tanya.aliases.values_list("name", flat=True)), phone="+1 585 555 0142",
@@ -357,7 +365,6 @@ def _seed_legal(users: dict[str, User]) -> None:
 
 def _seed_on_call(users: dict[str, User]) -> None:
     """Carmen on call, Casey as backup, Paula to escalate to: a shift around now, so the LEAD line answers."""
-    from leadline.referrals.models import OnCallShift
 
     now = clock.now()
     if not OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now).exists():
@@ -439,22 +446,18 @@ DEMO_REFERRALS = [
 def _seed_officer_feedback(users: dict[str, User]) -> None:
     """Two of Olivia's referrals taken through the LEAD line to hand-off: Tanya engaged and opted in to
     officer feedback (Olivia sees "Engaged with LEAD"); Marcus did not opt in ("not shared")."""
-    from leadline.consents.services import consent_record
-    from leadline.participants.services import participant_update, participant_update_whereabouts
-    from leadline.referrals import services
-    from leadline.referrals.models import Referral
 
     carmen = users["carmen"]
     for key, opted_in in (("demo-ref-1", True), ("demo-ref-2", False)):
         referral = Referral.objects.filter(referred_by=users["olivia"], idempotency_key=key).first()
         if referral is None or referral.participant_id is not None or referral.status != "eligible":
             continue
-        handoff, _created = services.handoff_request(
+        handoff, _created = referral_services.handoff_request(
             actor=users["olivia"], referral=referral, callback_phone=users["olivia"].phone
         )
-        handoff = services.handoff_acknowledge(actor=carmen, handoff=handoff, eta_minutes=15)
-        handoff = services.handoff_arrive(actor=carmen, handoff=handoff)
-        services.handoff_complete(actor=carmen, handoff=handoff)
+        handoff = referral_services.handoff_acknowledge(actor=carmen, handoff=handoff, eta_minutes=15)
+        handoff = referral_services.handoff_arrive(actor=carmen, handoff=handoff)
+        referral_services.handoff_complete(actor=carmen, handoff=handoff)
         referral.refresh_from_db()
         if referral.participant is not None:
             case_note_add(
@@ -496,7 +499,6 @@ def demo_signature_png() -> bytes:
 
 
 def _demo_signature() -> Any:
-    from leadline.consents.documents import Document
 
     return Document("drawn", "image/png", demo_signature_png())
 
@@ -505,10 +507,6 @@ def _seed_part2_consent(users: dict[str, User], participant: Any) -> None:
     """Tanya signed a 42 CFR 2.35 consent for the District Attorney's office (status, attendance and her
     monthly housing), irrevocable until her charge's final disposition: Priya's progress summaries show her."""
     from datetime import timedelta
-
-    from leadline.cases.services import monthly_status_record
-    from leadline.consents.services import consent_record
-    from leadline.core import clock
 
     carmen = users["carmen"]
     today = clock.today()
@@ -528,8 +526,6 @@ def _seed_part2_consent(users: dict[str, User], participant: Any) -> None:
 
 def _seed_referrals(users: dict[str, User]) -> None:
     """A few referrals, so officers and the liaison see their own on first run (eligible and not)."""
-    from leadline.referrals.services import ReferralInput, referral_submit
-    from leadline.sites.selectors import policy_version_today
 
     version = policy_version_today()
     if version is None:

@@ -16,11 +16,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadline.accounts.models import Agency, User
 from leadline.accounts.roles import Role
+from leadline.consents.accounting import accounting_request_record, restriction_record
+from leadline.consents.documents import drawn_signature
 from leadline.consents.models import Consent
 from leadline.consents.services import consent_record
 from leadline.core import clock
+from leadline.core.models import ImportJob
 from leadline.demo.seed import DEMO_SITE_FILE, demo_signature_png
+from leadline.directory.models import Organization, Service, ServiceReferral, TaxonomyTerm
+from leadline.directory.referrals import answer_token, link_nonce_ensure, referral_create
+from leadline.legal.models import LegalMatter, NewCharge, Notice
+from leadline.legal.services import matter_open
+from leadline.messaging.services import thread_start
+from leadline.notifications.models import Delivery, Notification
 from leadline.participants.models import Participant
+from leadline.participants.services import participant_match_keys_refresh
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.services import (
     CommunityInput,
@@ -31,6 +41,9 @@ from leadline.referrals.services import (
 )
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.services import site_import, site_mark_demo
+from leadline.workgroup.agenda import agenda_build
+from leadline.workgroup.models import ActionItem, Meeting
+from leadline.workgroup.services import member_add
 
 PASSWORD = "correct horse battery staple 9"  # noqa: S105
 
@@ -71,8 +84,6 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def match_keys(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
-            from leadline.participants.services import participant_match_keys_refresh
-
             participant_match_keys_refresh(participant=self)  # type: ignore[arg-type]
 
 
@@ -226,7 +237,6 @@ def make_world() -> World:
         expires_on=clock.today() + timedelta(days=90),
     )
     matter, other_matter, notice = _legal_matters(users, mine, other, eligible, other_referral)
-    from leadline.legal.models import NewCharge
 
     charge = NewCharge.objects.create(
         participant=mine,
@@ -238,7 +248,6 @@ def make_world() -> World:
         flagged_at=clock.now(),
     )
     service, other_service = _directory(users)
-    from leadline.directory.referrals import referral_create
 
     sref = referral_create(
         actor=users["case_manager"],
@@ -248,7 +257,6 @@ def make_world() -> World:
         idempotency_key="world-sref",
     )
     meeting, action, delivery = _coordination(users)
-    from leadline.messaging.services import thread_start
 
     thread, _made = thread_start(
         actor=users["program_manager"],
@@ -258,7 +266,6 @@ def make_world() -> World:
         members=[users["case_manager"], users["prosecutor"]],
         idempotency_key="world-thread",
     )
-    from leadline.consents.accounting import accounting_request_record, restriction_record
 
     accounting, _made = accounting_request_record(
         actor=users["case_manager"], participant=mine, requested_by_name="The participant",
@@ -302,10 +309,6 @@ def make_world() -> World:
 def _coordination(users: dict[str, User]) -> tuple[Any, Any, Any]:
     """The workgroup (every persona whose role sits at the table is a member), tomorrow's meeting with its
     agenda, an open action item of Carmen's, and a given-up email in the notification outbox."""
-    from leadline.notifications.models import Delivery, Notification
-    from leadline.workgroup.agenda import agenda_build
-    from leadline.workgroup.models import ActionItem, Meeting
-    from leadline.workgroup.services import member_add
 
     for persona in (
         "officer",
@@ -356,7 +359,6 @@ def _coordination(users: dict[str, User]) -> tuple[Any, Any, Any]:
 
 
 def _directory(users: dict[str, User]) -> tuple[Any, Any]:
-    from leadline.directory.models import Organization, Service, TaxonomyTerm
 
     ours = Organization.objects.create(
         name="Open Door Housing",
@@ -395,8 +397,6 @@ def _legal_matters(
     eligible: Referral,
     other_referral: Referral,
 ) -> tuple[Any, Any, Any]:
-    from leadline.legal.models import LegalMatter, Notice
-    from leadline.legal.services import matter_open
 
     matter = matter_open(actor=users["case_manager"], referral=eligible, participant=mine)
     LegalMatter.objects.filter(pk=matter.pk).update(defender=users["defender"])
@@ -444,7 +444,6 @@ def sample_signed_pdf() -> bytes:
 
 
 def sample_signature() -> Any:
-    from leadline.consents.documents import drawn_signature
 
     return drawn_signature(sample_signature_data_url())
 
@@ -526,7 +525,6 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
 
 def _import_job(world: World) -> str:
     """A background import the prosecutor started (core.ImportJob): its page is hers alone."""
-    from leadline.core.models import ImportJob
 
     job = ImportJob.objects.filter(owner=world["prosecutor"]).first() or ImportJob.objects.create(
         id=uuid.uuid4(), kind="legal", owner=world["prosecutor"], filename="court.csv", created_at=clock.now()
@@ -537,8 +535,6 @@ def _import_job(world: World) -> str:
 def _answer_token(world: World) -> str:
     """A live answer link: Carmen's referral of ``mine`` to ``other_service``, whose organisation (Genesee
     Recovery) nobody signs in for and which answers by email."""
-    from leadline.directory.models import Organization, ServiceReferral
-    from leadline.directory.referrals import answer_token, link_nonce_ensure, referral_create
 
     Organization.objects.filter(pk=world.other_service.organization_id).update(
         email="intake@recovery.example"

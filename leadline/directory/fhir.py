@@ -31,6 +31,9 @@ from django.utils.translation import gettext_lazy
 from leadline.accounts.models import User
 from leadline.core import clock, refusals
 from leadline.directory.models import ServiceReferral
+from leadline.directory.referrals import PROVIDER_MOVES, ReferralRefused, history_for, referral_move
+from leadline.directory.selectors import referrals_visible_to
+from leadline.sites.models import Site
 
 FHIR_VERSION = "4.0.1"
 SDOHCC = "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/"
@@ -105,7 +108,6 @@ def _ref(kind: str, key: Any, display: str = "") -> dict[str, str]:
 
 
 def _site_name() -> str:
-    from leadline.sites.models import Site
 
     site = Site.objects.first()
     return site.name if site else "LEAD program"
@@ -115,7 +117,6 @@ def referral_bundle(referral: ServiceReferral, *, consent: Any = None, notice: A
     """The referral as a FHIR R4 collection Bundle. ``consent``: the consent in force under which the
     provider may see who the referral is for (name, phone, language, the reason), or None: the minimum;
     ``notice``: the 42 CFR 2.32 notice that goes with a Part 2 disclosure (in the Consent's narrative)."""
-    from leadline.directory.referrals import history_for
 
     org, service, participant = referral.organization, referral.service, referral.participant
     terms = list(service.terms.all())
@@ -334,7 +335,6 @@ def _outcome(task: dict[str, Any]) -> str:
 def _path(start: str, goal: str) -> list[str] | None:
     """The provider's moves from ``start`` to ``goal`` (a system that reports "completed" straight
     after "requested" accepted it first), shortest first; None when there is no way."""
-    from leadline.directory.referrals import PROVIDER_MOVES
 
     frontier, seen = [[start]], {start}
     while frontier:
@@ -359,9 +359,6 @@ def import_bundle(*, actor: User, bundle: Any) -> ImportResult:
     """Apply the Tasks of ``bundle`` that are this site's referrals to the provider's organisation, as
     ``actor``'s answers. All or nothing: every Task is checked before any is applied."""
     from django.db import transaction
-
-    from leadline.directory.referrals import ReferralRefused, referral_move
-    from leadline.directory.selectors import referrals_visible_to
 
     problems = validate(bundle)
     if problems:

@@ -7,6 +7,7 @@ from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from leadline.cases.models import PlanGoal
 from leadline.directory.models import Location, Schedule, Service, ServiceReferral, TaxonomyTerm
 from leadline.directory.services import Hours, NewPlace
 
@@ -225,7 +226,6 @@ class ReferForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args: Any, participant: Any, services: Any, **kwargs: Any):
-        from leadline.cases.models import PlanGoal
 
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = services.order_by("name")  # type: ignore[attr-defined]

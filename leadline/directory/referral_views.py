@@ -21,8 +21,9 @@ from leadline.accounts import policy
 from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.consents.policy import Info, record_disclosures
 from leadline.core import clock, refusals
-from leadline.directory import referrals
+from leadline.directory import fhir, referrals
 from leadline.directory.forms import CancelForm, ReferForm, StatusForm
 from leadline.directory.models import ServiceReferral
 from leadline.directory.selectors import (
@@ -31,14 +32,14 @@ from leadline.directory.selectors import (
     referrals_visible_to,
     services_visible_to,
 )
+from leadline.participants.models import Participant
+from leadline.participants.policy import participant_access
 from leadline.participants.services import StaleEdit
 
 
 def _referable(request: AuthedRequest, participant_id: int) -> Any:
     """The participant, when this user may refer them (a merged duplicate is referred as its survivor);
     a refusal is audited as one, never as a view."""
-    from leadline.participants.models import Participant
-    from leadline.participants.policy import participant_access
 
     participant = Participant.objects.filter(pk=participant_id, merged_into__isnull=True).first()
     if participant is None or not participant_access(request.user, participant).has("service_referral.edit"):
@@ -147,7 +148,6 @@ def _status_form(referral: ServiceReferral, data: Any = None) -> StatusForm:
 
 def _detail(request: AuthedRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
             cancel_form: Any = None) -> HttpResponse:  # fmt: skip
-    from leadline.consents.policy import Info, record_disclosures
 
     as_provider = referrals.answers_as_provider(request.user)
     who, notice = True, None
@@ -346,9 +346,6 @@ def referral_fhir(request: AuthedRequest, referral_id: int) -> HttpResponse:
     disclosure; anyone else's copy (the program's, to send on) carries the minimum."""
     import json
 
-    from leadline.consents.policy import Info, record_disclosures
-    from leadline.directory import fhir
-
     referral = _referral_or_404(request, referral_id)
     consent, notice = None, None
     if referrals.answers_as_provider(request.user):
@@ -386,7 +383,6 @@ class FhirImportForm(forms.Form):
 def referral_fhir_import(request: AuthedRequest) -> HttpResponse:
     """A provider's own system answered in FHIR: its Task updates the referral, as the provider would on
     the referral's page (the program never answers for a provider)."""
-    from leadline.directory import fhir
 
     if not referrals.answers_as_provider(request.user):
         raise Http404

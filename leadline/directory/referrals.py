@@ -25,6 +25,7 @@ from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadline.accounts import policy
 from leadline.accounts.models import User
 from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
@@ -32,6 +33,8 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.directory.models import Service, ServiceReferral, ServiceReferralEvent
+from leadline.notifications.models import Delivery
+from leadline.notifications.services import queue_to_address
 from leadline.participants.services import StaleEdit
 
 S = ServiceReferral.Status
@@ -82,8 +85,6 @@ def referral_create(*, actor: User, participant: Any, service: Service, reason: 
 def answers_as_provider(user: User | None) -> bool:
     """Provider staff (scope: their organisation) answer referrals; everyone else with the capability is the
     program, which makes and cancels them."""
-    from leadline.accounts import policy
-    from leadline.accounts.roles import Scope
 
     return policy.scope_of(user, "service_referral.view") == Scope.ORGANISATION
 
@@ -247,8 +248,6 @@ def answer_link_send(
     """Email the organisation the link to answer a referral: the reference, the service and who to call at
     the program — never the person. ``renew`` ends every earlier link (the program sends a new one).
     Queued: the notifications' worker task sends it after the commit, and retries it."""
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     referral = ServiceReferral.objects.select_related("service", "organization", "requested_by").get(
         pk=referral_id
@@ -296,8 +295,6 @@ def referral_reminders_send() -> int:
     """Referrals sent more than two days ago and still unanswered: one email to the organisation's
     provider staff (the reference only, never the person), again every two days while unanswered; an
     organisation that answers by email gets each referral's link again."""
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     now = clock.now()
     due = (

@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
 from leadline.accounts.models import User
-from leadline.accounts.roles import Scope
+from leadline.accounts.roles import Role, Scope
+from leadline.consents.policy import Info, may_disclose
 from leadline.core import clock
 from leadline.directory.models import Service, ServiceReferral
 from leadline.sites.selectors import site_get
@@ -99,8 +100,6 @@ def provider_recipient(organization: Any) -> Any:
     """The organisation's staff as a recipient, for saying beforehand what they will see."""
     from types import SimpleNamespace
 
-    from leadline.accounts.roles import Role
-
     return SimpleNamespace(is_authenticated=True, is_active=True, role=Role.PROVIDER_STAFF.value,
                            agency_id=organization.agency_id, pk=None)  # fmt: skip
 
@@ -108,7 +107,6 @@ def provider_recipient(organization: Any) -> Any:
 def referral_disclosure(recipient: User, referrals: list[ServiceReferral]) -> dict[int, Any]:
     """participant id -> the consent under which ``recipient`` may see who a referral is for (name,
     phone, language, the reason), from the one decision point; absent: the minimum only."""
-    from leadline.consents.policy import Info, may_disclose
 
     answers = may_disclose(recipient=recipient, participant_ids=[r.participant_id for r in referrals],
                            info=Info.REFERRAL)  # fmt: skip

@@ -18,6 +18,9 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
+from leadline.directory.selectors import stale
+from leadline.notifications.models import Delivery
+from leadline.notifications.services import queue_to_address
 from leadline.participants.services import StaleEdit
 
 EDITABLE = (
@@ -212,10 +215,6 @@ def stale_reminders_send() -> int:
     a listing is not mentioned again until it has been verified and gone stale again. Organisations
     without staff in Leadline go to the site administrators. Returns the number of emails sent."""
     from django.utils.translation import gettext as _
-
-    from leadline.directory.selectors import stale
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     now = clock.now()
     due = stale(Service.objects.select_related("organization")).filter(stale_notified_at__isnull=True)

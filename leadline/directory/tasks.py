@@ -16,6 +16,8 @@ from leadline.core.imports import ImportOutcome, Progress, import_job_run
 from leadline.core.jsonsafe import JsonRefused, loads_bounded
 from leadline.core.models import ImportJob
 from leadline.directory.hsds.importer import import_hsds
+from leadline.directory.referrals import referral_reminders_send
+from leadline.directory.services import stale_reminders_send
 
 
 def next_morning() -> datetime:
@@ -28,8 +30,6 @@ def directory_reminders() -> int:
     """Remind each organisation of its stale listings (once per staleness) and of referrals unanswered for
     two days, then book tomorrow's run.
     Returns the number of emails sent."""
-    from leadline.directory.referrals import referral_reminders_send
-    from leadline.directory.services import stale_reminders_send
 
     sent = stale_reminders_send() + referral_reminders_send()
     schedule_next()

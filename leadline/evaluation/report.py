@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from leadline.core import clock
 from leadline.core.pdf import Document
-from leadline.evaluation.views import (
+from leadline.evaluation.labels import (
     METHOD_LABELS,
     MONTHLY_LABELS,
     RATE_LABELS,

@@ -14,8 +14,10 @@ from django.conf import settings
 from leadline.core import clock
 from leadline.evaluation.models import EvaluationRun
 from leadline.evidence.engine import evaluate
+from leadline.evidence.export import export
 from leadline.evidence.inputs import load
 from leadline.evidence.suppression import suppress
+from leadline.evidence.synthetic import write
 from leadline.sites.selectors import site_get
 
 
@@ -32,12 +34,8 @@ def evaluation_run(*, as_of: date | None = None, demo: bool | None = None) -> Ev
     with tempfile.TemporaryDirectory(prefix="leadline-evidence-") as tmp:
         folder = Path(tmp)
         if demo:
-            from leadline.evidence.synthetic import write
-
             write(folder, as_of)
         else:
-            from leadline.evidence.export import export
-
             export(folder, as_of)
             partners = partner_folder()
             for name in ("events", "encounters", "population", "unit_costs"):

@@ -10,6 +10,8 @@ from django_tasks import task
 
 from leadline.core import clock
 from leadline.core.clock import zone_name
+from leadline.evaluation.models import EvaluationRun
+from leadline.evaluation.services import evaluation_run
 
 
 def next_night() -> datetime:
@@ -21,8 +23,6 @@ def next_night() -> datetime:
 @task()
 def evaluation_nightly() -> int:
     """Run the engine unless tonight's run exists, then book tomorrow night's. Returns the run's id."""
-    from leadline.evaluation.models import EvaluationRun
-    from leadline.evaluation.services import evaluation_run
 
     done = EvaluationRun.objects.filter(as_of=clock.today()).first()
     run = done or evaluation_run()

@@ -8,29 +8,24 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
+from leadline.core.csvsafe import csv_cell
 from leadline.evaluation import charts
+from leadline.evaluation.labels import (
+    MONTHLY_LABELS,
+    RATE_LABELS,
+    STAGE_LABELS,
+    WINDOW_LABELS,
+    suppression_threshold,
+)
+from leadline.evaluation.report import quarterly_report_pdf
 from leadline.evaluation.services import latest
-
-WINDOW_LABELS = {"6m": 6, "12m": 12, "24m": 24}
-RATE_LABELS = {"booking": _("Bookings"), "jail_days": _("Jail days"), "prison_days": _("Prison days"),
-               "case_filed": _("Cases filed")}  # fmt: skip
-MONTHLY_LABELS = {"housed_permanent": _("Permanent housing"), "sheltered": _("Sheltered"),
-                  "employed": _("Employed"), "income_any": _("Any income or benefits")}  # fmt: skip
-STAGE_LABELS = {"encounter": _("Eligible encounters per 1,000 residents"),
-                "diverted": _("Diverted, per 100 eligible encounters"),
-                "charge_filed": _("Charge filed, per 100 arrests"),
-                "detained": _("Detained, per 100 charged")}  # fmt: skip
-METHOD_LABELS = {"did": _("Difference in differences (6 months before vs after, GEE)"),
-                 "att": _("Propensity-weighted, effect on participants (ATT)"),
-                 "ate": _("Propensity-weighted, average effect (ATE)"),
-                 "felony": _("Felony charges, difference in differences")}  # fmt: skip
+from leadline.sites.selectors import site_get
 
 
 def _effects(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -94,23 +89,10 @@ def public_results(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/public.html", context)
 
 
-def suppression_threshold(public_results: dict[str, Any]) -> int:
-    """The largest count the run hid (recorded with it; older runs: the site's setting)."""
-    from leadline.sites.selectors import site_get
-
-    recorded = public_results.get("suppression", {}).get("threshold")
-    if recorded:
-        return int(recorded)
-    site = site_get()
-    return site.small_cell_threshold if site else 10
-
-
 @require_GET
 def public_results_csv(request: HttpRequest) -> HttpResponse:
     """The same suppressed figures as a spreadsheet: one row per published number."""
     import csv
-
-    from leadline.core.csvsafe import csv_cell
 
     run = latest()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -134,9 +116,6 @@ def public_results_csv(request: HttpRequest) -> HttpResponse:
 def public_report_pdf(request: HttpRequest) -> HttpResponse:
     """The quarterly report for the Policy Coordinating Group, to hand to a county legislature: built from
     the latest run's suppressed copy only, like the public page, so it may go anywhere. No sign-in."""
-    from leadline.evaluation.report import quarterly_report_pdf
-    from leadline.sites.selectors import site_get
-
     run = latest()
     if run is None:
         return render(request, "evaluation/no_report.html", status=404)

@@ -15,6 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from leadline.cases.models import MonthlyStatus
+from leadline.core import clock
+from leadline.legal.services import person_key
+from leadline.participants.models import Participant
+
 HEADERS = {
     "people": ["person_key", "group", "index_date", "followup_end", "race", "sex", "birth_year"],
     "events": ["person_key", "date", "type", "quantity"],
@@ -29,11 +34,6 @@ def _months_between(a: date, b: date) -> int:
 def export(out: Path | str, as_of: date) -> dict[str, int]:
     """Write people.csv, events.csv and monthly.csv into ``out``; returns the row counts."""
     from django.db.models import Min
-
-    from leadline.cases.models import MonthlyStatus
-    from leadline.core import clock
-    from leadline.legal.services import person_key
-    from leadline.participants.models import Participant
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

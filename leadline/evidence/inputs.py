@@ -262,7 +262,7 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
 def load(data: Path | str) -> Any:
     """Every input present in ``data`` (a folder, or a PostgreSQL URL: warehouse.py), checked; absent
     optional files are simply not in the result."""
-    from leadline.evidence import warehouse
+    from leadline.evidence import warehouse  # warehouse checks against this module's schemas
 
     if warehouse.is_url(data):
         return warehouse.load(str(data))

@@ -17,7 +17,7 @@ def monthly(patterns: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Within-person monthly odds ratios: each follow-up month against month 0 (the month before
     referral), logistic GEE grouped by person, exchangeable correlation, robust errors — fitted on each
     outcome's patterns (features.monthly_patterns, sufficient.gee_monthly)."""
-    from leadline.evidence.sufficient import gee_monthly, wald_p
+    from leadline.evidence.sufficient import gee_monthly, wald_p  # lazy: loads scipy and statsmodels
 
     out: dict[str, Any] = {}
     for outcome in MONTHLY:

@@ -19,7 +19,7 @@ def rates(f: pd.DataFrame) -> dict[str, Any]:
     rate ratio from a negative binomial (NB2) model with log exposure as offset, fitted on the distinct
     (group, count, exposure) rows weighted by how many people share each (sufficient.nb2). For *_days
     the quantity is the number of days."""
-    from leadline.evidence.sufficient import compress, nb2, wald_p
+    from leadline.evidence.sufficient import compress, nb2, wald_p  # lazy: loads scipy and statsmodels
 
     exposure = followup_years(f)
     keep = exposure > 0

@@ -44,7 +44,7 @@ def did_or(f: pd.DataFrame, kind: str = "arrest") -> dict[str, Any] | None:
     estimate is exp(interaction). People need the whole 6 months after. Fitted on the four cells and
     each group's covariance of (before, after): the same estimate and robust interval as the fit on
     the rows (sufficient.did)."""
-    from leadline.evidence.sufficient import did, wald_p
+    from leadline.evidence.sufficient import did, wald_p  # lazy: loads scipy and statsmodels
 
     eligible = f[f["fu"] >= DID_DAYS]
     t = eligible["lead"].to_numpy(dtype=int)
@@ -71,7 +71,7 @@ def propensity(f: pd.DataFrame, covs: list[str]) -> dict[str, Any]:
     fitted on the people; the weighted outcome model on its weighted sums (sufficient.weighted_or)."""
     import statsmodels.api as sm
 
-    from leadline.evidence.sufficient import wald_p, weighted_or
+    from leadline.evidence.sufficient import wald_p, weighted_or  # lazy: loads scipy and statsmodels
 
     eligible = f[f["fu"] >= DID_DAYS]
     t = eligible["lead"].to_numpy(dtype=int)

@@ -18,7 +18,7 @@ def survival(f: pd.DataFrame) -> dict[str, Any] | None:
     prison in between are not at risk. Kaplan-Meier medians, the log-rank test, and a Cox hazard ratio
     (Efron ties) with the proportional-hazards test (scaled Schoenfeld residuals against rank time) —
     all from the risk table at each distinct time (sufficient.RiskTable)."""
-    from leadline.evidence.sufficient import RiskTable, wald_p
+    from leadline.evidence.sufficient import RiskTable, wald_p  # lazy: loads scipy and statsmodels
 
     lead = f["lead"].to_numpy(dtype=int)
     if len(set(lead)) < 2:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
+from leadline.legal.models import Charge, NewCharge
 from leadline.legal.services import MAX_EXTENSION_DAYS
 
 
@@ -46,7 +47,6 @@ class RecordForm(forms.Form):
 
     def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        from leadline.legal.models import Charge
 
         self.kind = kind
         self.fields["degree"].choices = Charge.Degree.choices  # type: ignore[attr-defined]
@@ -79,7 +79,6 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        from leadline.legal.models import NewCharge
 
         choices = [c for c in NewCharge.Decision.choices if c[0] != "pending"]
         self.fields["decision"].choices = choices  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from leadline.legal import clock as legal_clock
 from leadline.legal.models import LegalMatter, Notice
 
 if TYPE_CHECKING:
-    from leadline.legal.services import Requirement
+    from leadline.legal.selectors import Requirement
     from leadline.sites.models import Site
 
 

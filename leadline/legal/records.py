@@ -25,7 +25,10 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.legal.models import Charge, CourtCase, CourtDate, NewCharge, Source, Warrant
+from leadline.legal.selectors import new_charges_visible_to, people_visible_to
 from leadline.legal.services import LegalRefused, schedule
+from leadline.notifications.models import Delivery
+from leadline.notifications.services import queue_to_address
 from leadline.participants.models import Participant
 from leadline.participants.services import StaleEdit
 from leadline.sites.selectors import site_get
@@ -227,7 +230,6 @@ def _people_by_key(
     """Exact name (case aside) and date of birth, among the people this user may already reach (so an
     import can never tell a prosecutor whether someone else is in LEAD). One query per 500 dates of birth,
     not one per row: 5,000 rows took 90-100 s matched one by one."""
-    from leadline.legal.selectors import people_visible_to
 
     found: dict[tuple[str, str, date], list[Participant]] = {}
     births = sorted({key[2] for key in keys})
@@ -386,7 +388,6 @@ def records_import(*, actor: User, data: bytes, progress: Any = None) -> ImportR
 
 def new_charge_decide(*, actor: User, charge_id: int, decision: str, reason: str, version: int) -> NewCharge:
     """The prosecutor's decision on a flagged new charge, with a reason (PRODUCT §4 rule 6)."""
-    from leadline.legal.selectors import new_charges_visible_to
 
     _require_edit(actor)
     reason = (reason or "").strip()
@@ -422,8 +423,6 @@ def court_reminders_due(*, now: datetime | None = None) -> int:
     ``reminded_at``, so a second run (or two workers) never sends twice; the text is queued in the same
     transaction and sent (and retried) by the notifications' worker task. The text names the date, time
     and court only: never the charge (a phone is not a private place)."""
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     now = now or clock.now()
     tz = _tz()

@@ -17,11 +17,56 @@ from django.db.models import Q, QuerySet
 from leadline.accounts import policy
 from leadline.accounts.models import User
 from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
+from leadline.cases.models import Contact, Intake
+from leadline.consents.policy import Info, may_disclose_each, record_disclosures
+from leadline.consents.summaries import enrolment_open_to
 from leadline.core import clock
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import CourtCase, CourtDate, LegalMatter, NewCharge, Notice, Warrant
 from leadline.legal.policy import without_sealed
+from leadline.participants.models import Participant
 from leadline.sites.selectors import site_get
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Whether a matter's rule is met by its deadline, with what the decision read."""
+
+    met: bool
+    intake_on: date | None
+    contacts: int
+    contacts_needed: int
+
+
+def requirement(matter: LegalMatter) -> Requirement:
+    """What the rule reads, counting only what happened before the deadline (a late run of the task must
+    not count a contact that came after it). No-file on intake: intake completed in the window. Expunge
+    after participation (the site's definition, decision 0018): intake completed and at least the site's
+    number of substantive contacts in which the participant was reached, both in the window. The window
+    opens a day before the incident for both (a re-engaged person's old intake is not this incident's)."""
+
+    opens = matter.incident_at - timedelta(days=1)
+    intake = (
+        Intake.objects.filter(participant=matter.participant_id, completed_at__isnull=False)
+        .filter(completed_at__lt=matter.deadline_at, completed_at__gte=opens)
+        .order_by("completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    contacts = 0
+    if matter.mode == LegalMatter.Mode.EXPUNGE_AFTER_PARTICIPATION:
+        contacts = Contact.objects.filter(
+            participant=matter.participant_id, reached=True, substantive=True,
+            occurred_at__lt=matter.deadline_at,
+            occurred_at__gte=opens,
+        ).count()  # fmt: skip
+    met = intake is not None and contacts >= matter.contacts_needed
+    return Requirement(
+        met=met,
+        intake_on=clock.local_date(intake) if intake else None,
+        contacts=contacts,
+        contacts_needed=matter.contacts_needed,
+    )
 
 
 def is_criminal_justice(user: User) -> bool:
@@ -53,8 +98,6 @@ def people_visible_to(user: User) -> QuerySet[Any]:
     The consent half is the decision point's (``Info.ENROLMENT`` through ``consents.summaries``): a
     restriction the program agreed to (42 CFR 2.26) takes a person out of it, and each showing of someone
     reached only this way is a disclosure the page records (``record_consent_reach``)."""
-    from leadline.consents.summaries import enrolment_open_to
-    from leadline.participants.models import Participant
 
     scope = policy.scope_of(user, "legal_matter.view")
     people = Participant.objects.filter(merged_into__isnull=True)
@@ -77,7 +120,6 @@ def consent_reach(*, user: User, participant_ids: Iterable[int | None]) -> dict[
     those among ``participant_ids`` it reaches only that way (a consent naming its office, no open matter of
     theirs it may read). Showing them anything tells that the person is in LEAD: a disclosure under that
     consent. The people reached through a legal matter are not disclosures under a consent: not here."""
-    from leadline.consents.policy import Info, may_disclose_each
 
     ids = {pid for pid in participant_ids if pid}
     if (
@@ -97,7 +139,6 @@ def record_consent_reach(*, user: User, participant_ids: Iterable[int | None], c
     """Log the showing of the people ``consent_reach`` finds as disclosures of their enrolment under their
     consent. Returns the 42 CFR 2.32 notice the page must show with it (None when nothing went out under a
     Part 2 consent)."""
-    from leadline.consents.policy import Info, record_disclosures
 
     reached = consent_reach(user=user, participant_ids=participant_ids)
     shown = {pid: (consent, [str(Info.ENROLMENT)]) for pid, consent in reached.items()}
@@ -203,8 +244,6 @@ def rule_so_far_for(*, user: User, matter: LegalMatter) -> Any:
     """What the rule has read so far (intake date, contacts) — program information: never for a
     criminal-justice role, who learns only the outcome from the notice (progress goes through a 2.35
     consent)."""
-    from leadline.legal.services import requirement
-
     if matter.state != LegalMatter.State.HELD or is_criminal_justice(user):
         return None
     return requirement(matter)

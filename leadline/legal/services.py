@@ -9,8 +9,7 @@ notice (a unique constraint on (matter, cycle) is the last guard).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -24,6 +23,10 @@ from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import Charge, Extension, LegalMatter, Notice
+from leadline.legal.pdf import notice_pdf
+from leadline.legal.selectors import matters_visible_to, requirement
+from leadline.notifications.models import Delivery
+from leadline.notifications.services import queue_to_address
 from leadline.participants import lifecycle
 from leadline.participants.lifecycle import Event
 from leadline.participants.services import StaleEdit
@@ -38,16 +41,6 @@ class LegalRefused(refusals.Refused):
     def __init__(self, field: str, message: str, errors: dict[str, str] | None = None):
         super().__init__(message, field)
         self.errors = errors or {field: message}  # every field that is wrong, for the form
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """Whether a matter's rule is met by its deadline, with what the decision read."""
-
-    met: bool
-    intake_on: date | None
-    contacts: int
-    contacts_needed: int
 
 
 def _tz(site: Site | None) -> str:
@@ -89,38 +82,6 @@ def matter_open(*, actor: User, referral: Any, participant: Any) -> LegalMatter:
     return matter
 
 
-def requirement(matter: LegalMatter) -> Requirement:
-    """What the rule reads, counting only what happened before the deadline (a late run of the task must
-    not count a contact that came after it). No-file on intake: intake completed in the window. Expunge
-    after participation (the site's definition, decision 0018): intake completed and at least the site's
-    number of substantive contacts in which the participant was reached, both in the window. The window
-    opens a day before the incident for both (a re-engaged person's old intake is not this incident's)."""
-    from leadline.cases.models import Contact, Intake
-
-    opens = matter.incident_at - timedelta(days=1)
-    intake = (
-        Intake.objects.filter(participant=matter.participant_id, completed_at__isnull=False)
-        .filter(completed_at__lt=matter.deadline_at, completed_at__gte=opens)
-        .order_by("completed_at")
-        .values_list("completed_at", flat=True)
-        .first()
-    )
-    contacts = 0
-    if matter.mode == LegalMatter.Mode.EXPUNGE_AFTER_PARTICIPATION:
-        contacts = Contact.objects.filter(
-            participant=matter.participant_id, reached=True, substantive=True,
-            occurred_at__lt=matter.deadline_at,
-            occurred_at__gte=opens,
-        ).count()  # fmt: skip
-    met = intake is not None and contacts >= matter.contacts_needed
-    return Requirement(
-        met=met,
-        intake_on=clock.local_date(intake) if intake else None,
-        contacts=contacts,
-        contacts_needed=matter.contacts_needed,
-    )
-
-
 def _reference(matter: LegalMatter) -> str:
     return f"LEAD-{matter.pk:06d}-{matter.cycle}"
 
@@ -129,7 +90,6 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
     """Act on every held matter whose deadline has passed: a clearance notice when the rule was met, a
     return-to-ordinary-processing notice when it was not. Idempotent; catches up on every deadline
     missed while the system was down. Returns how many matters it resolved."""
-    from leadline.legal.pdf import notice_pdf
 
     now = now or clock.now()
     site = site_get()
@@ -183,8 +143,6 @@ def _alert(notice: Notice, matter: LegalMatter) -> None:
     The email names the kind and the reference only: the person and the charge are read in Leadline,
     signed in, where the access is checked and audited (email is not a safe place for either). One email
     each, queued and sent (and retried) by the notifications' worker task."""
-    from leadline.notifications.models import Delivery
-    from leadline.notifications.services import queue_to_address
 
     people = policy.users_with_capability("legal_matter.edit").exclude(email="")  # the prosecutors
     emails = set(people.values_list("email", flat=True))
@@ -202,7 +160,6 @@ def _alert(notice: Notice, matter: LegalMatter) -> None:
 
 
 def _matter_for_edit(actor: User, matter_id: int) -> LegalMatter:
-    from leadline.legal.selectors import matters_visible_to
 
     if not policy.can(actor, "legal_matter.edit"):
         raise LegalRefused("__all__", _("Your role may not act on legal matters."))
@@ -374,7 +331,7 @@ def person_key(participant_id: int) -> str:
 def schedule(when: datetime) -> None:
     """Ask the task worker to sweep at ``when`` (after this transaction commits). Each sweep handles every
     due matter, so a lost or late task is caught up by the next one, or by ``manage.py legal_sweep``."""
-    from leadline.legal.tasks import legal_sweep
+    from leadline.legal.tasks import legal_sweep  # the task runs these sweeps: a same-app pair
 
     def enqueue() -> None:
         task = legal_sweep

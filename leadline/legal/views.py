@@ -18,14 +18,17 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
 from leadline.consents.summaries import candidates_for
 from leadline.core import clock, refusals
+from leadline.core.csvsafe import csv_cell
 from leadline.core.imports import import_job_create, import_jobs_recent_for
 from leadline.core.uploads import upload_limit, upload_refused
+from leadline.legal import clock as legal_clock
 from leadline.legal import records, selectors, services
 from leadline.legal.forms import DecisionForm, DefenderForm, ExtendForm, ImportForm, RecordForm, RemindersForm
 from leadline.legal.models import LegalMatter, NewCharge, Notice
 from leadline.legal.tasks import records_import_run
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
+from leadline.participants.selectors import participant_get_for
 from leadline.participants.services import StaleEdit, participant_set_court_reminders
 from leadline.sites.selectors import site_get
 
@@ -58,9 +61,6 @@ def holds_csv(request: AuthedRequest) -> HttpResponse:
     """The open matters this user may read, as a spreadsheet: never a sealed one for a criminal-justice
     role (the same selector as every page), every row's participant audited as exported."""
     import csv
-
-    from leadline.core.csvsafe import csv_cell
-    from leadline.legal import clock as legal_clock
 
     site = site_get()
     tz = site.time_zone if site else "UTC"
@@ -364,7 +364,6 @@ def records_import(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def court_reminders(request: AuthedRequest, participant_id: int) -> HttpResponse:
     """The participant's opt-in to court-date texts, recorded by their case manager (audited)."""
-    from leadline.participants.selectors import participant_get_for
 
     view = participant_get_for(user=request.user, participant_id=participant_id)
     if not view.access.has("consent.edit"):

@@ -93,7 +93,6 @@ class MemberForm(forms.Form):
 def _offer(field: Any, people: list[tuple[Any, Standing]]) -> None:
     """Only the people who may discuss the participant now are choices: any other id (an officer's,
     forged into the form) is refused as an invalid choice, with a field error."""
-    from leadline.accounts.models import User
 
     field.queryset = (
         User.objects.filter(pk__in=[p.pk for p, _s in people])

@@ -33,6 +33,10 @@ from leadline.accounts.models import User
 from leadline.accounts.roles import Role, Scope
 from leadline.consents.models import Consent
 from leadline.consents.policy import Info, in_force_q, may_disclose_each, today
+from leadline.directory.models import ServiceReferral
+from leadline.legal.models import LegalMatter
+from leadline.legal.selectors import matters_visible_to
+from leadline.legal.services import person_key
 from leadline.messaging.models import Thread
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access
@@ -113,15 +117,9 @@ def _outside_in_scope(user: User, ids: list[int]) -> list[int]:
     if scope is Scope.ALL:
         return ids
     if scope is Scope.CLIENTS:  # a defender's clients: those they represent on an open matter
-        from leadline.legal.selectors import matters_visible_to
-
         matters = matters_visible_to(user).filter(participant_id__in=ids)
         return sorted({pid for pid in matters.values_list("participant_id", flat=True) if pid is not None})
-    if scope is Scope.ORGANISATION and (
-        agency_id := getattr(user, "agency_id", None)
-    ):  # referred to their org
-        from leadline.directory.models import ServiceReferral
-
+    if scope is Scope.ORGANISATION and (agency_id := getattr(user, "agency_id", None)):  # referred to them
         sent = ServiceReferral.objects.filter(participant_id__in=ids, organization__agency_id=agency_id)
         return sorted(set(sent.values_list("participant_id", flat=True)))
     return []
@@ -167,8 +165,6 @@ def latest_sealing(participant_ids: Iterable[int]) -> dict[int, datetime]:
     ``participant_ids`` counts as that participant: a merge moves the duplicate's matters, but a purged
     one names the duplicate only by its key, and its sealing must still reach the survivor (PRODUCT.md
     §4 rules 3 and 13; a merge leaves no chains, so one step finds every earlier duplicate)."""
-    from leadline.legal.models import LegalMatter
-    from leadline.legal.services import person_key
 
     ids = list(participant_ids)
     if not ids:
@@ -224,7 +220,6 @@ def may_start(user: User, participant: Participant) -> bool:
 def candidates(participant: Participant) -> list[tuple[Any, Standing]]:
     """Everyone who may discuss this participant now (the program's people and those outside it whom a
     consent in force names), with their standing — the only people a thread about them may include."""
-    from leadline.accounts.models import User
 
     program_wide = [r for r in Role if r not in GATE and access_policy.scope_of(_as(r), "message.view")
                     is Scope.ALL]  # fmt: skip

@@ -15,6 +15,7 @@ from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.consents.models import DisclosureNotice
+from leadline.consents.policy import record_disclosures
 from leadline.messaging import policy
 from leadline.messaging.models import Message, Thread, ThreadMember
 from leadline.participants.models import Participant
@@ -25,7 +26,6 @@ MESSAGES_PER_PAGE = 50
 
 def _disclose(user: User, shown: dict[int, policy.Standing]) -> DisclosureNotice | None:
     """Each showing outside the program is a logged disclosure under the consent that opens it."""
-    from leadline.consents.policy import record_disclosures
 
     outside = {pid: (s.consent, list(s.infos)) for pid, s in shown.items() if s.outside and s.consent}
     if not outside:
@@ -44,7 +44,6 @@ class ThreadRow:
 def _subjects_for(user: User, threads: list[Thread], outside: set[int]) -> dict[int, str]:
     """A thread's subject was written with its first message: a reader outside the program who was not
     among that message's readers reads a neutral title instead (it may say what they were not told)."""
-    from leadline.messaging.models import Message
 
     firsts: dict[int, int] = {}
     for thread_id, message_id in (

@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadline.accounts import policy as access_policy
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.messaging import policy
 from leadline.messaging.models import Message, Thread, ThreadMember
+from leadline.notifications.services import notify
 from leadline.participants.models import Participant
 
 
@@ -113,7 +115,6 @@ def message_post(*, actor: User, thread: Thread, body: str, idempotency_key: str
 
 
 def _may_write(actor: User) -> bool:
-    from leadline.accounts import policy as access_policy
 
     return access_policy.can(actor, "message.edit")
 
@@ -146,7 +147,6 @@ def _post(*, actor: User, thread: Thread, participant: Participant, body: str, i
         participant_id=participant.pk,
         changes={"thread": thread.pk, "body": body, "outside_readers": sorted(outside)},
     )  # fmt: skip
-    from leadline.notifications.services import notify
 
     readers = {uid for uid, s in may_read.items() if not s.outside} | set(outside)
     told = [m for m in members if m.pk != actor.pk and m.pk in readers]

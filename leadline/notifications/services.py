@@ -25,13 +25,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.core.actors import Actor
+from leadline.core.clock import zone_name
+from leadline.core.sms import send_sms
+from leadline.notifications.models import Delivery, Notification, Preference
+from leadline.notifications.tasks import send_deliveries
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-from leadline.notifications.models import Delivery, Notification, Preference
-from leadline.notifications.tasks import send_deliveries
 
 logger = logging.getLogger(__name__)
 K = Notification.Kind
@@ -53,7 +57,6 @@ def preference_for(user: Actor) -> Preference:
 
 
 def _zone() -> ZoneInfo:
-    from leadline.core.clock import zone_name
 
     return ZoneInfo(zone_name())
 
@@ -152,8 +155,6 @@ def _queue(ids: list[int]) -> None:
 
 def _send(delivery: Delivery) -> None:
     if delivery.channel == Delivery.Channel.SMS:
-        from leadline.core.sms import send_sms
-
         send_sms(delivery.to, delivery.body)
         return
     from django.core.mail import send_mail
@@ -213,8 +214,6 @@ def deliver_due() -> int:
 
 def retry(*, actor: Actor, delivery_id: int) -> Delivery:
     """An administrator sends a given-up delivery again (the provider is back)."""
-    from leadline.audit.models import AuditEvent
-    from leadline.audit.services import audit_record
 
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
         status=Delivery.Status.PENDING, attempts=0, next_attempt_at=clock.now()

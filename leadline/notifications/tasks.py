@@ -19,14 +19,14 @@ EVERY = timedelta(minutes=5)
 def send_deliveries(ids: list[int]) -> int:
     """Send these deliveries now: queued by the request that made them, after its commit, so that no
     request ever waits on an SMS provider or a mail server. Sent at most once (status and row lock)."""
-    from leadline.notifications.services import deliver
+    from leadline.notifications.services import deliver  # services enqueues this task: a same-app pair
 
     return deliver(ids)
 
 
 @task()
 def deliver_notifications() -> int:
-    from leadline.notifications.services import deliver_due
+    from leadline.notifications.services import deliver_due  # (as above)
 
     sent = deliver_due()
     schedule_next()

@@ -23,6 +23,7 @@ from leadline.participants.models import Participant, ParticipantPhoto
 from leadline.participants.policy import participant_access
 from leadline.participants.selectors import participant_get_for
 from leadline.participants.services import NotAllowed
+from leadline.participants.views import _detail_context
 
 MAX_UPLOAD_BYTES = 8_000_000
 MAX_SIDE = 640
@@ -108,8 +109,6 @@ def photo(request: AuthedRequest, participant_id: int) -> HttpResponse:
             participant_photo_set(actor=request.user, participant=view.participant, raw=upload.read())
             messages.success(request, _("Photo saved."))
     except PhotoRefused as exc:
-        from leadline.participants.views import _detail_context
-
         ctx = _detail_context(request, participant_id, photo_error=exc.message)
         return render(request, "participants/detail.html", ctx, status=400)
     return redirect("participants:detail", participant_id=participant_id)

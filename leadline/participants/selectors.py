@@ -11,7 +11,7 @@ from django.http import Http404
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
-from leadline.participants.models import CASELOAD_STATUSES, Participant
+from leadline.participants.models import CASELOAD_STATUSES, Participant, ParticipantPhoto
 from leadline.participants.policy import ParticipantAccess, participant_access, participants_visible_to
 
 
@@ -57,8 +57,6 @@ def participant_get_for(*, user: User, participant_id: int, reason: str = "") ->
     "Not found" and "not allowed" are the same 404 (CONVENTIONS habit 4).
     """
     from django.db.models import Exists, OuterRef
-
-    from leadline.participants.models import ParticipantPhoto
 
     participant = (
         Participant.objects.select_related("case_manager")

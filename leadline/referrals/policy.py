@@ -75,7 +75,6 @@ def may_approve(user: User) -> bool:
 
 
 def community_approvers() -> list[Any]:
-    from leadline.accounts.models import User
 
     return [u for u in User.objects.filter(is_active=True, is_community_approver=True) if may_approve(u)]
 

@@ -11,7 +11,10 @@ from django.http import Http404
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
+from leadline.cases.models import MonthlyStatus
+from leadline.consents.policy import Info, may_disclose_each, record_disclosures
 from leadline.core import clock
+from leadline.participants.models import Participant
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import handoffs_visible_to, referrals_visible_to
 
@@ -97,9 +100,6 @@ def referral_outcomes_for(
     referrals that became a participant, "engaged" or "not yet", and "housed" or not, each only where
     the consent decision point allows it (the participant's officer-feedback opt-in naming it); else
     "not shared". Nothing else of the participant, ever. Each outcome shown is a logged disclosure."""
-    from leadline.cases.models import MonthlyStatus
-    from leadline.consents.policy import Info, may_disclose_each, record_disclosures
-    from leadline.participants.models import Participant
 
     own = [r for r in referrals if r.referred_by_id == getattr(user, "pk", None) and r.participant_id]
     if not own:

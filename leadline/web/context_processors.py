@@ -4,12 +4,12 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from leadline.accounts.mfa import demo_mfa_skipped
+from leadline.sites.selectors import site_get
 from leadline.web.nav import nav_for
 
 
 def shell(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    from leadline.sites.selectors import site_get
 
     return {
         "nav_entries": nav_for(user) if user is not None else [],

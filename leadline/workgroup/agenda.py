@@ -33,9 +33,21 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from leadline.accounts import policy
 from leadline.accounts.models import User
+from leadline.accounts.roles import Scope
+from leadline.audit.models import AuditEvent
+from leadline.audit.services import audit_record
+from leadline.consents.policy import Info, may_disclose, record_disclosures
+from leadline.consents.wording import feedback_phrase
 from leadline.core import clock
+from leadline.directory.models import ServiceReferral
+from leadline.legal.models import LegalMatter, NewCharge, Warrant
 from leadline.legal.policy import sealed_from
+from leadline.legal.selectors import consent_reach, people_visible_to
+from leadline.participants.models import Participant
+from leadline.referrals.models import Referral
+from leadline.referrals.selectors import OUTCOME_ENGAGED, OUTCOME_NOT_YET, referral_outcomes_for
 from leadline.workgroup.models import AgendaItem, Meeting
 from leadline.workgroup.policy import AgendaReader, agenda_reader
 
@@ -57,9 +69,6 @@ def window_for(meeting: Meeting) -> tuple[datetime, datetime]:
 
 
 def _candidates(meeting: Meeting) -> list[dict[str, Any]]:
-    from leadline.legal.models import LegalMatter, NewCharge, Warrant
-    from leadline.participants.models import Participant
-    from leadline.referrals.models import Referral
 
     start, end = window_for(meeting)
     found: list[dict[str, Any]] = []
@@ -149,8 +158,6 @@ def _candidates(meeting: Meeting) -> list[dict[str, Any]]:
 def agenda_build(*, actor: User, meeting: Meeting) -> int:
     """Add to the meeting's agenda what happened since the last meeting. Returns how many items were
     added; building again adds only new ones."""
-    from leadline.audit.models import AuditEvent
-    from leadline.audit.services import audit_record
 
     added = 0
     with transaction.atomic():
@@ -260,11 +267,6 @@ def _sealed(user: User, item: Any) -> bool:
 def item_views(user: User, meeting: Meeting, *, channel: str = "page") -> AgendaView:
     """What ``user`` may read of each item of ``meeting`` (see the module's rules). Showing a person's
     progress outside the program goes through the one consent decision point and is logged."""
-    from leadline.accounts import policy
-    from leadline.accounts.roles import Scope
-    from leadline.consents.policy import Info, may_disclose, record_disclosures
-    from leadline.consents.wording import feedback_phrase
-    from leadline.referrals.selectors import OUTCOME_ENGAGED, OUTCOME_NOT_YET, referral_outcomes_for
 
     items: list[Any] = list(
         meeting.items.select_related(
@@ -298,8 +300,6 @@ def item_views(user: User, meeting: Meeting, *, channel: str = "page") -> Agenda
                 hidden += 1
         return AgendaView(views, hidden)
     if reader is AgendaReader.LEGAL:
-        from leadline.legal.selectors import consent_reach, people_visible_to
-
         # The legal app's own rule: the people whose legal records this role may read (an open diversion,
         # or a consent naming the office; a defender's own clients). The agenda never tells more.
         visible = set(people_visible_to(user).values_list("pk", flat=True))
@@ -360,8 +360,6 @@ def item_views(user: User, meeting: Meeting, *, channel: str = "page") -> Agenda
             views.append(ItemView(i, title, f"{i.referral.given_name} {i.referral.family_name}", lines))
         return AgendaView(views, hidden)
     if reader is AgendaReader.PROVIDER:
-        from leadline.directory.models import ServiceReferral
-
         ids = [i.participant_id for i in items if i.participant_id]
         referred = (
             set(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from icalendar import Calendar, Event
 
 from leadline.core import clock
+from leadline.sites.models import Site
 from leadline.workgroup.models import Meeting
 
 STATUS = {
@@ -21,7 +22,6 @@ STATUS = {
 
 
 def meetings_ics() -> bytes:
-    from leadline.sites.models import Site
 
     site = Site.objects.first()
     name = f"{site.name if site else 'LEAD'} — operational workgroup"

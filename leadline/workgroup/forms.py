@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leadline.accounts import policy
 from leadline.accounts.models import User
+from leadline.core.clock import zone_name
 from leadline.workgroup.models import AgendaItem, Meeting, Member
 
 LOCAL = ["%Y-%m-%dT%H:%M"]
@@ -39,7 +41,6 @@ class MeetingForm(forms.Form):
 
 def site_aware(value: datetime) -> datetime:
     """A time typed in the site's zone (the form's fields are naive when USE_TZ parsing is local)."""
-    from leadline.core.clock import zone_name
 
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone_name()))
 
@@ -83,7 +84,6 @@ class MemberForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any):
-        from leadline.accounts import policy
 
         super().__init__(*args, **kwargs)
         already = Member.objects.filter(active=True).values_list("user_id", flat=True)

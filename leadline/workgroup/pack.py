@@ -24,6 +24,7 @@ from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from leadline.accounts.models import User
 from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
@@ -31,9 +32,14 @@ from leadline.audit.selectors import law_enforcement_events
 from leadline.core import clock
 from leadline.core.clock import zone_name
 from leadline.core.pdf import Document
+from leadline.evaluation.labels import suppression_threshold
+from leadline.evaluation.report import _interval, _money, _num, _pct
+from leadline.evaluation.services import latest
+from leadline.participants.selectors import caseload_sizes
 from leadline.participants.services import caseload_limits
 from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.models import EligibilityCheck, Handoff, Referral
+from leadline.sites.models import Exclusion
 from leadline.sites.selectors import site_get
 
 DASH = "—"
@@ -130,7 +136,6 @@ def _referrals(since: datetime, until: datetime, threshold: int) -> dict[str, An
     every ineligibility reason: the number of referrals that failed each criterion, counted as the
     police dashboard counts them (referrals.dashboard), so one referral with two reasons counts under
     both and the reasons do not add up to a total."""
-    from leadline.sites.models import Exclusion
 
     referrals = Referral.objects.filter(created_at__gte=since, created_at__lt=until)
     door_counts = dict(referrals.values_list("door").annotate(n=Count("id")).order_by())
@@ -193,8 +198,6 @@ def _minutes(value: float) -> str:
 def _caseloads(threshold: int) -> dict[str, Any]:
     """Each case manager's caseload today (everyone who counts against the limits), against the site's
     soft and hard limits — as the caseloads page counts it (participants.selectors.caseload_sizes)."""
-    from leadline.accounts.models import User
-    from leadline.participants.selectors import caseload_sizes
 
     soft, hard = caseload_limits()
     sizes = caseload_sizes()
@@ -258,9 +261,6 @@ def _law_enforcement(since: datetime, until: datetime) -> dict[str, Any]:
 def _evidence() -> dict[str, Any] | None:
     """The key figures of the latest evaluation run, from its suppressed public copy only (as the
     quarterly report, evaluation/report.py); None before the engine has run."""
-    from leadline.evaluation.report import _interval, _money, _num, _pct
-    from leadline.evaluation.services import latest
-    from leadline.evaluation.views import suppression_threshold
 
     run = latest()
     if run is None:

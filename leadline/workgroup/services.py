@@ -12,10 +12,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from leadline.accounts import policy
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
+from leadline.notifications.services import notify
 from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
 from leadline.workgroup.policy import action_access
@@ -37,14 +39,12 @@ def _audit(actor: User, action: str, subject_type: str, subject_id: Any, **chang
 
 
 def _tell(users: list[Any], kind: str, url: str) -> None:
-    from leadline.notifications.services import notify
 
     notify(users, kind=kind, url=url)
 
 
 # Members ----------------------------------------------------------------------------------------------------
 def member_add(*, actor: User, user: User) -> Member:
-    from leadline.accounts import policy
 
     if not policy.can(user, "workgroup.view"):
         raise WorkgroupRefused("user", _("This person's role has no place in the workgroup."))
@@ -84,7 +84,6 @@ def calendar_renew(*, actor: User, member: Member) -> Member:
 
 
 def members_to_tell() -> list[Any]:
-    from leadline.accounts import policy
 
     members = Member.objects.filter(active=True, user__is_active=True).select_related("user")
     return [m.user for m in members if policy.can(m.user, "workgroup.view")]

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from leadline.accounts import policy
 from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
-from leadline.audit.services import audit_record
+from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.core import clock, refusals
 from leadline.participants.services import StaleEdit
 from leadline.workgroup import agenda, services
 from leadline.workgroup import policy as wg
+from leadline.workgroup.calendar import meetings_ics
 from leadline.workgroup.forms import DecisionForm, DoneForm, MeetingForm, MemberForm, MinutesForm, site_aware
 from leadline.workgroup.models import ActionItem, AgendaItem, Meeting, Member
 
@@ -164,7 +165,6 @@ def _meeting_page(
         subject_type="workgroup_meeting",
         subject_id=meeting.pk,
     )
-    from leadline.audit.services import audit_record_subjects
 
     audit_record_subjects(
         actor=request.user,
@@ -394,7 +394,6 @@ def calendar(request: AuthedRequest) -> HttpResponse:
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The meetings as iCalendar (RFC 5545) for a member's calendar app: times, place and a link —
     nothing about any participant. The address is the credential; it dies with membership."""
-    from leadline.workgroup.calendar import meetings_ics
 
     member = Member.objects.filter(calendar_token=token, active=True, user__is_active=True).first()
     if member is None or not policy.can(member.user, "workgroup.view"):

@@ -21,8 +21,8 @@ from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
-from leadline.notifications.models import Delivery
-from leadline.notifications.services import queue_to_address
+from leadline.notifications.models import Delivery, Notification
+from leadline.notifications.services import notify, queue_to_address
 from leadline.participants.lookup import find_candidates
 from leadline.participants.models import Participant
 from leadline.participants.policy import participants_visible_to
@@ -96,9 +96,6 @@ def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
         return None
     from django.urls import reverse
 
-    from leadline.notifications.models import Notification
-    from leadline.notifications.services import notify
-
     Handoff.objects.filter(pk=handoff.pk).update(escalation_level=level, last_paged_at=now)
     handoff.escalation_level, handoff.last_paged_at = level, now
     told = notify([recipient], kind=Notification.Kind.HANDOFF_PAGE, url=reverse("referrals:handoffs"),
@@ -120,7 +117,7 @@ def page_text(handoff: Handoff, level: int) -> str:
 
 
 def _schedule_check(handoff: Handoff, ack_minutes: int) -> None:
-    from leadline.referrals.tasks import handoff_check
+    from leadline.referrals.tasks import handoff_check  # the task runs handoff_escalate_due: same-app pair
 
     run_after = clock.now() + timedelta(minutes=ack_minutes)
 

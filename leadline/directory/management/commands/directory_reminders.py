@@ -8,13 +8,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from leadline.directory.referrals import referral_reminders_send
+from leadline.directory.services import stale_reminders_send
+
 
 class Command(BaseCommand):
     help = "Remind organisations of their stale directory listings (once per staleness)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from leadline.directory.referrals import referral_reminders_send
-        from leadline.directory.services import stale_reminders_send
 
         listings, referrals = stale_reminders_send(), referral_reminders_send()
         self.stdout.write(
