@@ -7,11 +7,27 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from rest_framework.request import Request
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.middleware import PERMISSIONS_POLICY_FEATURES
+
+
+class AuthedRequest(HttpRequest):
+    """The request a view behind ``login_required`` or ``capability_required`` gets: its user has signed
+    in, so it is a ``User``, not ``AnonymousUser``. For the type checker only; Django builds it as always."""
+
+    user: User
+
+
+class AuthedApiRequest(Request):
+    """The same for the REST API, whose every endpoint is authenticated (DEFAULT_PERMISSION_CLASSES is
+    IsAuthenticated): ``request.user`` is a ``User``. For the type checker only."""
+
+    user: User
 
 
 def capability_required(

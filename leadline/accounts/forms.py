@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import CAPABILITIES
 
 
@@ -44,7 +45,7 @@ class APITokenForm(forms.Form):
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=90)
     scopes = forms.MultipleChoiceField(label=_("Capabilities"), widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         held = policy.capabilities_of(user)
         self.fields["scopes"].choices = [(name, f"{name} — {CAPABILITIES[name].label}") for name in held]  # type: ignore[attr-defined]

@@ -3,8 +3,6 @@ apps below it and of the libraries, which cannot import the registry. Imported f
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.admin.models import LogEntry
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,12 +14,12 @@ from leadline.core.models import ImportJob
 from leadline.notifications.models import Notification, Preference
 
 
-def _sessions_end(*, actor: Any, user: User, reason: str) -> dict[str, int]:
+def _sessions_end(*, actor: User, user: User, reason: str) -> dict[str, int]:
     """Every session the account holds ends: a deactivated account signed in elsewhere is signed out."""
     return {"sessions_ended": user_sessions_end(user=user)}
 
 
-def _tokens_revoke(*, actor: Any, user: User, reason: str) -> dict[str, int]:
+def _tokens_revoke(*, actor: User, user: User, reason: str) -> dict[str, int]:
     """Every API token still valid is revoked (the API also refuses an inactive user's token)."""
     return {"tokens_revoked": user_tokens_revoke(user=user)}
 

@@ -13,8 +13,7 @@ Every domain's policy.py asks here; no view or template decides access on its ow
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from leadline.accounts.models import User
@@ -28,24 +27,25 @@ from leadline.accounts.roles import (
     Role,
     Scope,
 )
+from leadline.core.actors import Actor
 
 
 class UnknownCapability(KeyError):
     pass
 
 
-def role_of(user: Any) -> Role | None:
+def role_of(user: Actor | AnonymousUser | None) -> Role | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     raw = getattr(user, "role", "")
     return Role(raw) if raw else None
 
 
-def is_law_enforcement(user: Any) -> bool:
+def is_law_enforcement(user: Actor | AnonymousUser | None) -> bool:
     return role_of(user) in LAW_ENFORCEMENT_ROLES
 
 
-def hides_sealed(user: Any) -> bool:
+def hides_sealed(user: Actor | AnonymousUser | None) -> bool:
     """PRODUCT §4 rule 3: once an infraction is cleared (its legal matter sealed), no criminal-justice role
     sees it again. True for those roles, and for anyone whose role cannot be read (it fails closed). The
     legal app applies it to records (``legal.policy.without_sealed``); this is the one place it is decided."""
@@ -53,14 +53,14 @@ def hides_sealed(user: Any) -> bool:
     return raw not in Role._value2member_map_ or Role(raw) in CRIMINAL_JUSTICE_ROLES
 
 
-def firewall_allows(user: Any, data_class: DataClass) -> bool:
+def firewall_allows(user: Actor | AnonymousUser | None, data_class: DataClass) -> bool:
     role = role_of(user)
     if role is None:
         return False
     return role not in FIREWALL.get(data_class, frozenset())
 
 
-def scope_of(user: Any, capability: str) -> Scope | None:
+def scope_of(user: Actor | AnonymousUser | None, capability: str) -> Scope | None:
     """The scope the user holds ``capability`` at, or None when they do not hold it at all."""
     try:
         cap = CAPABILITIES[capability]
@@ -79,11 +79,11 @@ def scope_of(user: Any, capability: str) -> Scope | None:
     return scope
 
 
-def can(user: Any, capability: str) -> bool:
+def can(user: Actor | AnonymousUser | None, capability: str) -> bool:
     return scope_of(user, capability) is not None
 
 
-def capabilities_of(user: Any) -> dict[str, Scope]:
+def capabilities_of(user: Actor | AnonymousUser | None) -> dict[str, Scope]:
     return {name: scope for name in CAPABILITIES if (scope := scope_of(user, name)) is not None}
 
 

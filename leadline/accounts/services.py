@@ -36,7 +36,7 @@ class InvalidInput(refusals.Refused, ValueError):
         return f"{self.field}: {self.message}"
 
 
-def user_set_role(*, actor: Any, user: User, role: Role | str) -> User:
+def user_set_role(*, actor: User, user: User, role: Role | str) -> User:
     """Give a user a role ("" takes it away). Nobody changes their own role. A role that reads participants
     (or the site administrator's) is never given by one administrator: it is proposed
     (``role_grant_propose``) and takes effect when a second administrator approves (decision 0034)."""
@@ -46,7 +46,7 @@ def user_set_role(*, actor: Any, user: User, role: Role | str) -> User:
     return _role_apply(actor=actor, user=user, new_role=new_role)
 
 
-def _role_apply(*, actor: Any, user: User, new_role: Role | None, reset_id: int | None = None) -> User:
+def _role_apply(*, actor: User, user: User, new_role: Role | None, reset_id: int | None = None) -> User:
     if actor is not None and getattr(actor, "pk", None) == user.pk:
         raise NotAllowed("You cannot change your own role.")
     with transaction.atomic():
@@ -82,7 +82,7 @@ def new_account_prepare(*, user: User, role: str) -> User:
     return user
 
 
-def new_account_audit(*, actor: Any, user: User) -> None:
+def new_account_audit(*, actor: User, user: User) -> None:
     """The creation's own audit row (a creation, not a change: the creator may still propose the first
     password's link)."""
     audit_record(
@@ -94,7 +94,7 @@ def new_account_audit(*, actor: Any, user: User) -> None:
     )
 
 
-def role_grant_propose(*, actor: Any, user: User, role: Role | str, reason: str) -> CredentialReset:
+def role_grant_propose(*, actor: User, user: User, role: Role | str, reason: str) -> CredentialReset:
     """Propose giving ``user`` a role that reads participants (or the administrator's role): it takes effect
     when a second, independent administrator approves it (``credential_reset_approve``)."""
     return credential_reset_propose(
@@ -102,7 +102,7 @@ def role_grant_propose(*, actor: Any, user: User, role: Role | str, reason: str)
     )
 
 
-def user_contact_changed(*, actor: Any, user: User, before: dict[str, str]) -> None:
+def user_contact_changed(*, actor: User, user: User, before: dict[str, str]) -> None:
     """After an administrator changed someone's email or phone: the audit row keeps both values, and the
     old email address is told (content-free), so a swap made to steer a password link does not go unseen."""
     after = {"email": user.email, "phone": user.phone}
@@ -143,7 +143,7 @@ def user_sessions_end(*, user: User) -> int:
     return len(keys)
 
 
-def user_deactivate(*, actor: Any, user: User, reason: str) -> User:
+def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     """Disable an account: it can no longer sign in, every session it holds ends, its tokens are revoked,
     and every app answers for its own rows (accounts.lifecycle DEACTIVATE)."""
     if not reason.strip():
@@ -170,7 +170,7 @@ def user_tokens_revoke(*, user: User) -> int:
     return APIToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
 
 
-def _mfa_devices_remove(*, actor: Any, user: User, reason: str, reset_id: int) -> int:
+def _mfa_devices_remove(*, actor: User, user: User, reason: str, reset_id: int) -> int:
     """Remove a user's authenticators (lost phone): they must enrol again at their next sign-in. Their
     sessions end too, so a session verified with the lost device cannot go on. Only an approved
     CredentialReset calls this (``credential_reset_approve``): no administrator does it alone."""
@@ -233,13 +233,13 @@ RESET_LINK_HOURS = 24  # the password link works once, for a day
 RESET_MARK_DAYS = 30  # sign-ins this long after a reset are marked on the audit trail
 
 
-def _administrator(actor: Any) -> None:
+def _administrator(actor: User) -> None:
     if not (policy.can(actor, "user_account.edit") and getattr(actor, "is_active", False)):
         raise NotAllowed("Only a site administrator may do this.")
 
 
 def credential_reset_propose(
-    *, actor: Any, user: User, kind: str, reason: str, role: str = ""
+    *, actor: User, user: User, kind: str, reason: str, role: str = ""
 ) -> CredentialReset:
     """Propose resetting someone else's password or two-factor sign-in, or giving them a role that reads
     participants. Nothing changes until another administrator approves. A proposal of the same kind (and
@@ -288,7 +288,7 @@ def credential_reset_propose(
     return reset
 
 
-def credential_reset_approve(*, actor: Any, reset: CredentialReset) -> CredentialReset:
+def credential_reset_approve(*, actor: User, reset: CredentialReset) -> CredentialReset:
     """A second, independent administrator approves a proposal. MFA: the authenticators go and the holder
     enrols again at their next sign-in. Password: the holder is emailed a one-time link to set a new one
     (nobody else ever knows it). Role: the role is given. The holder of a reset is told, without detail."""
@@ -529,7 +529,7 @@ def credential_reset_complete(*, reset_id: int, password: str) -> User:
     return user
 
 
-def credential_reset_marking(*, user: Any) -> int | None:
+def credential_reset_marking(*, user: User) -> int | None:
     """The reset a new sign-in of ``user`` comes after, if one was completed in the last RESET_MARK_DAYS:
     its sessions are marked on the audit trail, so an administrator's reset used to read as the holder
     shows as such."""

@@ -18,7 +18,7 @@ from leadline.core import clock
 
 
 @receiver(user_logged_in)
-def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def on_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
     now = clock.now()
@@ -44,7 +44,7 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_logged_out)
-def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def on_logout(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     if user is None:
         return
     if request is not None and getattr(request, "session", None) is not None and request.session.session_key:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from leadline.accounts import services
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.accounts.forms import APITokenForm, OTPCodeForm, SignInForm
 from leadline.accounts.models import APIToken, CredentialReset
 from leadline.core import clock, refusals
@@ -44,15 +44,15 @@ def _safe_next(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa(request: HttpRequest) -> HttpResponse:
+def mfa(request: AuthedRequest) -> HttpResponse:
     """Set up an authenticator (first time) or verify a code (every sign-in)."""
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():  # type: ignore[attr-defined]  # django_otp.middleware.OTPMiddleware adds it
         return redirect(_safe_next(request))
-    device, setting_up = services.mfa_device_for(user=user)  # type: ignore[arg-type]
+    device, setting_up = services.mfa_device_for(user=user)
     form = OTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verified = services.mfa_verify(user=user, device=device, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+        verified = services.mfa_verify(user=user, device=device, code=form.cleaned_data["code"])
         if verified is not None:
             otp_login(request, verified)
             return redirect(_safe_next(request))
@@ -68,13 +68,13 @@ def mfa(request: HttpRequest) -> HttpResponse:
 
 @capability_required("api_token.view")
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     form = APITokenForm(request.POST or None, user=request.user)
     new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_secret = services.api_token_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 days=form.cleaned_data["days"],
@@ -90,9 +90,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @capability_required("api_token.edit")
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(APIToken, pk=token_id, user=request.user)
-    services.api_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("Token revoked."))
     return redirect("accounts:tokens")
 

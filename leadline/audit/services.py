@@ -4,13 +4,17 @@ the same transaction as its change (CONVENTIONS habit 1)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from leadline.audit import context
 from leadline.audit.models import AuditEvent
 from leadline.core import clock
+from leadline.core.actors import Actor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 # Field names whose values never enter the audit trail: only the fact that they changed.
 SENSITIVE_FIELDS = frozenset(
@@ -45,7 +49,7 @@ def law_enforcement_test_register(test: Callable[[Any], bool]) -> None:
     _law_enforcement_test = test
 
 
-def _is_law_enforcement(actor: Any) -> bool:
+def _is_law_enforcement(actor: Actor | AnonymousUser | None) -> bool:
     if _law_enforcement_test is None:  # never guess: the law-enforcement report must not miss an access
         raise ImproperlyConfigured(
             "leadline.accounts has not registered the audit trail's law-enforcement test"
@@ -79,7 +83,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
 
 def _event(
     *,
-    actor: Any,
+    actor: Actor | AnonymousUser | None,
     action: str,
     subject_type: str,
     subject_id: Any,
@@ -90,12 +94,13 @@ def _event(
     username: str = "",
 ) -> AuditEvent:
     ctx = context.current()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    signed_in = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    authenticated = signed_in is not None
     agency = getattr(actor, "agency", None) if authenticated else None
     return AuditEvent(
         occurred_at=clock.now(),
-        actor_id=actor.pk if authenticated else None,
-        actor_username=(actor.get_username() if authenticated else username)[:150],
+        actor_id=signed_in.pk if signed_in is not None else None,
+        actor_username=(signed_in.get_username() if signed_in is not None else username)[:150],
         actor_role=(getattr(actor, "role", "") or "") if authenticated else "",
         actor_agency_id=agency.pk if agency else None,
         actor_agency=agency.name if agency else "",
@@ -116,7 +121,7 @@ def _event(
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | AnonymousUser | None,
     action: str,
     subject_type: str = "",
     subject_id: Any = None,
@@ -142,7 +147,12 @@ def audit_record(
 
 
 def audit_record_reads(
-    *, actor: Any, action: str, subject_type: str, participant_ids: Iterable[int], reason: str = ""
+    *,
+    actor: Actor | AnonymousUser | None,
+    action: str,
+    subject_type: str,
+    participant_ids: Iterable[int],
+    reason: str = "",
 ) -> None:
     """One row per participant shown by a list, search or export, in one INSERT."""
     audit_record_subjects(
@@ -156,7 +166,7 @@ def audit_record_reads(
 
 def audit_record_subjects(
     *,
-    actor: Any,
+    actor: Actor | AnonymousUser | None,
     action: str,
     subject_type: str,
     subjects: Iterable[tuple[Any, int | None]],

@@ -5,9 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from leadline.accounts.decorators import AuthedApiRequest
 from leadline.cases import services as case_services
 from leadline.cases.models import CaseNote
 from leadline.cases.selectors import case_note_list_for
@@ -37,7 +37,7 @@ class CaseNoteListApi(LeadlineApi):
         operation_id="participant_notes_list",
         description="The participant's notes the caller may read, newest first, at most 200 (not paged).",
     )
-    def get(self, request: Request, participant_id: int) -> Response:
+    def get(self, request: AuthedApiRequest, participant_id: int) -> Response:
         require(request, "case_notes.view")
         view = participant_get_for(user=request.user, participant_id=participant_id)
         if not view.access.note_sensitivities_visible:
@@ -66,7 +66,7 @@ class CaseNoteListApi(LeadlineApi):
         },
         operation_id="participant_notes_create",
     )
-    def post(self, request: Request, participant_id: int) -> Response:
+    def post(self, request: AuthedApiRequest, participant_id: int) -> Response:
         require(request, "case_notes.edit")
         view = participant_get_for(user=request.user, participant_id=participant_id)
         if not view.access.note_sensitivities_writable:

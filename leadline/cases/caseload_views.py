@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.cases.selectors import caseload_overview
@@ -24,7 +24,7 @@ from leadline.participants.views import _detail_context, assign_form
 
 @capability_required("participant_record.edit")
 @require_POST
-def status_change(request: HttpRequest, participant_id: int) -> HttpResponse:
+def status_change(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     if not view.access.has("participant_record.edit"):
         raise Http404
@@ -55,7 +55,7 @@ def status_change(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @capability_required("caseload.edit")
 @require_POST
-def assign(request: HttpRequest, participant_id: int) -> HttpResponse:
+def assign(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     form = assign_form(request.POST)
     status = 400
@@ -82,7 +82,7 @@ def assign(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @capability_required("caseload.view")
 @require_GET
-def caseloads(request: HttpRequest) -> HttpResponse:
+def caseloads(request: AuthedRequest) -> HttpResponse:
     """Every caseload (program manager) or one's own (case manager): size against the limits, by status,
     and who waits for intake longest; plus the participants waiting for a case manager."""
     soft, hard = services.caseload_limits()

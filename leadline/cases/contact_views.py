@@ -7,12 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
 from leadline.cases.forms import ContactForm, MonthlyStatusForm
@@ -26,7 +26,7 @@ from leadline.participants.views import _detail_context
 
 @capability_required("contact.edit")
 @require_POST
-def contact_add(request: HttpRequest, participant_id: int) -> HttpResponse:
+def contact_add(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     access = view.access
     if not access.has("contact.edit"):
@@ -62,7 +62,7 @@ def contact_add(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @capability_required("contact.edit")
 @require_GET
-def outreach(request: HttpRequest) -> HttpResponse:
+def outreach(request: AuthedRequest) -> HttpResponse:
     """Who needs finding: referred people not yet engaged and inactive participants, the longest without
     a contact first, with the last known whereabouts for those who may see it."""
     people_qs = participants_visible_to(request.user).filter(
@@ -91,7 +91,7 @@ def outreach(request: HttpRequest) -> HttpResponse:
 
 @capability_required("monthly_status.edit")
 @require_POST
-def monthly_status(request: HttpRequest, participant_id: int) -> HttpResponse:
+def monthly_status(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     if not view.access.has("monthly_status.edit"):
         raise Http404

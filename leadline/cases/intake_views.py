@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.cases import services as case_services
 from leadline.cases.forms import IntakeForm
 from leadline.cases.models import Domain, domain_sensitivity
@@ -21,7 +21,7 @@ from leadline.participants.selectors import participant_get_for
 
 @capability_required("case_notes.view")
 @require_http_methods(["GET", "POST"])
-def intake(request: HttpRequest, participant_id: int) -> HttpResponse:
+def intake(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id, reason="intake")
     access = view.access
     if not access.has("case_notes.view"):

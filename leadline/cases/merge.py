@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from leadline.accounts.models import User
 from leadline.cases.models import CaseNote, Contact, Intake, MonthlyStatus, PlanGoal
 from leadline.participants.models import Participant
 
 
-def participant_merged(*, actor: Any, survivor: Participant, duplicate: Participant) -> dict[str, int]:
+def participant_merged(*, actor: User, survivor: Participant, duplicate: Participant) -> dict[str, int]:
     """A duplicate was merged (participants.services.participant_merge, inside its transaction): the case
     records move to the survivor. Where the survivor already holds the one record allowed (an open
     intake, a month's status), the duplicate keeps its own, reachable through the merged record (decision

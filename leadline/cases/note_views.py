@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.cases import services as case_services
 from leadline.cases.forms import CaseNoteForm
 from leadline.core import refusals
@@ -18,7 +18,7 @@ from leadline.participants.views import _detail_context
 
 @capability_required("case_notes.edit")
 @require_POST
-def case_note_add(request: HttpRequest, participant_id: int) -> HttpResponse:
+def case_note_add(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     if not view.access.note_sensitivities_writable:
         raise Http404

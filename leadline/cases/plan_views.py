@@ -7,12 +7,12 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.cases import services as case_services
 from leadline.cases.forms import GoalForm, PlanItemForm, ProgressForm
 from leadline.cases.models import Domain, PlanGoal, PlanItem, domain_sensitivity
@@ -22,7 +22,7 @@ from leadline.participants.selectors import participant_get_for
 
 @capability_required("case_notes.view")
 @require_http_methods(["GET", "POST"])
-def plan(request: HttpRequest, participant_id: int) -> HttpResponse:
+def plan(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id, reason="plan")
     access = view.access
     if not access.has("case_notes.view"):
@@ -71,7 +71,7 @@ def plan(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 
 def _handle(
-    request: HttpRequest, participant: Any, goals: list[PlanGoal], domains: list[tuple[str, str]]
+    request: AuthedRequest, participant: Any, goals: list[PlanGoal], domains: list[tuple[str, str]]
 ) -> tuple[int, dict[str, object]]:
     action = request.POST.get("action", "")
     by_id = {g.pk: g for g in goals}

@@ -7,6 +7,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.cases.models import CaseNote, Contact, Intake, PlanItem, domain_sensitivity
 from leadline.core import clock
@@ -61,7 +62,7 @@ def intake_completed_on(participant: Participant) -> Any:
     return clock.local_date(latest.completed_at) if latest and latest.completed_at else None
 
 
-def caseload_overview(*, user: Any) -> list[Any]:
+def caseload_overview(*, user: User) -> list[Any]:
     """Every active case manager (program manager) or only oneself (case manager), each with their
     caseload's size, counts by status, the oldest wait for intake, and what is overdue (not reached in two
     weeks, plan steps past their date); fullest first. Three queries whatever the numbers."""

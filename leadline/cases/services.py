@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.cases.models import (
@@ -36,7 +36,7 @@ IdempotencyConflict = refusals.IdempotencyConflict  # the key was already used f
 
 
 def case_note_add(
-    *, actor: Any, participant: Participant, body: str, sensitivity: str, idempotency_key: str
+    *, actor: User, participant: Participant, body: str, sensitivity: str, idempotency_key: str
 ) -> tuple[CaseNote, bool]:
     """Add a note; returns (note, created). A repeated submit with the same key returns the first note."""
     if sensitivity not in participant_access(actor, participant).note_sensitivities_writable:
@@ -100,7 +100,7 @@ class ContactInput:
 
 
 def contact_log(
-    *, actor: Any, participant: Participant, data: ContactInput, idempotency_key: str
+    *, actor: User, participant: Participant, data: ContactInput, idempotency_key: str
 ) -> tuple[Contact, bool]:
     """Log a contact or an outreach attempt; returns (contact, created). The same form twice is one.
 
@@ -165,7 +165,7 @@ def _contact_replay(existing: Contact, participant: Participant, data: ContactIn
 
 
 def monthly_status_record(
-    *, actor: Any, participant: Participant, month: date, housing: str, employed: str,
+    *, actor: User, participant: Participant, month: date, housing: str, employed: str,
     income_or_benefits: str, expected_version: int | None,
 ) -> tuple[MonthlyStatus, bool]:  # fmt: skip
     """Record (or correct) one month's status. A correction names the version it started from, so two
@@ -218,7 +218,7 @@ def monthly_status_record(
 
 
 def intake_save(
-    *, actor: Any, participant: Participant, answers: dict[str, tuple[bool, str]],
+    *, actor: User, participant: Participant, answers: dict[str, tuple[bool, str]],
     expected_version: int | None, complete: bool,
 ) -> Intake:  # fmt: skip
     """Save the intake in progress (a draft, as often as needed) and, with ``complete``, finish it.
@@ -283,7 +283,7 @@ def intake_save(
     return intake
 
 
-def _require_domain(actor: Any, participant: Participant, domain: str) -> None:
+def _require_domain(actor: User, participant: Participant, domain: str) -> None:
     access = participant_access(actor, participant)
     if not access.has("case_notes.edit"):
         raise NotAllowed
@@ -294,7 +294,7 @@ def _require_domain(actor: Any, participant: Participant, domain: str) -> None:
 
 
 def goal_add(
-    *, actor: Any, participant: Participant, domain: str, text: str, idempotency_key: str
+    *, actor: User, participant: Participant, domain: str, text: str, idempotency_key: str
 ) -> tuple[PlanGoal, bool]:
     """A goal the participant sets, in their words. Returns (goal, created); a double submit is one goal."""
     _require_domain(actor, participant, domain)
@@ -320,7 +320,7 @@ def goal_add(
 
 
 def goal_progress(
-    *, actor: Any, goal: PlanGoal, level: int, note: str, state: str, expected_version: int
+    *, actor: User, goal: PlanGoal, level: int, note: str, state: str, expected_version: int
 ) -> PlanGoal:
     """A step on the harm-reduction scale (any direction: setbacks are recorded, never punished), and
     optionally the goal reached or set aside by the participant."""
@@ -349,7 +349,7 @@ def goal_progress(
 
 
 def plan_item_add(
-    *, actor: Any, goal: PlanGoal, action: str, owner: str, due_on: date | None, idempotency_key: str
+    *, actor: User, goal: PlanGoal, action: str, owner: str, due_on: date | None, idempotency_key: str
 ) -> tuple[PlanItem, bool]:
     _require_domain(actor, goal.participant, goal.domain)
     action = action.strip()
@@ -377,7 +377,7 @@ def plan_item_add(
     return item, True
 
 
-def plan_item_done(*, actor: Any, item: PlanItem) -> PlanItem:
+def plan_item_done(*, actor: User, item: PlanItem) -> PlanItem:
     _require_domain(actor, item.goal.participant, item.goal.domain)
     with transaction.atomic(durable=True):
         if PlanItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=clock.now()):

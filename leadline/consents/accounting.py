@@ -43,7 +43,7 @@ REPORT_LANGUAGES = ("en", "es")
 FORM_KEY_TAKEN = gettext_lazy("This form was already used for another participant: open the form again.")
 
 
-def _require(actor: Any, participant: Participant) -> None:
+def _require(actor: User, participant: Participant) -> None:
     if participant.merged_into_id or not participant_access(actor, participant).has("consent.edit"):
         raise ConsentRefused("participant", _("You may not record this for this participant."))
 
@@ -70,7 +70,7 @@ def _start_of(day: date) -> datetime:
 
 def accounting_request_record(
     *,
-    actor: Any,
+    actor: User,
     participant: Participant,
     requested_by_name: str,
     requester_relationship: str = "",
@@ -147,7 +147,7 @@ def _sent_before(model: Any, idempotency_key: str, participant: Any) -> Any:
 
 
 def accounting_request_extend(
-    *, actor: Any, request: AccountingRequest, reason: str, told_on: date
+    *, actor: User, request: AccountingRequest, reason: str, told_on: date
 ) -> AccountingRequest:
     """Take the one 30-day extension 164.528(c)(2) allows: within the first 60 days, the participant is
     told in writing why and by when they will have the answer."""
@@ -193,7 +193,7 @@ def accounting_request_extend(
     return locked
 
 
-def accounting_request_answer(*, actor: Any, request: AccountingRequest) -> AccountingRequest:
+def accounting_request_answer(*, actor: User, request: AccountingRequest) -> AccountingRequest:
     """Mark the request answered when the accounting is produced for the participant. Answering twice
     keeps the first answer's date."""
     _require(actor, request.participant)
@@ -278,7 +278,7 @@ def accounting_requests_for(*, participant: Participant) -> list[AccountingReque
     return list(AccountingRequest.objects.filter(participant=participant).select_related("answered_by"))
 
 
-def accounting_requests_open_for(*, user: Any) -> QuerySet[AccountingRequest]:
+def accounting_requests_open_for(*, user: User) -> QuerySet[AccountingRequest]:
     """Requests not answered yet, the nearest due first, for the participants whose consents this user
     keeps: the program manager all, a case manager her caseload. Nobody else."""
     scope = access_policy.scope_of(user, "consent.view")
@@ -295,7 +295,7 @@ def accounting_requests_open_for(*, user: Any) -> QuerySet[AccountingRequest]:
 
 def restriction_record(
     *,
-    actor: Any,
+    actor: User,
     participant: Participant,
     categories: Iterable[str],
     recipient_kind: str,
@@ -366,7 +366,9 @@ def restriction_record(
     return made, True
 
 
-def restriction_lift(*, actor: Any, restriction: DisclosureRestriction, reason: str) -> DisclosureRestriction:
+def restriction_lift(
+    *, actor: User, restriction: DisclosureRestriction, reason: str
+) -> DisclosureRestriction:
     """End an agreed restriction (the participant asked, or the program tells them it ends): what the
     consents allow may go again from now on."""
     _require(actor, restriction.participant)

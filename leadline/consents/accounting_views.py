@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents import accounting
@@ -72,14 +72,14 @@ def _page(request: HttpRequest, view: ParticipantView, status: int = 200, **form
 
 @capability_required("consent.view")
 @require_GET
-def accounting_page(request: HttpRequest, participant_id: int) -> HttpResponse:
+def accounting_page(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.view", "accounting of disclosures")
     return _page(request, view)
 
 
 @capability_required("consent.edit")
 @require_POST
-def accounting_request_new(request: HttpRequest, participant_id: int) -> HttpResponse:
+def accounting_request_new(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "accounting of disclosures")
     form = AccountingRequestForm(request.POST)
     status = 400
@@ -140,7 +140,7 @@ def _report(
 @capability_required("consent.view")
 @require_GET
 @never_cache
-def accounting_report(request: HttpRequest, participant_id: int, request_id: int) -> HttpResponse:
+def accounting_report(request: AuthedRequest, participant_id: int, request_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.view", "accounting of disclosures")
     return _report(request, view, _request(view, request_id))
 
@@ -148,7 +148,7 @@ def accounting_report(request: HttpRequest, participant_id: int, request_id: int
 @capability_required("consent.view")
 @require_GET
 @never_cache
-def accounting_pdf(request: HttpRequest, participant_id: int, request_id: int) -> HttpResponse:
+def accounting_pdf(request: AuthedRequest, participant_id: int, request_id: int) -> HttpResponse:
 
     view = _load(request, participant_id, "consent.view", "accounting of disclosures printed")
     req = _request(view, request_id)
@@ -167,7 +167,7 @@ def accounting_pdf(request: HttpRequest, participant_id: int, request_id: int) -
 
 @capability_required("consent.edit")
 @require_POST
-def accounting_answer(request: HttpRequest, participant_id: int, request_id: int) -> HttpResponse:
+def accounting_answer(request: AuthedRequest, participant_id: int, request_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "accounting of disclosures")
     req = _request(view, request_id)
     try:
@@ -181,7 +181,7 @@ def accounting_answer(request: HttpRequest, participant_id: int, request_id: int
 
 @capability_required("consent.edit")
 @require_POST
-def accounting_extend(request: HttpRequest, participant_id: int, request_id: int) -> HttpResponse:
+def accounting_extend(request: AuthedRequest, participant_id: int, request_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "accounting of disclosures")
     req = _request(view, request_id)
     form = AccountingExtendForm(request.POST)
@@ -205,7 +205,7 @@ def accounting_extend(request: HttpRequest, participant_id: int, request_id: int
 
 @capability_required("consent.edit")
 @require_POST
-def restriction_new(request: HttpRequest, participant_id: int) -> HttpResponse:
+def restriction_new(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "restriction on disclosure")
     form = RestrictionForm(request.POST)
     status = 400
@@ -240,7 +240,7 @@ def restriction_new(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @capability_required("consent.edit")
 @require_POST
-def restriction_lift(request: HttpRequest, participant_id: int, restriction_id: int) -> HttpResponse:
+def restriction_lift(request: AuthedRequest, participant_id: int, restriction_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "restriction on disclosure")
     restriction = DisclosureRestriction.objects.filter(
         pk=restriction_id, participant=view.participant
@@ -266,7 +266,7 @@ def restriction_lift(request: HttpRequest, participant_id: int, restriction_id: 
 
 @capability_required("consent.view")
 @require_http_methods(["GET"])
-def accounting_due(request: HttpRequest) -> HttpResponse:
+def accounting_due(request: AuthedRequest) -> HttpResponse:
     """Requests for an accounting not answered yet, the nearest due first (at most 200: a program
     with more open requests than that has a problem this page shows on its first line)."""
     rows = list(accounting.accounting_requests_open_for(user=request.user)[:200])

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.models import AccountingRequest, Consent, Disclosure, DisclosureRestriction
@@ -18,7 +19,7 @@ from leadline.participants.models import Participant
 KEY = ("kind", "recipient_kind", "recipient_agency_id")
 
 
-def participant_merged(*, actor: Any, survivor: Participant, duplicate: Participant) -> dict[str, int]:
+def participant_merged(*, actor: User, survivor: Participant, duplicate: Participant) -> dict[str, int]:
     """A duplicate was merged (participants.services.participant_merge, inside its transaction): the
     consents and disclosures move to the survivor. A revocation on either record is the person's word
     about that kind of disclosure to that recipient: an open consent of the same kind and recipient on
@@ -49,7 +50,7 @@ def participant_merged(*, actor: Any, survivor: Participant, duplicate: Particip
     return moved
 
 
-def _superseded_end(actor: Any, survivor: Participant, duplicate: Participant) -> int:
+def _superseded_end(actor: User, survivor: Participant, duplicate: Participant) -> int:
     """End every open consent of either record that a revocation on the other record, made after it was
     given, took back: the person said no to that kind of disclosure to that recipient after saying yes,
     so the merge must not put the yes back in force. It ends as revoked (now, by the person who merges,

@@ -23,12 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.db.models import Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from leadline.accounts import policy as access_policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import DataClass, Role
 from leadline.consents.models import Consent, DisclosureNotice, DisclosureRestriction
 from leadline.consents.selectors import _today
@@ -140,13 +140,13 @@ def in_force_q(on: date) -> Q:
     )
 
 
-def may_disclose(*, recipient: Any, participant_ids: Iterable[int], info: str) -> Answers:
+def may_disclose(*, recipient: User, participant_ids: Iterable[int], info: str) -> Answers:
     """The decision for one piece of information, for many participants at once."""
     return may_disclose_each(recipient=recipient, participant_ids=participant_ids, infos=[info])[info]
 
 
 def may_disclose_each(
-    *, recipient: Any, participant_ids: Iterable[int], infos: Iterable[str]
+    *, recipient: User, participant_ids: Iterable[int], infos: Iterable[str]
 ) -> dict[str, Answers]:
     """The decision for several pieces of information and many participants: three queries at most,
     whatever their number."""
@@ -195,7 +195,7 @@ def may_disclose_each(
     return answers
 
 
-def _apply_restrictions(answers: dict[str, Answers], recipient: Any, recipient_kind: str) -> None:
+def _apply_restrictions(answers: dict[str, Answers], recipient: User, recipient_kind: str) -> None:
     """An agreed, unlifted restriction (42 CFR 2.26) refuses what it names to the recipient it names (a
     kind of recipient, or one organisation of that kind), whatever a consent allows. One naming enrolment
     refuses everything to that recipient: showing anything at all (a status line, a thread, an agenda item,

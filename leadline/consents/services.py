@@ -10,7 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from leadline.accounts.models import Agency
+from leadline.accounts.models import Agency, User
 from leadline.accounts.roles import FIREWALL
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
@@ -63,7 +63,7 @@ class ConsentInput:
     signer_relationship: str = ""
 
 
-def _require(actor: Any, participant: Participant) -> None:
+def _require(actor: User, participant: Participant) -> None:
     if not participant_access(actor, participant).has("consent.edit"):
         raise ConsentRefused("kind", _("You may not record consents for this participant."))
 
@@ -169,14 +169,14 @@ def _same_terms(existing: Consent, terms: wording.Terms) -> bool:
     )
 
 
-def _document_add(*, actor: Any, consent: Consent, document: Document, purpose: str) -> None:
+def _document_add(*, actor: User, consent: Consent, document: Document, purpose: str) -> None:
     ConsentDocument.objects.create(
         consent=consent, purpose=purpose, method=document.method, content_type=document.content_type,
         data=document.data, sha256=document.sha256, added_by=actor, added_at=clock.now(),
     )  # fmt: skip
 
 
-def consent_record(*, actor: Any, participant: Participant, **fields: Any) -> tuple[Consent, bool]:
+def consent_record(*, actor: User, participant: Participant, **fields: Any) -> tuple[Consent, bool]:
     """Record a consent as the participant gave it. Returns (consent, created). A second submit while
     the same consent is open returns that one; an expired one is closed and replaced."""
     _require(actor, participant)
@@ -243,7 +243,7 @@ def consent_record(*, actor: Any, participant: Participant, **fields: Any) -> tu
 
 
 def consent_sign(
-    *, actor: Any, consent: Consent, document: Document, signed_by_name: str = "",
+    *, actor: User, consent: Consent, document: Document, signed_by_name: str = "",
     signer_relationship: str = "",
 ) -> Consent:  # fmt: skip
     """Attach the participant's signature (drawn or a signed paper uploaded): from now on it is in force."""
@@ -271,7 +271,7 @@ def consent_sign(
     return locked
 
 
-def consent_revoke(*, actor: Any, consent: Consent, note: str, document: Document | None = None) -> Consent:
+def consent_revoke(*, actor: User, consent: Consent, note: str, document: Document | None = None) -> Consent:
     """The participant takes the consent back. From now on nothing more is disclosed under it.
 
     A signed Part 2 consent is revoked in writing (2.31(a)(6)): the participant signs the revocation on
@@ -315,7 +315,7 @@ def consent_revoke(*, actor: Any, consent: Consent, note: str, document: Documen
     return locked
 
 
-def consent_event(*, actor: Any, consent: Consent, which: str, note: str) -> Consent:
+def consent_event(*, actor: User, consent: Consent, which: str, note: str) -> Consent:
     """Record that the event a consent names has happened: the end of its irrevocability (it may now be
     revoked), or the event it expires on (it ends now)."""
     _require(actor, consent.participant)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from leadline.accounts.models import User
 from leadline.accounts.policy import role_of
 from leadline.cases.models import Contact, Intake, MonthlyStatus, PlanGoal
 from leadline.consents.models import Consent, DisclosureNotice
@@ -50,7 +51,7 @@ class Summary:
     months: list[Any] = field(default_factory=list)
 
 
-def enrolment_open_to(user: Any) -> dict[int, Consent]:
+def enrolment_open_to(user: User) -> dict[int, Consent]:
     """participant id -> the consent under which this recipient may be told now that the person is in LEAD
     (``Info.ENROLMENT``, decided by the decision point: a consent in force naming the recipient's kind and
     organisation, and no restriction keeping it back). Three queries, whatever the number of people."""
@@ -69,7 +70,7 @@ def enrolment_open_to(user: Any) -> dict[int, Consent]:
     return {pid: c for pid in sorted(ids) if (c := enrol.consent(pid)) is not None}
 
 
-def candidates_for(user: Any) -> Any:
+def candidates_for(user: User) -> Any:
     """Participants this recipient may be told are in LEAD now (``enrolment_open_to``), as a queryset (the
     list pages paginate it in the database; the decision point still decides, per piece of information).
     A restricted person is not among them, so no count or page tells of them."""
@@ -78,7 +79,7 @@ def candidates_for(user: Any) -> Any:
 
 
 def summaries_for(
-    *, user: Any, participant_ids: list[int], full: bool, channel: str
+    *, user: User, participant_ids: list[int], full: bool, channel: str
 ) -> tuple[list[Summary], DisclosureNotice | None]:
     """The summaries this user may read now, and the notice that must go with them. ``full`` False gives
     the list view (enrolment only); True gives every piece of information each consent names."""

@@ -5,12 +5,12 @@ of information by consents.policy; every page shows the 2.32 notice and is logge
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.summaries import candidates_for, summaries_for
@@ -19,7 +19,7 @@ from leadline.consents.summaries import candidates_for, summaries_for
 @capability_required("progress_summary.view")
 @require_GET
 @never_cache
-def summary_list(request: HttpRequest) -> HttpResponse:
+def summary_list(request: AuthedRequest) -> HttpResponse:
     ordered = (
         candidates_for(request.user).order_by("family_name", "given_name", "pk").values_list("pk", flat=True)
     )
@@ -35,7 +35,7 @@ def summary_list(request: HttpRequest) -> HttpResponse:
 @capability_required("progress_summary.view")
 @require_GET
 @never_cache
-def summary_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
+def summary_detail(request: AuthedRequest, participant_id: int) -> HttpResponse:
     summaries, notice = summaries_for(
         user=request.user, participant_ids=[participant_id], full=True, channel="page"
     )

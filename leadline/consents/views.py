@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.consents import services
 from leadline.consents.documents import MAX_UPLOAD_BYTES
 from leadline.consents.forms import ConsentForm, EventForm, Part2ConsentForm, RevokeForm, SignForm
@@ -30,7 +30,7 @@ from leadline.participants.views import _detail_context
 PART2_KINDS = (Consent.Kind.PART2, Consent.Kind.CRIMINAL_JUSTICE)
 
 
-def _load(request: HttpRequest, participant_id: int, capability: str, reason: str) -> ParticipantView:
+def _load(request: AuthedRequest, participant_id: int, capability: str, reason: str) -> ParticipantView:
     view = participant_get_for(user=request.user, participant_id=participant_id, reason=reason)
     if not view.access.has(capability) or view.participant.merged_into_id:
         raise Http404
@@ -46,7 +46,7 @@ def _consent(view: ParticipantView, consent_id: int) -> Consent:
 
 @capability_required("consent.edit")
 @require_POST
-def consent_record(request: HttpRequest, participant_id: int) -> HttpResponse:
+def consent_record(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "consent")
     form = ConsentForm(request.POST)
     if form.is_valid():
@@ -81,7 +81,7 @@ def _too_large(request: HttpRequest, form: Any) -> bool:
 @capability_required("consent.edit")
 @upload_limit(MAX_UPLOAD_BYTES)
 @require_http_methods(["GET", "POST"])
-def consent_new(request: HttpRequest, participant_id: int, kind: str) -> HttpResponse:
+def consent_new(request: AuthedRequest, participant_id: int, kind: str) -> HttpResponse:
     if kind not in PART2_KINDS:
         raise Http404
     view = _load(request, participant_id, "consent.edit", "consent")
@@ -163,7 +163,7 @@ def _detail(request: HttpRequest, view: ParticipantView, consent: Consent, statu
 
 @capability_required("consent.view")
 @require_GET
-def consent_detail(request: HttpRequest, participant_id: int, consent_id: int) -> HttpResponse:
+def consent_detail(request: AuthedRequest, participant_id: int, consent_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.view", "consent")
     return _detail(request, view, _consent(view, consent_id))
 
@@ -171,7 +171,7 @@ def consent_detail(request: HttpRequest, participant_id: int, consent_id: int) -
 @capability_required("consent.edit")
 @upload_limit(MAX_UPLOAD_BYTES)
 @require_POST
-def consent_sign(request: HttpRequest, participant_id: int, consent_id: int) -> HttpResponse:
+def consent_sign(request: AuthedRequest, participant_id: int, consent_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "consent")
     consent = _consent(view, consent_id)
     form = SignForm(request.POST, request.FILES)
@@ -195,7 +195,7 @@ def consent_sign(request: HttpRequest, participant_id: int, consent_id: int) -> 
 @capability_required("consent.edit")
 @upload_limit(MAX_UPLOAD_BYTES)
 @require_POST
-def consent_revoke(request: HttpRequest, participant_id: int, consent_id: int) -> HttpResponse:
+def consent_revoke(request: AuthedRequest, participant_id: int, consent_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "consent")
     consent = _consent(view, consent_id)
     form = RevokeForm(request.POST, request.FILES)
@@ -222,7 +222,7 @@ def consent_revoke(request: HttpRequest, participant_id: int, consent_id: int) -
 
 @capability_required("consent.edit")
 @require_POST
-def consent_event(request: HttpRequest, participant_id: int, consent_id: int) -> HttpResponse:
+def consent_event(request: AuthedRequest, participant_id: int, consent_id: int) -> HttpResponse:
     view = _load(request, participant_id, "consent.edit", "consent")
     consent = _consent(view, consent_id)
     which = "irrevocable" if request.POST.get("which") == "irrevocable" else "expiry"
@@ -244,7 +244,7 @@ def consent_event(request: HttpRequest, participant_id: int, consent_id: int) ->
 @capability_required("consent.view")
 @require_GET
 @never_cache
-def consent_pdf(request: HttpRequest, participant_id: int, consent_id: int) -> HttpResponse:
+def consent_pdf(request: AuthedRequest, participant_id: int, consent_id: int) -> HttpResponse:
 
     view = _load(request, participant_id, "consent.view", "consent form printed")
     consent = _consent(view, consent_id)
@@ -257,7 +257,7 @@ def consent_pdf(request: HttpRequest, participant_id: int, consent_id: int) -> H
 @require_GET
 @never_cache
 def consent_document(
-    request: HttpRequest, participant_id: int, consent_id: int, purpose: str
+    request: AuthedRequest, participant_id: int, consent_id: int, purpose: str
 ) -> HttpResponse:
     view = _load(request, participant_id, "consent.view", "consent document")
     consent = _consent(view, consent_id)

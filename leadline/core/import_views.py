@@ -6,13 +6,14 @@ exist. While the job runs, the status panel asks for itself again every two seco
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from leadline.core.actors import ActorRequest
 from leadline.core.imports import import_job_get_for
 
 # Each importer's own page (to go back to, and import another file) and its title.
@@ -25,7 +26,7 @@ IMPORT_PAGES = {
 @login_required
 @require_GET
 @never_cache
-def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
+def import_job(request: ActorRequest, job_id: str) -> HttpResponse:
     job = import_job_get_for(user=request.user, job_id=job_id)
     page, title = IMPORT_PAGES.get(job.kind, ("web:home", _("Import")))
     context = {

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.http import Http404
@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from leadline.core import clock
+from leadline.core.actors import Actor
 from leadline.core.models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,13 @@ Progress = Callable[[int, int], None]
 Runner = Callable[[ImportJob, Progress], ImportOutcome]
 
 
-def import_job_create(*, owner: Any, kind: str, upload: Any, enqueue: Callable[[str], Any]) -> ImportJob:
+def import_job_create(*, owner: Actor, kind: str, upload: Any, enqueue: Callable[[str], Any]) -> ImportJob:
     """Keep the uploaded file in a new job and queue it once the job is committed. ``upload`` has already
     been size-checked as it arrived (core.uploads); it is read from its temporary file in chunks."""
     data = b"".join(upload.chunks())
+    owner_row = cast(Any, owner)  # the FK wants the User model (above core); the Actor given is one
     job = ImportJob.objects.create(
-        id=uuid.uuid4(), kind=kind, owner=owner, filename=str(getattr(upload, "name", "") or "")[:200],
+        id=uuid.uuid4(), kind=kind, owner=owner_row, filename=str(getattr(upload, "name", "") or "")[:200],
         data=data, created_at=clock.now(),
     )  # fmt: skip
     transaction.on_commit(lambda: enqueue(str(job.pk)))
@@ -94,7 +96,7 @@ def import_job_run(job_id: str, runner: Runner) -> ImportJob | None:
     return job
 
 
-def import_job_get_for(*, user: Any, job_id: Any) -> ImportJob:
+def import_job_get_for(*, user: Actor, job_id: Any) -> ImportJob:
     """The job, for the person who started it; anybody else gets the same 404 as for no job at all."""
     try:
         return ImportJob.objects.defer("data").get(pk=uuid.UUID(str(job_id)), owner_id=user.pk)
@@ -102,5 +104,5 @@ def import_job_get_for(*, user: Any, job_id: Any) -> ImportJob:
         raise Http404 from None
 
 
-def import_jobs_recent_for(*, user: Any, kind: str, limit: int = 5) -> list[ImportJob]:
+def import_jobs_recent_for(*, user: Actor, kind: str, limit: int = 5) -> list[ImportJob]:
     return list(ImportJob.objects.defer("data").filter(owner_id=user.pk, kind=kind)[:limit])

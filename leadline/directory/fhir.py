@@ -28,6 +28,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from leadline.accounts.models import User
 from leadline.core import clock, refusals
 from leadline.directory.models import ServiceReferral
 from leadline.directory.referrals import PROVIDER_MOVES, ReferralRefused, history_for, referral_move
@@ -354,7 +355,7 @@ def parse(raw: bytes) -> Any:
         raise FhirRefused([_("The file is not JSON: %(error)s") % {"error": exc}]) from exc
 
 
-def import_bundle(*, actor: Any, bundle: Any) -> ImportResult:
+def import_bundle(*, actor: User, bundle: Any) -> ImportResult:
     """Apply the Tasks of ``bundle`` that are this site's referrals to the provider's organisation, as
     ``actor``'s answers. All or nothing: every Task is checked before any is applied."""
     from django.db import transaction

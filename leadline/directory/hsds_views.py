@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedApiRequest, AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.api import NO_NUL, LeadlineApi, errors
@@ -236,7 +236,7 @@ class ServiceListApi(HsdsApi):
                     OpenApiParameter("minimal", OpenApiTypes.BOOL, description="Only id and last_modified.")],
         responses=LIST, operation_id="hsds_services_list", tags=["hsds"],
     )  # fmt: skip
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         """Services, a page at a time (HSDS service_list items; full=true for full services)."""
         full, minimal = _flag(request, "full"), _flag(request, "minimal")
         services = queries.services_filtered(
@@ -256,14 +256,14 @@ class ServiceListApi(HsdsApi):
 
 class ServiceDetailApi(HsdsApi):
     @extend_schema(responses=ONE, operation_id="hsds_services_retrieve", tags=["hsds"])
-    def get(self, request: Request, id: str) -> Response:
+    def get(self, request: AuthedApiRequest, id: str) -> Response:
         """A fully nested service."""
         return Response(
             shapes.service_full(_get(queries.with_related(services_visible_to(request.user)), id))
         )
 
 
-def _organizations(request: Request, *, full_services: bool = False) -> QuerySet[Any]:
+def _organizations(request: AuthedApiRequest, *, full_services: bool = False) -> QuerySet[Any]:
     """The organisations the user may read, with their locations and the services the user may read
     (``visible_services``), each fetched once for a whole page."""
     services = services_visible_to(request.user).order_by("name", "id")
@@ -284,7 +284,7 @@ class OrganizationListApi(HsdsApi):
                     OpenApiParameter("full_service", OpenApiTypes.BOOL)],
         responses=LIST, operation_id="hsds_organizations_list", tags=["hsds"],
     )  # fmt: skip
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         """Organisations, a page at a time (one-to-one fields; full=true for nested ones)."""
         full, full_services = _flag(request, "full"), _flag(request, "full_service")
         organizations = _organizations(request, full_services=full_services).order_by("name", "id")
@@ -301,7 +301,7 @@ class OrganizationDetailApi(HsdsApi):
         parameters=[OpenApiParameter("full_service", OpenApiTypes.BOOL)],
         responses=ONE, operation_id="hsds_organizations_retrieve", tags=["hsds"],
     )  # fmt: skip
-    def get(self, request: Request, id: str) -> Response:
+    def get(self, request: AuthedApiRequest, id: str) -> Response:
         """An organisation with its locations and services (list items; full_service=true for full)."""
         full_services = _flag(request, "full_service")
         org = _get(_organizations(request, full_services=full_services), id)
@@ -372,7 +372,7 @@ class TaxonomyTermDetailApi(HsdsApi):
         return Response(shapes.taxonomy_term(_get(TaxonomyTerm.objects.all(), id)))
 
 
-def _service_at_locations(request: Request) -> QuerySet[ServiceAtLocation]:
+def _service_at_locations(request: AuthedApiRequest) -> QuerySet[ServiceAtLocation]:
     return queries.service_at_locations_visible_to(request.user).select_related(
         "location", "service", "service__organization"
     )
@@ -384,7 +384,7 @@ class ServiceAtLocationListApi(HsdsApi):
                     OpenApiParameter("postcode", {"type": "string", "pattern": NO_NUL})],
         responses=LIST, operation_id="hsds_service_at_locations_list", tags=["hsds"],
     )  # fmt: skip
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         """Services at locations, a page at a time (full=true for the location in full)."""
         services = queries.services_filtered(
             services_visible_to(request.user),
@@ -406,7 +406,7 @@ class ServiceAtLocationListApi(HsdsApi):
 
 class ServiceAtLocationDetailApi(HsdsApi):
     @extend_schema(responses=ONE, operation_id="hsds_service_at_locations_retrieve", tags=["hsds"])
-    def get(self, request: Request, id: str) -> Response:
+    def get(self, request: AuthedApiRequest, id: str) -> Response:
         """A service at a location, the location in full."""
         return Response(shapes.service_at_location_full(_get(_service_at_locations(request), id)))
 
@@ -420,7 +420,7 @@ def whole_directory_required(view: Callable[..., HttpResponse]) -> Callable[...,
 
     @capability_required("directory.edit")
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not queries.may_manage_whole_directory(request.user):
             audit_record(actor=request.user, action=AuditEvent.Action.DENIED, reason="directory.edit (all)")
             raise PermissionDenied
@@ -436,7 +436,7 @@ def _audit_export(request: HttpRequest, what: str) -> None:
 
 @whole_directory_required
 @require_GET
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: AuthedRequest) -> HttpResponse:
     document = export.export_document()
     _audit_export(request, "json")
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
@@ -446,7 +446,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 
 @whole_directory_required
 @require_GET
-def export_zip(request: HttpRequest) -> HttpResponse:
+def export_zip(request: AuthedRequest) -> HttpResponse:
     data = export.export_zip()
     _audit_export(request, "csv")
     response = HttpResponse(data, content_type="application/zip")
@@ -464,7 +464,7 @@ class HsdsImportForm(forms.Form):
 @whole_directory_required
 @upload_limit(MAX_IMPORT_BYTES)
 @require_http_methods(["GET", "POST"])
-def import_view(request: HttpRequest) -> HttpResponse:
+def import_view(request: AuthedRequest) -> HttpResponse:
     """The file is kept in a background job (issue #15 item 8): read, checked and written by the task
     worker, followed on the job's page (a 9.9 MB file timed out inside the request)."""
     form = HsdsImportForm(request.POST or None, request.FILES or None)

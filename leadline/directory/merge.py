@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadline.accounts.models import User
 from leadline.directory.models import ServiceReferral
 
 
-def participant_merged(*, actor: Any, survivor: Any, duplicate: Any) -> dict[str, int]:
+def participant_merged(*, actor: User, survivor: Any, duplicate: Any) -> dict[str, int]:
     """A duplicate was merged (inside participants.services.participant_merge's transaction): its service
     referrals, with their events and reminders, are the survivor's."""
     return {

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.policy import Info
@@ -38,7 +38,7 @@ from leadline.participants.policy import participant_access
 from leadline.participants.services import StaleEdit
 
 
-def _referable(request: HttpRequest, participant_id: int) -> Any:
+def _referable(request: AuthedRequest, participant_id: int) -> Any:
     """The participant, when this user may refer them (a merged duplicate is referred as its survivor);
     a refusal is audited as one, never as a view."""
 
@@ -61,7 +61,7 @@ def _referable(request: HttpRequest, participant_id: int) -> Any:
 @capability_required("service_referral.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
+def refer(request: AuthedRequest, participant_id: int) -> HttpResponse:
     if referrals.answers_as_provider(request.user):
         raise Http404  # a provider answers referrals; it does not make them
     participant = _referable(request, participant_id)
@@ -111,7 +111,7 @@ def refer(request: HttpRequest, participant_id: int) -> HttpResponse:
 @capability_required("service_referral.view")
 @require_GET
 @never_cache
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthedRequest) -> HttpResponse:
     visible = referrals_visible_to(request.user).order_by("-requested_at", "-id")
     page = Paginator(visible, 25).get_page(request.GET.get("page"))
     late = clock.now() - referrals.UNANSWERED_AFTER
@@ -125,7 +125,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _referral_or_404(request: HttpRequest, referral_id: int) -> ServiceReferral:
+def _referral_or_404(request: AuthedRequest, referral_id: int) -> ServiceReferral:
     referral = (
         referrals_visible_to(request.user).prefetch_related("events__by").filter(pk=referral_id).first()
     )
@@ -147,7 +147,7 @@ def _status_form(referral: ServiceReferral, data: Any = None) -> StatusForm:
     return form
 
 
-def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
+def _detail(request: AuthedRequest, referral: ServiceReferral, *, status: int = 200, status_form: Any = None,
             cancel_form: Any = None) -> HttpResponse:  # fmt: skip
 
     as_provider = referrals.answers_as_provider(request.user)
@@ -179,12 +179,12 @@ def _detail(request: HttpRequest, referral: ServiceReferral, *, status: int = 20
 @capability_required("service_referral.view")
 @require_GET
 @never_cache
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
     return _detail(request, _referral_or_404(request, referral_id))
 
 
 def _move(
-    request: HttpRequest, referral: ServiceReferral, form: Any, to: str, form_name: str
+    request: AuthedRequest, referral: ServiceReferral, form: Any, to: str, form_name: str
 ) -> HttpResponse:
     """Apply a signed-in user's move from ``form`` (the provider's answer or the program's cancel): back to
     the referral on success, the page again with the form's errors (400) or a stale-edit message (409)."""
@@ -208,7 +208,7 @@ def _move(
 
 @capability_required("service_referral.edit")
 @require_POST
-def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_status(request: AuthedRequest, referral_id: int) -> HttpResponse:
     if not referrals.answers_as_provider(request.user):
         raise Http404  # the program cancels; the provider answers
     referral = _referral_or_404(request, referral_id)
@@ -217,7 +217,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @capability_required("service_referral.edit")
 @require_POST
-def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_cancel(request: AuthedRequest, referral_id: int) -> HttpResponse:
     if referrals.answers_as_provider(request.user):
         raise Http404  # the provider answers; the program cancels
     referral = _referral_or_404(request, referral_id)
@@ -226,7 +226,7 @@ def referral_cancel(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @capability_required("service_referral.edit")
 @require_POST
-def referral_link(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_link(request: AuthedRequest, referral_id: int) -> HttpResponse:
     """The program sends the organisation a new answer link, or ends the links (``end``): every earlier
     link stops working (one may have gone to the wrong person). Ending works in any state."""
     if referrals.answers_as_provider(request.user):
@@ -341,7 +341,7 @@ def answer_page(request: HttpRequest, referral_id: int) -> HttpResponse:
 @capability_required("service_referral.view")
 @require_GET
 @never_cache
-def referral_fhir(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_fhir(request: AuthedRequest, referral_id: int) -> HttpResponse:
     """The referral as a FHIR R4 bundle (Gravity SDOH Clinical Care): the provider's copy. Who the
     participant is goes only to the provider's own staff, under a consent naming them, logged as a
     disclosure; anyone else's copy (the program's, to send on) carries the minimum."""
@@ -381,7 +381,7 @@ class FhirImportForm(forms.Form):
 @capability_required("service_referral.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def referral_fhir_import(request: HttpRequest) -> HttpResponse:
+def referral_fhir_import(request: AuthedRequest) -> HttpResponse:
     """A provider's own system answered in FHIR: its Task updates the referral, as the provider would on
     the referral's page (the program never answers for a provider)."""
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
@@ -58,7 +59,7 @@ class ReferralRefused(refusals.Refused):
         super().__init__(message, field or "")
 
 
-def referral_create(*, actor: Any, participant: Any, service: Service, reason: str, idempotency_key: str,
+def referral_create(*, actor: User, participant: Any, service: Service, reason: str, idempotency_key: str,
                     goal: Any = None) -> ServiceReferral:  # fmt: skip
     if service.status != Service.Status.ACTIVE:
         raise ReferralRefused("service", _("This service is not taking referrals now (%(status)s).")
@@ -81,7 +82,7 @@ def referral_create(*, actor: Any, participant: Any, service: Service, reason: s
     return referral
 
 
-def answers_as_provider(user: Any) -> bool:
+def answers_as_provider(user: User | None) -> bool:
     """Provider staff (scope: their organisation) answer referrals; everyone else with the capability is the
     program, which makes and cancels them."""
 
@@ -89,7 +90,7 @@ def answers_as_provider(user: Any) -> bool:
 
 
 def history_for(
-    user: Any, referral: ServiceReferral, *, by_link: bool = False
+    user: User | None, referral: ServiceReferral, *, by_link: bool = False
 ) -> tuple[list[dict[str, Any]], str]:
     """The steps of a referral and its current reason as ``user`` (or whoever holds the emailed link) may
     read them. What the program wrote (a cancel reason) is about the person: a provider sees the steps and
@@ -104,7 +105,7 @@ def history_for(
     return events, "" if hidden else referral.status_reason
 
 
-def referral_move(*, actor: Any, referral_id: int, to: str, version: int, reason: str = "",
+def referral_move(*, actor: User, referral_id: int, to: str, version: int, reason: str = "",
                   outcome: str = "") -> ServiceReferral:  # fmt: skip
     """A signed-in user moves a referral: provider staff answer, the program cancels."""
     return _move(actor=actor, as_provider=answers_as_provider(actor), referral_id=referral_id, to=to,
@@ -125,7 +126,7 @@ def referral_answer_by_link(*, token: str, to: str, version: int, reason: str = 
 LINK_GONE = gettext_lazy("This link no longer works. Ask the LEAD program for a new one.")
 
 
-def _move(*, actor: Any, as_provider: bool, referral_id: int, to: str, version: int, reason: str,
+def _move(*, actor: User | None, as_provider: bool, referral_id: int, to: str, version: int, reason: str,
           outcome: str, link_nonce: str | None = None) -> ServiceReferral:  # fmt: skip
     now = clock.now()
     with transaction.atomic():
@@ -197,7 +198,7 @@ def link_nonce_ensure(referral: ServiceReferral, *, renew: bool = False) -> Serv
     return referral
 
 
-def link_end(*, actor: Any, referral: ServiceReferral) -> None:
+def link_end(*, actor: User, referral: ServiceReferral) -> None:
     """The program ends every link of a referral (one went to the wrong person, say), in any state."""
     ServiceReferral.objects.filter(pk=referral.pk).update(link_nonce="")
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="service_referral",
@@ -242,7 +243,7 @@ def referral_by_link(token: str) -> tuple[ServiceReferral | None, bool]:
 
 
 def answer_link_send(
-    referral_id: int, *, renew: bool = False, reminder: bool = False, actor: Any = None
+    referral_id: int, *, renew: bool = False, reminder: bool = False, actor: User | None = None
 ) -> bool:
     """Email the organisation the link to answer a referral: the reference, the service and who to call at
     the program — never the person. ``renew`` ends every earlier link (the program sends a new one).

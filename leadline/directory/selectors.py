@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import Role, Scope
 from leadline.consents.policy import Info, may_disclose
 from leadline.core import clock
@@ -16,7 +17,7 @@ from leadline.directory.models import Service, ServiceReferral
 from leadline.sites.selectors import site_get
 
 
-def _scoped(user: Any, capability: str) -> QuerySet[Service]:
+def _scoped(user: User, capability: str) -> QuerySet[Service]:
     scope = policy.scope_of(user, capability)
     services = Service.objects.select_related("organization")
     if scope is None:
@@ -26,11 +27,11 @@ def _scoped(user: Any, capability: str) -> QuerySet[Service]:
     return services
 
 
-def services_visible_to(user: Any) -> QuerySet[Service]:
+def services_visible_to(user: User) -> QuerySet[Service]:
     return _scoped(user, "directory.view")
 
 
-def services_editable_by(user: Any) -> QuerySet[Service]:
+def services_editable_by(user: User) -> QuerySet[Service]:
     return _scoped(user, "directory.edit")
 
 
@@ -52,7 +53,7 @@ def stale(services: QuerySet[Service]) -> QuerySet[Service]:
 
 
 def directory_search(
-    user: Any, *, q: str = "", term: str = "", language: str = "", open_only: bool = False
+    user: User, *, q: str = "", term: str = "", language: str = "", open_only: bool = False
 ) -> QuerySet[Service]:
     """Active and temporarily closed services the user may see, matching the words (name, other name,
     description, organisation), a kind of service (a term or any narrower one), a language, and, when
@@ -77,7 +78,7 @@ def directory_search(
     return services.distinct().prefetch_related("terms").order_by("name", "id")
 
 
-def referrals_visible_to(user: Any) -> QuerySet[ServiceReferral]:
+def referrals_visible_to(user: User) -> QuerySet[ServiceReferral]:
     """Service referrals: a provider's staff those sent to their organisation; a case manager those of
     their caseload; the program all."""
     scope = policy.scope_of(user, "service_referral.view")
@@ -103,7 +104,7 @@ def provider_recipient(organization: Any) -> Any:
                            agency_id=organization.agency_id, pk=None)  # fmt: skip
 
 
-def referral_disclosure(recipient: Any, referrals: list[ServiceReferral]) -> dict[int, Any]:
+def referral_disclosure(recipient: User, referrals: list[ServiceReferral]) -> dict[int, Any]:
     """participant id -> the consent under which ``recipient`` may see who a referral is for (name,
     phone, language, the reason), from the one decision point; absent: the minimum only."""
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
+from leadline.accounts.models import User
 from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
@@ -60,7 +61,7 @@ class NewPlace:
 
 def service_create(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     terms: Any = (),
     locations: Iterable[Location] = (),
@@ -96,7 +97,7 @@ def service_create(
 
 def service_update(
     *,
-    actor: Any,
+    actor: User,
     service_id: Any,
     version: int,
     terms: Any = (),
@@ -136,7 +137,7 @@ def service_update(
 
 
 def _locations_set(
-    *, actor: Any, service: Service, locations: Iterable[Location] | None, new_location: NewPlace | None
+    *, actor: User, service: Service, locations: Iterable[Location] | None, new_location: NewPlace | None
 ) -> bool:
     """Offer the service at these places of its organisation (``None``: those it has now) and at the new
     one. Taking a place away removes only the service's link to it: the place stays, other services may
@@ -197,7 +198,7 @@ def _schedules_set(*, service: Service, schedules: Sequence[Hours]) -> bool:
     return changed
 
 
-def service_verify(*, actor: Any, service_id: Any) -> Service:
+def service_verify(*, actor: User, service_id: Any) -> Service:
     """Someone who knows the service confirms the listing is current (HSDS assured_date)."""
     now = clock.now()
     with transaction.atomic(durable=True):

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.accounts.roles import Scope
 from leadline.core import refusals
 from leadline.directory import selectors, services
@@ -35,7 +35,7 @@ from leadline.participants.services import StaleEdit
 @capability_required("directory.view")
 @require_GET
 @never_cache
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     criteria: dict[str, Any] = {}
     if form.is_valid():
@@ -54,13 +54,13 @@ def search(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-def _for(request: HttpRequest) -> int | None:
+def _for(request: AuthedRequest) -> int | None:
     """The participant a case manager is finding a service for (?for=), carried from the plan."""
     raw = request.GET.get("for", "")
     return int(raw) if raw.isdigit() and policy.can(request.user, "service_referral.edit") else None
 
 
-def _service_or_404(request: HttpRequest, service_id: Any, capability: str = "directory.view") -> Service:
+def _service_or_404(request: AuthedRequest, service_id: Any, capability: str = "directory.view") -> Service:
     scoped = (
         selectors.services_visible_to(request.user)
         if capability == "directory.view"
@@ -79,7 +79,7 @@ def _service_or_404(request: HttpRequest, service_id: Any, capability: str = "di
 @capability_required("directory.view")
 @require_GET
 @never_cache
-def detail(request: HttpRequest, service_id: Any) -> HttpResponse:
+def detail(request: AuthedRequest, service_id: Any) -> HttpResponse:
     service = _service_or_404(request, service_id)
     may_edit = selectors.services_editable_by(request.user).filter(pk=service.pk).exists()
     return render(request, "directory/detail.html", {
@@ -187,7 +187,7 @@ def _render_form(
 @capability_required("directory.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthedRequest) -> HttpResponse:
     organization = _organization_for(request)
     organizations = (
         None if policy.scope_of(request.user, "directory.edit") == Scope.ORGANISATION
@@ -218,7 +218,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @capability_required("directory.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def edit(request: HttpRequest, service_id: Any) -> HttpResponse:
+def edit(request: AuthedRequest, service_id: Any) -> HttpResponse:
     service = _service_or_404(request, service_id, "directory.edit")
     parts = _Parts(request, service.organization, service)
     context = {"s": service, "organization": service.organization}
@@ -249,7 +249,7 @@ def edit(request: HttpRequest, service_id: Any) -> HttpResponse:
 
 @capability_required("directory.edit")
 @require_POST
-def verify(request: HttpRequest, service_id: Any) -> HttpResponse:
+def verify(request: AuthedRequest, service_id: Any) -> HttpResponse:
     service = _service_or_404(request, service_id, "directory.edit")
     services.service_verify(actor=request.user, service_id=service.pk)
     return redirect("directory:detail", service_id=service.pk)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core.csvsafe import csv_cell
@@ -53,7 +53,7 @@ def _stages(results: dict[str, Any], *, unreportable: bool) -> list[tuple[str, A
 @capability_required("evaluation.view")
 @require_GET
 @never_cache
-def evidence(request: HttpRequest) -> HttpResponse:
+def evidence(request: AuthedRequest) -> HttpResponse:
     run = latest()
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="evaluation",
                  subject_id=run.pk if run else None)  # fmt: skip

@@ -8,10 +8,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import AuthedApiRequest
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record_reads
 from leadline.core.api import LeadlineApi, Pages, errors, record_id
@@ -68,7 +68,7 @@ def matter_data(m: LegalMatter, tz: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _matters(request: Request) -> Any:
+def _matters(request: AuthedApiRequest) -> Any:
     if not policy.can(request.user, "legal_matter.view"):
         raise PermissionDenied
     return (
@@ -91,7 +91,7 @@ class LegalMatterListApi(LeadlineApi):
     @extend_schema(
         responses={200: MatterOut(many=True), **errors(403, 404)}, operation_id="legal_matters_list"
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         paginator = self.pagination_class()
         page: list[LegalMatter] = paginator.paginate_queryset(_matters(request), request, view=self) or []
         shown = sorted({m.participant_id for m in page if m.participant_id})
@@ -111,7 +111,7 @@ class LegalMatterDetailApi(LeadlineApi):
         responses={200: MatterOut, **errors(403, 404)},
         operation_id="legal_matters_retrieve",
     )
-    def get(self, request: Request, matter_id: int) -> Response:
+    def get(self, request: AuthedApiRequest, matter_id: int) -> Response:
         matter = _matters(request).filter(pk=matter_id).first()
         if matter is None:
             raise NotFound

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadline.accounts import lifecycle as accounts_lifecycle
+from leadline.accounts.models import User
 from leadline.legal import merge, sealing
 from leadline.legal.models import (
     Charge,
@@ -27,7 +28,7 @@ RECORDS = (CourtCase, CourtDate, Warrant, NewCharge)  # the person's other court
 
 
 @events.on_handoff_completed
-def _arrest_diversion_matter(*, actor: Any, referral: Referral, participant: Any) -> None:
+def _arrest_diversion_matter(*, actor: User, referral: Referral, participant: Any) -> None:
     """An arrest diversion's charge is held from the hand-off: its matter opens and the clock starts."""
     if referral.door == Referral.Door.ARREST_DIVERSION:
         matter_open(actor=actor, referral=referral, participant=participant)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.legal.models import CourtCase, CourtDate, LegalMatter, NewCharge, Warrant
 
 
-def participant_merged(*, actor: Any, survivor: Any, duplicate: Any) -> dict[str, int]:
+def participant_merged(*, actor: User, survivor: Any, duplicate: Any) -> dict[str, int]:
     """A duplicate was merged (inside participants.services.participant_merge's transaction): its legal
     matters, other cases, court dates, warrants and new charges are the survivor's, so the prosecutor's
     pages, the workgroup's agenda and the court-date texts find them there.
@@ -59,7 +60,7 @@ def participant_merged(*, actor: Any, survivor: Any, duplicate: Any) -> dict[str
 
 
 def _combine(
-    actor: Any, subject: str, *, gone: Any, kept: Any, fill: dict[str, Any], was: dict[str, Any]
+    actor: User, subject: str, *, gone: Any, kept: Any, fill: dict[str, Any], was: dict[str, Any]
 ) -> None:
     """One row of the duplicate folded into the survivor's equal row: what it held is on the audit row."""
     gone_pk = gone.pk

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Min, Q, QuerySet
-from django.http import HttpRequest
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import AuthedRequest
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.cases.outreach import OutreachPart, register_outreach_part
 from leadline.legal.models import LegalMatter
@@ -19,7 +20,7 @@ from leadline.participants.pages import register_part
 from leadline.participants.selectors import ParticipantView
 
 
-def legal_part(request: HttpRequest, view: ParticipantView) -> dict[str, Any]:
+def legal_part(request: AuthedRequest, view: ParticipantView) -> dict[str, Any]:
     if not policy.can(request.user, "legal_clock.view"):
         return {}
     pk = view.participant.pk
@@ -32,7 +33,7 @@ def legal_part(request: HttpRequest, view: ParticipantView) -> dict[str, Any]:
 register_part("legal", legal_part)
 
 
-def _outreach_order(user: Any, people: QuerySet[Participant]) -> tuple[QuerySet[Participant], list[Any]]:
+def _outreach_order(user: User, people: QuerySet[Participant]) -> tuple[QuerySet[Participant], list[Any]]:
     """A legal window running comes first, the nearest deadline first: intake must happen before it ends.
     Only the clocks this reader may see order the list (a caseload scope: her own people), so the position
     of someone else's participant never tells that they have a legal matter."""
@@ -46,7 +47,7 @@ def _outreach_order(user: Any, people: QuerySet[Participant]) -> tuple[QuerySet[
     return people, [F("next_deadline").asc(nulls_last=True)]
 
 
-def _outreach_mark(user: Any, people: list[Participant]) -> None:
+def _outreach_mark(user: User, people: list[Participant]) -> None:
     clocks = clocks_for_participants(user=user, participant_ids=[p.pk for p in people])
     for p in people:
         p.legal_clock = clocks.get(p.pk, [None])[0]  # type: ignore[attr-defined]

@@ -12,14 +12,16 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
+from leadline.accounts.models import User
 from leadline.accounts.policy import hides_sealed
+from leadline.core.actors import Actor
 
 __all__ = ["hides_sealed", "sealed_from", "without_sealed"]
 
 M = TypeVar("M", bound=Model)
 
 
-def without_sealed(user: Any, records: QuerySet[M], *, matter: str = "") -> QuerySet[M]:
+def without_sealed(user: User, records: QuerySet[M], *, matter: str = "") -> QuerySet[M]:
     """``records`` without those about a sealed matter, when ``user`` is refused sealed matters. ``matter`` is
     the lookup path from the records to their ``LegalMatter`` ("" for legal matters themselves)."""
     if not hides_sealed(user):
@@ -27,6 +29,6 @@ def without_sealed(user: Any, records: QuerySet[M], *, matter: str = "") -> Quer
     return records.exclude(**{f"{matter}__sealed_at__isnull" if matter else "sealed_at__isnull": False})
 
 
-def sealed_from(user: Any, matter: Any) -> bool:
+def sealed_from(user: Actor, matter: Any) -> bool:
     """Whether ``matter`` (a LegalMatter, or None) is sealed and so hidden from ``user``."""
     return matter is not None and matter.sealed_at is not None and hides_sealed(user)

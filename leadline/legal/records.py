@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
@@ -38,7 +39,7 @@ MAX_IMPORT_ROWS = 5000
 REMIND_HOURS_BEFORE = 48  # one text, about two days before the hearing
 
 
-def _require_edit(actor: Any) -> None:
+def _require_edit(actor: User) -> None:
     if not policy.can(actor, "legal_matter.edit"):
         raise LegalRefused("__all__", _("Your role may not act on legal matters."))
 
@@ -129,7 +130,7 @@ def _check(kind: str, participant: Participant, values: dict[str, Any]) -> tuple
 
 
 def _upsert_with_status(
-    actor: Any, p: Participant, source: str, model: Any, *, lookup: dict[str, Any], defaults: dict[str, Any],
+    actor: User, p: Participant, source: str, model: Any, *, lookup: dict[str, Any], defaults: dict[str, Any],
     update: dict[str, Any], subject: str, owner_field: str, owner_message: str,
 ) -> str:  # fmt: skip
     """A case or a warrant, by its natural key: created, or its status (and details) brought up to date
@@ -150,7 +151,7 @@ def _upsert_with_status(
     return "updated"
 
 
-def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
+def _write(actor: User, row: Row, source: str, moments: set[datetime]) -> str:
     """Write one checked row; returns "created", "updated" or "unchanged" (so a re-import is a no-op)."""
     now, v, p = clock.now(), row.values, row.participant
     common = {"source": source, "created_at": now}
@@ -187,7 +188,7 @@ def _write(actor: Any, row: Row, source: str, moments: set[datetime]) -> str:
 
 
 def _audit_update(
-    actor: Any, subject: str, pk: int, participant_id: int, before: str, after: str, source: str
+    actor: User, subject: str, pk: int, participant_id: int, before: str, after: str, source: str
 ) -> None:
     """A status that changed (a case closed, a warrant cleared): who, when, before and after (rule 6)."""
     changes = {"status": {"before": before, "after": after}, "source": source}
@@ -195,7 +196,7 @@ def _audit_update(
                  participant_id=participant_id, changes=changes)  # fmt: skip
 
 
-def record_add(*, actor: Any, participant: Participant, kind: str, values: dict[str, Any]) -> str:
+def record_add(*, actor: User, participant: Participant, kind: str, values: dict[str, Any]) -> str:
     """Enter one record by hand. Raises LegalRefused naming the first bad field; writes nothing then."""
     _require_edit(actor)
     row, errors = _check(kind, participant, values)
@@ -224,7 +225,7 @@ CSV_FIELD_LIMIT = 131_072  # Python's csv default, said here so the message can 
 
 
 def _people_by_key(
-    actor: Any, keys: set[tuple[str, str, date]]
+    actor: User, keys: set[tuple[str, str, date]]
 ) -> dict[tuple[str, str, date], list[Participant]]:
     """Exact name (case aside) and date of birth, among the people this user may already reach (so an
     import can never tell a prosecutor whether someone else is in LEAD). One query per 500 dates of birth,
@@ -273,7 +274,7 @@ def _unreadable(number: int, line: str, header: list[str], error: csv.Error) -> 
     return _("Row %(n)s: not readable as CSV (%(error)s).") % {"n": number, "error": error}
 
 
-def records_import(*, actor: Any, data: bytes, progress: Any = None) -> ImportReport:
+def records_import(*, actor: User, data: bytes, progress: Any = None) -> ImportReport:
     """Import a CSV of court records (columns: record, given_name, family_name, date_of_birth, then the
     record's own: docket, court, description, status, date, time, purpose, reference, statute, degree).
     Participants are matched exactly on name and date of birth (required), among the people this user may
@@ -385,7 +386,7 @@ def records_import(*, actor: Any, data: bytes, progress: Any = None) -> ImportRe
     return report
 
 
-def new_charge_decide(*, actor: Any, charge_id: int, decision: str, reason: str, version: int) -> NewCharge:
+def new_charge_decide(*, actor: User, charge_id: int, decision: str, reason: str, version: int) -> NewCharge:
     """The prosecutor's decision on a flagged new charge, with a reason (PRODUCT §4 rule 6)."""
 
     _require_edit(actor)

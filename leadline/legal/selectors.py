@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import CRIMINAL_JUSTICE_ROLES, Scope
 from leadline.cases.models import Contact, Intake
 from leadline.consents.policy import Info, may_disclose_each
@@ -69,11 +70,11 @@ def requirement(matter: LegalMatter) -> Requirement:
     )
 
 
-def is_criminal_justice(user: Any) -> bool:
+def is_criminal_justice(user: User) -> bool:
     return getattr(user, "role", None) in CRIMINAL_JUSTICE_ROLES
 
 
-def matters_visible_to(user: Any) -> QuerySet[LegalMatter]:
+def matters_visible_to(user: User) -> QuerySet[LegalMatter]:
     scope = policy.scope_of(user, "legal_matter.view")
     if scope is Scope.ALL:
         matters = LegalMatter.objects.all()
@@ -88,7 +89,7 @@ def matters_visible_to(user: Any) -> QuerySet[LegalMatter]:
     return matters.filter(participant__isnull=False, participant__merged_into__isnull=True)
 
 
-def people_visible_to(user: Any) -> QuerySet[Any]:
+def people_visible_to(user: User) -> QuerySet[Any]:
     """The participants whose legal records (other cases, court dates, warrants, new charges) this user
     may read. The program: all (program manager) or the caseload (case manager). A criminal-justice role
     never learns that someone is in LEAD from Leadline alone: the prosecutor reaches the people with an
@@ -115,7 +116,7 @@ def people_visible_to(user: Any) -> QuerySet[Any]:
     return people.none()
 
 
-def consent_reach(*, user: Any, participant_ids: Iterable[int | None]) -> dict[int, Any]:
+def consent_reach(*, user: User, participant_ids: Iterable[int | None]) -> dict[int, Any]:
     """participant id -> the consent through which this criminal-justice role reaches the person, for
     those among ``participant_ids`` it reaches only that way (a consent naming its office, no open matter of
     theirs it may read). Showing them anything tells that the person is in LEAD: a disclosure under that
@@ -135,7 +136,7 @@ def consent_reach(*, user: Any, participant_ids: Iterable[int | None]) -> dict[i
     return {pid: c for pid in sorted(ids) if (c := enrol.consent(pid)) is not None}
 
 
-def record_consent_reach(*, user: Any, participant_ids: Iterable[int | None], channel: str = "page") -> Any:
+def record_consent_reach(*, user: User, participant_ids: Iterable[int | None], channel: str = "page") -> Any:
     """Log the showing of the people ``consent_reach`` finds as disclosures of their enrolment under their
     consent. Returns the 42 CFR 2.32 notice the page must show with it (None when nothing went out under a
     Part 2 consent)."""
@@ -145,7 +146,7 @@ def record_consent_reach(*, user: Any, participant_ids: Iterable[int | None], ch
     return disclosures_record(recipient=user, shown=shown, channel=channel)
 
 
-def new_charges_visible_to(user: Any) -> QuerySet[NewCharge]:
+def new_charges_visible_to(user: User) -> QuerySet[NewCharge]:
     return NewCharge.objects.filter(participant__in=people_visible_to(user))
 
 
@@ -177,7 +178,7 @@ def _site_clock() -> tuple[int, str]:
 HOLDS_PER_PAGE = 50
 
 
-def workspace_for(user: Any, page_number: Any = None) -> dict[str, Any]:
+def workspace_for(user: User, page_number: Any = None) -> dict[str, Any]:
     """The liaison prosecutor's (or a defender's, or the program's) legal workspace: notices awaiting
     confirmation, the holds by deadline (the nearest first, 50 a page), new charges waiting for a decision,
     court dates in the next 30 days and active warrants. A fixed number of queries whatever the count."""
@@ -216,7 +217,7 @@ def workspace_for(user: Any, page_number: Any = None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def person_records(*, user: Any, participant_id: int) -> dict[str, Any]:
+def person_records(*, user: User, participant_id: int) -> dict[str, Any]:
     """Everything legal about one participant that this user may read (raises DoesNotExist otherwise)."""
     person = people_visible_to(user).get(pk=participant_id)
     warning_days, tz = _site_clock()
@@ -240,7 +241,7 @@ def person_records(*, user: Any, participant_id: int) -> dict[str, Any]:
     }
 
 
-def rule_so_far_for(*, user: Any, matter: LegalMatter) -> Any:
+def rule_so_far_for(*, user: User, matter: LegalMatter) -> Any:
     """What the rule has read so far (intake date, contacts) — program information: never for a
     criminal-justice role, who learns only the outcome from the notice (progress goes through a 2.35
     consent)."""
@@ -249,7 +250,7 @@ def rule_so_far_for(*, user: Any, matter: LegalMatter) -> Any:
     return requirement(matter)
 
 
-def matter_get_for(*, user: Any, matter_id: int) -> LegalMatter:
+def matter_get_for(*, user: User, matter_id: int) -> LegalMatter:
     return (
         matters_visible_to(user)
         .select_related("participant", "agency", "defender", "referral")
@@ -262,7 +263,7 @@ def notices_of(matter: LegalMatter) -> list[Notice]:
     return list(Notice.objects.filter(matter=matter).defer("pdf").select_related("confirmed_by"))
 
 
-def clocks_for_participants(*, user: Any, participant_ids: list[int]) -> dict[int, list[Countdown]]:
+def clocks_for_participants(*, user: User, participant_ids: list[int]) -> dict[int, list[Countdown]]:
     """The running clocks of these participants, for the pages of those who must act before they run
     out (the case manager, outreach, the program manager): the deadline only, never the charge."""
     scope = policy.scope_of(user, "legal_clock.view")

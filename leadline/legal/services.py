@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
@@ -46,7 +47,7 @@ def _tz(site: Site | None) -> str:
     return site.time_zone if site else "UTC"
 
 
-def matter_open(*, actor: Any, referral: Any, participant: Any) -> LegalMatter:
+def matter_open(*, actor: User, referral: Any, participant: Any) -> LegalMatter:
     """The matter an arrest diversion holds, opened once (a second call returns it). The rule and window
     are the site's on this day, copied so a later configuration change moves no deadline."""
     site = site_get()
@@ -149,7 +150,7 @@ def _alert(matter: LegalMatter) -> None:
     notify(people, kind=Notification.Kind.LEGAL_NOTICE, url=reverse("legal:detail", args=[matter.pk]))
 
 
-def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
+def _matter_for_edit(actor: User, matter_id: int) -> LegalMatter:
 
     if not policy.can(actor, "legal_matter.edit"):
         raise LegalRefused("__all__", _("Your role may not act on legal matters."))
@@ -161,7 +162,7 @@ def _matter_for_edit(actor: Any, matter_id: int) -> LegalMatter:
     return matter
 
 
-def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
+def notice_confirm(*, actor: User, notice_id: int) -> Notice:
     """The prosecutor (or court) confirms a notice. A clearance seals the matter at once; a return hands
     it back to ordinary processing. Confirming twice changes nothing the second time."""
     matter_id = Notice.objects.filter(pk=notice_id).values_list("matter_id", flat=True).first()
@@ -198,7 +199,7 @@ def notice_confirm(*, actor: Any, notice_id: int) -> Notice:
     return notice
 
 
-def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, version: int) -> LegalMatter:
+def matter_extend(*, actor: User, matter_id: int, days: int | None, reason: str, version: int) -> LegalMatter:
     """The prosecutor gives more time, with a reason: while the clock runs, or after a return notice that
     has not been confirmed (which is then withdrawn). The new deadline counts from the same start."""
     reason = (reason or "").strip()
@@ -254,7 +255,7 @@ def matter_extend(*, actor: Any, matter_id: int, days: int | None, reason: str, 
     return matter
 
 
-def matter_set_defender(*, actor: Any, matter_id: int, defender: Any, version: int) -> LegalMatter:
+def matter_set_defender(*, actor: User, matter_id: int, defender: User, version: int) -> LegalMatter:
     """Record who defends the participant on this matter (the court assigns counsel; the prosecutor's
     office records it here), so that defender — and no other — reads the matter and the client's records."""
     if defender is not None and getattr(defender, "role", "") != "defender":

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
 from leadline.consents.summaries import candidates_for
@@ -36,7 +36,7 @@ from leadline.sites.selectors import site_get
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def workspace(request: HttpRequest) -> HttpResponse:
+def workspace(request: AuthedRequest) -> HttpResponse:
     context = selectors.workspace_for(request.user, request.GET.get("page"))
     context["may_import"] = policy.can(request.user, "legal_matter.edit")
     shown = {m.participant_id for m, _c in context["holds"]} | {
@@ -57,7 +57,7 @@ CSV_COLUMNS = ["matter", "given_name", "family_name", "date_of_birth", "charges"
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def holds_csv(request: HttpRequest) -> HttpResponse:
+def holds_csv(request: AuthedRequest) -> HttpResponse:
     """The open matters this user may read, as a spreadsheet: never a sealed one for a criminal-justice
     role (the same selector as every page), every row's participant audited as exported."""
     import csv
@@ -94,7 +94,7 @@ def holds_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _matter_or_404(request: HttpRequest, matter_id: int) -> LegalMatter:
+def _matter_or_404(request: AuthedRequest, matter_id: int) -> LegalMatter:
     try:
         return selectors.matter_get_for(user=request.user, matter_id=matter_id)
     except LegalMatter.DoesNotExist:
@@ -107,7 +107,7 @@ def _defender_form(matter: LegalMatter) -> DefenderForm:
     return DefenderForm(initial={"defender": matter.defender_id, "version": matter.version})
 
 
-def _detail(request: HttpRequest, matter: LegalMatter, *, form: ExtendForm | None = None, status: int = 200,
+def _detail(request: AuthedRequest, matter: LegalMatter, *, form: ExtendForm | None = None, status: int = 200,
             error: str = "", defender_form: DefenderForm | None = None) -> HttpResponse:  # fmt: skip
     site = site_get()
     tz = site.time_zone if site else "UTC"
@@ -132,7 +132,7 @@ def _detail(request: HttpRequest, matter: LegalMatter, *, form: ExtendForm | Non
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def matter_detail(request: HttpRequest, matter_id: int) -> HttpResponse:
+def matter_detail(request: AuthedRequest, matter_id: int) -> HttpResponse:
     matter = _matter_or_404(request, matter_id)
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="legal_matter",
                  subject_id=matter.pk, participant_id=matter.participant_id)  # fmt: skip
@@ -141,7 +141,7 @@ def matter_detail(request: HttpRequest, matter_id: int) -> HttpResponse:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def matter_extend(request: HttpRequest, matter_id: int) -> HttpResponse:
+def matter_extend(request: AuthedRequest, matter_id: int) -> HttpResponse:
     matter = _matter_or_404(request, matter_id)
     form = ExtendForm(request.POST)
     if not form.is_valid():
@@ -165,7 +165,7 @@ def matter_extend(request: HttpRequest, matter_id: int) -> HttpResponse:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def matter_defender(request: HttpRequest, matter_id: int) -> HttpResponse:
+def matter_defender(request: AuthedRequest, matter_id: int) -> HttpResponse:
     matter = _matter_or_404(request, matter_id)
     form = DefenderForm(request.POST)
     if not form.is_valid():
@@ -186,7 +186,7 @@ def matter_defender(request: HttpRequest, matter_id: int) -> HttpResponse:
     return redirect("legal:detail", matter_id=matter.pk)
 
 
-def _notice_or_404(request: HttpRequest, notice_id: int) -> Notice:
+def _notice_or_404(request: AuthedRequest, notice_id: int) -> Notice:
     notice = Notice.objects.filter(pk=notice_id).defer("pdf").first()
     if notice is None or not selectors.matters_visible_to(request.user).filter(pk=notice.matter_id).exists():
         audit_record(actor=request.user, action=AuditEvent.Action.DENIED, subject_type="legal_notice",
@@ -197,7 +197,7 @@ def _notice_or_404(request: HttpRequest, notice_id: int) -> Notice:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_confirm(request: AuthedRequest, notice_id: int) -> HttpResponse:
     notice = _notice_or_404(request, notice_id)
     try:
         services.notice_confirm(actor=request.user, notice_id=notice.pk)
@@ -212,7 +212,7 @@ def notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_pdf(request: AuthedRequest, notice_id: int) -> HttpResponse:
     notice = _notice_or_404(request, notice_id)
     data = Notice.objects.filter(pk=notice.pk).values_list("pdf", flat=True).first()
     if not data:
@@ -231,13 +231,13 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
 @capability_required("sealing_report.view")
 @require_GET
 @never_cache
-def sealing_report(request: HttpRequest) -> HttpResponse:
+def sealing_report(request: AuthedRequest) -> HttpResponse:
     rows = selectors.sealing_report()
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="sealing_report")
     return render(request, "legal/sealing.html", {"rows": rows})
 
 
-def _person_or_404(request: HttpRequest, participant_id: int) -> dict[str, Any]:
+def _person_or_404(request: AuthedRequest, participant_id: int) -> dict[str, Any]:
     try:
         return selectors.person_records(user=request.user, participant_id=participant_id)
     except Participant.DoesNotExist:
@@ -246,7 +246,7 @@ def _person_or_404(request: HttpRequest, participant_id: int) -> dict[str, Any]:
         raise Http404 from None
 
 
-def _person(request: HttpRequest, participant_id: int, *, status: int = 200, **extra: Any) -> HttpResponse:
+def _person(request: AuthedRequest, participant_id: int, *, status: int = 200, **extra: Any) -> HttpResponse:
     ctx = _person_or_404(request, participant_id)
     person = ctx["person"]
     ctx["notice"] = selectors.record_consent_reach(user=request.user, participant_ids=[person.pk])
@@ -290,7 +290,7 @@ def _person(request: HttpRequest, participant_id: int, *, status: int = 200, **e
 @capability_required("legal_matter.view")
 @require_GET
 @never_cache
-def person(request: HttpRequest, participant_id: int) -> HttpResponse:
+def person(request: AuthedRequest, participant_id: int) -> HttpResponse:
     response = _person(request, participant_id)
     audit_record(actor=request.user, action=AuditEvent.Action.VIEW, subject_type="legal_person",
                  subject_id=participant_id, participant_id=participant_id)  # fmt: skip
@@ -299,7 +299,7 @@ def person(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @capability_required("legal_matter.edit")
 @require_POST
-def record_add(request: HttpRequest, participant_id: int, kind: str) -> HttpResponse:
+def record_add(request: AuthedRequest, participant_id: int, kind: str) -> HttpResponse:
     if kind not in records.KINDS:
         raise Http404
     person = _person_or_404(request, participant_id)["person"]
@@ -316,7 +316,7 @@ def record_add(request: HttpRequest, participant_id: int, kind: str) -> HttpResp
 
 @capability_required("legal_matter.edit")
 @require_POST
-def new_charge_decide(request: HttpRequest, charge_id: int) -> HttpResponse:
+def new_charge_decide(request: AuthedRequest, charge_id: int) -> HttpResponse:
     charge = selectors.new_charges_visible_to(request.user).filter(pk=charge_id).first()
     if charge is None:
         raise Http404
@@ -342,7 +342,7 @@ def new_charge_decide(request: HttpRequest, charge_id: int) -> HttpResponse:
 @capability_required("legal_matter.edit")
 @upload_limit(records.MAX_IMPORT_BYTES)
 @never_cache
-def records_import(request: HttpRequest) -> HttpResponse:
+def records_import(request: AuthedRequest) -> HttpResponse:
     """The file is kept in a background job (issue #15 item 8): checked and written by the task worker,
     followed on the job's page."""
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -362,7 +362,7 @@ def records_import(request: HttpRequest) -> HttpResponse:
 
 @capability_required("consent.edit")
 @require_POST
-def court_reminders(request: HttpRequest, participant_id: int) -> HttpResponse:
+def court_reminders(request: AuthedRequest, participant_id: int) -> HttpResponse:
     """The participant's opt-in to court-date texts, recorded by their case manager (audited)."""
 
     view = participant_get_for(user=request.user, participant_id=participant_id)

@@ -11,7 +11,7 @@ from leadline.messaging.policy import Standing
 NOT_ALLOWED = _("Someone you chose may not discuss this participant.")
 
 
-def person_label(user: Any, standing: Standing | None = None) -> str:
+def person_label(user: User, standing: Standing | None = None) -> str:
     name = user.get_full_name() or user.username
     agency = getattr(user.agency, "name", "") if user.agency_id else ""
     parts = [name, str(user.role_label)] + ([agency] if agency else [])

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from leadline.accounts.models import User
 from leadline.messaging.models import Thread
 from leadline.participants.models import Participant
 
 
-def participant_merged(*, actor: Any, survivor: Participant, duplicate: Participant) -> dict[str, int]:
+def participant_merged(*, actor: User, survivor: Participant, duplicate: Participant) -> dict[str, int]:
     """A duplicate was merged (inside participants.services.participant_merge's transaction): its threads
     are about the survivor; their members and messages stay as they were."""
     return {"message_threads": Thread.objects.filter(participant=duplicate).update(participant=survivor)}

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
+from leadline.accounts.decorators import AuthedRequest
 from leadline.messaging.policy import program_may_start
 from leadline.participants.pages import register_part
 from leadline.participants.selectors import ParticipantView
 
 
-def messaging_part(request: HttpRequest, view: ParticipantView) -> dict[str, Any]:
+def messaging_part(request: AuthedRequest, view: ParticipantView) -> dict[str, Any]:
     return {"may_message": program_may_start(request.user, view.participant, view.access)}
 
 

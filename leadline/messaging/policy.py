@@ -93,7 +93,7 @@ def _as(role: Role) -> Any:
     return SimpleNamespace(is_authenticated=True, is_active=True, role=role.value, agency_id=None, pk=None)
 
 
-def _program_reaches(user: Any, participant: Participant, access: Any = None) -> bool:
+def _program_reaches(user: User, participant: Participant, access: Any = None) -> bool:
     """``access``: the participant_access the caller already holds (no query then)."""
     scope = access_policy.scope_of(user, "message.view")
     if scope is Scope.ALL:
@@ -105,13 +105,13 @@ def _program_reaches(user: Any, participant: Participant, access: Any = None) ->
     return reach and (access or participant_access(user, participant)).has("participant_record.view")
 
 
-def program_may_start(user: Any, participant: Participant, access: Any = None) -> bool:
+def program_may_start(user: User, participant: Participant, access: Any = None) -> bool:
     """may_start for the program's own people (outsiders never start threads), without a consent query:
     what the participant's page asks to offer "Messages about this participant"."""
     return access_policy.can(user, "message.edit") and _program_reaches(user, participant, access)
 
 
-def _outside_in_scope(user: Any, ids: list[int]) -> list[int]:
+def _outside_in_scope(user: User, ids: list[int]) -> list[int]:
     """The participants an outside role's ``message.view`` scope reaches, before any consent is read."""
     scope = access_policy.scope_of(user, "message.view")
     if scope is Scope.ALL:
@@ -119,13 +119,13 @@ def _outside_in_scope(user: Any, ids: list[int]) -> list[int]:
     if scope is Scope.CLIENTS:  # a defender's clients: those they represent on an open matter
         matters = matters_visible_to(user).filter(participant_id__in=ids)
         return sorted({pid for pid in matters.values_list("participant_id", flat=True) if pid is not None})
-    if scope is Scope.ORGANISATION and getattr(user, "agency_id", None):  # referred to their organisation
-        sent = ServiceReferral.objects.filter(participant_id__in=ids, organization__agency_id=user.agency_id)
+    if scope is Scope.ORGANISATION and (agency_id := getattr(user, "agency_id", None)):  # referred to them
+        sent = ServiceReferral.objects.filter(participant_id__in=ids, organization__agency_id=agency_id)
         return sorted(set(sent.values_list("participant_id", flat=True)))
     return []
 
 
-def standings_for(user: Any, participants: Iterable[Participant]) -> dict[int, Standing]:
+def standings_for(user: User, participants: Iterable[Participant]) -> dict[int, Standing]:
     """participant id -> the user's standing to discuss them now; absent: may not. Pass survivors. A few
     queries at most, whatever the number of participants."""
     people = {p.pk: p for p in participants if p.merged_into_id is None}
@@ -155,7 +155,7 @@ def standings_for(user: Any, participants: Iterable[Participant]) -> dict[int, S
     return out
 
 
-def standing(user: Any, participant: Participant) -> Standing | None:
+def standing(user: User, participant: Participant) -> Standing | None:
     return standings_for(user, [participant]).get(participant.pk)
 
 
@@ -190,7 +190,7 @@ class Readable:
     standing: Standing
 
 
-def readable_threads(user: Any, threads: Iterable[Thread]) -> dict[int, Readable]:
+def readable_threads(user: User, threads: Iterable[Thread]) -> dict[int, Readable]:
     """thread id -> (survivor, standing) for the threads ``user`` may read now (membership is the
     caller's question). A fixed number of queries whatever the number of threads."""
     threads = list(threads)
@@ -211,7 +211,7 @@ def readable_threads(user: Any, threads: Iterable[Thread]) -> dict[int, Readable
     return out
 
 
-def may_start(user: Any, participant: Participant) -> bool:
+def may_start(user: User, participant: Participant) -> bool:
     """Only the program starts threads and adds members: it decides what is discussed with whom."""
     s = standing(user, participant)
     return s is not None and not s.outside and access_policy.can(user, "message.edit")

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.consents.models import DisclosureNotice
@@ -23,7 +24,7 @@ THREADS_PER_PAGE = 25
 MESSAGES_PER_PAGE = 50
 
 
-def _disclose(user: Any, shown: dict[int, policy.Standing]) -> DisclosureNotice | None:
+def _disclose(user: User, shown: dict[int, policy.Standing]) -> DisclosureNotice | None:
     """Each showing outside the program is a logged disclosure under the consent that opens it."""
     outside = {pid: (s.consent, list(s.infos)) for pid, s in shown.items() if s.outside and s.consent}
     if not outside:
@@ -39,7 +40,7 @@ class ThreadRow:
     subject: str = ""  # as this reader may read it
 
 
-def _subjects_for(user: Any, threads: list[Thread], outside: set[int]) -> dict[int, str]:
+def _subjects_for(user: User, threads: list[Thread], outside: set[int]) -> dict[int, str]:
     """A thread's subject was written with its first message: a reader outside the program who was not
     among that message's readers reads a neutral title instead (it may say what they were not told)."""
 
@@ -66,7 +67,7 @@ class ThreadList:
     notice: DisclosureNotice | None
 
 
-def thread_list_for(*, user: Any, page_number: Any = None, participant_id: int | None = None) -> ThreadList:
+def thread_list_for(*, user: User, page_number: Any = None, participant_id: int | None = None) -> ThreadList:
     """The threads ``user`` is a member of and may still read, the latest first, 25 a page; one audit row
     per thread shown (and a disclosure per participant for a reader outside the program)."""
     mine = list(
@@ -94,7 +95,7 @@ def thread_list_for(*, user: Any, page_number: Any = None, participant_id: int |
     return ThreadList(page=page, rows=rows, notice=notice)
 
 
-def _unread(user: Any, thread_ids: list[int], *, outside: bool) -> set[int]:
+def _unread(user: User, thread_ids: list[int], *, outside: bool) -> set[int]:
     """The threads holding a message by someone else, posted after the member last read, that the member
     may see (one query)."""
     if not thread_ids:
@@ -136,7 +137,7 @@ class ThreadView:
         return self.standing.outside
 
 
-def thread_open_for(*, user: Any, thread_id: int) -> tuple[Thread, policy.Readable]:
+def thread_open_for(*, user: User, thread_id: int) -> tuple[Thread, policy.Readable]:
     """The thread and the user's standing, when they are a member who may read it now; else 404, audited
     as a refusal (not found and not allowed look the same)."""
     thread = Thread.objects.filter(pk=thread_id, members__user=user).select_related("participant").first()
@@ -148,7 +149,7 @@ def thread_open_for(*, user: Any, thread_id: int) -> tuple[Thread, policy.Readab
     return thread, readable
 
 
-def thread_get_for(*, user: Any, thread_id: int, page_number: Any = None) -> ThreadView:
+def thread_get_for(*, user: User, thread_id: int, page_number: Any = None) -> ThreadView:
     """The thread as ``user`` may read it now, audited (and logged as a disclosure with its notice for a
     reader outside the program, who sees only the messages posted while they could read the thread)."""
     thread, readable = thread_open_for(user=user, thread_id=thread_id)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leadline.accounts import policy as access_policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
@@ -42,7 +43,7 @@ def _not_allowed_member() -> MessagingRefused:
 
 
 def thread_start(
-    *, actor: Any, participant: Participant, subject: str, body: str, members: Iterable[Any],
+    *, actor: User, participant: Participant, subject: str, body: str, members: Iterable[Any],
     idempotency_key: str,
 ) -> tuple[Thread, bool]:  # fmt: skip
     """Start a thread about ``participant`` with a first message; returns (thread, created). The program
@@ -93,7 +94,7 @@ def _replayed_start(first: Message, participant: Participant, subject: str, body
     return thread
 
 
-def message_post(*, actor: Any, thread: Thread, body: str, idempotency_key: str) -> tuple[Message, bool]:
+def message_post(*, actor: User, thread: Thread, body: str, idempotency_key: str) -> tuple[Message, bool]:
     """Post a message (append-only: nothing edits or deletes one); returns (message, created). The actor
     must be a member who may read the thread now; a repeated submit returns the first message."""
     existing = Message.objects.filter(author=actor, idempotency_key=idempotency_key).first()
@@ -113,7 +114,7 @@ def message_post(*, actor: Any, thread: Thread, body: str, idempotency_key: str)
     return message, True
 
 
-def _may_write(actor: Any) -> bool:
+def _may_write(actor: User) -> bool:
 
     return access_policy.can(actor, "message.edit")
 
@@ -124,7 +125,7 @@ def _replayed_post(existing: Message, thread: Thread, body: str) -> Message:
     return existing
 
 
-def _post(*, actor: Any, thread: Thread, participant: Participant, body: str, idempotency_key: str,
+def _post(*, actor: User, thread: Thread, participant: Participant, body: str, idempotency_key: str,
           now: Any) -> Message:  # fmt: skip
     """The message, its outside audience, the thread's clock, the audit row and the notices — in the
     caller's transaction."""
@@ -154,7 +155,7 @@ def _post(*, actor: Any, thread: Thread, participant: Participant, body: str, id
     return message
 
 
-def member_add(*, actor: Any, thread: Thread, user: Any) -> tuple[ThreadMember, bool]:
+def member_add(*, actor: User, thread: Thread, user: User) -> tuple[ThreadMember, bool]:
     """The program adds someone who may discuss the participant now; returns (membership, created). Adding
     a member twice is one membership. A member outside the program reads only what is posted from now on."""
     readable = policy.readable_threads(actor, [thread]).get(thread.pk)
@@ -178,7 +179,7 @@ def member_add(*, actor: Any, thread: Thread, user: Any) -> tuple[ThreadMember, 
     return membership, created
 
 
-def thread_mark_read(*, user: Any, thread: Thread) -> None:
+def thread_mark_read(*, user: User, thread: Thread) -> None:
     """The member has read the thread up to now (an unread marker, not a record of the reading: that is
     the audit row the selector writes)."""
     ThreadMember.objects.filter(thread=thread, user=user).update(last_read_at=clock.now())

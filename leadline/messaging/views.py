@@ -8,14 +8,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy as access_policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.consents.policy import Info
@@ -28,7 +29,7 @@ from leadline.participants.models import Participant
 @capability_required("message.view")
 @require_GET
 @never_cache
-def thread_list(request: HttpRequest) -> HttpResponse:
+def thread_list(request: AuthedRequest) -> HttpResponse:
     about = request.GET.get("participant", "")
     participant_id = int(about) if about.isdigit() else None
     listing = selectors.thread_list_for(
@@ -44,7 +45,7 @@ def thread_list(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-def _startable(request: HttpRequest, participant_id: int) -> Participant:
+def _startable(request: AuthedRequest, participant_id: int) -> Participant:
     """The participant, when this user may start a thread about them (never a merged duplicate: start it
     about the survivor); a refusal is audited as one, never as a view."""
     person = Participant.objects.filter(pk=participant_id, merged_into__isnull=True).first()
@@ -57,7 +58,7 @@ def _startable(request: HttpRequest, participant_id: int) -> Participant:
     return person
 
 
-def _people(participant: Participant, user: Any) -> list[tuple[Any, policy.Standing]]:
+def _people(participant: Participant, user: User) -> list[tuple[Any, policy.Standing]]:
     return [(p, s) for p, s in policy.candidates(participant) if p.pk != user.pk]
 
 
@@ -69,7 +70,7 @@ def _outside_terms(people: list[tuple[Any, policy.Standing]]) -> list[dict[str, 
 @capability_required("message.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def thread_new(request: HttpRequest, participant_id: int) -> HttpResponse:
+def thread_new(request: AuthedRequest, participant_id: int) -> HttpResponse:
     participant = _startable(request, participant_id)
     people = _people(participant, request.user)
     form = ThreadForm(
@@ -99,7 +100,7 @@ def thread_new(request: HttpRequest, participant_id: int) -> HttpResponse:
     }, status=status)  # fmt: skip
 
 
-def _thread_page(request: HttpRequest, thread_id: int, *, status: int = 200, message_form: Any = None,
+def _thread_page(request: AuthedRequest, thread_id: int, *, status: int = 200, message_form: Any = None,
                  member_form: Any = None) -> HttpResponse:  # fmt: skip
     view = selectors.thread_get_for(
         user=request.user, thread_id=thread_id, page_number=request.GET.get("page")
@@ -124,7 +125,7 @@ def _thread_page(request: HttpRequest, thread_id: int, *, status: int = 200, mes
 @capability_required("message.view")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
+def thread_detail(request: AuthedRequest, thread_id: int) -> HttpResponse:
     if request.method != "POST":
         return _thread_page(request, thread_id)
     if not access_policy.can(request.user, "message.edit"):
@@ -151,7 +152,7 @@ def thread_detail(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @capability_required("message.edit")
 @require_POST
-def member_add(request: HttpRequest, thread_id: int) -> HttpResponse:
+def member_add(request: AuthedRequest, thread_id: int) -> HttpResponse:
     thread, readable = selectors.thread_open_for(user=request.user, thread_id=thread_id)
     if readable.standing.outside:
         audit_record(actor=request.user, action=AuditEvent.Action.DENIED, subject_type="message_thread",

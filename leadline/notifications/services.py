@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,11 +28,15 @@ from django.utils.translation import gettext_lazy
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock
+from leadline.core.actors import Actor
 from leadline.core.clock import zone_name
 from leadline.core.refusals import Conflict, Refused
 from leadline.core.sms import send_sms
 from leadline.notifications.models import Delivery, Notification, Preference
 from leadline.notifications.tasks import send_deliveries
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 logger = logging.getLogger(__name__)
 K = Notification.Kind
@@ -54,8 +58,9 @@ MUTABLE_KINDS = [k for k in K if k not in (K.HANDOFF_PAGE, K.ACCOUNT)]
 PREFERENCE_FIELDS = ("by_email", "by_sms", "muted_kinds", "quiet_from", "quiet_until")
 
 
-def preference_for(user: Any) -> Preference:
-    return Preference.objects.filter(user=user).first() or Preference(user=user)
+def preference_for(user: Actor) -> Preference:
+    owner = cast(Any, user)  # the FK wants the User model, which lives above notifications; an Actor is one
+    return Preference.objects.filter(user=owner).first() or Preference(user=owner)
 
 
 def _preference_validate(muted_kinds: list[str], quiet_from: time | None, quiet_until: time | None) -> None:
@@ -263,7 +268,7 @@ def deliver_due() -> int:
     return deliver(due.values_list("pk", flat=True))
 
 
-def retry(*, actor: Any, delivery_id: int) -> Delivery:
+def retry(*, actor: Actor, delivery_id: int) -> Delivery:
     """An administrator sends a given-up delivery again (the provider is back)."""
     with transaction.atomic(durable=True):
         Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
@@ -275,17 +280,17 @@ def retry(*, actor: Any, delivery_id: int) -> Delivery:
     return Delivery.objects.get(pk=delivery_id)
 
 
-def mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+def mark_read(*, user: Actor, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(user=cast(Any, user), read_at__isnull=True)  # cast: preference_for
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=clock.now())
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Actor | AnonymousUser) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return Notification.objects.filter(user=cast(Any, user), read_at__isnull=True).count()  # cast: as above
 
 
 def deliveries_erase(*, notification_ids: Any) -> int:

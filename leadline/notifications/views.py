@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leadline.core.actors import ActorRequest
 from leadline.core.refusals import Refused, on_form
 from leadline.notifications import services
 from leadline.notifications.forms import PreferenceForm
@@ -23,7 +24,7 @@ from leadline.notifications.models import Notification, Preference
 @login_required
 @require_GET
 @never_cache
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: ActorRequest) -> HttpResponse:
     user: Any = request.user
     page = Paginator(Notification.objects.filter(user=user), 30).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
@@ -31,7 +32,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def read(request: HttpRequest) -> HttpResponse:
+def read(request: ActorRequest) -> HttpResponse:
     services.mark_read(user=request.user)
     return redirect("notifications:inbox")
 
@@ -39,7 +40,7 @@ def read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: ActorRequest) -> HttpResponse:
     user: Any = request.user
     current = services.preference_for(user)
     if request.method == "GET":

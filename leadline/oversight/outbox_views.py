@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.notifications import services
@@ -22,7 +22,7 @@ from leadline.notifications.models import Delivery
 @capability_required("notification_outbox.view")
 @require_GET
 @never_cache
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     deliveries = Delivery.objects.select_related("notification__user").order_by("-id")
     if status in Delivery.Status.values:
@@ -44,7 +44,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @capability_required("notification_outbox.view")
 @require_POST
-def retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def retry(request: AuthedRequest, delivery_id: int) -> HttpResponse:
     if not Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).exists():
         messages.error(request, _("Only a delivery that was given up can be sent again."))
     else:

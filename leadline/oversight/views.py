@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.accounts.roles import ROLE_LABELS, Role
 from leadline.audit.forms import PeriodForm
 from leadline.audit.models import AuditEvent
@@ -93,7 +93,7 @@ def _readable(moment: datetime, tz: ZoneInfo) -> str:
 
 @capability_required("audit_report.view")
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The reports; ?participant=N or ?user=N opens that trail (the numbers are on the record's page)."""
     asked = "participant" in request.GET or "user" in request.GET
     find = FindForm(request.GET if asked else None)
@@ -113,7 +113,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @capability_required("audit_report.view")
 @require_GET
-def participant_report(request: HttpRequest, participant_id: int) -> HttpResponse:
+def participant_report(request: AuthedRequest, participant_id: int) -> HttpResponse:
     if participant_id >= 2**63:  # no such id; SQLite cannot even compare it (a 500 before)
         raise Http404
     events = selectors.audit_events_for_participant(user=request.user, participant_id=participant_id)
@@ -122,14 +122,14 @@ def participant_report(request: HttpRequest, participant_id: int) -> HttpRespons
 
 @capability_required("audit_report.view")
 @require_GET
-def user_report(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_report(request: AuthedRequest, user_id: int) -> HttpResponse:
     events = selectors.audit_events_by_user(user=request.user, actor_id=user_id)
     return _events_page(request, events, _("Everything user #%(id)s did") % {"id": user_id})
 
 
 @capability_required("audit_report.view")
 @require_GET
-def law_enforcement_report(request: HttpRequest) -> HttpResponse:
+def law_enforcement_report(request: AuthedRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     if form.is_valid():
         # The period becomes moments in the site's zone and the day after the end: dates at the very ends
@@ -166,7 +166,7 @@ def _chosen_initial(participant: str, reason: str = "") -> dict:
 @never_cache  # names and dates of birth, a written reason: no browser or proxy keeps a copy
 @capability_required("break_glass.edit")
 @require_http_methods(["GET", "POST"])
-def break_glass(request: HttpRequest) -> HttpResponse:
+def break_glass(request: AuthedRequest) -> HttpResponse:
     """The break-glass page. A POST is one of three things (``action``): a search for the participant
     (with the written reason, audited; decision 0033), a choice among the results (pre-fills the access
     form with the participant and the same reason, opens nothing), or the opening of access."""

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import AuthedApiRequest
 from leadline.audit.models import AuditEvent
 from leadline.core.api import NO_NUL, LeadlineApi, Pages, errors, record_id
 from leadline.participants.models import Participant
@@ -66,7 +67,7 @@ class ParticipantListApi(LeadlineApi):
         responses={200: ParticipantOut(many=True), **errors(403, 404)},
         operation_id="participants_list",
     )  # fmt: skip
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         require(request, "participant_card.view")
         paginator = self.pagination_class()
         qs = participant_list_for(user=request.user, q=request.query_params.get("q", "")[:100])
@@ -83,6 +84,6 @@ class ParticipantDetailApi(LeadlineApi):
         responses={200: ParticipantOut, **errors(403, 404)},
         operation_id="participants_retrieve",
     )
-    def get(self, request: Request, participant_id: int) -> Response:
+    def get(self, request: AuthedApiRequest, participant_id: int) -> Response:
         view = participant_get_for(user=request.user, participant_id=participant_id)
         return Response(participant_data(view.participant, view.access))

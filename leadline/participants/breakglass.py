@@ -9,7 +9,6 @@ what happens (``AuditEvent.break_glass_id`` is a plain id). The page that opens 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
 from leadline.core import clock
@@ -34,7 +34,7 @@ class BreakGlassRefused(Refused):
 # --- reads ----------------------------------------------------------------------------------------
 
 
-def break_glass_active(*, user: Any, participant_id: int) -> BreakGlassGrant | None:
+def break_glass_active(*, user: User, participant_id: int) -> BreakGlassGrant | None:
     """The user's open, unexpired grant to this participant, if any."""
     now = clock.now()
     return (
@@ -46,7 +46,7 @@ def break_glass_active(*, user: Any, participant_id: int) -> BreakGlassGrant | N
     )
 
 
-def break_glass_list_for(*, user: Any) -> QuerySet[BreakGlassGrant]:
+def break_glass_list_for(*, user: User) -> QuerySet[BreakGlassGrant]:
     """Every grant for whoever reads the audit reports; one's own grants otherwise."""
     if policy.can(user, "audit_report.view"):
         return BreakGlassGrant.objects.select_related("user")
@@ -54,7 +54,7 @@ def break_glass_list_for(*, user: Any) -> QuerySet[BreakGlassGrant]:
 
 
 def break_glass_candidates(
-    *, user: Any, family_name: str, given_name: str = "", date_of_birth: date | None = None
+    *, user: User, family_name: str, given_name: str = "", date_of_birth: date | None = None
 ) -> list[Participant]:
     """The participants a site administrator may choose for break-glass, by a full name (the form asks for
     given and family name, or a family name of at least 3 letters with the date of birth: decision 0033):
@@ -80,7 +80,7 @@ def break_glass_candidates(
 # --- writes ---------------------------------------------------------------------------------------
 
 
-def break_glass_open(*, actor: Any, participant_id: int, reason: str, minutes: int) -> BreakGlassGrant:
+def break_glass_open(*, actor: User, participant_id: int, reason: str, minutes: int) -> BreakGlassGrant:
     """Open time-boxed read access to one participant for a site administrator, with a written reason."""
     if not policy.can(actor, "break_glass.edit"):
         raise BreakGlassRefused(_("Your role may not open break-glass access."), status=403)
@@ -113,7 +113,7 @@ def break_glass_open(*, actor: Any, participant_id: int, reason: str, minutes: i
     return grant
 
 
-def break_glass_search_record(*, actor: Any, participant_ids: list[int], reason: str) -> None:
+def break_glass_search_record(*, actor: User, participant_ids: list[int], reason: str) -> None:
     """A site administrator's search for a participant to open break-glass access to: one row for the
     search (the written reason, how many were shown), and one per participant shown. Never the words
     searched for."""

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from leadline.accounts.models import User
 from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.participants.models import TRANSITIONS, ExitReason, Participant
@@ -62,7 +63,7 @@ class AssignForm(PrefixedForm):
             "last_name", "first_name"
         )
 
-        def label(user: Any) -> str:
+        def label(user: User) -> str:
             n = sizes.get(user.pk, 0)
             state = _("full") if n >= hard else _("over the soft limit") if n >= soft else ""
             return f"{user.get_full_name()} ({n}/{hard}{', ' + str(state) if state else ''})"

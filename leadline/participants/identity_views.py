@@ -4,13 +4,13 @@ participant with duplicate detection (the field lookup's matcher shows who they 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.core import refusals
 from leadline.participants import services
@@ -23,7 +23,7 @@ from leadline.participants.views import _detail_context
 
 @capability_required("participant_record.edit")
 @require_POST
-def identity_update(request: HttpRequest, participant_id: int) -> HttpResponse:
+def identity_update(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     if not view.access.has("participant_record.edit"):
         raise Http404
@@ -47,7 +47,7 @@ def identity_update(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @capability_required("participant_record.edit")
 @require_http_methods(["GET", "POST"])
-def participant_new(request: HttpRequest) -> HttpResponse:
+def participant_new(request: AuthedRequest) -> HttpResponse:
     """A walk-in or a re-found person: before a record is made, the matcher shows up to three people
     they may already be (legal names, preferred names and aliases); creating anyway is a conscious tick."""
     form = NewParticipantForm(request.POST or None, initial={"language": "en"})
@@ -88,7 +88,7 @@ def participant_new(request: HttpRequest) -> HttpResponse:
 
 @capability_required("caseload.edit")
 @require_POST
-def merge(request: HttpRequest, participant_id: int) -> HttpResponse:
+def merge(request: AuthedRequest, participant_id: int) -> HttpResponse:
     """Merge this record (a duplicate) into another one, chosen among the matcher's candidates."""
     view = participant_get_for(user=request.user, participant_id=participant_id)
     try:

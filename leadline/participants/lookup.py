@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -141,7 +140,7 @@ def find_candidates(*, given: str, family: str, dob: date | None, limit: int = 3
     return [people[m.key] for m in matches if m.key in people]
 
 
-def lookup_for(*, user: Any, given: str, family: str, dob: date | None) -> LookupResult:
+def lookup_for(*, user: User, given: str, family: str, dob: date | None) -> LookupResult:
     if not policy.can(user, "lookup.view"):
         raise LookupRefused
     limit = settings.LEADLINE_LOOKUPS_PER_HOUR

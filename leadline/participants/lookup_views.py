@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedApiRequest, AuthedRequest, capability_required
 from leadline.core.api import LeadlineApi, errors
 from leadline.participants.lookup import RateLimited, lookup_for
 
@@ -31,7 +30,7 @@ class LookupForm(forms.Form):
 
 @capability_required("lookup.view")
 @require_http_methods(["GET", "POST"])
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: AuthedRequest) -> HttpResponse:
     """A POST, so the names typed never appear in a URL, a browser history or a log."""
     form = LookupForm(request.POST or None)
     result = None
@@ -67,7 +66,7 @@ class LookupApi(LeadlineApi):
     """Is this person in LEAD? Only yes/no and the LEAD line, as on the page."""
 
     @extend_schema(request=LookupIn, responses={200: LookupOut, **errors(403, 429)}, operation_id="lookup")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedApiRequest) -> Response:
         body = LookupIn(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data

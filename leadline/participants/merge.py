@@ -5,8 +5,7 @@ identity fields, version and match keys) is participant_merge's, after every han
 
 from __future__ import annotations
 
-from typing import Any
-
+from leadline.accounts.models import User
 from leadline.participants.models import (
     Participant,
     ParticipantAlias,
@@ -17,7 +16,7 @@ from leadline.participants.models import (
 from leadline.participants.services import _key_counts_add
 
 
-def participant_rows_merged(*, actor: Any, survivor: Participant, duplicate: Participant) -> dict[str, int]:
+def participant_rows_merged(*, actor: User, survivor: Participant, duplicate: Participant) -> dict[str, int]:
     """The status history and the records merged into the duplicate earlier move (no chains to follow);
     the photo moves when the survivor has none (else the duplicate keeps its own)."""
     moved = {
@@ -29,7 +28,7 @@ def participant_rows_merged(*, actor: Any, survivor: Participant, duplicate: Par
     return moved
 
 
-def aliases_merged(*, actor: Any, survivor: Participant, duplicate: Participant) -> dict[str, int]:
+def aliases_merged(*, actor: User, survivor: Participant, duplicate: Participant) -> dict[str, int]:
     """The duplicate's names become the survivor's aliases: its alias rows move (one the survivor already
     has, or the survivor's own legal name, is the same name twice and goes), and its legal and preferred
     names are added."""
@@ -47,7 +46,7 @@ def aliases_merged(*, actor: Any, survivor: Participant, duplicate: Participant)
     return {}
 
 
-def match_keys_merged(*, actor: Any, survivor: Participant, duplicate: Participant) -> dict[str, int]:
+def match_keys_merged(*, actor: User, survivor: Participant, duplicate: Participant) -> dict[str, int]:
     """The duplicate leaves the lookup: its blocking keys go (and their counts); the survivor's are
     rebuilt by participant_merge once its identity has taken the duplicate's names."""
     old = list(ParticipantMatchKey.objects.filter(participant=duplicate).values_list("key", flat=True))

@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
-
+from leadline.accounts.decorators import AuthedRequest
 from leadline.participants.selectors import ParticipantView
 
-PagePart = Callable[[HttpRequest, ParticipantView], dict[str, Any]]
+PagePart = Callable[[AuthedRequest, ParticipantView], dict[str, Any]]
 
 _parts: dict[str, PagePart] = {}
 
@@ -30,7 +29,7 @@ def register_part(name: str, fn: PagePart) -> None:
     _parts[name] = fn
 
 
-def parts_context(request: HttpRequest, view: ParticipantView) -> dict[str, Any]:
+def parts_context(request: AuthedRequest, view: ParticipantView) -> dict[str, Any]:
     """Every registered part's context for this reader and participant, in registration order."""
     ctx: dict[str, Any] = {}
     for fn in _parts.values():

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
@@ -58,7 +58,7 @@ def reencode(raw: bytes) -> bytes:
     return out.getvalue()
 
 
-def participant_photo_set(*, actor: Any, participant: Participant, raw: bytes | None) -> None:
+def participant_photo_set(*, actor: User, participant: Participant, raw: bytes | None) -> None:
     """Set (raw bytes) or remove (None) the photo; audited with a hash, never the image."""
     if not participant_access(actor, participant).has("participant_record.edit"):
         raise NotAllowed
@@ -83,7 +83,7 @@ def participant_photo_set(*, actor: Any, participant: Participant, raw: bytes | 
 @capability_required("participant_card.view")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def photo(request: HttpRequest, participant_id: int) -> HttpResponse:
+def photo(request: AuthedRequest, participant_id: int) -> HttpResponse:
     """GET: the photo (whoever may see the participant's card: case managers, outreach, the program
     manager). POST: set, replace or remove it (participant_record.edit)."""
     view = participant_get_for(user=request.user, participant_id=participant_id, reason="photo")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import QuerySet
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import BREAK_GLASS_CAPABILITIES, Scope
 from leadline.participants.breakglass import break_glass_active
 from leadline.participants.models import Participant
@@ -25,7 +25,7 @@ NOTE_EDIT_CAPABILITY = {
 }
 
 
-def _reaches(user: Any, scope: Scope | None, participant: Participant) -> bool:
+def _reaches(user: User, scope: Scope | None, participant: Participant) -> bool:
     if scope is None:
         return False
     if scope is Scope.ALL:
@@ -88,7 +88,7 @@ PARTICIPANT_CAPABILITIES = (
 )
 
 
-def participant_access(user: Any, participant: Participant) -> ParticipantAccess:
+def participant_access(user: User, participant: Participant) -> ParticipantAccess:
     access = ParticipantAccess()
     for cap in PARTICIPANT_CAPABILITIES:
         if _reaches(user, policy.scope_of(user, cap), participant):
@@ -111,7 +111,7 @@ def participant_access(user: Any, participant: Participant) -> ParticipantAccess
     return access
 
 
-def participants_visible_to(user: Any) -> QuerySet[Participant]:
+def participants_visible_to(user: User) -> QuerySet[Participant]:
     """The participants a user may find in lists and search (break-glass is by id, never by list)."""
     scopes = {
         policy.scope_of(user, "participant_card.view"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from leadline.core.actors import Actor
+
 ReferredBy = Callable[[Any, list[int]], set[int]]
 
 _lookup: list[ReferredBy] = []
@@ -21,7 +23,7 @@ def register_referred_by(fn: ReferredBy) -> None:
     _lookup[:] = [fn]
 
 
-def referred_by(officer: Any, participant_ids: Iterable[int]) -> set[int]:
+def referred_by(officer: Actor, participant_ids: Iterable[int]) -> set[int]:
     """The participants among ``participant_ids`` whom ``officer`` referred (one query)."""
     if not _lookup:
         return set()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_reads
 from leadline.participants.models import CASELOAD_STATUSES, Participant, ParticipantPhoto
@@ -30,7 +30,7 @@ def participant_search_filter(q: str) -> Q:
     return cond
 
 
-def participant_list_for(*, user: Any, q: str = "", caseload_only: bool = False) -> QuerySet[Participant]:
+def participant_list_for(*, user: User, q: str = "", caseload_only: bool = False) -> QuerySet[Participant]:
     qs = participants_visible_to(user).select_related("case_manager")
     if caseload_only:
         qs = qs.filter(case_manager=user)
@@ -40,7 +40,7 @@ def participant_list_for(*, user: Any, q: str = "", caseload_only: bool = False)
 
 
 def participant_reads_audit(
-    *, user: Any, participants: Sequence[Participant], action: str, reason: str = ""
+    *, user: User, participants: Sequence[Participant], action: str, reason: str = ""
 ) -> None:
     audit_record_reads(
         actor=user,
@@ -51,7 +51,7 @@ def participant_reads_audit(
     )
 
 
-def participant_get_for(*, user: Any, participant_id: int, reason: str = "") -> ParticipantView:
+def participant_get_for(*, user: User, participant_id: int, reason: str = "") -> ParticipantView:
     """The participant and what this user may do with them; 404 when they may do nothing.
 
     "Not found" and "not allowed" are the same 404 (CONVENTIONS habit 4).

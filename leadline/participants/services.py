@@ -43,7 +43,9 @@ class StaleEdit(refusals.Conflict):
         )
 
 
-def participant_create(*, actor: Any, given_name: str, family_name: str, **fields: Any) -> Participant:
+def participant_create(
+    *, actor: User | None, given_name: str, family_name: str, **fields: Any
+) -> Participant:
     now = clock.now()
     if fields.get("status") in ENGAGED_STATUSES:
         fields.setdefault("engaged_at", now)
@@ -64,7 +66,7 @@ def participant_create(*, actor: Any, given_name: str, family_name: str, **field
 
 
 def participant_update_whereabouts(
-    *, actor: Any, participant: Participant, whereabouts: str, expected_version: int
+    *, actor: User, participant: Participant, whereabouts: str, expected_version: int
 ) -> Participant:
     if not participant_access(actor, participant).has("whereabouts.edit"):
         raise NotAllowed
@@ -144,7 +146,7 @@ def participant_key_counts_rebuild() -> int:
 
 def participant_update(
     *,
-    actor: Any,
+    actor: User,
     participant: Participant,
     reason: str,
     exit_reason: str = "",
@@ -204,7 +206,7 @@ class InvalidChange(refusals.Refused):
 
 
 def participant_set_court_reminders(
-    *, actor: Any, participant: Participant, on: bool, expected_version: int
+    *, actor: User, participant: Participant, on: bool, expected_version: int
 ) -> Participant:
     """Record the participant's choice about court-date texts (issue #5): an opt-in, so it is theirs to
     give and to withdraw, recorded by their case manager with who and when (PRODUCT §4 rule 6)."""
@@ -235,12 +237,12 @@ def caseload_limits() -> tuple[int, int]:
     return (site.caseload_soft_limit, site.caseload_hard_limit) if site else (20, 25)
 
 
-def caseload_size(case_manager: Any) -> int:
+def caseload_size(case_manager: User) -> int:
     return Participant.objects.filter(case_manager=case_manager, status__in=CASELOAD_STATUSES).count()
 
 
 def participant_status_change(
-    *, actor: Any, participant: Participant, to: str, note: str, expected_version: int, exit_reason: str = ""
+    *, actor: User, participant: Participant, to: str, note: str, expected_version: int, exit_reason: str = ""
 ) -> tuple[Participant, str | None]:
     """Move a participant along referred → engaged → active ⇄ inactive → exited, with who and why.
 
@@ -285,7 +287,7 @@ def participant_status_change(
 
 
 def caseload_assign(
-    *, actor: Any, participant: Participant, case_manager: Any, reason: str, expected_version: int
+    *, actor: User, participant: Participant, case_manager: User, reason: str, expected_version: int
 ) -> tuple[Participant, str | None]:
     """Assign or transfer a participant. Refused above the site's hard limit; a warning above the soft
     limit (PRODUCT.md §4 rule 5). Assignments to one case manager are counted one at a time."""
@@ -331,7 +333,7 @@ IDENTITY_FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth
 
 
 def participant_identity_update(
-    *, actor: Any, participant: Participant, expected_version: int, aliases: list[str], **fields: Any
+    *, actor: User, participant: Participant, expected_version: int, aliases: list[str], **fields: Any
 ) -> Participant:
     """Correct the identity: legal name, preferred name, date of birth, phone, language, aliases. Names the
     version it started from (StaleEdit otherwise); the matcher's keys follow in the same transaction."""
@@ -365,7 +367,7 @@ def participant_identity_update(
 
 
 def participant_merge(
-    *, actor: Any, duplicate: Participant, survivor: Participant, reason: str
+    *, actor: User, duplicate: Participant, survivor: Participant, reason: str
 ) -> dict[str, int]:
     """Merge a duplicate record into the one that stays: every linked record moves to the survivor
     (PRODUCT.md §4 rule 13). Every app, this one included, moves its own rows through the handler it
@@ -432,7 +434,7 @@ def _merge_identity(dup: Participant, keep: Participant) -> None:
             setattr(keep, field, min(values) if field == "engaged_at" else max(values))
 
 
-def participant_new(*, actor: Any, aliases: list[str], **fields: Any) -> tuple[Participant, str | None]:
+def participant_new(*, actor: User, aliases: list[str], **fields: Any) -> tuple[Participant, str | None]:
     """A participant created by hand (a walk-in, a re-found person), pending intake. A case manager's
     new participant goes on their caseload unless it is at the hard limit, when it waits unassigned for
     the program manager. Returns (participant, a message for the user or None). Duplicate detection

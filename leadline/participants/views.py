@@ -5,13 +5,13 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.core.csvsafe import csv_cell
 from leadline.participants import services
@@ -29,7 +29,7 @@ from leadline.participants.selectors import (
 
 @capability_required("participant_card.view")
 @require_GET
-def participant_list(request: HttpRequest) -> HttpResponse:
+def participant_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100].replace("\x00", "")  # PostgreSQL text holds no NUL: a 500 otherwise
     mine = request.GET.get("mine") == "1"
     page = Paginator(participant_list_for(user=request.user, q=q, caseload_only=mine), 25).get_page(
@@ -52,7 +52,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, participant_id: int, **extra: object) -> dict:
+def _detail_context(request: AuthedRequest, participant_id: int, **extra: object) -> dict:
     """The participant's page: participants' own parts here, the other apps' parts from their registered
     page parts (participants.pages), then ``extra`` (a form sent back with its errors) over both."""
     view = participant_get_for(user=request.user, participant_id=participant_id)
@@ -103,13 +103,13 @@ def assign_form(data: dict | None = None, **initial: object) -> AssignForm:
 
 @login_required  # the selector decides, record by record (404), including break-glass
 @require_GET
-def participant_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
+def participant_detail(request: AuthedRequest, participant_id: int) -> HttpResponse:
     return render(request, "participants/detail.html", _detail_context(request, participant_id))
 
 
 @capability_required("whereabouts.edit")
 @require_POST
-def whereabouts_update(request: HttpRequest, participant_id: int) -> HttpResponse:
+def whereabouts_update(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     if not view.access.has("whereabouts.edit"):
         raise Http404
@@ -147,7 +147,7 @@ def whereabouts_update(request: HttpRequest, participant_id: int) -> HttpRespons
 
 @capability_required("participant_export.view")
 @require_GET
-def participant_export(request: HttpRequest) -> HttpResponse:
+def participant_export(request: AuthedRequest) -> HttpResponse:
     """CSV of the participants the user may list: identity and status only, never notes or whereabouts."""
     rows = list(participant_list_for(user=request.user))
     participant_reads_audit(user=request.user, participants=rows, action=AuditEvent.Action.EXPORT)

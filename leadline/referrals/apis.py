@@ -8,10 +8,10 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import AuthedApiRequest
 from leadline.core import clock
 from leadline.core.api import SOME_TEXT, LeadlineApi, Pages, errors, record_id
 from leadline.referrals import services
@@ -124,7 +124,7 @@ class ReferralListApi(LeadlineApi):
     pagination_class = Pages
 
     @extend_schema(responses={200: ReferralOut(many=True), **errors(403, 404)}, operation_id="referrals_list")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied
         paginator = self.pagination_class()
@@ -143,7 +143,7 @@ class ReferralListApi(LeadlineApi):
         },
         operation_id="referrals_create",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedApiRequest) -> Response:
         if not policy.can(request.user, "referral.edit"):
             raise PermissionDenied
         body = ReferralIn(data=request.data)
@@ -187,7 +187,7 @@ class ReferralDetailApi(LeadlineApi):
         responses={200: ReferralOut, **errors(403, 404)},
         operation_id="referrals_retrieve",
     )
-    def get(self, request: Request, referral_id: int) -> Response:
+    def get(self, request: AuthedApiRequest, referral_id: int) -> Response:
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied
         referral = referral_get_for(user=request.user, referral_id=referral_id)

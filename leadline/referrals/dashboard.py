@@ -7,12 +7,12 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
 
+from leadline.accounts.models import User
 from leadline.core import clock
 from leadline.referrals.models import EligibilityCheck, Handoff
 from leadline.referrals.policy import referrals_visible_to
@@ -34,7 +34,7 @@ class Dashboard:
     target: int
 
 
-def dashboard_for(*, user: Any) -> Dashboard:
+def dashboard_for(*, user: User) -> Dashboard:
     site = site_get()
     tz = ZoneInfo(site.time_zone if site else "UTC")
     today = clock.now().astimezone(tz).date()

@@ -9,8 +9,8 @@ subscriber writes commits or rolls back with it). The legal app opens an arrest 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from leadline.accounts.models import User
 from leadline.participants.models import Participant
 from leadline.referrals.models import Referral
 
@@ -26,7 +26,7 @@ def on_handoff_completed(fn: HandoffCompleted) -> HandoffCompleted:
     return fn
 
 
-def handoff_completed(*, actor: Any, referral: Referral, participant: Participant) -> None:
+def handoff_completed(*, actor: User, referral: Referral, participant: Participant) -> None:
     """Tell every subscriber, in the order they subscribed."""
     for fn in _handoff_completed:
         fn(actor=actor, referral=referral, participant=participant)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.core import refusals
 from leadline.participants.selectors import participant_reads_audit
@@ -25,7 +25,7 @@ from leadline.sites.selectors import site_get
 
 @capability_required("handoff.edit")
 @require_POST
-def handoff_request(request: HttpRequest, referral_id: int) -> HttpResponse:
+def handoff_request(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for(user=request.user, referral_id=referral_id)
     phone = request.POST.get("callback_phone", "").strip()[:40]
     if not phone:
@@ -44,7 +44,7 @@ def handoff_request(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @capability_required("handoff.edit")
 @require_POST
-def handoff_link_view(request: HttpRequest, referral_id: int, handoff_id: int) -> HttpResponse:
+def handoff_link_view(request: AuthedRequest, referral_id: int, handoff_id: int) -> HttpResponse:
     """The officer who reached the LEAD line by phone attaches the referral they have just submitted."""
     referral = referral_get_for(user=request.user, referral_id=referral_id)
     handoff = handoff_get_for(user=request.user, handoff_id=handoff_id)
@@ -59,7 +59,7 @@ def handoff_link_view(request: HttpRequest, referral_id: int, handoff_id: int) -
 
 @capability_required("handoff.view")
 @require_GET
-def handoff_status(request: HttpRequest, handoff_id: int) -> HttpResponse:
+def handoff_status(request: AuthedRequest, handoff_id: int) -> HttpResponse:
     """The live status panel (htmx polls it on the officer's referral page)."""
     handoff = handoff_get_for(user=request.user, handoff_id=handoff_id)
     return render(request, "referrals/_handoff_status.html", {"h": handoff, "site": site_get()})
@@ -67,7 +67,7 @@ def handoff_status(request: HttpRequest, handoff_id: int) -> HttpResponse:
 
 @capability_required("handoff.view")
 @require_GET
-def handoff_list(request: HttpRequest) -> HttpResponse:
+def handoff_list(request: AuthedRequest) -> HttpResponse:
     rows = [(h, handoff_access(request.user, h)) for h in handoff_open_list_for(user=request.user)]
     return render(request, "referrals/handoffs.html", {"handoffs": rows, "site": site_get()})
 
@@ -83,7 +83,7 @@ ACTIONS: dict[str, Callable[..., Handoff]] = {
 
 @capability_required("handoff.view")
 @require_POST
-def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpResponse:
+def handoff_act(request: AuthedRequest, handoff_id: int, action: str) -> HttpResponse:
     handoff = handoff_get_for(user=request.user, handoff_id=handoff_id)
     act = ACTIONS.get(action)
     if act is None:
@@ -112,7 +112,7 @@ def handoff_act(request: HttpRequest, handoff_id: int, action: str) -> HttpRespo
     return redirect(_back(request, handoff))
 
 
-def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
+def _complete(request: AuthedRequest, handoff: Handoff) -> HttpResponse:
     """The case manager pressed "Hand-off done". When the matcher finds who the person may already be, she
     confirms one or says it is someone new, on a page that answers to this same URL (decision 0029). The
     page posts the candidates it showed: "None of these" answers only them, and is asked again when the
@@ -145,7 +145,7 @@ def _complete(request: HttpRequest, handoff: Handoff) -> HttpResponse:
 
 
 def _confirm_page(
-    request: HttpRequest, handoff: Handoff, *, status: int, error: str = "", stale: bool = False
+    request: AuthedRequest, handoff: Handoff, *, status: int, error: str = "", stale: bool = False
 ) -> HttpResponse:
     handoff = handoff_get_for(user=request.user, handoff_id=handoff.pk)  # as it is now
     referral = handoff.referral

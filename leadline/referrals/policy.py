@@ -10,10 +10,11 @@ from django.db.models import Q, QuerySet
 from leadline.accounts import policy
 from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
+from leadline.core.actors import Actor
 from leadline.referrals.models import Handoff, Referral
 
 
-def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
     """The referrals this user may read. For a criminal-justice role a sealed infraction is gone (PRODUCT
     §4 rule 3): the referral that diverted it is never listed, shown, searched or exported again."""
     referrals = _referrals_in_scope(user)
@@ -22,7 +23,7 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     return referrals
 
 
-def _referrals_in_scope(user: Any) -> QuerySet[Referral]:
+def _referrals_in_scope(user: User) -> QuerySet[Referral]:
     scope = policy.scope_of(user, "referral.view")
     if scope is Scope.ALL:
         return Referral.objects.all()
@@ -31,15 +32,15 @@ def _referrals_in_scope(user: Any) -> QuerySet[Referral]:
         return Referral.objects.filter(precinct_id=precinct_id) if precinct_id else Referral.objects.none()
     if scope is Scope.OWN:
         return Referral.objects.filter(referred_by=user)
-    if policy.scope_of(user, "community_referral.view") is Scope.ORGANISATION and getattr(
-        user, "agency_id", None
+    if policy.scope_of(user, "community_referral.view") is Scope.ORGANISATION and (
+        agency_id := getattr(user, "agency_id", None)
     ):
         # A partner organisation sees the community referrals it made, and their status.
-        return Referral.objects.filter(door=Referral.Door.COMMUNITY, agency_id=user.agency_id)
+        return Referral.objects.filter(door=Referral.Door.COMMUNITY, agency_id=agency_id)
     return Referral.objects.none()
 
 
-def handoffs_visible_to(user: Any) -> QuerySet[Handoff]:
+def handoffs_visible_to(user: User) -> QuerySet[Handoff]:
     """The scope of handoff.view, without a sealed infraction's hand-off for a criminal-justice role."""
     handoffs = _handoffs_in_scope(user)
     if policy.hides_sealed(user):
@@ -47,7 +48,7 @@ def handoffs_visible_to(user: Any) -> QuerySet[Handoff]:
     return handoffs
 
 
-def _handoffs_in_scope(user: Any) -> QuerySet[Handoff]:
+def _handoffs_in_scope(user: User) -> QuerySet[Handoff]:
     """A request raised by phone has no referral until the officer links one, so its scope reads the
     officer who raised it: their own, their precinct's, or all."""
     if not policy.can(user, "handoff.view"):
@@ -68,7 +69,7 @@ def _handoffs_in_scope(user: Any) -> QuerySet[Handoff]:
     return Handoff.objects.none()
 
 
-def may_approve(user: Any) -> bool:
+def may_approve(user: User) -> bool:
     """A community referral is decided by a designated approver: the capability and the designation."""
     return policy.can(user, "community_approval.edit") and bool(getattr(user, "is_community_approver", False))
 
@@ -78,11 +79,11 @@ def community_approvers() -> list[Any]:
     return [u for u in User.objects.filter(is_active=True, is_community_approver=True) if may_approve(u)]
 
 
-def may_override(user: Any) -> bool:
+def may_override(user: User) -> bool:
     return policy.can(user, "eligibility_override.edit")
 
 
-def may_answer_handoff(user: Any) -> bool:
+def may_answer_handoff(user: Actor) -> bool:
     """Acknowledge, arrive, complete: the case-management side only, never a police role."""
     return policy.can(user, "handoff.edit") and not policy.is_law_enforcement(user)
 
@@ -101,7 +102,7 @@ class HandoffAccess:
     raised_it: bool  # this person raised the request (the officer on the scene): for wording only
 
 
-def handoff_access(user: Any, handoff: Handoff) -> HandoffAccess:
+def handoff_access(user: Actor, handoff: Handoff) -> HandoffAccess:
     answer = may_answer_handoff(user)
     raised = (
         handoff.requested_by_id is not None
@@ -113,7 +114,7 @@ def handoff_access(user: Any, handoff: Handoff) -> HandoffAccess:
     )
 
 
-def may_request_handoff(user: Any, referral: Referral, has_handoff: bool) -> bool:
+def may_request_handoff(user: User, referral: Referral, has_handoff: bool) -> bool:
     return (
         not has_handoff and referral.status == Referral.Status.ELIGIBLE and policy.can(user, "handoff.edit")
     )

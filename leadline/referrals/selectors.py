@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.cases.models import MonthlyStatus
@@ -19,11 +20,11 @@ from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import handoffs_visible_to, referrals_visible_to
 
 
-def referral_list_for(*, user: Any) -> QuerySet[Referral]:
+def referral_list_for(*, user: User) -> QuerySet[Referral]:
     return referrals_visible_to(user).select_related("offence", "referred_by", "policy_version")
 
 
-def referral_get_for(*, user: Any, referral_id: int) -> Referral:
+def referral_get_for(*, user: User, referral_id: int) -> Referral:
     referral = (
         referrals_visible_to(user)
         .select_related("offence", "referred_by", "policy_version")
@@ -45,7 +46,7 @@ def referral_get_for(*, user: Any, referral_id: int) -> Referral:
     return referral
 
 
-def handoff_get_for(*, user: Any, handoff_id: int) -> Handoff:
+def handoff_get_for(*, user: User, handoff_id: int) -> Handoff:
     """A hand-off the user may see (the scope of handoff.view)."""
     handoff = (
         handoffs_visible_to(user)
@@ -61,7 +62,7 @@ def handoff_get_for(*, user: Any, handoff_id: int) -> Handoff:
     return handoff
 
 
-def handoff_open_list_for(*, user: Any) -> list[Handoff]:
+def handoff_open_list_for(*, user: User) -> list[Handoff]:
     """Requests not yet handed off (or handed off within the last day), newest first."""
     since = clock.now() - timedelta(days=1)
     return list(
@@ -72,7 +73,7 @@ def handoff_open_list_for(*, user: Any) -> list[Handoff]:
     )
 
 
-def handoffs_to_link_for(*, user: Any) -> list[Handoff]:
+def handoffs_to_link_for(*, user: User) -> list[Handoff]:
     """The officer's own requests raised by phone that still wait for their referral (last 12 hours)."""
     since = clock.now() - timedelta(hours=12)
     return list(
@@ -94,7 +95,7 @@ class Outcome:
 
 
 def referral_outcomes_for(
-    *, user: Any, referrals: Iterable[Referral], channel: str = "page"
+    *, user: User, referrals: Iterable[Referral], channel: str = "page"
 ) -> dict[int, Outcome]:
     """The non-clinical outcome a referring officer may be told (PRODUCT.md §2): for their own
     referrals that became a participant, "engaged" or "not yet", and "housed" or not, each only where
@@ -138,7 +139,7 @@ def referral_outcomes_for(
     return outcomes
 
 
-def referral_reads_audit(*, user: Any, referrals: Iterable[Referral]) -> None:
+def referral_reads_audit(*, user: User, referrals: Iterable[Referral]) -> None:
     """Lists show names: one audit row per referral shown."""
     audit_record_subjects(
         actor=user,

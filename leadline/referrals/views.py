@@ -5,13 +5,13 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required, permissions_policy_allow
+from leadline.accounts.decorators import AuthedRequest, capability_required, permissions_policy_allow
 from leadline.core import clock, refusals
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
@@ -64,7 +64,7 @@ def _input_from(form: ReferralForm) -> services.ReferralInput:
 @capability_required("referral.edit")
 @permissions_policy_allow("geolocation")  # "use my location" (static/leadline/referral.js)
 @require_http_methods(["GET", "POST"])
-def referral_new(request: HttpRequest) -> HttpResponse:
+def referral_new(request: AuthedRequest) -> HttpResponse:
     version = policy_version_today()
     if version is None:
         return render(request, "referrals/no_policy.html", status=503)
@@ -94,7 +94,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 
 @capability_required("referral.view")
 @require_GET
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(referral_list_for(user=request.user), 25).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     referral_reads_audit(user=request.user, referrals=rows)
@@ -114,7 +114,7 @@ def _checks_read(referral: Referral) -> list:
 
 
 def _detail_context(
-    request: HttpRequest, referral: Referral, override_form: OverrideForm | None = None
+    request: AuthedRequest, referral: Referral, override_form: OverrideForm | None = None
 ) -> dict:
     handoff = services.live_handoff_of(referral)
     checks = _checks_read(referral)
@@ -154,14 +154,14 @@ def _detail_context(
 
 @capability_required("referral.view")
 @require_GET
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for(user=request.user, referral_id=referral_id)
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
 @capability_required("eligibility_override.edit")
 @require_POST
-def referral_override(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_override(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for(user=request.user, referral_id=referral_id)
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -187,13 +187,13 @@ def referral_override(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @capability_required("referral.view")
 @require_GET
-def referral_dashboard(request: HttpRequest) -> HttpResponse:
+def referral_dashboard(request: AuthedRequest) -> HttpResponse:
     return render(request, "referrals/dashboard.html", {"d": dashboard_for(user=request.user)})
 
 
 @capability_required("community_referral.edit")
 @require_http_methods(["GET", "POST"])
-def community_new(request: HttpRequest) -> HttpResponse:
+def community_new(request: AuthedRequest) -> HttpResponse:
     form = CommunityReferralForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -221,7 +221,7 @@ def community_new(request: HttpRequest) -> HttpResponse:
 
 @capability_required("community_referral.view")
 @require_GET
-def community_list(request: HttpRequest) -> HttpResponse:
+def community_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(referral_list_for(user=request.user), 25).get_page(request.GET.get("page"))
     referral_reads_audit(user=request.user, referrals=page.object_list)
     return render(request, "referrals/community_list.html", {"page": page})
@@ -229,7 +229,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("community_approval.edit")
 @require_POST
-def community_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
+def community_decide(request: AuthedRequest, referral_id: int) -> HttpResponse:
     if not may_approve(request.user):
         raise PermissionDenied  # the capability, but not designated as the approver
     referral = referral_get_for(user=request.user, referral_id=referral_id)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import AuthedApiRequest
 from leadline.core.api import LeadlineApi, errors
 from leadline.sites.selectors import site_get
 from leadline.sites.services import site_export
@@ -15,7 +15,7 @@ class SiteApi(LeadlineApi):
     """The site's configuration in the same shape as the export file."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, **errors(403, 404)}, operation_id="site_retrieve")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         if not policy.can(request.user, "site_config.view"):
             raise PermissionDenied
         site = site_get()

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError
 
-from leadline.accounts.models import Agency
+from leadline.accounts.models import Agency, User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import refusals
@@ -98,7 +98,7 @@ def _require(data: Any, key: str, kind: type, where: str, errors: list[str]) -> 
     return value
 
 
-def site_import(*, actor: Any, data: Any) -> Site:
+def site_import(*, actor: User | None, data: Any) -> Site:
     """Replace the site's configuration with the file's, all or nothing.
 
     Every problem is reported at once, each naming where in the file it is; nothing is written

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.core.jsonsafe import JsonRefused, loads_bounded
 from leadline.sites.forms import SiteImportForm
 from leadline.sites.selectors import site_get
@@ -16,7 +16,7 @@ from leadline.sites.services import SiteImportError, site_export, site_import
 
 @capability_required("site_config.view")
 @require_GET
-def site_detail(request: HttpRequest) -> HttpResponse:
+def site_detail(request: AuthedRequest) -> HttpResponse:
     site = site_get()
     versions = site.policy_versions.prefetch_related("offences", "exclusions") if site else []
     return render(
@@ -32,7 +32,7 @@ def site_detail(request: HttpRequest) -> HttpResponse:
 
 @capability_required("site_config.view")
 @require_GET
-def site_export_view(request: HttpRequest) -> HttpResponse:
+def site_export_view(request: AuthedRequest) -> HttpResponse:
     site = site_get()
     if site is None:
         return JsonResponse({"detail": "No site is configured."}, status=404)
@@ -43,7 +43,7 @@ def site_export_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required("site_config.edit")
 @require_http_methods(["GET", "POST"])
-def site_import_view(request: HttpRequest) -> HttpResponse:
+def site_import_view(request: AuthedRequest) -> HttpResponse:
     form = SiteImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.cases.models import PlanItem
 from leadline.cases.selectors import CONTACT_DUE_DAYS
 from leadline.consents.models import AccountingRequest, Consent
@@ -59,7 +60,7 @@ class DayWork:
         )
 
 
-def day_for(*, user: Any) -> DayWork:
+def day_for(*, user: User) -> DayWork:
     """Bounded queries over the user's own caseload, whatever its size or history."""
     today = clock.today()
     mine = Participant.objects.filter(case_manager=user, status__in=CASELOAD_STATUSES)
@@ -105,7 +106,7 @@ def day_for(*, user: Any) -> DayWork:
     )  # fmt: skip
 
 
-def _legal_day(user: Any, mine: Any, today: Any) -> tuple[list[Any], list[Any]]:
+def _legal_day(user: User, mine: Any, today: Any) -> tuple[list[Any], list[Any]]:
     """Legal windows on the caseload that end inside the site's warning period (the nearest first), and
     court dates in the next seven days: two bounded queries."""
     if not policy.can(user, "legal_clock.view"):

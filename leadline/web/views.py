@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from leadline.accounts import policy
+from leadline.accounts.decorators import AuthedRequest
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.participants.selectors import participant_list_for, participant_reads_audit
@@ -15,7 +16,7 @@ from leadline.web.nav import nav_for
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Each role's start page: what they can do here, and for a case manager, their caseload."""
     caseload = None
     day = None

@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
@@ -155,7 +156,7 @@ def _candidates(meeting: Meeting) -> list[dict[str, Any]]:
     return found
 
 
-def agenda_build(*, actor: Any, meeting: Meeting) -> int:
+def agenda_build(*, actor: User, meeting: Meeting) -> int:
     """Add to the meeting's agenda what happened since the last meeting. Returns how many items were
     added; building again adds only new ones."""
 
@@ -259,12 +260,12 @@ def _matter_of(item: Any) -> Any:
     return None
 
 
-def _sealed(user: Any, item: Any) -> bool:
+def _sealed(user: User, item: Any) -> bool:
     """About an infraction that was cleared, and ``user`` may not see it again (rule 3: legal.policy)."""
     return sealed_from(user, _matter_of(item))
 
 
-def item_views(user: Any, meeting: Meeting, *, channel: str = "page") -> AgendaView:
+def item_views(user: User, meeting: Meeting, *, channel: str = "page") -> AgendaView:
     """What ``user`` may read of each item of ``meeting`` (see the module's rules). Showing a person's
     progress outside the program goes through the one consent decision point and is logged."""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadline.accounts.models import User
 from leadline.workgroup.models import AgendaItem
 
 
-def participant_merged(*, actor: Any, survivor: Any, duplicate: Any) -> dict[str, int]:
+def participant_merged(*, actor: User, survivor: Any, duplicate: Any) -> dict[str, int]:
     """A duplicate was merged (inside participants.services.participant_merge's transaction): its agenda
     items are about the survivor, so each member reads them through the survivor's consents. An item's
     source key still names what it came from (``inactive:<the duplicate>``): the same meeting built again

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.forms import PeriodForm
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
@@ -60,7 +60,7 @@ def _refused(request: HttpRequest, form: PeriodForm) -> HttpResponse:
 @capability_required("policy_pack.view")
 @require_GET
 @never_cache
-def pack_page(request: HttpRequest) -> HttpResponse:
+def pack_page(request: AuthedRequest) -> HttpResponse:
     form, period = _period(request)
     if period is None:
         return _refused(request, form)
@@ -79,7 +79,7 @@ def pack_page(request: HttpRequest) -> HttpResponse:
 @capability_required("policy_pack.view")
 @require_GET
 @never_cache
-def pack_pdf_download(request: HttpRequest) -> HttpResponse:
+def pack_pdf_download(request: AuthedRequest) -> HttpResponse:
     form, period = _period(request)
     if period is None:
         return _refused(request, form)

@@ -16,33 +16,35 @@ from enum import StrEnum
 from typing import Any
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
+from leadline.core.actors import Actor
 from leadline.workgroup.models import ActionItem, Decision, Member
 
 
-def member_of(user: Any) -> Member | None:
+def member_of(user: User) -> Member | None:
     return Member.objects.filter(user=user, active=True).first()
 
 
-def runs_the_group(user: Any) -> bool:
+def runs_the_group(user: Actor) -> bool:
     """The program manager: every meeting, every decision, every action item, the members."""
     return policy.scope_of(user, "workgroup.edit") == Scope.ALL
 
 
-def sees_meetings(user: Any) -> bool:
+def sees_meetings(user: User) -> bool:
     return policy.scope_of(user, "workgroup.view") == Scope.ALL or member_of(user) is not None
 
 
-def keeps_the_record(user: Any) -> bool:
+def keeps_the_record(user: User) -> bool:
     scope = policy.scope_of(user, "workgroup.edit")
     return scope == Scope.ALL or (scope == Scope.OWN and member_of(user) is not None)
 
 
-def _about_their_caseload(user: Any, item: Any) -> bool:
+def _about_their_caseload(user: User, item: Any) -> bool:
     return item is not None and item.participant is not None and item.participant.case_manager_id == user.pk
 
 
-def reads_decision(user: Any, decision: Decision, *, keeps_record: bool) -> bool:
+def reads_decision(user: User, decision: Decision, *, keeps_record: bool) -> bool:
     return keeps_record and (
         runs_the_group(user)
         or decision.recorded_by_id == user.pk
@@ -50,7 +52,7 @@ def reads_decision(user: Any, decision: Decision, *, keeps_record: bool) -> bool
     )
 
 
-def reads_action(user: Any, action: ActionItem, *, keeps_record: bool) -> bool:
+def reads_action(user: User, action: ActionItem, *, keeps_record: bool) -> bool:
     if runs_the_group(user) or action.owner_id == user.pk:
         return True
     return keeps_record and (action.created_by_id == user.pk or _about_their_caseload(user, action.item))
@@ -67,7 +69,7 @@ class AgendaReader(StrEnum):
     NOTHING = "nothing"  # anyone else (a police liaison): nothing about individuals
 
 
-def agenda_reader(user: Any) -> AgendaReader:
+def agenda_reader(user: Actor) -> AgendaReader:
     if policy.can(user, "participant_record.view"):
         return AgendaReader.PROGRAM
     if policy.can(user, "participant_card.view"):
@@ -88,6 +90,6 @@ class ActionAccess:
     may_close: bool  # its owner, or the program manager (who runs the group)
 
 
-def action_access(user: Any, action: ActionItem) -> ActionAccess:
+def action_access(user: Actor, action: ActionItem) -> ActionAccess:
     owns_it = action.owner_id is not None and action.owner_id == getattr(user, "pk", None)
     return ActionAccess(may_close=owns_it or runs_the_group(user))

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
@@ -31,7 +32,7 @@ class WorkgroupRefused(refusals.Refused):
         super().__init__(message, field or "")
 
 
-def _audit(actor: Any, action: str, subject_type: str, subject_id: Any, **changes: Any) -> None:
+def _audit(actor: User, action: str, subject_type: str, subject_id: Any, **changes: Any) -> None:
     audit_record(
         actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, changes=changes
     )
@@ -43,7 +44,7 @@ def _tell(users: list[Any], kind: str, url: str) -> None:
 
 
 # Members ----------------------------------------------------------------------------------------------------
-def member_add(*, actor: Any, user: Any) -> Member:
+def member_add(*, actor: User, user: User) -> Member:
 
     if not policy.can(user, "workgroup.view"):
         raise WorkgroupRefused("user", _("This person's role has no place in the workgroup."))
@@ -63,7 +64,7 @@ def member_add(*, actor: Any, user: Any) -> Member:
     return member
 
 
-def member_remove(*, actor: Any, user_id: int) -> bool:
+def member_remove(*, actor: User, user_id: int) -> bool:
     """Off the group: no meeting, no notices, and the calendar address dies. False if not a member."""
     with transaction.atomic(durable=True):
         gone = Member.objects.filter(user_id=user_id, active=True).update(
@@ -74,7 +75,7 @@ def member_remove(*, actor: Any, user_id: int) -> bool:
     return bool(gone)
 
 
-def calendar_renew(*, actor: Any, member: Member) -> Member:
+def calendar_renew(*, actor: User, member: Member) -> Member:
     """A new private feed address; the old one stops working (it was shared by mistake, say)."""
     member.calendar_token = secrets.token_urlsafe(32)
     member.save(update_fields=["calendar_token"])
@@ -90,7 +91,7 @@ def members_to_tell() -> list[Any]:
 
 # Meetings ---------------------------------------------------------------------------------------------------
 def meeting_schedule(
-    *, actor: Any, starts_at: datetime, ends_at: datetime, place: str, idempotency_key: str
+    *, actor: User, starts_at: datetime, ends_at: datetime, place: str, idempotency_key: str
 ) -> Meeting:
     if ends_at <= starts_at:
         raise WorkgroupRefused("ends_at", _("The meeting must end after it starts."))
@@ -111,7 +112,7 @@ def meeting_schedule(
     return meeting
 
 
-def meeting_update(*, actor: Any, meeting_id: int, version: int, **fields: Any) -> Meeting:
+def meeting_update(*, actor: User, meeting_id: int, version: int, **fields: Any) -> Meeting:
     """Reschedule, move, hold or cancel a meeting, or save its minutes."""
     allowed = {"starts_at", "ends_at", "place", "status", "minutes"}
     with transaction.atomic(durable=True):
@@ -131,7 +132,7 @@ def meeting_update(*, actor: Any, meeting_id: int, version: int, **fields: Any) 
     return meeting
 
 
-def item_discussed(*, actor: Any, item_id: int, discussed: bool) -> AgendaItem:
+def item_discussed(*, actor: User, item_id: int, discussed: bool) -> AgendaItem:
     with transaction.atomic(durable=True):
         item = AgendaItem.objects.select_for_update().get(pk=item_id)
         item.discussed = discussed
@@ -143,13 +144,13 @@ def item_discussed(*, actor: Any, item_id: int, discussed: bool) -> AgendaItem:
 # Decisions and action items ---------------------------------------------------------------------------------
 def decision_record(
     *,
-    actor: Any,
+    actor: User,
     meeting: Meeting,
     text: str,
     idempotency_key: str,
     item: AgendaItem | None = None,
     action_text: str = "",
-    owner: Any = None,
+    owner: Any = None,  # a User when an action is wanted, else None: typing it needs the body to narrow it
     due_on: date | None = None,
 ) -> Decision:
     """A decision of the meeting, perhaps about an agenda item, perhaps with the action item that
@@ -207,7 +208,7 @@ def decision_record(
     return decision
 
 
-def action_done(*, actor: Any, action_id: int, version: int, note: str = "") -> ActionItem:
+def action_done(*, actor: User, action_id: int, version: int, note: str = "") -> ActionItem:
     """The owner (or the program manager) marks an action item done; done stays done."""
     with transaction.atomic(durable=True):
         action = ActionItem.objects.select_for_update().get(pk=action_id)

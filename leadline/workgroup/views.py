@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leadline.accounts import policy
-from leadline.accounts.decorators import capability_required
+from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, audit_record_subjects
 from leadline.core import clock, refusals
@@ -30,7 +30,7 @@ from leadline.workgroup.models import ActionItem, AgendaItem, Meeting, Member
 STALE = _("Someone else changed this while you were working. Read it again and make your change once more.")
 
 
-def _meeting_or_404(request: HttpRequest, meeting_id: int, *, edit: bool = False) -> Meeting:
+def _meeting_or_404(request: AuthedRequest, meeting_id: int, *, edit: bool = False) -> Meeting:
     if not wg.sees_meetings(request.user) or (edit and not wg.keeps_the_record(request.user)):
         raise Http404
     meeting = Meeting.objects.filter(pk=meeting_id).first()
@@ -42,7 +42,7 @@ def _meeting_or_404(request: HttpRequest, meeting_id: int, *, edit: bool = False
 @capability_required("workgroup.view")
 @require_GET
 @never_cache
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     member = wg.member_of(request.user)
     sees = wg.sees_meetings(request.user)
     now = clock.now()
@@ -68,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @capability_required("workgroup.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def meeting_new(request: HttpRequest) -> HttpResponse:
+def meeting_new(request: AuthedRequest) -> HttpResponse:
     if not wg.keeps_the_record(request.user):
         raise Http404
     form = MeetingForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
@@ -94,7 +94,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 @capability_required("workgroup.edit")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_edit(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_or_404(request, meeting_id, edit=True)
     if request.method == "GET":
         form = MeetingForm(
@@ -133,7 +133,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 def _meeting_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     meeting: Meeting,
     *,
     status: int = 200,
@@ -195,13 +195,13 @@ def _meeting_page(
 @capability_required("workgroup.view")
 @require_GET
 @never_cache
-def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     return _meeting_page(request, _meeting_or_404(request, meeting_id))
 
 
 @capability_required("workgroup.edit")
 @require_POST
-def agenda_build(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def agenda_build(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_or_404(request, meeting_id, edit=True)
     added = agenda.agenda_build(actor=request.user, meeting=meeting)
     messages.success(request, _("%(n)s new item(s) on the agenda.") % {"n": added})
@@ -210,7 +210,7 @@ def agenda_build(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @capability_required("workgroup.edit")
 @require_POST
-def item_discussed(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_discussed(request: AuthedRequest, item_id: int) -> HttpResponse:
     item = AgendaItem.objects.filter(pk=item_id).first()
     if item is None:
         raise Http404
@@ -229,7 +229,7 @@ def _url(meeting_id: int) -> str:
 
 @capability_required("workgroup.edit")
 @require_POST
-def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def minutes(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_or_404(request, meeting_id, edit=True)
     form = MinutesForm(request.POST)
     if form.is_valid():
@@ -250,7 +250,7 @@ def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @capability_required("workgroup.edit")
 @require_POST
-def decision(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def decision(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_or_404(request, meeting_id, edit=True)
     view = agenda.item_views(request.user, meeting)
     labels = {v.item.pk: v.title for v in view.items}
@@ -279,7 +279,7 @@ def decision(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @capability_required("workgroup.view")
 @require_GET
 @never_cache
-def actions(request: HttpRequest) -> HttpResponse:
+def actions(request: AuthedRequest) -> HttpResponse:
     everyone = wg.runs_the_group(request.user)
     rows = ActionItem.objects.select_related("owner", "meeting").order_by("done_at", "due_on", "id")
     if not everyone:
@@ -301,7 +301,7 @@ def actions(request: HttpRequest) -> HttpResponse:
 
 @capability_required("workgroup.view")
 @require_POST
-def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
+def action_done(request: AuthedRequest, action_id: int) -> HttpResponse:
     action = ActionItem.objects.filter(pk=action_id).first()
     if action is None or not wg.action_access(request.user, action).may_close:
         raise Http404
@@ -328,7 +328,7 @@ def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
 @capability_required("workgroup.view")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: AuthedRequest) -> HttpResponse:
     manages = wg.runs_the_group(request.user)
     if not wg.sees_meetings(request.user):
         raise Http404
@@ -374,7 +374,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @capability_required("workgroup.view")
 @require_http_methods(["GET", "POST"])
 @never_cache
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthedRequest) -> HttpResponse:
     """My private feed address, to add the meetings to my calendar app; renewing ends the old one."""
     member = wg.member_of(request.user)
     if member is None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 from django.utils.translation import gettext_lazy
 
+from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record, diff
 from leadline.core import clock
@@ -79,7 +80,7 @@ class ImportReport:
 
 
 class _Writer:
-    def __init__(self, actor: Any):
+    def __init__(self, actor: User | None):
         self.actor = actor
         self.report = ImportReport()
         self.now = clock.now()
@@ -148,7 +149,7 @@ def _site_midnight(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time(0), ZoneInfo(zone_name()))
 
 
-def apply_plan(plan: Plan, actor: Any) -> ImportReport:
+def apply_plan(plan: Plan, actor: User | None) -> ImportReport:
     w = _Writer(actor)
     terms = _apply_terms(plan, w)
 

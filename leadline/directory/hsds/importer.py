@@ -11,12 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from leadline.accounts.models import User
 from leadline.directory.hsds.import_read import Problem, Reader
 from leadline.directory.hsds.import_write import ImportReport, apply_plan
 from leadline.directory.hsds.queries import may_manage_whole_directory
 
 
-def import_hsds(data: Any, actor: Any, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def import_hsds(
+    data: Any, actor: User | None, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
     """Create or update the directory from HSDS JSON: a list of full services, or an object with
     "taxonomy_terms", "organizations" (with their locations) and "services" lists, as ``export_document``
     writes. Records are matched by id, taxonomy terms by code (unknown ones are created under their

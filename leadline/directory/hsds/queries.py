@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.directory.hsds.shapes import LEADLINE_TAXONOMY, taxonomy_id
 from leadline.directory.models import (
@@ -34,22 +35,22 @@ def with_related(services: QuerySet[Service]) -> QuerySet[Service]:
     )
 
 
-def organizations_visible_to(user: Any) -> QuerySet[Organization]:
+def organizations_visible_to(user: User) -> QuerySet[Organization]:
     """The organisations the user may read: all, or for provider staff their own organisation."""
     scope = policy.scope_of(user, "directory.view")
     organizations = Organization.objects.all()
     if scope == Scope.ALL:
         return organizations
-    if scope == Scope.ORGANISATION and getattr(user, "agency_id", None):
-        return organizations.filter(agency_id=user.agency_id)
+    if scope == Scope.ORGANISATION and (agency_id := getattr(user, "agency_id", None)):
+        return organizations.filter(agency_id=agency_id)
     return organizations.none()
 
 
-def service_at_locations_visible_to(user: Any) -> QuerySet[ServiceAtLocation]:
+def service_at_locations_visible_to(user: User) -> QuerySet[ServiceAtLocation]:
     return ServiceAtLocation.objects.filter(service__in=services_visible_to(user))
 
 
-def may_manage_whole_directory(user: Any) -> bool:
+def may_manage_whole_directory(user: User) -> bool:
     """Exporting and importing the whole directory: an editor of every listing (not a provider, whose
     editing reaches its own organisation only)."""
     return policy.scope_of(user, "directory.edit") == Scope.ALL

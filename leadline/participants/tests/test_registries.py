@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from leadline.cases import outreach
 from leadline.participants import pages, referrers
 
@@ -16,4 +18,6 @@ def test_legal_orders_and_marks_the_outreach_list():
 
 def test_without_referrals_registered_nobody_is_anyones_referrer(monkeypatch):
     monkeypatch.setattr(referrers, "_lookup", [])
-    assert referrers.referred_by(object(), [1, 2]) == set()  # the officer-feedback consent opens nothing
+    assert (
+        referrers.referred_by(SimpleNamespace(), [1, 2]) == set()
+    )  # the officer-feedback consent opens nothing

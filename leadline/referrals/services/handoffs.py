@@ -140,7 +140,7 @@ def live_handoff_of(referral: Referral) -> Handoff | None:
     )
 
 
-def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> tuple[Handoff, bool]:
+def handoff_request(*, actor: User, referral: Referral, callback_phone: str) -> tuple[Handoff, bool]:
     """Raise the LEAD-line request for an eligible referral. A second tap returns the same request."""
     if not policy.can(actor, "handoff.edit"):
         raise HandoffRefused("Your role may not call the LEAD line.")
@@ -165,7 +165,7 @@ def handoff_request(*, actor: Any, referral: Referral, callback_phone: str) -> t
 
 def handoff_raise(
     *,
-    actor: Any,
+    actor: User,
     referral: Referral | None,
     callback_phone: str,
     now: datetime,
@@ -222,7 +222,7 @@ def handoff_escalate_due(*, now: datetime | None = None) -> int:
 
 
 def _advance(
-    *, actor: Any, handoff: Handoff, frm: tuple[str, ...], to: str, stamp: str, **extra: Any
+    *, actor: User, handoff: Handoff, frm: tuple[str, ...], to: str, stamp: str, **extra: Any
 ) -> Handoff:
     now = clock.now()
     with transaction.atomic():
@@ -239,12 +239,12 @@ def _advance(
     return handoff
 
 
-def _require_case_side(actor: Any) -> None:
+def _require_case_side(actor: User) -> None:
     if not may_answer_handoff(actor):
         raise HandoffRefused("Only the case-management side answers a hand-off.")
 
 
-def handoff_acknowledge(*, actor: Any, handoff: Handoff, eta_minutes: int) -> Handoff:
+def handoff_acknowledge(*, actor: User, handoff: Handoff, eta_minutes: int) -> Handoff:
     _require_case_side(actor)
     if not 0 <= eta_minutes <= 240:
         raise HandoffRefused("The time to arrive must be between 0 and 240 minutes.")
@@ -267,7 +267,7 @@ def _tell_officer(handoff: Handoff, body: str) -> None:
                      to=handoff.callback_phone, body=body)  # fmt: skip
 
 
-def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:
+def handoff_arrive(*, actor: User, handoff: Handoff) -> Handoff:
     _require_case_side(actor)
     return _advance(
         actor=actor,
@@ -279,7 +279,7 @@ def handoff_arrive(*, actor: Any, handoff: Handoff) -> Handoff:
 
 
 def handoff_complete(
-    *, actor: Any, handoff: Handoff, match: int | str | None = None, shown: Shown | None = None
+    *, actor: User, handoff: Handoff, match: int | str | None = None, shown: Shown | None = None
 ) -> Handoff:
     """The hand-off is done: the person becomes a participant pending intake (PRODUCT.md §3), matched to
     an existing record only when the case manager confirms it (no duplicates, and no stranger's record
@@ -303,7 +303,7 @@ def handoff_complete(
     return handoff
 
 
-def handoff_match_candidates(*, actor: Any, referral: Referral) -> tuple[list[Participant], bool]:
+def handoff_match_candidates(*, actor: User, referral: Referral) -> tuple[list[Participant], bool]:
     """Who the referred person may already be, as the matcher finds them (best first, up to three), among
     those ``actor`` may see; and whether the matcher found anyone ``actor`` may not see."""
     found = find_candidates(
@@ -316,7 +316,7 @@ def handoff_match_candidates(*, actor: Any, referral: Referral) -> tuple[list[Pa
 
 
 def participant_from_handoff(
-    *, actor: Any, referral: Referral, match: int | str | None = None, shown: Shown | None = None
+    *, actor: User, referral: Referral, match: int | str | None = None, shown: Shown | None = None
 ) -> Participant:
     """Create or match the participant, on the receiving case manager's caseload while it has room
     (above the hard limit the participant waits unassigned for the program manager: issue #4's rule).
@@ -371,7 +371,7 @@ def participant_from_handoff(
     return participant
 
 
-def handoff_clear(*, actor: Any, handoff: Handoff) -> Handoff:
+def handoff_clear(*, actor: User, handoff: Handoff) -> Handoff:
     """The officer is free to leave the scene (after the hand-off)."""
     if not handoff_access(actor, handoff).may_clear:
         raise HandoffRefused("Only the officer on the scene clears.")

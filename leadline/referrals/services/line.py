@@ -19,7 +19,6 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import translation
@@ -162,7 +161,7 @@ def _reply(handoff: Handoff) -> str:
     }
 
 
-def handoff_link(*, actor: Any, handoff: Handoff, referral: Referral) -> Handoff:
+def handoff_link(*, actor: User, handoff: Handoff, referral: Referral) -> Handoff:
     """Attach the officer's eligible referral to the request they raised by phone."""
     if handoff.requested_by_id != getattr(actor, "pk", None) or referral.referred_by_id != actor.pk:
         raise HandoffRefused("Only the officer who called links their own referral.")
@@ -188,7 +187,7 @@ def handoff_link(*, actor: Any, handoff: Handoff, referral: Referral) -> Handoff
     return handoff
 
 
-def handoff_cancel(*, actor: Any, handoff: Handoff, reason: str) -> Handoff:
+def handoff_cancel(*, actor: User, handoff: Handoff, reason: str) -> Handoff:
     """Call off a request that is not handed off yet: the person walked away, or was not eligible."""
     reason = reason.strip()
     if not handoff_access(actor, handoff).may_cancel:

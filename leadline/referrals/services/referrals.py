@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -13,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
@@ -71,7 +71,7 @@ def program_has_capacity(*, site: Site) -> bool:
     return open_participants < managers * caseload_limits()[1]
 
 
-def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) -> tuple[Referral, bool]:
+def referral_submit(*, actor: User, data: ReferralInput, idempotency_key: str) -> tuple[Referral, bool]:
     """Record a police referral (arrest diversion or social contact) and its eligibility decision.
     Returns (referral, created). The same form sent twice (same key) returns the first referral.
     """
@@ -81,7 +81,7 @@ def referral_submit(*, actor: Any, data: ReferralInput, idempotency_key: str) ->
 
 
 def _submit(
-    *, actor: Any, data: ReferralInput, idempotency_key: str, concern: str = ""
+    *, actor: User, data: ReferralInput, idempotency_key: str, concern: str = ""
 ) -> tuple[Referral, bool]:
     existing = Referral.objects.filter(referred_by=actor, idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -179,7 +179,7 @@ def _submit(
     return referral, True
 
 
-def _replay(actor: Any, existing: Referral, data: ReferralInput) -> tuple[Referral, bool]:
+def _replay(actor: User, existing: Referral, data: ReferralInput) -> tuple[Referral, bool]:
     same = (existing.door, existing.given_name, existing.family_name) == (
         data.door,
         data.given_name,
@@ -194,7 +194,7 @@ def _replay(actor: Any, existing: Referral, data: ReferralInput) -> tuple[Referr
     return existing, False
 
 
-def referral_override(*, actor: Any, referral: Referral, reason: str) -> Referral:
+def referral_override(*, actor: User, referral: Referral, reason: str) -> Referral:
     """Make an ineligible referral eligible: needs the capability and a written reason."""
     if not policy.can(actor, "eligibility_override.edit"):
         raise NotAllowed
@@ -246,7 +246,7 @@ class CommunityInput:
 
 
 def community_referral_submit(
-    *, actor: Any, data: CommunityInput, idempotency_key: str
+    *, actor: User, data: CommunityInput, idempotency_key: str
 ) -> tuple[Referral, bool]:
     """A partner organisation refers someone. Eligible ones wait for the designated approver."""
     if not policy.can(actor, "community_referral.edit"):
@@ -263,7 +263,7 @@ def community_referral_submit(
     return referral, created
 
 
-def community_referral_decide(*, actor: Any, referral: Referral, approve: bool, reason: str) -> Referral:
+def community_referral_decide(*, actor: User, referral: Referral, approve: bool, reason: str) -> Referral:
     """The designated approver accepts or declines a community referral, with a written reason."""
     if not may_approve(actor):
         raise NotAllowed

@@ -42,7 +42,7 @@ def test_nobody_signed_out_or_without_a_role_may_do_anything():
 
 
 def test_a_phone_request_nobody_raised_is_cleared_only_by_the_case_management_side():
-    handoff = Handoff(requested_by_id=None)
+    handoff = Handoff()  # requested_by_id left unset, so None: nobody raised it
     assert not handoff_access(SimpleNamespace(is_authenticated=True, is_active=True, role="officer", pk=None),
                               handoff).may_clear  # fmt: skip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_a_site_file_cannot_carry_the_flag():
     seed_demo()
     exported = site_export(site=Site.objects.get())
     assert "is_demo" not in exported["site"]
-    data = copy.deepcopy(DEMO_SITE_FILE)
+    data: dict[str, Any] = copy.deepcopy(DEMO_SITE_FILE)
     data["site"]["is_demo"] = True
     Site.objects.update(is_demo=False)
     with contextlib.suppress(Exception):  # an unknown key may be refused outright; either way no flag
