@@ -22,7 +22,9 @@ from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
 from leadline.workgroup.policy import action_access
 
-PROGRAM_ROLES = ("case_manager", "outreach_worker", "program_manager")
+# "Someone in the program" is who records contacts with participants (today: case management, outreach, the
+# program manager); asked of the capability, not of role names.
+PROGRAM_CAPABILITY = "contact.edit"
 
 
 class WorkgroupRefused(refusals.Refused):
@@ -168,7 +170,8 @@ def decision_record(
             raise WorkgroupRefused("action_text", _("Say what is to be done."))
         if owner is None or not Member.objects.filter(user=owner, active=True).exists():
             raise WorkgroupRefused("owner", _("Choose an owner among the workgroup's members."))
-        if item is not None and (item.participant_id or item.referral_id) and owner.role not in PROGRAM_ROLES:
+        about_someone = item is not None and bool(item.participant_id or item.referral_id)
+        if about_someone and not policy.can(owner, PROGRAM_CAPABILITY):
             # What is to be done about a participant is the program's to carry: its words may say what
             # no one outside the program may read (the data firewall, Part 2).
             raise WorkgroupRefused(
