@@ -71,6 +71,9 @@ def test_a_restriction_on_enrolment_to_the_referring_officer_refuses_the_feedbac
 
 def test_a_restriction_on_enrolment_to_a_provider_refuses_the_referral_details(world):
     mine, pat = world.mine, world["provider_staff"]
+    # A name no page could hold by chance (the factory's random surname was once a word on the page).
+    type(mine).objects.filter(pk=mine.pk).update(family_name="Quillfeatherby")
+    mine.refresh_from_db()
     consent_record(
         actor=world["case_manager"], participant=mine, kind="part2", method="written",
         recipient_kind="provider", recipient_agency=pat.agency, categories=("enrolment", "referral"),
