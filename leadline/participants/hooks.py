@@ -1,6 +1,5 @@
 """The participants app's answers to its own lifecycle events and to a user's deactivation, for its own
-models, the break-glass grant among them. Imported from ParticipantsConfig.ready(), before every app
-above it."""
+models, the break-glass grant among them. Imported from ParticipantsConfig.ready()."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """What happens to the participants app's own rows when a participant is merged into another: the lifecycle
-MERGE handlers this app registers (participants.hooks), run first by participants.services.participant_merge
-inside its transaction, before every other app's (decisions 0029 and 0035). The survivor's own row (its
+MERGE handlers this app registers (participants.hooks), run by participants.services.participant_merge inside
+its transaction in INSTALLED_APPS order with every other app's; none reads another app's rows, so the order
+does not matter (decisions 0029 and 0035). The survivor's own row (its
 identity fields, version and match keys) is participant_merge's, after every handler."""
 
 from __future__ import annotations
