@@ -7,4 +7,9 @@ class ParticipantsConfig(AppConfig):
     verbose_name = "Participants"
 
     def ready(self) -> None:
+        from django.core.checks import register
+
         from leadline.participants import hooks  # noqa: F401
+        from leadline.participants.lifecycle import check_every_model_answers
+
+        register(check_every_model_answers)

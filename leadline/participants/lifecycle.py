@@ -33,11 +33,16 @@ events), a referral or a legal matter (SEAL and PURGE) and fails, naming it, whe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from leadline.core.hooks import Hooks
+from django.apps import apps as django_apps
+from django.core.checks import Error
+from django.db import models
+
+from leadline.core.hooks import Hooks, relations_to
 
 
 class Event(StrEnum):
@@ -60,3 +65,30 @@ hooks: Hooks[Event] = Hooks("participants.lifecycle")
 register = hooks.register
 nothing_to_do = hooks.nothing_to_do
 run = hooks.run
+
+
+PARTICIPANT = "participants.Participant"
+INFRACTION = ("referrals.Referral", "legal.LegalMatter")
+
+
+def unanswered(candidates: Iterable[type[models.Model]], registry: Hooks[Event] | None = None) -> list[str]:
+    """Every missing answer among ``candidates``, as sentences naming the model and the event: a model
+    pointing at a participant answers all four events; one pointing at a referral or a legal matter, SEAL
+    and PURGE."""
+    registry = hooks if registry is None else registry
+    missing: list[str] = []
+    for model in candidates:
+        points_at = relations_to(model, (PARTICIPANT, *INFRACTION))
+        events: list[Event] = []
+        if PARTICIPANT in points_at:
+            events = [Event.MERGE, Event.SEAL, Event.PURGE, Event.EXPORT]
+        elif points_at:
+            events = [Event.SEAL, Event.PURGE]
+        missing += registry.unanswered(model, events)
+    return missing
+
+
+def check_every_model_answers(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """A system check (run by every management command and at start-up): an app whose hooks were not loaded
+    would otherwise be skipped silently by a merge, a seal or a purge."""
+    return [Error(sentence, id="leadline.E101") for sentence in unanswered(django_apps.get_models())]

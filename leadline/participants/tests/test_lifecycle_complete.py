@@ -17,25 +17,8 @@ from django.db import connection, models, transaction
 
 from leadline.core.hooks import Hooks, relations_to
 from leadline.participants import lifecycle
-from leadline.participants.lifecycle import Event
+from leadline.participants.lifecycle import PARTICIPANT, Event, check_every_model_answers, unanswered
 from leadline.participants.models import Participant
-
-PARTICIPANT = "participants.Participant"
-INFRACTION = ("referrals.Referral", "legal.LegalMatter")
-
-
-def unanswered(candidates: list[type[models.Model]], hooks: Hooks[Event] = lifecycle.hooks) -> list[str]:
-    """Every missing answer among ``candidates``, as sentences naming the model and the event."""
-    missing: list[str] = []
-    for model in candidates:
-        points_at = relations_to(model, (PARTICIPANT, *INFRACTION))
-        events: list[Event] = []
-        if PARTICIPANT in points_at:
-            events = [Event.MERGE, Event.SEAL, Event.PURGE, Event.EXPORT]
-        elif points_at:
-            events = [Event.SEAL, Event.PURGE]
-        missing += hooks.unanswered(model, events)
-    return missing
 
 
 def test_every_model_pointing_at_a_participant_a_referral_or_a_matter_answers():
@@ -138,3 +121,14 @@ def test_run_refuses_outside_a_transaction(db):
     worker.start()
     worker.join()
     assert len(raised) == 1
+
+
+def test_the_system_check_names_what_is_missing(monkeypatch):
+    """At start-up the same search runs as a system check, so a hooks module that was not loaded stops the
+    process instead of letting a merge skip its rows."""
+    assert check_every_model_answers(None) == []
+    scratch = _scratch_model()
+    monkeypatch.setattr(lifecycle.django_apps, "get_models", lambda: [scratch])
+    errors = check_every_model_answers(None)
+    assert errors and all(e.id == "leadline.E101" for e in errors)
+    assert "Scratch" in errors[0].msg or "lifecycle_scratch" in errors[0].msg
