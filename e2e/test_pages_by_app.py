@@ -45,6 +45,9 @@ def test_outreach_caseloads_audit_and_outbox_where_they_always_were(make_page: C
     response = omar.goto("/participants/outreach/")
     assert response is not None and response.status == 200
     _fine(omar)
+    for address in ("/audit/", "/notifications/outbox/"):  # the outreach worker holds neither capability
+        response = omar.goto(address)
+        assert response is not None and response.status == 403, address
 
     paula = make_page()
     sign_in(paula, "", "paula")
