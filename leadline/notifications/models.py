@@ -24,18 +24,33 @@ class Notification(models.Model):
         SERVICE_REFERRAL = "service_referral", _("Service referrals")
         ACCOUNT = "account", _("Changes to how I sign in")
         LEGAL_NOTICE = "legal_notice", _("Legal notices waiting for confirmation")
+        # Issue #17, item 2: every hand-over told to both sides.
+        HANDOFF_UPDATE = "handoff_update", _("Changes to hand-offs I asked for")
+        REFERRAL = "referral", _("LEAD referrals that need me")
+        REFERRAL_UPDATE = "referral_update", _("Decisions on LEAD referrals I made")
+        SERVICE_REFERRAL_UPDATE = "service_referral_update", _("Answers to service referrals I sent")
+        LEGAL_UPDATE = "legal_update", _("Changes to legal notices")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
     subject = models.CharField(max_length=200)  # a fixed sentence per kind: never participant content
     url = models.CharField(max_length=300, blank=True)  # a path inside Leadline
     urgent = models.BooleanField(default=False)  # hand-off pages: no quiet hours
     created_at = models.DateTimeField(db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The work it tells of, "<subject_type>:<id>" (the key an inbox item carries: core.inbox): when that work
+    # is done, ``services.work_done`` marks every notification about it done (issue #17, item 2).
+    work_key = models.CharField(max_length=80, blank=True, default="")
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["work_key"], condition=models.Q(done_at__isnull=True), name="notification_work_open"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"notification #{self.pk}"

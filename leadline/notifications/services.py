@@ -48,6 +48,11 @@ SUBJECTS = {
     K.SERVICE_REFERRAL: gettext_lazy("A service referral in Leadline needs you"),
     K.ACCOUNT: gettext_lazy("An administrator reset how you sign in to Leadline"),
     K.LEGAL_NOTICE: gettext_lazy("A LEAD legal notice in Leadline waits for confirmation"),
+    K.HANDOFF_UPDATE: gettext_lazy("A LEAD hand-off you asked for has changed"),
+    K.REFERRAL: gettext_lazy("A LEAD referral in Leadline needs you"),
+    K.REFERRAL_UPDATE: gettext_lazy("A LEAD referral you made has been decided"),
+    K.SERVICE_REFERRAL_UPDATE: gettext_lazy("A service referral you sent has an answer"),
+    K.LEGAL_UPDATE: gettext_lazy("A LEAD legal notice in Leadline has changed"),
 }
 MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
@@ -148,11 +153,12 @@ def _body(notification: Notification, channel: str, text: str | None) -> str:
 
 
 def notify(
-    recipients: Iterable[Any], *, kind: str, url: str = "", text: str | None = None
+    recipients: Iterable[Any], *, kind: str, url: str = "", text: str | None = None, work_key: str = ""
 ) -> list[Notification]:
     """Tell each recipient (active users) about something of ``kind``: in the app always; by email and SMS
     as they prefer (a hand-off page by SMS whenever they have a phone, whatever the hour). ``text`` is
-    only for hand-off pages. Sent after the caller's transaction commits."""
+    only for hand-off pages. ``work_key`` names the work it tells of ("handoff:12"), the key the inbox item
+    about the same work carries; ``work_done`` marks it done. Sent after the caller's transaction commits."""
     if text is not None and kind != K.HANDOFF_PAGE:
         raise ValueError("only a hand-off page carries its own text")
     now = clock.now()
@@ -164,7 +170,8 @@ def notify(
         with translation.override(getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE):
             subject = str(SUBJECTS[K(kind)])
             notification = Notification.objects.create(user=user, kind=kind, subject=subject, url=url,
-                                                       urgent=urgent, created_at=now)  # fmt: skip
+                                                       urgent=urgent, created_at=now,
+                                                       work_key=work_key)  # fmt: skip
             made.append(notification)
             muted = kind in (pref.muted_kinds or []) and not urgent
             later = None if urgent else quiet_until(pref, now)
@@ -285,6 +292,22 @@ def mark_read(*, user: Actor, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=clock.now())
+
+
+def work_done(*, work_key: str, user: Actor | None = None) -> int:
+    """The work ``work_key`` names is done (a hand-off acknowledged, a referral decided, a message read):
+    every notification about it that is not done yet is marked done (and read) — for everyone told, or only
+    for ``user`` when the work was one person's (a message they read). Call it in the transaction that does
+    the work. Returns how many were marked."""
+    if not work_key:
+        return 0
+    now = clock.now()
+    open_ = Notification.objects.filter(work_key=work_key, done_at__isnull=True)
+    if user is not None:
+        open_ = open_.filter(user=cast(Any, user))
+    marked = open_.update(done_at=now)
+    Notification.objects.filter(work_key=work_key, read_at__isnull=True, done_at=now).update(read_at=now)
+    return marked
 
 
 def unread_count(user: Actor | AnonymousUser) -> int:
