@@ -22,6 +22,13 @@ METHOD_LABELS = {"did": _("Difference in differences (6 months before vs after, 
                  "att": _("Propensity-weighted, effect on participants (ATT)"),
                  "ate": _("Propensity-weighted, average effect (ATE)"),
                  "felony": _("Felony charges, difference in differences")}  # fmt: skip
+# A row of the effects chart: what the estimate measures, then how it was estimated (issue #17, item 7).
+EFFECT_ROWS = {"did": (_("Any re-arrest, 6 months after against 6 months before"),
+                       _("difference in differences (GEE)")),
+               "att": (_("Any re-arrest within 6 months"), _("propensity-weighted, on participants (ATT)")),
+               "ate": (_("Any re-arrest within 6 months"), _("propensity-weighted, average effect (ATE)")),
+               "felony": (_("Felony charge, 6 months after against 6 months before"),
+                          _("difference in differences (GEE)"))}  # fmt: skip
 
 
 def suppression_threshold(public_results: dict[str, Any]) -> int:

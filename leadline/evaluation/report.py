@@ -4,7 +4,9 @@ definitions.
 
 It is built from the run's suppressed copy (``public_results``) and nothing else, so it may go anywhere the
 public page goes: a suppressed cell (None) prints as "—" and a footnote explains why (PRODUCT §4 rule 8).
-The charts stay on the pages; every figure they draw is in these tables.
+Beside its table, each chart of the public page is drawn from the same scene the page writes as SVG
+(``scene.draw_pdf``; issue #17, item 7), so the report and the page agree. The survival curves are not in
+the suppressed copy (their last steps can count a handful of people), so the report has none either.
 
 A translated string with a bare % writes it %% and is formatted with {} (as the templates' msgids do, so
 both share one translation and msgfmt's format check holds).
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from leadline.core import clock
 from leadline.core.pdf import Document
+from leadline.evaluation import charts
 from leadline.evaluation.labels import (
     METHOD_LABELS,
     MONTHLY_LABELS,
@@ -28,12 +31,19 @@ from leadline.evaluation.labels import (
     WINDOW_LABELS,
     suppression_threshold,
 )
+from leadline.evaluation.scene import Chart, draw_pdf
 
 if TYPE_CHECKING:
     from leadline.evaluation.models import EvaluationRun
     from leadline.sites.models import Site
 
 DASH = "—"
+
+
+def _chart(doc: Document, chart: Chart | None) -> None:
+    """The chart's wide layout across the page's width, as the page draws it on a wide screen."""
+    if chart is not None:
+        draw_pdf(doc, chart.wide)
 
 
 def _num(value: Any, places: int = 2) -> str:
@@ -194,10 +204,11 @@ def _recidivism(doc: Document, r: dict[str, Any]) -> None:
         bold=True,
     )
     doc.data_table([_("Window"), _("LEAD"), _("Comparison")], rows, (2, 3, 3))
-    effects = []
+    effects, drawn = [], []
     for key, method in (("did_or", "did"), ("att_or", "att"), ("ate_or", "ate"), ("felony_did_or", "felony")):
         if key in rec:
             e = rec[key]
+            drawn.append({"key": key, "method": method, **e})
             effects.append(
                 [
                     str(METHOD_LABELS[method]),
@@ -217,6 +228,7 @@ def _recidivism(doc: Document, r: dict[str, Any]) -> None:
         )
         headings = [_("Method"), _("Odds ratio"), _("95%% interval") % {}, "p", _("People")]
         doc.data_table(headings, effects, (6, 2, 3, 2, 2))
+        _chart(doc, charts.forest(drawn))
 
 
 def _rates_and_survival(doc: Document, r: dict[str, Any]) -> None:
@@ -280,6 +292,7 @@ def _costs(doc: Document, r: dict[str, Any]) -> None:
         if isinstance(c.get(key), dict)
     ]
     doc.data_table([_("Cost"), _("LEAD"), _("Comparison")], rows, (4, 2, 2))
+    _chart(doc, charts.costs(c))
     boot = c.get("bootstrap_ci", {})
     doc.paragraph(
         _(
@@ -315,6 +328,7 @@ def _monthly(doc: Document, r: dict[str, Any]) -> None:
     ]
     headings = [_("Outcome"), _("Odds ratio"), _("95%% interval") % {}, _("People")]
     doc.data_table(headings, rows, (4, 2, 3, 2))
+    _chart(doc, charts.monthly([(str(MONTHLY_LABELS.get(k, k)), m) for k, m in r["monthly"].items()]))
 
 
 def _disparity(doc: Document, r: dict[str, Any], threshold: int) -> None:
@@ -345,6 +359,8 @@ def _disparity(doc: Document, r: dict[str, Any], threshold: int) -> None:
         doc.paragraph(f"{STAGE_LABELS.get(key, key)} · {total} {_num(stage.get('total'), 0)}", bold=True)
         headings = [_("Group"), _("Count"), _("Rate"), _("RRI (95%% interval)") % {}]
         doc.data_table(headings, rows, (3, 2, 2, 4))
+        label = str(STAGE_LABELS.get(key, key))
+        _chart(doc, charts.funnel(stage, reference=reference, label=label, unreportable=False))
     doc.paragraph(
         _(
             "— : not shown. Counts from 1 to %(t)s are suppressed to protect privacy (small-cell "

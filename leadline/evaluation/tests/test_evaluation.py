@@ -96,9 +96,13 @@ def test_the_pages_draw_the_cost_funnel_and_monthly_charts_with_a_title_and_a_de
     page = verified_client(small_world["evaluator"]).get("/evidence/").content.decode()
     for kind in ("costs", "funnel", "monthly"):
         assert f'data-chart="{kind}"' in page
-    assert page.count('data-chart="funnel"') == 4  # one beside each stage's table
-    assert 'aria-labelledby="costs-t costs-d"' in page and '<desc id="costs-d">Costs in dollars.' in page
-    assert '<desc id="monthly-d">Odds ratios on a log scale' in page and "data-report-pdf" in page
+    assert page.count('data-chart="funnel"') == 4  # one beside each stage's table (phone layout)
+    assert page.count('data-chart-wide="funnel"') == 4  # and its wide layout
+    for layout in ("narrow", "wide"):
+        assert f'aria-labelledby="costs-{layout}-t costs-{layout}-d"' in page
+        assert f'<desc id="costs-{layout}-d">Costs in dollars.' in page
+        assert f'<desc id="monthly-{layout}-d">Odds ratios on a log scale' in page
+    assert "data-report-pdf" in page and "data-survival-table" in page  # the curves' figures as a table
     public = client.get("/results/").content.decode()
     assert 'data-chart="costs"' in public and public.count('data-chart="funnel"') == 4
     assert 'data-chart="monthly"' not in public and 'href="/results/report.pdf"' in public
@@ -147,6 +151,30 @@ def test_the_quarterly_report_is_a_pdf_of_the_suppressed_copy_only(small_world, 
     assert "Counts from 1 to 10 are suppressed" in text
     for hidden in ("43%", "3/7", "77.8", "3.33", "9.88"):  # the planted small cells
         assert hidden not in text
+
+
+def test_the_quarterly_report_draws_the_public_pages_charts_with_their_labels(small_world, client):
+    """The PDF draws the same scenes the public page writes as SVG (issue #17, item 7): every label of the
+    effects chart, the funnels and the monthly chart — row labels, figures, the line at 1, the captions — is
+    text in the PDF."""
+    from leadline.evaluation import charts
+    from leadline.evaluation.labels import MONTHLY_LABELS, STAGE_LABELS
+    from leadline.evaluation.views import _effects
+
+    run = evaluation_run(demo=True)
+    text = " ".join(_pdf_text(client.get("/results/report.pdf").content).split())
+    public = run.public_results
+    drawn = [charts.forest(_effects(public)), charts.costs(public["costs"]),
+             charts.monthly([(str(MONTHLY_LABELS[k]), m) for k, m in public["monthly"].items()])]  # fmt: skip
+    reference = public["disparity"]["reference"]
+    drawn += [charts.funnel(stage, reference=reference, label=str(STAGE_LABELS[key]), unreportable=False)
+              for key, stage in public["disparity"]["stages"].items()]  # fmt: skip
+    labels = [t.text for chart in drawn if chart for t in chart.wide.texts]
+    assert len(labels) > 60
+    missing = [label for label in labels if " ".join(label.split()) not in text]
+    assert not missing, f"chart labels not in the PDF: {missing[:10]}"
+    assert "Any re-arrest, 6 months after against" in text and "no difference" in text
+    assert "Odds ratio, LEAD against the comparison group (log scale)" in text
 
 
 def test_the_quarterly_report_before_any_run_is_a_clear_404(small_world, client):
