@@ -125,7 +125,7 @@ def _forest_scene(scene: Scene, rows: list[dict[str, Any]], *, caption: str, flo
 
     one = x(1)
     bands: list[tuple[float, float]] = []  # where the line at 1 may run: between the labels (phone)
-    y = PAD
+    y: float = PAD
     for r in rows:
         lines = wrap(r["label"], LABEL, label_w)
         notes = wrap(r["note"], FONT, label_w) if r["note"] else []
@@ -147,9 +147,10 @@ def _forest_scene(scene: Scene, rows: list[dict[str, Any]], *, caption: str, flo
         if r["drawn"]:
             scene.add(Text(width - PAD, mark_y + 0.35 * FONT, r["value"], anchor="end", role="row-value"))
             dash = "3 2" if r.get("hollow") else ""
+            fill = "#fff" if r.get("hollow") else LEAD_COLOUR
             scene.add(Line(x(r["ci_low"]), mark_y, x(r["ci_high"]), mark_y, stroke=LEAD_COLOUR, width=2,
                            dash=dash, role="interval"),
-                      Circle(x(r["estimate"]), mark_y, 5, fill="#fff" if r.get("hollow") else LEAD_COLOUR))  # fmt: skip
+                      Circle(x(r["estimate"]), mark_y, 5, fill=fill))  # fmt: skip
     axis_y = y + 2
     if wide:  # the labels are beside the plot: one unbroken line
         bands = [(PAD - 5, axis_y)]
@@ -169,7 +170,6 @@ def _forest_scene(scene: Scene, rows: list[dict[str, Any]], *, caption: str, flo
     below = tick_bottom + 2 + ASCENT_FONT + DESCENT * FONT
     below = text_block(scene, wrap(caption, FONT, width - 2 * PAD), x=PAD, top=below + 8, role="caption")
     scene.height = round(below + PAD, 1)
-
 
 
 def _log_ticks(scene: Scene, ticks: list[float], x: Callable[[float], float], axis_y: float,
@@ -213,13 +213,16 @@ def forest(effects: list[dict[str, Any]]) -> Chart | None:
         rows.append(row)
     title = gettext("Odds of re-arrest, LEAD against the comparison group, with 95%% intervals") % {}
     desc = gettext(
-        "Odds ratios on a log scale with a line at 1 (no difference); left of 1 means lower odds of re-arrest "
-        "with LEAD: %(figures)s."
+        "Odds ratios on a log scale with a line at 1 (no difference); left of 1 means lower odds of "
+        "re-arrest with LEAD: %(figures)s."
     ) % {"figures": "; ".join(said)}
-    caption = gettext(
-        "Odds ratio, LEAD against the comparison group (log scale); left of 1 = lower odds of re-arrest "
-        "with LEAD. Lines: 95%% intervals."
-    ) % {}
+    caption = (
+        gettext(
+            "Odds ratio, LEAD against the comparison group (log scale); left of 1 = lower odds of re-arrest "
+            "with LEAD. Lines: 95%% intervals."
+        )
+        % {}
+    )
     return _forest_chart("effects", rows, title=title, desc=desc, caption=caption, floor=0.25)
 
 
@@ -287,10 +290,13 @@ def monthly(outcomes: list[tuple[str, dict[str, Any]]]) -> Chart | None:
         "Odds ratios on a log scale with a line at 1 (no change); above 1 means more likely after "
         "referral: %(figures)s."
     ) % {"figures": "; ".join(said)}
-    caption = gettext(
-        "Odds ratio, months after referral against the month before (log scale); right of 1 = more likely "
-        "after referral. Lines: 95%% intervals."
-    ) % {}
+    caption = (
+        gettext(
+            "Odds ratio, months after referral against the month before (log scale); right of 1 = more "
+            "likely after referral. Lines: 95%% intervals."
+        )
+        % {}
+    )
     return _forest_chart("monthly", rows, title=title, desc=desc, caption=caption)
 
 
@@ -346,16 +352,26 @@ def _km_scene(scene: Scene, curves: dict[str, list[list[float]]], names: dict[st
     below = text_block(scene, wrap(gettext("Share not re-arrested"), FONT, width - 2 * PAD, bold=True),
                        x=PAD, top=PAD, bold=True, role="axis-title")  # fmt: skip
     legend = [(g, names[g]) for g in ("lead", "comparison")]
-    x_at, row_top = PAD, below + 6
+    x_at, row_top = float(PAD), below + 6
     for group, name in legend:
         item_w = 26 + text_width(name, FONT)
         if x_at > PAD and x_at + item_w > width - PAD:
             x_at, row_top = PAD, row_top + line_height(FONT)
         mid = row_top + 0.55 * FONT
         colour = LEAD_COLOUR if group == "lead" else COMPARISON_COLOUR
-        scene.add(Line(x_at, mid, x_at + 20, mid, stroke=colour, width=2.5 if group == "lead" else 2,
-                       dash="" if group == "lead" else "6 4", role="legend-swatch"),  # fmt: skip
-                  Text(x_at + 26, row_top + 0.93 * FONT, name, role="legend"))
+        scene.add(
+            Line(
+                x_at,
+                mid,
+                x_at + 20,
+                mid,
+                stroke=colour,
+                width=2.5 if group == "lead" else 2,
+                dash="" if group == "lead" else "6 4",
+                role="legend-swatch",
+            ),
+            Text(x_at + 26, row_top + 0.93 * FONT, name, role="legend"),
+        )
         x_at += item_w + 18
     top = row_top + line_height(FONT) + 14
     if bands:
@@ -370,8 +386,10 @@ def _km_scene(scene: Scene, curves: dict[str, list[list[float]]], names: dict[st
         return top + (1 - s) * (bottom - top)
 
     for s in shares:
-        scene.add(Line(plot_x0, y(s), plot_x1, y(s), stroke=GRID, role="grid"),
-                  Text(plot_x0 - 8, y(s) + 0.35 * FONT, _pct(s), anchor="end", role="tick"))
+        scene.add(
+            Line(plot_x0, y(s), plot_x1, y(s), stroke=GRID, role="grid"),
+            Text(plot_x0 - 8, y(s) + 0.35 * FONT, _pct(s), anchor="end", role="tick"),
+        )
     for group in ("comparison", "lead"):
         colour = LEAD_COLOUR if group == "lead" else COMPARISON_COLOUR
         points = curves[group]
@@ -380,12 +398,16 @@ def _km_scene(scene: Scene, curves: dict[str, list[list[float]]], names: dict[st
             scene.add(Poly(upper + lower[::-1], fill=colour, opacity=0.15, role="band", key=group))
         scene.add(Poly(_step(points, 1, x, y, last), stroke=colour, width=2.5 if group == "lead" else 2,
                        dash="" if group == "lead" else "6 4", key=group))  # fmt: skip
-    scene.add(Line(plot_x0, top, plot_x0, bottom, stroke=INK, role="axis"),
-              Line(plot_x0, bottom, plot_x1, bottom, stroke=INK, role="axis"))
+    scene.add(
+        Line(plot_x0, top, plot_x0, bottom, stroke=INK, role="axis"),
+        Line(plot_x0, bottom, plot_x1, bottom, stroke=INK, role="axis"),
+    )
     days = _day_ticks(last, x, width)
     for d in days:
-        scene.add(Line(x(d), bottom, x(d), bottom + 4, stroke=INK, role="tick-mark"),
-                  Text(x(d), bottom + 9 + 0.93 * FONT, _tick(d), anchor="middle", role="tick"))
+        scene.add(
+            Line(x(d), bottom, x(d), bottom + 4, stroke=INK, role="tick-mark"),
+            Text(x(d), bottom + 9 + 0.93 * FONT, _tick(d), anchor="middle", role="tick"),
+        )
     unit = gettext("Days since referral (comparison group: since the arrest that made the index)")
     end = text_block(scene, wrap(unit, FONT, width - 2 * PAD), x=PAD,
                      top=bottom + 9 + (0.93 + DESCENT) * FONT + 6, role="caption")  # fmt: skip
@@ -415,9 +437,7 @@ def km(curves: dict[str, list[list[float]]] | None) -> Chart | None:
          "comparison": _pct(_share_at(curves["comparison"], d))}
         for d in days if d > 0
     ]  # fmt: skip
-    said = "; ".join(
-        gettext("day %(day)s: LEAD %(lead)s, comparison %(comparison)s") % row for row in table
-    )
+    said = "; ".join(gettext("day %(day)s: LEAD %(lead)s, comparison %(comparison)s") % row for row in table)
     last = int(max(p[0] for g in curves.values() for p in g))
     title = gettext("Share not yet re-arrested, by days since referral (Kaplan–Meier)")
     desc = gettext(
@@ -438,7 +458,7 @@ def _costs_scene(scene: Scene, parts: list[tuple[str, str, dict[str, Any]]], top
     values = [_money(figures.get(g)) for _, _, figures in parts for g, _ in groups]
     value_w = max(text_width(v, FONT) for v in [*values, gettext("suppressed")])
     bar_max = width - PAD - value_w - 8 - x0
-    y = PAD
+    y: float = PAD
     for key, label, figures in parts:
         y = text_block(scene, wrap(label, FONT, width - 2 * PAD, bold=True), x=PAD, top=y, bold=True,
                        role="section-label") + 6  # fmt: skip
@@ -464,7 +484,11 @@ def costs(section: dict[str, Any] | None) -> Chart | None:
     parts = [
         ("pre", gettext("Before: the year before the index"), section.get("pre") or {}),
         ("post", gettext("After: per person-year"), section.get("post") or {}),
-        ("annual_total", gettext("Annual total, with LEAD's program cost"), section.get("annual_total") or {}),
+        (
+            "annual_total",
+            gettext("Annual total, with LEAD's program cost"),
+            section.get("annual_total") or {},
+        ),
     ]
     top_value = max((v for _, _, f in parts for v in f.values() if _positive(v)), default=0.0)
     narrow, wide = _both(lambda s: _costs_scene(s, parts, top_value))

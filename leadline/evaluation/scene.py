@@ -37,7 +37,7 @@ LEAD_COLOUR, COMPARISON_COLOUR = "#0b4f6c", "#7a4b00"  # contrast on white about
 
 
 def _r(value: float) -> float:
-    """A coordinate as the SVG and the PDF write it: one decimal, a plain float ("218.7" in every language)."""
+    """A coordinate as the SVG and the PDF write it: one decimal, a plain float ("218.7" in any language)."""
     return round(float(value), 1)
 
 
@@ -244,7 +244,8 @@ def line_height(size: float) -> float:
 
 
 def text_block(scene: Scene, lines: list[str], *, x: float, top: float, size: float = FONT,
-               bold: bool = False, anchor: str = "start", role: str = "label", fill: str = INK) -> float:  # fmt: skip
+               bold: bool = False, anchor: str = "start", role: str = "label",
+               fill: str = INK) -> float:  # fmt: skip
     """Lines of text whose first line's top is ``top``; returns the y just under the last line."""
     y = top + ASCENT * size
     for text in lines:
@@ -260,6 +261,8 @@ PT_PER_MM = 72 / 25.4
 
 def _rgb(colour: str) -> tuple[int, int, int]:
     colour = colour.lstrip("#")
+    if len(colour) == 3:  # "#fff"
+        colour = "".join(c * 2 for c in colour)
     return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
 
 

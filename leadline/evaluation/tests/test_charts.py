@@ -15,7 +15,20 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from leadline.evaluation import charts
-from leadline.evaluation.scene import FONT, NARROW, PAD, WIDE, Box, Chart, Circle, Line, Poly, Rect, Scene, Text
+from leadline.evaluation.scene import (
+    FONT,
+    NARROW,
+    PAD,
+    WIDE,
+    Box,
+    Chart,
+    Circle,
+    Line,
+    Poly,
+    Rect,
+    Scene,
+    Text,
+)
 from leadline.evaluation.tests.test_charts_every_language import geometry
 
 
@@ -107,7 +120,7 @@ STAGE: dict[str, Any] = {
                   "reportable": True},
     },
 }  # fmt: skip
-MONTHLY = [
+MONTHLY: list[tuple[str, dict[str, Any]]] = [
     ("Permanent housing", {"or": 2.94, "ci_low": 1.98, "ci_high": 4.36}),
     ("Sheltered", {"or": 16.85, "ci_low": 12.99, "ci_high": 21.86}),
     ("Employed", {"or": None, "ci_low": None, "ci_high": None}),
@@ -127,11 +140,16 @@ def every_chart() -> list[tuple[str, Chart]]:
     return [
         ("effects", drawn(charts.forest(EFFECTS))),
         ("funnel", drawn(charts.funnel(STAGE, reference="White", label="Diverted", unreportable=True))),
-        ("public funnel", drawn(charts.funnel(STAGE, reference="White", label="Diverted", unreportable=False))),
+        (
+            "public funnel",
+            drawn(charts.funnel(STAGE, reference="White", label="Diverted", unreportable=False)),
+        ),
         ("monthly", drawn(charts.monthly(MONTHLY))),
         ("survival", drawn(charts.km({"lead": curve(0.0008), "comparison": curve(0.0016)}))),
-        ("survival with bands", drawn(charts.km({"lead": curve(0.0008, band=True),
-                                                 "comparison": curve(0.002, band=True)}))),  # fmt: skip
+        (
+            "survival with bands",
+            drawn(charts.km({"lead": curve(0.0008, band=True), "comparison": curve(0.002, band=True)})),
+        ),
         ("costs", drawn(charts.costs(COSTS))),
     ]
 
@@ -180,9 +198,13 @@ def test_on_a_phone_the_line_at_1_stops_where_a_label_runs_across_it():
     labels = texts(scene, "row-label") + texts(scene, "row-note")
     assert any(t.box().x0 < null[0].x1 < t.box().x1 for t in labels)  # labels do run across x = 1
     assert not any(_crosses(s, t.box()) for line in null for s in line.segments for t in labels)
-    assert drawn(charts.forest(EFFECTS)).wide.items and len(
-        [i for i in drawn(charts.forest(EFFECTS)).wide.items if isinstance(i, Line) and i.role == "null"]
-    ) == 1  # wide: the labels are in their own column, the line runs unbroken
+    assert (
+        drawn(charts.forest(EFFECTS)).wide.items
+        and len(
+            [i for i in drawn(charts.forest(EFFECTS)).wide.items if isinstance(i, Line) and i.role == "null"]
+        )
+        == 1
+    )  # wide: the labels are in their own column, the line runs unbroken
 
 
 # No label on anything ----------------------------------------------------------------------------------
@@ -205,11 +227,13 @@ def test_no_label_sits_on_anything_whatever_the_figures():
             estimate = math.exp(rng.uniform(-2.5, 2.5))
             low, high = estimate / math.exp(rng.uniform(0, 1.5)), estimate * math.exp(rng.uniform(0, 1.5))
             effects.append({"method": method, "estimate": estimate, "ci_low": low, "ci_high": high})
-        lead = sorted((rng.uniform(0, 1200) for _ in range(40)))
-        curves = {g: [[0.0, 1.0, 1.0, 1.0]] + [[t, s, max(0, s - 0.1), min(1, s + 0.1)] for t, s in
-                  zip(sorted(rng.sample(lead, 30)), sorted((rng.uniform(0, 1) for _ in range(30)), reverse=True),
-                      strict=True)]
-                  for g in ("lead", "comparison")}  # fmt: skip
+        curves = {}
+        for group in ("lead", "comparison"):
+            days = sorted(rng.uniform(1, 1200) for _ in range(30))
+            shares = sorted((rng.uniform(0, 1) for _ in range(30)), reverse=True)
+            curves[group] = [[0.0, 1.0, 1.0, 1.0]] + [
+                [t, s, max(0, s - 0.1), min(1, s + 0.1)] for t, s in zip(days, shares, strict=True)
+            ]
         for chart in (drawn(charts.forest(effects)), drawn(charts.km(curves))):
             for scene in chart.scenes:
                 assert collisions(scene) == [], (chart.kind, scene.layout, effects)
@@ -235,7 +259,10 @@ def test_the_survival_chart_has_axes_with_units_ticks_a_legend_and_a_text_altern
         assert caption.startswith("Days since referral")  # the unit of the horizontal axis
         days = [int(t.text) for t in texts(scene, "tick") if t.text.isdigit()]
         assert days[0] == 0 and days == sorted(days) and len(days) >= 3 and days[-1] <= 700
-        assert {t.text for t in texts(scene, "legend")} == {"LEAD (solid line)", "Comparison group (dashed line)"}
+        assert {t.text for t in texts(scene, "legend")} == {
+            "LEAD (solid line)",
+            "Comparison group (dashed line)",
+        }
         curves = [i for i in scene.items if isinstance(i, Poly) and i.role == "curve"]
         assert {c.key for c in curves} == {"lead", "comparison"}
         for c in curves:  # a step line: every segment horizontal or vertical, never rising
@@ -254,7 +281,9 @@ def test_the_survival_chart_draws_confidence_bands_when_the_points_carry_them():
     chart = drawn(charts.km({"lead": curve(0.0008, band=True), "comparison": curve(0.002, band=True)}))
     for scene in chart.scenes:
         bands = [i for i in scene.items if isinstance(i, Poly) and i.role == "band"]
-        assert {b.key for b in bands} == {"lead", "comparison"} and all(b.fill and b.opacity < 1 for b in bands)
+        assert {b.key for b in bands} == {"lead", "comparison"} and all(
+            b.fill and b.opacity < 1 for b in bands
+        )
         assert "Shaded: 95% interval" in [t.text for t in scene.texts]
     assert charts.km(None) is None and charts.km({"lead": curve(0.001), "comparison": []}) is None
 
@@ -266,7 +295,9 @@ def test_the_cost_chart_draws_grouped_bars_in_proportion_with_their_dollar_label
     chart = drawn(charts.costs(COSTS))
     for scene in chart.scenes:
         bars = {i.key: i for i in scene.items if isinstance(i, Rect)}
-        assert set(bars) == {f"{p}.{g}" for p in ("pre", "post", "annual_total") for g in ("lead", "comparison")}
+        assert set(bars) == {
+            f"{p}.{g}" for p in ("pre", "post", "annual_total") for g in ("lead", "comparison")
+        }
         assert max(b.w for b in bars.values()) == bars["annual_total.lead"].w  # the largest fills the scale
         assert math.isclose(bars["pre.lead"].w, 2 * bars["pre.comparison"].w, abs_tol=0.2)
         assert bars["post.comparison"].hatch and not bars["post.lead"].hatch
@@ -346,8 +377,8 @@ def test_spanish_labels_are_localised_and_the_coordinates_are_not():
     with translation.override("es"):
         chart = drawn(charts.forest(EFFECTS))
         html = render_to_string("evaluation/_chart.html", {"chart": chart, "id": "f"})
-        km_html = render_to_string("evaluation/_chart.html", {"chart": drawn(charts.km(
-            {"lead": curve(0.0008, band=True), "comparison": curve(0.002, band=True)})), "id": "k"})  # fmt: skip
+        survival = drawn(charts.km({"lead": curve(0.0008, band=True), "comparison": curve(0.002, band=True)}))
+        km_html = render_to_string("evaluation/_chart.html", {"chart": survival, "id": "k"})
     values = [t.text for t in texts(chart.narrow, "row-value")]
     assert values[0] == "0,62 (0,48–0,80)"  # a decimal comma where a person reads
     assert ">0,5</text>" in html and ">0.5</text>" not in html

@@ -2,13 +2,13 @@
 Spanish the server-drawn SVGs wrote their coordinates with decimal commas, "218,7", and no chart drew).
 
 Each page that draws charts (/evidence/ and the public /results/) is rendered in every language of
-``settings.LANGUAGES`` from one stored run; each ``<svg>`` (both layouts of every chart) is parsed as XML; every
-numeric attribute (x, y, width, height, cx, cy, r, points, d, viewBox, transform…) must read as plain numbers,
-and every mark — an estimate, an interval, a curve, a bar — must sit at the same place on its axes in every
-language. Only the labels a person reads are translated and localised; since their measured lengths place the
-plot (issue #17, item 7: a longer Spanish label wraps onto another line), marks are compared in the frame of
-their axes, not in raw view-box units. The spreadsheet of the public figures (/results.csv) is the same file
-in every language.
+``settings.LANGUAGES`` from one stored run; each ``<svg>`` (both layouts of every chart) is parsed as XML;
+every numeric attribute (x, y, width, height, cx, cy, r, points, d, viewBox, transform…) must read as plain
+numbers, and every mark — an estimate, an interval, a curve, a bar — must sit at the same place on its axes
+in every language. Only the labels a person reads are translated and localised; since their measured lengths
+place the plot (issue #17, item 7: a longer Spanish label wraps onto another line), marks are compared in
+the frame of their axes, not in raw view-box units. The spreadsheet of the public figures (/results.csv) is
+the same file in every language.
 """
 
 from __future__ import annotations
@@ -133,10 +133,9 @@ def marks(svg_text: str) -> list[tuple[Any, ...]]:
     root = ET.fromstring(svg_text)  # noqa: S314 (our own page, in a test)
     elements = list(root.iter())
     axes = [e for e in elements if e.get("data-role") == "axis"]
-    across = next(((float(a.get("x1", 0)), float(a.get("x2", 0))) for a in axes if a.get("y1") == a.get("y2")),
-                  None)  # fmt: skip
-    down = next(((float(a.get("y1", 0)), float(a.get("y2", 0))) for a in axes if a.get("x1") == a.get("x2")),
-                None)  # fmt: skip
+    flat = [(float(a.get("x1", 0)), float(a.get("x2", 0))) for a in axes if a.get("y1") == a.get("y2")]
+    upright = [(float(a.get("y1", 0)), float(a.get("y2", 0))) for a in axes if a.get("x1") == a.get("x2")]
+    across, down = (flat[0] if flat else None), (upright[0] if upright else None)
 
     def fx(x: str | float) -> float:
         assert across is not None
@@ -213,7 +212,9 @@ def test_every_chart_parses_and_draws_the_same_numbers_in_every_language(small_w
         assert sum(len(m) for _kind, m in first) > 40  # estimates, intervals, curves and bars were drawn
         for language, shapes in by_language.items():
             for (kind, these), (_kind, those) in zip(shapes, first, strict=True):
-                assert same_marks(these, those), f"{path}: the {kind} chart's marks sit elsewhere in {language!r}"
+                assert same_marks(these, those), (
+                    f"{path}: the {kind} chart's marks sit elsewhere in {language!r}"
+                )
 
 
 def test_the_labels_on_a_chart_are_in_the_readers_language(small_world):
