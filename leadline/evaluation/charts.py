@@ -161,7 +161,7 @@ def _forest_scene(scene: Scene, rows: list[dict[str, Any]], *, caption: str, flo
     for top, bottom in bands:
         scene.add(Line(one, top, one, bottom, stroke=MUTED, width=1.5, dash="4 3", role="null"))
     scene.add(Line(inner0, axis_y, inner1, axis_y, stroke=INK, role="axis"))
-    _log_ticks(scene, [t for t in TICKS if lo <= t <= hi], x, axis_y, (plot_x0, plot_x1))
+    _log_ticks(scene, [t for t in TICKS if lo <= t <= hi], x, axis_y)
     tick_bottom = axis_y + 6 + (ASCENT_FONT + DESCENT * FONT)
     nothing = gettext("no difference")
     half = text_width(nothing, FONT) / 2
@@ -172,8 +172,7 @@ def _forest_scene(scene: Scene, rows: list[dict[str, Any]], *, caption: str, flo
     scene.height = round(below + PAD, 1)
 
 
-def _log_ticks(scene: Scene, ticks: list[float], x: Callable[[float], float], axis_y: float,
-               plot: tuple[float, float]) -> None:  # fmt: skip
+def _log_ticks(scene: Scene, ticks: list[float], x: Callable[[float], float], axis_y: float) -> None:
     """Tick marks and labels under the axis; 1 always, the others only where their label has room."""
     placed: list[Text] = []
     for t in sorted(ticks, key=lambda t: (t != 1, t)):
