@@ -24,4 +24,6 @@ class ReferralsConfig(AppConfig):
         # Every task worker also sweeps for unacknowledged hand-offs: a lost escalation task costs a minute.
         register_duty("handoff_sweep", "leadline.referrals.tasks.handoff_sweep", every=timedelta(minutes=1))
         # ...and tells the program managers of every referral that entered the waiting queue untold.
-        register_duty("waiting_tell", "leadline.referrals.services.waiting.waiting_tell_due", every=timedelta(minutes=1))
+        register_duty(
+            "waiting_tell", "leadline.referrals.services.waiting.waiting_tell_due", every=timedelta(minutes=1)
+        )

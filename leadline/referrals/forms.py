@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -177,10 +177,12 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, managers: list[Any], candidates: list[Any], new: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["case_manager"].choices = [(m.user.pk, m.user.get_full_name()) for m in managers]
-        self.fields["participant"].choices = [(str(c.pk), c.display_name) for c in candidates] + [
-            (new, _("A new participant"))
+        cast(forms.ChoiceField, self.fields["case_manager"]).choices = [
+            (m.user.pk, m.user.get_full_name()) for m in managers
         ]
+        cast(forms.ChoiceField, self.fields["participant"]).choices = [
+            (str(c.pk), c.display_name) for c in candidates
+        ] + [(new, _("A new participant"))]
         self.fields["case_manager"].error_messages["required"] = _("Choose the case manager.")
         self.fields["participant"].error_messages["required"] = _(
             "Choose one of the people listed, or a new participant."

@@ -28,10 +28,17 @@ from leadline.accounts import policy
 from leadline.core import clock
 from leadline.core.inbox import InboxItem, InboxSource, register_source
 from leadline.referrals.models import Handoff, HandoffPage, OnCallShift, Referral
-from leadline.referrals.policy import handoffs_visible_to, may_answer_handoff, may_approve, referrals_visible_to
+from leadline.referrals.policy import (
+    handoffs_visible_to,
+    may_answer_handoff,
+    may_approve,
+    referrals_visible_to,
+)
 from leadline.referrals.services.waiting import QUEUE_CAPABILITY, waiting_list_for
 
-OFFICER_WINDOW = timedelta(hours=12)  # a hand-off done but never cleared leaves the officer's inbox after this
+OFFICER_WINDOW = timedelta(
+    hours=12
+)  # a hand-off done but never cleared leaves the officer's inbox after this
 
 
 def _person(referral: Referral | None) -> str:
@@ -99,9 +106,14 @@ def _handoff_items(user: Any, limit: int) -> list[InboxItem]:
             url = reverse("referrals:handoffs")
         items.append(
             InboxItem(
-                kind="handoff_waiting", what=_handoff_what(h, officer=officer), who=_person(h.referral),
-                since=h.requested_at, url=url, urgent=True, work_key=f"handoff:{h.pk}",
-            )  # fmt: skip
+                kind="handoff_waiting",
+                what=_handoff_what(h, officer=officer),
+                who=_person(h.referral),
+                since=h.requested_at,
+                url=url,
+                urgent=True,
+                work_key=f"handoff:{h.pk}",
+            )
         )
     return items
 
@@ -125,9 +137,11 @@ def _approve_items(user: Any, limit: int) -> list[InboxItem]:
             kind="community_to_approve",
             what=_("Community referral from %(org)s to approve or decline")
             % {"org": r.agency.name if r.agency else _("a partner")},
-            who=_person(r), since=r.created_at, url=reverse("referrals:detail", args=[r.pk]),
+            who=_person(r),
+            since=r.created_at,
+            url=reverse("referrals:detail", args=[r.pk]),
             work_key=f"referral:{r.pk}",
-        )  # fmt: skip
+        )
         for r in community_to_approve_for(user).select_related("agency")[:limit]
     ]
 
@@ -140,30 +154,43 @@ def _waiting_items(user: Any, limit: int) -> list[InboxItem]:
         InboxItem(
             kind="waiting_for_case_manager",
             what=_("%(door)s waiting for a case manager") % {"door": r.get_door_display()},
-            who=_person(r), since=r.waiting_since,  # type: ignore[attr-defined]  # annotated by the queue
-            url=reverse("referrals:waiting_assign", args=[r.pk]), work_key=f"referral:{r.pk}",
-        )  # fmt: skip
+            who=_person(r),
+            since=r.waiting_since,  # type: ignore[attr-defined]  # annotated by the queue
+            url=reverse("referrals:waiting_assign", args=[r.pk]),
+            work_key=f"referral:{r.pk}",
+        )
         for r in waiting_list_for(user=user)[:limit]
     ]
 
 
 register_source(
     InboxSource(
-        kind="handoff_waiting", label=gettext_lazy("Hand-offs waiting for you"), capability="handoff.view",
-        items=_handoff_items, count=lambda user: handoffs_waiting_for(user).count(), order=0, urgent=True,
-    )  # fmt: skip
+        kind="handoff_waiting",
+        label=gettext_lazy("Hand-offs waiting for you"),
+        capability="handoff.view",
+        items=_handoff_items,
+        count=lambda user: handoffs_waiting_for(user).count(),
+        order=0,
+        urgent=True,
+    )
 )
 register_source(
     InboxSource(
-        kind="community_to_approve", label=gettext_lazy("Community referrals to approve"),
-        capability="community_approval.edit", items=_approve_items,
-        count=lambda user: community_to_approve_for(user).count(), order=10,
-    )  # fmt: skip
+        kind="community_to_approve",
+        label=gettext_lazy("Community referrals to approve"),
+        capability="community_approval.edit",
+        items=_approve_items,
+        count=lambda user: community_to_approve_for(user).count(),
+        order=10,
+    )
 )
 register_source(
     InboxSource(
-        kind="waiting_for_case_manager", label=gettext_lazy("Waiting for a case manager"),
-        capability=QUEUE_CAPABILITY, items=_waiting_items,
-        count=lambda user: waiting_list_for(user=user).count(), order=20,
-    )  # fmt: skip
+        kind="waiting_for_case_manager",
+        label=gettext_lazy("Waiting for a case manager"),
+        capability=QUEUE_CAPABILITY,
+        items=_waiting_items,
+        count=lambda user: waiting_list_for(user=user).count(),
+        order=20,
+    )
 )

@@ -17,7 +17,12 @@ from leadline.participants.selectors import participant_reads_audit
 from leadline.referrals.forms import AssignForm
 from leadline.referrals.models import Referral
 from leadline.referrals.selectors import referral_get_for, referral_reads_audit
-from leadline.referrals.services.handoffs import NEW_PARTICIPANT, MatchToConfirm, Shown, handoff_match_candidates
+from leadline.referrals.services.handoffs import (
+    NEW_PARTICIPANT,
+    MatchToConfirm,
+    Shown,
+    handoff_match_candidates,
+)
 from leadline.referrals.services.waiting import (
     QUEUE_CAPABILITY,
     case_manager_choices,
@@ -61,9 +66,12 @@ def waiting_assign(request: AuthedRequest, referral_id: int) -> HttpResponse:
         answer = form.cleaned_data["participant"]
         try:
             done = referral_assign(
-                actor=request.user, referral=referral, case_manager=chosen,
-                participant=answer if answer == NEW_PARTICIPANT else int(answer), shown=shown,
-            )  # fmt: skip
+                actor=request.user,
+                referral=referral,
+                case_manager=chosen,
+                participant=answer if answer == NEW_PARTICIPANT else int(answer),
+                shown=shown,
+            )
         except MatchToConfirm:
             return _page(request, referral, form=form, status=409, stale=True)
         except refusals.Refused as exc:
@@ -73,11 +81,16 @@ def waiting_assign(request: AuthedRequest, referral_id: int) -> HttpResponse:
             name = done.participant.display_name
             cm = chosen.get_full_name() if chosen else ""
             if done.already:
-                messages.info(request, _("This assignment was already made: %(name)s is on %(cm)s's caseload.")
-                              % {"name": name, "cm": cm})  # fmt: skip
+                messages.info(
+                    request,
+                    _("This assignment was already made: %(name)s is on %(cm)s's caseload.")
+                    % {"name": name, "cm": cm},
+                )
             else:
-                messages.success(request, _("%(name)s is on %(cm)s's caseload, with intake due.")
-                                 % {"name": name, "cm": cm})  # fmt: skip
+                messages.success(
+                    request,
+                    _("%(name)s is on %(cm)s's caseload, with intake due.") % {"name": name, "cm": cm},
+                )
             if done.warning:
                 messages.warning(request, done.warning)
             return redirect("referrals:waiting")
@@ -89,17 +102,23 @@ def _page(
 ) -> HttpResponse:
     """The assignment page as things are now (the candidates read again: someone may have been added)."""
     waiting = is_waiting(referral)
-    candidates, hidden = handoff_match_candidates(actor=request.user, referral=referral) if waiting else ([], False)
+    candidates, hidden = (
+        handoff_match_candidates(actor=request.user, referral=referral) if waiting else ([], False)
+    )
     if candidates:
         participant_reads_audit(
-            user=request.user, participants=candidates, action=AuditEvent.Action.SEARCH,
+            user=request.user,
+            participants=candidates,
+            action=AuditEvent.Action.SEARCH,
             reason="match check before assigning a waiting referral",
-        )  # fmt: skip
+        )
     if stale and form is not None:  # asked again, about the people found now: the case manager stays chosen
         form = AssignForm(
             initial={"case_manager": request.POST.get("case_manager", "")},
-            managers=case_manager_choices(), candidates=candidates, new=NEW_PARTICIPANT,
-        )  # fmt: skip
+            managers=case_manager_choices(),
+            candidates=candidates,
+            new=NEW_PARTICIPANT,
+        )
     context = {
         "r": referral,
         "form": form,

@@ -66,9 +66,7 @@ def work_key(referral_id: int) -> str:
 
 
 def _live_handoff() -> Exists:
-    return Exists(
-        Handoff.objects.filter(referral=OuterRef("pk")).exclude(status=Handoff.Status.CANCELLED)
-    )
+    return Exists(Handoff.objects.filter(referral=OuterRef("pk")).exclude(status=Handoff.Status.CANCELLED))
 
 
 QUEUE_RULE = (
@@ -145,9 +143,7 @@ def case_manager_choices() -> list[CaseManagerChoice]:
     soft, hard = caseload_limits()
     managers = (
         policy.users_with_capability("caseload.view", scope=Scope.CASELOAD)
-        .annotate(
-open_n=Count("caseload", filter=Q(caseload__status__in=CASELOAD_STATUSES))
-        )
+        .annotate(open_n=Count("caseload", filter=Q(caseload__status__in=CASELOAD_STATUSES)))
         .order_by("last_name", "first_name", "pk")
     )
     return [CaseManagerChoice(m, m.open_n, soft, hard) for m in managers]
@@ -267,7 +263,7 @@ def _handed_off(referral: Referral) -> bool:
 def _assigned_already(referral: Referral, case_manager: User, participant: int | str | None) -> Assigned:
     """The referral has its participant: the same assignment again is answered as done, anything else is
     refused with what happened."""
-    person = Participant.objects.get(pk=referral.participant_id)
+    person = Participant.objects.select_related("case_manager").get(pk=referral.participant_id or 0)
     same_person = participant in (None, NEW_PARTICIPANT) or str(participant) == str(person.pk)
     if not _handed_off(referral) and person.case_manager_id == case_manager.pk and same_person:
         return Assigned(person, already=True)
@@ -291,7 +287,9 @@ def _chosen(
             raise MatchToConfirm(candidates)
         return None
     if participant == NEW_PARTICIPANT:
-        if shown is not None and (any(p.pk not in shown.ids for p in candidates) or (hidden and not shown.hidden)):
+        if shown is not None and (
+            any(p.pk not in shown.ids for p in candidates) or (hidden and not shown.hidden)
+        ):
             raise MatchToConfirm(candidates, stale=True)
         return None
     chosen = next((p for p in candidates if str(p.pk) == str(participant)), None)

@@ -40,10 +40,13 @@ def test_the_referrals_kinds_are_registered_in_order():
 def test_inbox_leaves_when_done__handoff_waiting(small_world):
     w = small_world
     now = clock.now()
-    OnCallShift.objects.create(case_manager=w["case_manager"], starts_at=now - timedelta(hours=1),
-                               ends_at=now + timedelta(hours=8))  # fmt: skip
+    OnCallShift.objects.create(
+        case_manager=w["case_manager"], starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=8)
+    )
     referral = make_referral(w["officer"])
-    handoff, _ = services.handoff_request(actor=w["officer"], referral=referral, callback_phone="+15855550100")
+    handoff, _ = services.handoff_request(
+        actor=w["officer"], referral=referral, callback_phone="+15855550100"
+    )
     key = f"handoff:{handoff.pk}"
     # Paged: the on-call case manager; the officer who called follows it; nobody else holds it.
     assert keys("handoff_waiting", w["case_manager"]) == [key]
@@ -55,8 +58,9 @@ def test_inbox_leaves_when_done__handoff_waiting(small_world):
     assert item.urgent and item.url == "/referrals/handoffs/" and item.who == "Jordan Rivera"
 
     # Casey's shift begins: a request still unanswered is hers too.
-    OnCallShift.objects.create(case_manager=w.casey, starts_at=now - timedelta(minutes=1),
-                               ends_at=now + timedelta(hours=8))  # fmt: skip
+    OnCallShift.objects.create(
+        case_manager=w.casey, starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=8)
+    )
     assert keys("handoff_waiting", w.casey) == [key]
 
     services.handoff_acknowledge(actor=w["case_manager"], handoff=handoff, eta_minutes=15)
@@ -76,12 +80,15 @@ def test_inbox_leaves_when_done__community_to_approve(small_world):
     referral = community(w, approve=None)
     key = f"referral:{referral.pk}"
     assert keys("community_to_approve", w["program_manager"]) == [key]  # the designated approver
-    not_designated = UserFactory.create(username="pm2", role="program_manager", agency=w["program_manager"].agency)
+    not_designated = UserFactory.create(
+        username="pm2", role="program_manager", agency=w["program_manager"].agency
+    )
     assert keys("community_to_approve", not_designated) == []  # the capability alone cannot decide
     for persona in ("case_manager", "provider_staff", "officer"):
         assert keys("community_to_approve", w[persona]) == [], persona
-    services.community_referral_decide(actor=w["program_manager"], referral=referral, approve=True,
-                                       reason="Known to outreach")  # fmt: skip
+    services.community_referral_decide(
+        actor=w["program_manager"], referral=referral, approve=True, reason="Known to outreach"
+    )
     assert keys("community_to_approve", w["program_manager"]) == []
 
 
@@ -90,14 +97,19 @@ def test_inbox_leaves_when_done__waiting_for_case_manager(small_world):
     approved = community(w)
     walked_on = social(w["officer"])
     assert keys("waiting_for_case_manager", w["program_manager"]) == [
-        f"referral:{approved.pk}", f"referral:{walked_on.pk}",  # oldest first: approved before the other came
-    ]  # fmt: skip
+        f"referral:{approved.pk}",
+        f"referral:{walked_on.pk}",  # oldest first: approved before the other came
+    ]
     item = inbox.source("waiting_for_case_manager").items(w["program_manager"], 5)[0]
     assert item.url == f"/referrals/waiting/{approved.pk}/" and item.who == "Tobias Wendell"
     for persona in ("case_manager", "officer", "provider_staff", "outreach_worker", "site_admin"):
         assert keys("waiting_for_case_manager", w[persona]) == [], persona
-    referral_assign(actor=w["program_manager"], referral=approved, case_manager=w.casey,
-                    participant=services.NEW_PARTICIPANT)  # fmt: skip
+    referral_assign(
+        actor=w["program_manager"],
+        referral=approved,
+        case_manager=w.casey,
+        participant=services.NEW_PARTICIPANT,
+    )
     assert keys("waiting_for_case_manager", w["program_manager"]) == [f"referral:{walked_on.pk}"]
     services.handoff_request(actor=w["officer"], referral=walked_on, callback_phone="+15855550100")
     assert keys("waiting_for_case_manager", w["program_manager"]) == []  # handed off after all: it leaves too

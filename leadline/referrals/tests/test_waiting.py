@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -26,17 +27,28 @@ NEW = services.NEW_PARTICIPANT
 
 def social(officer, **overrides) -> Referral:
     fields = dict(
-        door="social_contact", offence=None, drug_quantity_grams=None, verification="observed",
-        verified_on=clock.today(), inside_catchment=True, given_name="Marisol", family_name="Quintero",
+        door="social_contact",
+        offence=None,
+        drug_quantity_grams=None,
+        verification="observed",
+        verified_on=clock.today(),
+        inside_catchment=True,
+        given_name="Marisol",
+        family_name="Quintero",
         date_of_birth=date(1979, 3, 4),
-    )  # fmt: skip
+    )
     fields.update(overrides)
     return make_referral(officer, **fields)
 
 
-def community(w, *, approve: bool | None = True, **overrides) -> Referral:
-    data = dict(given_name="Tobias", family_name="Wendell", concern="Sleeps in the station", person_agrees=True,
-                date_of_birth=date(1984, 6, 2))  # fmt: skip
+def community(w, *, approve: bool | None = True, **overrides: Any) -> Referral:
+    data: dict[str, Any] = dict(
+        given_name="Tobias",
+        family_name="Wendell",
+        concern="Sleeps in the station",
+        person_agrees=True,
+        date_of_birth=date(1984, 6, 2),
+    )
     data.update(overrides)
     referral, _ = services.community_referral_submit(
         actor=w["provider_staff"], idempotency_key=uuid.uuid4().hex, data=services.CommunityInput(**data)
@@ -49,7 +61,9 @@ def community(w, *, approve: bool | None = True, **overrides) -> Referral:
 
 
 def _with_handoff(w, referral: Referral, *, cancel: bool = False) -> Referral:
-    handoff, _ = services.handoff_request(actor=w["officer"], referral=referral, callback_phone="+15855550100")
+    handoff, _ = services.handoff_request(
+        actor=w["officer"], referral=referral, callback_phone="+15855550100"
+    )
     if cancel:
         services.handoff_cancel(actor=w["officer"], handoff=handoff, reason="Walked away")
     return referral
@@ -73,11 +87,15 @@ CASES = {
     # door / status / hand-off / participant -> in the queue?
     "arrest diversion, eligible, no hand-off": (lambda w: make_referral(w["officer"]), False),
     "arrest diversion, eligible, hand-off cancelled": (
-        lambda w: _with_handoff(w, make_referral(w["officer"]), cancel=True), False),
+        lambda w: _with_handoff(w, make_referral(w["officer"]), cancel=True),
+        False,
+    ),
     "social contact, eligible, no hand-off": (lambda w: social(w["officer"]), True),
     "social contact, eligible, hand-off live": (lambda w: _with_handoff(w, social(w["officer"])), False),
     "social contact, eligible, hand-off cancelled": (
-        lambda w: _with_handoff(w, social(w["officer"]), cancel=True), True),
+        lambda w: _with_handoff(w, social(w["officer"]), cancel=True),
+        True,
+    ),
     "social contact, waiting for capacity": (_waitlisted, True),
     "social contact, not eligible": (lambda w: social(w["officer"], inside_catchment=False), False),
     "social contact, person declined": (lambda w: social(w["officer"], person_agrees=False), False),
@@ -87,8 +105,10 @@ CASES = {
     "community, not approved": (lambda w: community(w, approve=False), False),
     "community, approved, with a participant": (lambda w: _linked(w, community(w)), False),
     "community, not eligible": (
-        lambda w: community(w, approve=None, exclusions_flagged=("violent_history",)), False),
-}  # fmt: skip
+        lambda w: community(w, approve=None, exclusions_flagged=("violent_history",)),
+        False,
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -96,8 +116,10 @@ def test_the_queue_holds_exactly_the_eligible_people_no_door_took_in(small_world
     make, expected = CASES[case]
     referral = make(small_world)
     assert is_waiting(referral) is expected
-    assert (referral.pk in waiting.waiting_list_for(user=small_world["program_manager"]).values_list(
-        "pk", flat=True)) is expected  # fmt: skip
+    assert (
+        referral.pk
+        in waiting.waiting_list_for(user=small_world["program_manager"]).values_list("pk", flat=True)
+    ) is expected
 
 
 def test_the_queue_is_oldest_first_and_only_the_program_manager_reads_it(small_world):
@@ -105,8 +127,9 @@ def test_the_queue_is_oldest_first_and_only_the_program_manager_reads_it(small_w
     first = social(w["officer"], given_name="Ada")
     second = community(w)
     assert list(waiting.waiting_list_for(user=w["program_manager"]).values_list("pk", flat=True)) == [
-        first.pk, second.pk,
-    ]  # fmt: skip
+        first.pk,
+        second.pk,
+    ]
     for persona in ("officer", "case_manager", "provider_staff", "site_admin"):
         assert not waiting.waiting_list_for(user=w[persona]).exists()
 
@@ -126,20 +149,30 @@ def test_assigning_creates_the_participant_from_the_referral_with_nothing_typed_
     assert response.status_code == 302 and response.url == "/referrals/waiting/"
     referral.refresh_from_db()
     person = referral.participant
+    assert person is not None
     assert Participant.objects.count() == before + 1
-    assert (person.given_name, person.family_name, person.date_of_birth) == ("Tobias", "Wendell", date(1984, 6, 2))
-    assert (person.case_manager, person.status) == (w["case_manager"], "referred")  # intake due, on her caseload
+    assert (person.given_name, person.family_name, person.date_of_birth) == (
+        "Tobias",
+        "Wendell",
+        date(1984, 6, 2),
+    )
+    assert (person.case_manager, person.status) == (
+        w["case_manager"],
+        "referred",
+    )  # intake due, on her caseload
     assert not is_waiting(referral)
-    assert AuditEvent.objects.filter(subject_type="referral", subject_id=referral.pk, participant_id=person.pk,
-                                     action="update").exists()  # fmt: skip
+    assert AuditEvent.objects.filter(
+        subject_type="referral", subject_id=referral.pk, participant_id=person.pk, action="update"
+    ).exists()
     told = Notification.objects.get(user=w["case_manager"], work_key=f"referral:{referral.pk}")
     assert told.kind == "referral" and told.url == f"/participants/{person.pk}/" and told.done_at is None
 
 
 def test_assigning_joins_the_participant_the_program_manager_confirms(small_world):
     w = small_world
-    known = ParticipantFactory.create(given_name="Marisol", family_name="Quintero",
-                                      date_of_birth=date(1979, 3, 4), status="exited")  # fmt: skip
+    known = ParticipantFactory.create(
+        given_name="Marisol", family_name="Quintero", date_of_birth=date(1979, 3, 4), status="exited"
+    )
     referral = social(w["officer"])
     before = Participant.objects.count()
     with pytest.raises(services.MatchToConfirm) as asked:  # never joined silently
@@ -161,18 +194,24 @@ def test_the_same_assignment_sent_twice_makes_one_participant(small_world):
     client = verified_client(w["program_manager"])
     before = Participant.objects.count()
     assert _assign_post(client, referral, w["case_manager"]).status_code == 302
-    again = client.post(f"/referrals/waiting/{referral.pk}/", {"case_manager": w["case_manager"].pk,
-                                                                "participant": NEW}, follow=True)  # fmt: skip
+    again = client.post(
+        f"/referrals/waiting/{referral.pk}/",
+        {"case_manager": w["case_manager"].pk, "participant": NEW},
+        follow=True,
+    )
     assert again.status_code == 200 and "already made" in again.content.decode()
     assert Participant.objects.count() == before + 1
-    assert Notification.objects.filter(user=w["case_manager"], work_key=f"referral:{referral.pk}").count() == 1
+    assert (
+        Notification.objects.filter(user=w["case_manager"], work_key=f"referral:{referral.pk}").count() == 1
+    )
 
 
 def test_a_different_assignment_made_meanwhile_is_refused_409(small_world):
     w = small_world
     referral = social(w["officer"])
-    first = referral_assign(actor=w["program_manager"], referral=referral, case_manager=w["case_manager"],
-                            participant=NEW)  # fmt: skip
+    first = referral_assign(
+        actor=w["program_manager"], referral=referral, case_manager=w["case_manager"], participant=NEW
+    )
     with pytest.raises(refusals.Conflict) as refused:
         referral_assign(actor=w["program_manager"], referral=referral, case_manager=w.casey, participant=NEW)
     assert w["case_manager"].get_full_name() in refused.value.message
@@ -211,10 +250,14 @@ def test_a_full_caseload_is_refused_at_the_field_and_a_case_manager_only(small_w
         referral_assign(actor=w["program_manager"], referral=referral, case_manager=w.casey, participant=NEW)
     assert refused.value.field == "case_manager" and "hard limit is 1" in refused.value.message
     with pytest.raises(refusals.Refused) as not_cm:
-        referral_assign(actor=w["program_manager"], referral=referral, case_manager=w["officer"], participant=NEW)
+        referral_assign(
+            actor=w["program_manager"], referral=referral, case_manager=w["officer"], participant=NEW
+        )
     assert not_cm.value.field == "case_manager"
     with pytest.raises(refusals.NotAllowed):
-        referral_assign(actor=w["case_manager"], referral=referral, case_manager=w["case_manager"], participant=NEW)
+        referral_assign(
+            actor=w["case_manager"], referral=referral, case_manager=w["case_manager"], participant=NEW
+        )
     assert is_waiting(referral)
 
 
@@ -223,6 +266,7 @@ def test_a_waitlisted_social_contact_becomes_eligible_when_assigned(small_world)
     referral = _waitlisted(w)
     referral_assign(actor=w["program_manager"], referral=referral, case_manager=w.casey, participant=NEW)
     referral.refresh_from_db()
+    assert referral.participant is not None
     assert referral.status == "eligible" and referral.participant.case_manager == w.casey
 
 
@@ -230,8 +274,13 @@ def test_a_waitlisted_social_contact_becomes_eligible_when_assigned(small_world)
 
 
 def _told(w, referral) -> list[Notification]:
-    return list(Notification.objects.filter(work_key=f"referral:{referral.pk}", user=w["program_manager"],
-                                            created_at__gte=referral.approval_at or referral.created_at))  # fmt: skip
+    return list(
+        Notification.objects.filter(
+            work_key=f"referral:{referral.pk}",
+            user=w["program_manager"],
+            created_at__gte=referral.approval_at or referral.created_at,
+        )
+    )
 
 
 def test_an_approval_tells_the_program_managers_and_the_assignment_marks_it_done(
@@ -279,16 +328,25 @@ OVERRIDE = 'action="/referrals/{pk}/override/"'
         (lambda w: community(w), "program_manager", {ASSIGN}),
         (lambda w: community(w), "case_manager", set()),
         (lambda w: _linked(w, community(w)), "program_manager", set()),
-        (lambda w: make_referral(w["officer"], exclusions_flagged=("violent_history",)), "program_manager",
-         {OVERRIDE}),
+        (
+            lambda w: make_referral(w["officer"], exclusions_flagged=("violent_history",)),
+            "program_manager",
+            {OVERRIDE},
+        ),
         (lambda w: make_referral(w["officer"], exclusions_flagged=("violent_history",)), "officer", set()),
     ],
     ids=[
-        "arrest diversion: the LEAD line", "arrest diversion: the LEAD line, never the queue",
-        "social contact: the LEAD line", "social contact: the LEAD line or the queue",
-        "community pending: the approver decides", "community pending: nothing for others",
-        "community approved: the queue", "community approved: nothing for a case manager",
-        "assigned: nothing left to do", "not eligible: the override", "not eligible: nothing for the officer",
+        "arrest diversion: the LEAD line",
+        "arrest diversion: the LEAD line, never the queue",
+        "social contact: the LEAD line",
+        "social contact: the LEAD line or the queue",
+        "community pending: the approver decides",
+        "community pending: nothing for others",
+        "community approved: the queue",
+        "community approved: nothing for a case manager",
+        "assigned: nothing left to do",
+        "not eligible: the override",
+        "not eligible: nothing for the officer",
     ],
 )
 def test_a_referral_page_offers_only_the_step_that_fits_its_door(small_world, make, persona, shown):
@@ -301,8 +359,9 @@ def test_a_referral_page_offers_only_the_step_that_fits_its_door(small_world, ma
 def test_the_line_refuses_a_community_referral_even_when_asked_directly(small_world):
     w = small_world
     referral = community(w)
-    verified_client(w["program_manager"]).post(f"/referrals/{referral.pk}/handoff/",
-                                               {"callback_phone": "+15855550100"})  # fmt: skip
+    verified_client(w["program_manager"]).post(
+        f"/referrals/{referral.pk}/handoff/", {"callback_phone": "+15855550100"}
+    )
     assert not referral.handoffs.exists() and is_waiting(referral)
 
 
