@@ -373,3 +373,24 @@ def test_an_assigned_referral_names_its_case_manager_to_the_program_side_only(sm
     assert name in verified_client(w["program_manager"]).get(f"/referrals/{referral.pk}/").content.decode()
     officer_page = verified_client(w["officer"]).get(f"/referrals/{referral.pk}/").content.decode()
     assert "data-assigned" in officer_page and name not in officer_page
+
+
+def test_the_queue_page_reads_in_the_same_few_queries_however_long_it_is(small_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = small_world
+    client = verified_client(w["program_manager"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get("/referrals/waiting/").status_code == 200
+        return len(seen)
+
+    social(w["officer"], given_name="One")
+    community(w)
+    few = queries()
+    for n in range(6):
+        social(w["officer"], given_name=f"More{n}")
+        community(w, given_name=f"Later{n}")
+    assert queries() == few
