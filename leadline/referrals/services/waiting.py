@@ -200,9 +200,12 @@ def referral_assign(
         existing = _chosen(actor, fresh, participant, shown)
         User.objects.select_for_update().filter(pk=case_manager.pk).first()  # one caseload count at a time
         size = caseload_size(case_manager)
-        joins = existing is None or (
-            existing.case_manager_id != case_manager.pk
-            and (existing.status in CASELOAD_STATUSES or existing.status == Participant.Status.EXITED)
+        # Whether the person adds one to this caseload: someone new, someone exited coming back, or someone
+        # open on another caseload (or none).
+        joins = (
+            existing is None
+            or existing.status == Participant.Status.EXITED
+            or (existing.case_manager_id != case_manager.pk and existing.status in CASELOAD_STATUSES)
         )
         if joins and size + 1 > hard:
             raise refusals.Refused(
