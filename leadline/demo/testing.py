@@ -520,7 +520,18 @@ def endpoint_path(path: str, world: World, user: User | None, token_id: int = 0)
         restriction=world.restriction.pk,
         feed=world.meeting.created_by.workgroup_member.calendar_token,
         job=_import_job(world) if "{job}" in path else "",
+        waiting=_waiting_referral(world) if "{waiting}" in path else "",
     )
+
+
+def _waiting_referral(world: World) -> int:
+    """A social-contact referral by Olivia that nobody handed off: in the queue for a case manager."""
+    referral = make_referral(
+        world["officer"], door="social_contact", offence=None, drug_quantity_grams=None,
+        verification="observed", verified_on=clock.today(), inside_catchment=True,
+        given_name="Wren", family_name="Halvorsen", date_of_birth=date(1975, 9, 9),
+    )  # fmt: skip
+    return referral.pk
 
 
 def _import_job(world: World) -> str:

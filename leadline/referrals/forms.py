@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -166,3 +166,30 @@ class ApprovalForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), min_length=5, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class AssignForm(forms.Form):
+    """Assign a waiting referral (issue #17, item 3): a case manager, and who the person is (one of the
+    matcher's candidates, or a new participant made from the referral)."""
+
+    case_manager = forms.TypedChoiceField(label=_("Case manager"), coerce=int, widget=forms.RadioSelect)
+    participant = forms.ChoiceField(label=_("Who this person is"), widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, managers: list[Any], candidates: list[Any], new: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["case_manager"]).choices = [
+            (m.user.pk, m.user.get_full_name()) for m in managers
+        ]
+        cast(forms.ChoiceField, self.fields["participant"]).choices = [
+            (str(c.pk), c.display_name) for c in candidates
+        ] + [(new, _("A new participant"))]
+        self.fields["case_manager"].error_messages["required"] = _("Choose the case manager.")
+        self.fields["participant"].error_messages["required"] = _(
+            "Choose one of the people listed, or a new participant."
+        )
+        self.fields["participant"].error_messages["invalid_choice"] = _(
+            "The record chosen is not among the people this person may be (any more); choose again."
+        )
+        self.fields["case_manager"].error_messages["invalid_choice"] = _(
+            "Choose one of the active case managers listed."
+        )

@@ -17,7 +17,7 @@ from leadline.core import refusals
 from leadline.participants.selectors import participant_reads_audit
 from leadline.referrals import services
 from leadline.referrals.models import Handoff
-from leadline.referrals.policy import handoff_access
+from leadline.referrals.policy import door_takes_handoff, handoff_access
 from leadline.referrals.selectors import handoff_get_for, handoff_open_list_for, referral_get_for
 from leadline.referrals.services.handoffs import Shown, referral_not_linked
 from leadline.sites.selectors import site_get
@@ -27,6 +27,10 @@ from leadline.sites.selectors import site_get
 @require_POST
 def handoff_request(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for(user=request.user, referral_id=referral_id)
+    if not door_takes_handoff(referral):  # only the action that fits the door (issue #17, item 3)
+        messages.error(request, _("The LEAD line is for a referral at a scene that nobody has taken in yet; "
+                                  "this one goes to a case manager through the waiting queue."))  # fmt: skip
+        return redirect("referrals:detail", referral_id=referral.pk)
     phone = request.POST.get("callback_phone", "").strip()[:40]
     if not phone:
         messages.error(request, _("Call-back number: give a number the case manager can call."))

@@ -114,7 +114,64 @@ def handoff_access(user: Actor, handoff: Handoff) -> HandoffAccess:
     )
 
 
+# The doors whose way to a case manager is the warm hand-off at the scene. A community referral is not
+# at a scene: once approved it waits in the queue for the program manager to assign (issue #17, item 3).
+HANDOFF_DOORS = (Referral.Door.ARREST_DIVERSION, Referral.Door.SOCIAL_CONTACT)
+
+
+def door_takes_handoff(referral: Referral) -> bool:
+    """The LEAD line fits this referral: its door is at a scene, and nobody has taken the person in yet
+    (a social-contact referral assigned from the queue is on a caseload already)."""
+    return referral.door in HANDOFF_DOORS and referral.participant_id is None
+
+
 def may_request_handoff(user: User, referral: Referral, has_handoff: bool) -> bool:
     return (
-        not has_handoff and referral.status == Referral.Status.ELIGIBLE and policy.can(user, "handoff.edit")
+        not has_handoff
+        and referral.status == Referral.Status.ELIGIBLE
+        and door_takes_handoff(referral)
+        and policy.can(user, "handoff.edit")
     )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The one next step that fits a referral's door and state, for its page (issue #17, item 3): the
+    template shows the part ``step`` names and nothing else.
+
+    step: "handoff" (call the LEAD line, or its status once called), "approval" (a community referral
+    waiting for the approver), "waiting" (in the queue for a case manager), "assigned" (with a case
+    manager), "override" (not eligible: the override, for those who hold it), "none"."""
+
+    step: str
+    may_call: bool = False  # this reader may call the LEAD line for it now
+    may_approve: bool = False  # this reader is the designated approver and it waits for a decision
+    may_assign: bool = False  # this reader assigns from the waiting queue
+    also_waiting: bool = False  # a social-contact referral not handed off: in the queue as well
+
+
+def referral_next_step(user: User, referral: Referral, *, has_handoff: bool, waiting: bool) -> NextStep:
+    """``has_handoff``: a live (not cancelled) hand-off exists; ``waiting``: the referral is in the queue
+    (services.waiting decides both from the records)."""
+    assigns = policy.can(user, "caseload.edit")
+    status, door = referral.status, referral.door
+    if has_handoff:
+        return NextStep("handoff")
+    if referral.participant_id is not None:
+        return NextStep("assigned")
+    if status == Referral.Status.PENDING_APPROVAL:
+        return NextStep("approval", may_approve=may_approve(user))
+    if status == Referral.Status.INELIGIBLE:
+        return NextStep("override")
+    if door == Referral.Door.COMMUNITY:
+        return NextStep("waiting" if waiting else "none", may_assign=assigns and waiting)
+    if door in HANDOFF_DOORS and status == Referral.Status.ELIGIBLE:
+        return NextStep(
+            "handoff",
+            may_call=may_request_handoff(user, referral, has_handoff=False),
+            may_assign=assigns and waiting,
+            also_waiting=waiting,
+        )
+    if waiting:  # a social-contact referral waiting for capacity
+        return NextStep("waiting", may_assign=assigns)
+    return NextStep("none")

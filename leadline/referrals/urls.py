@@ -1,12 +1,14 @@
 from django.urls import path
 
-from leadline.referrals import handoff_views, views
+from leadline.referrals import handoff_views, views, waiting_views
 
 app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
     path("new/", views.referral_new, name="new"),
     path("dashboard/", views.referral_dashboard, name="dashboard"),
+    path("waiting/", waiting_views.waiting_list, name="waiting"),
+    path("waiting/<int:referral_id>/", waiting_views.waiting_assign, name="waiting_assign"),
     path("community/", views.community_list, name="community_list"),
     path("community/new/", views.community_new, name="community_new"),
     path("<int:referral_id>/decide/", views.community_decide, name="community_decide"),

@@ -24,6 +24,7 @@ from leadline.referrals.policy import (
     may_approve,
     may_override,
     may_request_handoff,
+    referral_next_step,
 )
 from leadline.referrals.selectors import (
     handoffs_to_link_for,
@@ -32,6 +33,7 @@ from leadline.referrals.selectors import (
     referral_outcomes_for,
     referral_reads_audit,
 )
+from leadline.referrals.services.waiting import is_waiting
 from leadline.sites.selectors import policy_version_today, site_get
 
 
@@ -125,8 +127,16 @@ def _detail_context(
     if override_form is None and may_override_this:
         override_form = OverrideForm()
     can_call = may_request_handoff(request.user, referral, has_handoff=handoff is not None)
+    # The one next step that fits the door and the state (issue #17, item 3).
+    next_step = referral_next_step(
+        request.user, referral, has_handoff=handoff is not None, waiting=is_waiting(referral)
+    )
+    program_side = policy.can(request.user, "participant_card.view")
     return {
         "r": referral,
+        "next": next_step,
+        # Whose caseload the person is on: the program's side only.
+        "assigned_to": _case_manager_name(referral) if next_step.step == "assigned" and program_side else "",
         "outcome": referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk),
         "checks": checks,
         "override_form": override_form,
@@ -150,6 +160,12 @@ def _detail_context(
         if may_approve(request.user) and referral.status == Referral.Status.PENDING_APPROVAL
         else None,
     }
+
+
+def _case_manager_name(referral: Referral) -> str:
+    participant = referral.participant
+    manager = participant.case_manager if participant is not None else None
+    return manager.get_full_name() if manager is not None else ""
 
 
 @capability_required("referral.view")

@@ -178,6 +178,8 @@ def _post_data(path: str, world: World) -> dict:
         return {"days": 14, "reason": "Intake booked for next week", "version": world.matter.version}
     if "setlang" in path:
         return {"language": "en", "next": "/"}
+    if path.startswith("/referrals/waiting/"):
+        return {"case_manager": world["case_manager"].pk, "participant": "new"}
     if path == "/referrals/community/new/":
         return {
             "given_name": "Kim",

@@ -19,6 +19,7 @@ from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.participants.services import caseload_limits
+from leadline.referrals import events
 from leadline.referrals.eligibility import SOCIAL, Facts, decide
 from leadline.referrals.models import EligibilityCheck, Referral
 from leadline.referrals.policy import may_approve, referrals_visible_to
@@ -281,5 +282,6 @@ def community_referral_decide(*, actor: User, referral: Referral, approve: bool,
             reason=reason.strip(),
             changes={"status": {"before": Referral.Status.PENDING_APPROVAL, "after": to}},
         )  # fmt: skip
+        events.referral_decided(actor=actor, referral=referral)  # an approval puts the person in the queue
     referral.refresh_from_db()
     return referral
