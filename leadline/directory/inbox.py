@@ -74,7 +74,8 @@ def answered_items(user: Any, limit: int) -> list[InboxItem]:
     return [
         InboxItem(
             kind="service_referral_answered",
-            what=_("%(service)s answered: %(status)s") % {"service": r.service.name, "status": r.get_status_display()},
+            what=_("%(service)s answered: %(status)s")
+            % {"service": r.service.name, "status": r.get_status_display()},
             who=r.participant.display_name,
             since=r.updated_at,
             url=_url(r),
@@ -99,21 +100,36 @@ def unanswered_items(user: Any, limit: int) -> list[InboxItem]:
 
 
 def register() -> None:
-    register_source(InboxSource(
-        kind="service_referral_to_answer", label=gettext_lazy("Service referrals to answer"),
-        capability="service_referral.edit", items=to_answer_items, count=lambda u: _to_answer(u).count(),
-        order=40,
-    ))  # fmt: skip
-    register_source(InboxSource(
-        kind="service_referral_answered", label=gettext_lazy("Answers to your service referrals"),
-        capability="service_referral.view", items=answered_items, count=lambda u: _answered(u).count(),
-        order=41,
-    ))  # fmt: skip
-    register_source(InboxSource(
-        kind="service_referral_unanswered", label=gettext_lazy("Service referrals waiting two days for an answer"),
-        capability="service_referral.view", items=unanswered_items, count=lambda u: _unanswered(u).count(),
-        order=42,
-    ))  # fmt: skip
+    register_source(
+        InboxSource(
+            kind="service_referral_to_answer",
+            label=gettext_lazy("Service referrals to answer"),
+            capability="service_referral.edit",
+            items=to_answer_items,
+            count=lambda u: _to_answer(u).count(),
+            order=40,
+        )
+    )
+    register_source(
+        InboxSource(
+            kind="service_referral_answered",
+            label=gettext_lazy("Answers to your service referrals"),
+            capability="service_referral.view",
+            items=answered_items,
+            count=lambda u: _answered(u).count(),
+            order=41,
+        )
+    )
+    register_source(
+        InboxSource(
+            kind="service_referral_unanswered",
+            label=gettext_lazy("Service referrals waiting two days for an answer"),
+            capability="service_referral.view",
+            items=unanswered_items,
+            count=lambda u: _unanswered(u).count(),
+            order=42,
+        )
+    )
 
 
 register()

@@ -57,15 +57,18 @@ def items(user: Any, limit: int) -> list[InboxItem]:
     for thread in threads[:limit]:
         seen = readable[thread.pk]
         inside = not seen.standing.outside
-        out.append(InboxItem(
-            kind=KIND,
-            what=(_("New messages: %(subject)s") % {"subject": thread.subject}) if inside
-            else _("New messages in a thread about a participant"),
-            who=seen.participant.display_name if inside else "",
-            since=thread.last_message_at,
-            url=thread_url(thread),
-            work_key=thread_key(thread),
-        ))  # fmt: skip
+        out.append(
+            InboxItem(
+                kind=KIND,
+                what=(_("New messages: %(subject)s") % {"subject": thread.subject})
+                if inside
+                else _("New messages in a thread about a participant"),
+                who=seen.participant.display_name if inside else "",
+                since=thread.last_message_at,
+                url=thread_url(thread),
+                work_key=thread_key(thread),
+            )
+        )
     return out
 
 
@@ -74,7 +77,13 @@ def count(user: Any) -> int:
     return len(_readable_unread(user)[0])
 
 
-register_source(InboxSource(
-    kind=KIND, label=gettext_lazy("Messages you have not read"), capability="message.view", items=items,
-    count=count, order=50,
-))  # fmt: skip
+register_source(
+    InboxSource(
+        kind=KIND,
+        label=gettext_lazy("Messages you have not read"),
+        capability="message.view",
+        items=items,
+        count=count,
+        order=50,
+    )
+)

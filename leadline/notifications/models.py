@@ -28,7 +28,10 @@ class Notification(models.Model):
         HANDOFF_UPDATE = "handoff_update", _("Changes to hand-offs I take part in")
         REFERRAL = "referral", _("LEAD referrals that need me")
         REFERRAL_UPDATE = "referral_update", _("Decisions on LEAD referrals I made")
-        SERVICE_REFERRAL_UPDATE = "service_referral_update", _("Changes to service referrals I sent or answer")
+        SERVICE_REFERRAL_UPDATE = (
+            "service_referral_update",
+            _("Changes to service referrals I sent or answer"),
+        )
         LEGAL_UPDATE = "legal_update", _("Changes to legal notices")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

@@ -33,20 +33,37 @@ def _who(user: Any, action: ActionItem) -> str:
     if person is None or person.merged_into_id is not None:
         return ""
     access = participant_access(user, person)
-    return person.display_name if access.has("participant_card.view") or access.has("participant_record.view") else ""
+    return (
+        person.display_name
+        if access.has("participant_card.view") or access.has("participant_record.view")
+        else ""
+    )
 
 
 def items(user: Any, limit: int) -> list[InboxItem]:
     url = reverse("workgroup:actions")
     rows = _mine(user).select_related("item__participant").order_by("due_on", "id")[:limit]
     return [
-        InboxItem(kind=KIND, what=_("Action item: %(text)s") % {"text": a.text}, who=_who(user, a), since=a.created_at, url=url,
-                  work_key=action_key(a), due=a.due_on)  # fmt: skip
+        InboxItem(
+            kind=KIND,
+            what=_("Action item: %(text)s") % {"text": a.text},
+            who=_who(user, a),
+            since=a.created_at,
+            url=url,
+            work_key=action_key(a),
+            due=a.due_on,
+        )
         for a in rows
     ]
 
 
-register_source(InboxSource(
-    kind=KIND, label=gettext_lazy("Your action items"), capability="workgroup.view", items=items,
-    count=lambda u: _mine(u).count(), order=70,
-))  # fmt: skip
+register_source(
+    InboxSource(
+        kind=KIND,
+        label=gettext_lazy("Your action items"),
+        capability="workgroup.view",
+        items=items,
+        count=lambda u: _mine(u).count(),
+        order=70,
+    )
+)

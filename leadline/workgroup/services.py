@@ -211,7 +211,9 @@ def decision_record(
                     created_at=clock.now(),
                 )
                 _audit(actor, AuditEvent.Action.CREATE, "workgroup_action", action.pk, owner=owner.pk)
-                _tell([owner], Notification.Kind.ACTION_ITEM, reverse("workgroup:actions"), action_key(action))
+                _tell(
+                    [owner], Notification.Kind.ACTION_ITEM, reverse("workgroup:actions"), action_key(action)
+                )
     except IntegrityError:
         return Decision.objects.get(meeting=meeting, recorded_by=actor, idempotency_key=idempotency_key)
     return decision

@@ -31,7 +31,12 @@ from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import handoff_access
-from leadline.referrals.services.handoffs import HandoffRefused, handoff_pages_done, handoff_raise, handoff_tell
+from leadline.referrals.services.handoffs import (
+    HandoffRefused,
+    handoff_pages_done,
+    handoff_raise,
+    handoff_tell,
+)
 from leadline.sites.selectors import site_get
 
 SIGNATURE_PREFIX = "sha256="

@@ -244,8 +244,9 @@ def referral_override(*, actor: User, referral: Referral, reason: str) -> Referr
             changes={"status": {"before": Referral.Status.INELIGIBLE, "after": Referral.Status.ELIGIBLE}},
         )
         # The officer who referred hears of it (the reason is read in Leadline, never in an email).
-        notify([u for u in [referral.referred_by] if u.pk != actor.pk], kind=K.REFERRAL_UPDATE,
-               url=reverse("referrals:detail", args=[referral.pk]), work_key=referral_key(referral))  # fmt: skip
+        url = reverse("referrals:detail", args=[referral.pk])
+        notify([u for u in [referral.referred_by] if u.pk != actor.pk], kind=K.REFERRAL_UPDATE, url=url,
+               work_key=referral_key(referral))  # fmt: skip
     referral.refresh_from_db()
     return referral
 
@@ -280,8 +281,8 @@ def community_referral_submit(
         )
         if created and referral.status == Referral.Status.PENDING_APPROVAL:
             # The work is the approvers': a decision (it leaves their inbox and is marked done when made).
-            notify(community_approvers_to_tell(), kind=K.REFERRAL,
-                   url=reverse("referrals:detail", args=[referral.pk]), work_key=referral_key(referral))  # fmt: skip
+            url = reverse("referrals:detail", args=[referral.pk])
+            notify(community_approvers_to_tell(), kind=K.REFERRAL, url=url, work_key=referral_key(referral))
     return referral, created
 
 
