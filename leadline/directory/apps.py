@@ -7,4 +7,7 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Service directory"
 
     def ready(self) -> None:
-        from leadline.directory import hooks  # noqa: F401
+        from leadline.directory import (
+            hooks,  # noqa: F401
+            inbox,  # noqa: F401  (registers its kinds of work in the inbox)
+        )

@@ -189,6 +189,9 @@ class ServiceReferral(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
+    # When the case manager who sent it last opened it after the provider's latest move: emptied by each
+    # move of the provider's, so "answered, not seen yet" is in the sender's inbox until they read it.
+    answer_seen_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=64)

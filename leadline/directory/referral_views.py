@@ -180,7 +180,9 @@ def _detail(request: AuthedRequest, referral: ServiceReferral, *, status: int = 
 @require_GET
 @never_cache
 def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
-    return _detail(request, _referral_or_404(request, referral_id))
+    referral = _referral_or_404(request, referral_id)
+    referrals.referral_answer_seen(user=request.user, referral=referral)  # the sender read the answer
+    return _detail(request, referral)
 
 
 def _move(

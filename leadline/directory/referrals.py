@@ -33,8 +33,8 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.directory.models import Service, ServiceReferral, ServiceReferralEvent
-from leadline.notifications.models import Delivery
-from leadline.notifications.services import queue_to_address
+from leadline.notifications.models import Delivery, Notification
+from leadline.notifications.services import notify, queue_to_address, work_done
 from leadline.participants.services import StaleEdit
 
 S = ServiceReferral.Status
@@ -50,6 +50,27 @@ NEEDS_REASON = (S.REJECTED, S.CANCELLED, S.ON_HOLD, S.FAILED)
 UNANSWERED_AFTER = timedelta(days=2)
 # Who answers an organisation's referrals in Leadline: its people holding the capability (provider staff).
 ANSWERS = "service_referral.edit"
+
+
+K = Notification.Kind
+
+
+def referral_key(referral: ServiceReferral | int) -> str:
+    """The work a service referral is (core.inbox): for the provider's staff, answering it; for the case
+    manager who sent it, reading the answer. One key; each side's notifications are of its own kind."""
+    return f"service_referral:{getattr(referral, 'pk', referral)}"
+
+
+def provider_staff(organization: Any) -> list[User]:
+    """The people who answer the organisation's referrals in Leadline (none: it answers by email, or the
+    program follows it up)."""
+    if organization.agency_id is None:
+        return []
+    return list(users_with_capability(ANSWERS, scope=Scope.ORGANISATION, agency_id=organization.agency_id))
+
+
+def _url(referral: ServiceReferral) -> str:
+    return reverse("directory:referral", args=[referral.pk])
 
 
 class ReferralRefused(refusals.Refused):
@@ -75,6 +96,9 @@ def referral_create(*, actor: User, participant: Any, service: Service, reason: 
             ServiceReferralEvent.objects.create(referral=referral, status=S.REQUESTED, by=actor, at=now)
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, subject_type="service_referral",
                          subject_id=referral.pk, participant_id=participant.pk)  # fmt: skip
+            # The provider's staff: a referral to answer (the fixed sentence; who it is for, in Leadline).
+            notify(provider_staff(service.organization), kind=K.SERVICE_REFERRAL, url=_url(referral),
+                   work_key=referral_key(referral))  # fmt: skip
             if answers_by_email(service.organization):  # nobody signs in for them: the link goes by email
                 transaction.on_commit(lambda: answer_link_send_safely(referral.pk))
     except IntegrityError:  # the same form sent twice: the first made it
@@ -152,6 +176,8 @@ def _move(*, actor: User | None, as_provider: bool, referral_id: int, to: str, v
             referral.outcome = outcome.strip()
         if as_provider and referral.answered_at is None:
             referral.answered_at = now
+        if as_provider:
+            referral.answer_seen_at = None  # the sender has an answer to read
         referral.save()
         ServiceReferralEvent.objects.create(
             referral=referral,
@@ -164,7 +190,35 @@ def _move(*, actor: User | None, as_provider: bool, referral_id: int, to: str, v
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, subject_type="service_referral",
                      subject_id=referral.pk, participant_id=referral.participant_id,
                      changes={"status": to}, username=link_username(referral))  # fmt: skip
+        _tell_move(actor=actor, referral=referral, as_provider=as_provider)
     return referral
+
+
+def _tell_move(*, actor: User | None, referral: ServiceReferral, as_provider: bool) -> None:
+    """Both sides hear of every move, never the one who made it. The provider's "to answer" is done once it
+    has moved on from "sent" (answered, or cancelled by the program); the sender is told of each answer;
+    the provider's staff of a cancellation."""
+    key = referral_key(referral)
+    work_done(work_key=key, kinds=[K.SERVICE_REFERRAL])
+    told: list[Any] = [referral.requested_by]
+    if not as_provider:
+        told += provider_staff(referral.organization)
+    told = [u for u in told if u.pk != getattr(actor, "pk", None)]
+    notify(told, kind=K.SERVICE_REFERRAL_UPDATE, url=_url(referral), work_key=key)
+
+
+def referral_answer_seen(*, user: User, referral: ServiceReferral) -> bool:
+    """The case manager who sent the referral opened it: the provider's latest answer is seen (it leaves
+    their inbox) and their notifications about it are done. Anyone else opening it changes nothing.
+    Returns whether anything changed."""
+    if referral.requested_by_id != user.pk:
+        return False
+    with transaction.atomic(durable=True):
+        seen = ServiceReferral.objects.filter(
+            pk=referral.pk, answered_at__isnull=False, answer_seen_at__isnull=True
+        ).update(answer_seen_at=clock.now())
+        done = work_done(work_key=referral_key(referral), user=user, kinds=[K.SERVICE_REFERRAL_UPDATE])
+    return bool(seen or done)
 
 
 # The emailed answer link -------------------------------------------------------------------------------

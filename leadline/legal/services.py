@@ -26,7 +26,7 @@ from leadline.legal.models import Charge, Extension, LegalMatter, Notice
 from leadline.legal.pdf import notice_pdf
 from leadline.legal.selectors import matters_visible_to, requirement
 from leadline.notifications.models import Notification
-from leadline.notifications.services import notify
+from leadline.notifications.services import notify, work_done
 from leadline.participants import lifecycle
 from leadline.participants.lifecycle import Event
 from leadline.participants.services import StaleEdit
@@ -133,21 +133,45 @@ def matters_resolve_due(*, now: datetime | None = None) -> int:
                 subject_id=notice.pk, participant_id=matter.participant_id,
                 changes={"kind": kind, "matter": matter.pk, "met": req.met, "state": matter.state},
             )  # fmt: skip
-            _alert(matter)  # in this transaction; its deliveries go after the commit
+            _alert(matter, notice)  # in this transaction; its deliveries go after the commit
             done += 1
     return done
 
 
-def _alert(matter: LegalMatter) -> None:
+def notice_key(notice: Notice) -> str:
+    """The work a notice is (core.inbox): confirming it. Its notifications and inbox item carry it."""
+    return f"legal_notice:{notice.pk}"
+
+
+def _alert(matter: LegalMatter, notice: Notice) -> None:
     """Tell the liaison prosecutors (and the matter's defender) that a notice waits for them, the way
     every notification goes: in their Leadline inbox always, by email or SMS as each prefers, outside their
     quiet hours, after the commit, from the task worker, retried and visible in the outbox. What goes out
     is the fixed sentence and a link: the person and the charge are read in Leadline, signed in, where the
-    access is checked and audited (email is not a safe place for either)."""
+    access is checked and audited (email is not a safe place for either). The program's side (the
+    participant's case manager) hears that the notice went out."""
     people = list(policy.users_with_capability("legal_matter.edit"))  # the prosecutors
     if matter.defender_id and matter.defender:
         people.append(matter.defender)
-    notify(people, kind=Notification.Kind.LEGAL_NOTICE, url=reverse("legal:detail", args=[matter.pk]))
+    url = reverse("legal:detail", args=[matter.pk])
+    notify(people, kind=Notification.Kind.LEGAL_NOTICE, url=url, work_key=notice_key(notice))
+    _tell_program(actor=None, matter=matter, key=notice_key(notice), defender=False)
+
+
+def _tell_program(*, actor: User | None, matter: LegalMatter, key: str, defender: bool = True) -> None:
+    """A notice or the matter's clock changed: the participant's case manager (and the defender, unless
+    they are the one acting) is told, as far as each may still open the matter — a sealed clearance is
+    never shown to a criminal-justice role again, so nobody is sent to a page they cannot open."""
+    participant = matter.participant
+    people = [participant.case_manager] if participant is not None and participant.case_manager else []
+    if defender and matter.defender_id and matter.defender:
+        people.append(matter.defender)
+    told = [
+        u for u in people
+        if u.pk != getattr(actor, "pk", None) and matters_visible_to(u).filter(pk=matter.pk).exists()
+    ]  # fmt: skip
+    notify(told, kind=Notification.Kind.LEGAL_UPDATE, url=reverse("legal:detail", args=[matter.pk]),
+           work_key=key)  # fmt: skip
 
 
 def _matter_for_edit(actor: User, matter_id: int) -> LegalMatter:
@@ -190,12 +214,15 @@ def notice_confirm(*, actor: User, notice_id: int) -> Notice:
             participant_id=matter.participant_id,
             changes={"confirmed": True, "matter": matter.pk, "state": matter.state},
         )  # fmt: skip
+        # Every prosecutor's (and the defender's) "waiting for confirmation" is done; the other side told.
+        work_done(work_key=notice_key(notice), kinds=[Notification.Kind.LEGAL_NOTICE])
         if matter.sealed_at is not None:
             # Every app answers for its own rows (the participants' lifecycle SEAL; today sealing hides
             # and erases nothing: the reads leave sealed matters out).
             lifecycle.run(Event.SEAL, actor=actor, matter=matter)
             site = site_get()
             schedule(now + timedelta(days=site.sealed_retention_days if site else 90))
+        _tell_program(actor=actor, matter=matter, key=notice_key(notice))
     return notice
 
 
@@ -228,9 +255,13 @@ def matter_extend(*, actor: User, matter_id: int, days: int | None, reason: str,
                 },
             )  # fmt: skip
         now = clock.now()
-        Notice.objects.filter(
+        withdrawn = Notice.objects.filter(
             matter=matter, kind=Notice.Kind.RETURN, confirmed_at__isnull=True, withdrawn_at__isnull=True
-        ).update(withdrawn_at=now)
+        )
+        withdrawn_ids = list(withdrawn.values_list("pk", flat=True))
+        withdrawn.update(withdrawn_at=now)
+        for notice_id in withdrawn_ids:  # nothing left to confirm
+            work_done(work_key=f"legal_notice:{notice_id}", kinds=[Notification.Kind.LEGAL_NOTICE])
         matter.extension_days += days
         matter.cycle += 1
         matter.deadline_at = legal_clock.deadline(matter.incident_at, new_days, tz)
@@ -252,6 +283,8 @@ def matter_extend(*, actor: User, matter_id: int, days: int | None, reason: str,
             },
         )  # fmt: skip
         schedule(matter.deadline_at)
+        key = f"legal_notice:{withdrawn_ids[-1]}" if withdrawn_ids else f"legal_matter:{matter.pk}"
+        _tell_program(actor=actor, matter=matter, key=key)
     return matter
 
 

@@ -8,5 +8,6 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from leadline.messaging import (
             hooks,  # noqa: F401
+            inbox,  # noqa: F401  (registers its kind of work in the inbox)
             pages,  # noqa: F401  (registers its part of the participant page)
         )

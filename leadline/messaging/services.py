@@ -19,7 +19,8 @@ from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.messaging import policy
 from leadline.messaging.models import Message, Thread, ThreadMember
-from leadline.notifications.services import notify
+from leadline.notifications.models import Notification
+from leadline.notifications.services import notify, work_done
 from leadline.participants.models import Participant
 
 
@@ -36,6 +37,11 @@ REUSED = gettext_lazy("This form was already used for another message. Write it 
 
 def thread_url(thread: Thread) -> str:
     return reverse("messaging:thread", kwargs={"thread_id": thread.pk})
+
+
+def thread_key(thread: Thread | int) -> str:
+    """The work a thread is for each member (core.inbox): reading what is new in it."""
+    return f"message_thread:{getattr(thread, 'pk', thread)}"
 
 
 def _not_allowed_member() -> MessagingRefused:
@@ -142,6 +148,7 @@ def _post(*, actor: User, thread: Thread, participant: Participant, body: str, i
         message.outside_readers.set(outside)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
     ThreadMember.objects.filter(thread=thread, user=actor).update(last_read_at=now)
+    work_done(work_key=thread_key(thread), user=actor, kinds=[Notification.Kind.MESSAGE])  # read to answer
     audit_record(
         actor=actor, action=AuditEvent.Action.CREATE, subject_type="message", subject_id=message.pk,
         participant_id=participant.pk,
@@ -151,7 +158,7 @@ def _post(*, actor: User, thread: Thread, participant: Participant, body: str, i
     readers = {uid for uid, s in may_read.items() if not s.outside} | set(outside)
     told = [m for m in members if m.pk != actor.pk and m.pk in readers]
     if told:
-        notify(told, kind="message", url=thread_url(thread))
+        notify(told, kind=Notification.Kind.MESSAGE, url=thread_url(thread), work_key=thread_key(thread))
     return message
 
 
@@ -182,4 +189,7 @@ def member_add(*, actor: User, thread: Thread, user: User) -> tuple[ThreadMember
 def thread_mark_read(*, user: User, thread: Thread) -> None:
     """The member has read the thread up to now (an unread marker, not a record of the reading: that is
     the audit row the selector writes)."""
-    ThreadMember.objects.filter(thread=thread, user=user).update(last_read_at=clock.now())
+    with transaction.atomic():
+        ThreadMember.objects.filter(thread=thread, user=user).update(last_read_at=clock.now())
+        # This reader's "new message" notifications are done; the other members' wait for their reading.
+        work_done(work_key=thread_key(thread), user=user, kinds=[Notification.Kind.MESSAGE])

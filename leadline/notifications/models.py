@@ -25,10 +25,13 @@ class Notification(models.Model):
         ACCOUNT = "account", _("Changes to how I sign in")
         LEGAL_NOTICE = "legal_notice", _("Legal notices waiting for confirmation")
         # Issue #17, item 2: every hand-over told to both sides.
-        HANDOFF_UPDATE = "handoff_update", _("Changes to hand-offs I asked for")
+        HANDOFF_UPDATE = "handoff_update", _("Changes to hand-offs I take part in")
         REFERRAL = "referral", _("LEAD referrals that need me")
         REFERRAL_UPDATE = "referral_update", _("Decisions on LEAD referrals I made")
-        SERVICE_REFERRAL_UPDATE = "service_referral_update", _("Answers to service referrals I sent")
+        SERVICE_REFERRAL_UPDATE = (
+            "service_referral_update",
+            _("Changes to service referrals I sent or answer"),
+        )
         LEGAL_UPDATE = "legal_update", _("Changes to legal notices")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

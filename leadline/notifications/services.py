@@ -48,10 +48,10 @@ SUBJECTS = {
     K.SERVICE_REFERRAL: gettext_lazy("A service referral in Leadline needs you"),
     K.ACCOUNT: gettext_lazy("An administrator reset how you sign in to Leadline"),
     K.LEGAL_NOTICE: gettext_lazy("A LEAD legal notice in Leadline waits for confirmation"),
-    K.HANDOFF_UPDATE: gettext_lazy("A LEAD hand-off you asked for has changed"),
+    K.HANDOFF_UPDATE: gettext_lazy("A LEAD hand-off you take part in has changed"),
     K.REFERRAL: gettext_lazy("A LEAD referral in Leadline needs you"),
     K.REFERRAL_UPDATE: gettext_lazy("A LEAD referral you made has been decided"),
-    K.SERVICE_REFERRAL_UPDATE: gettext_lazy("A service referral you sent has an answer"),
+    K.SERVICE_REFERRAL_UPDATE: gettext_lazy("A service referral you take part in has changed"),
     K.LEGAL_UPDATE: gettext_lazy("A LEAD legal notice in Leadline has changed"),
 }
 MAX_ATTEMPTS = 5
@@ -294,19 +294,27 @@ def mark_read(*, user: Actor, ids: Iterable[int] | None = None) -> int:
     return unread.update(read_at=clock.now())
 
 
-def work_done(*, work_key: str, user: Actor | None = None) -> int:
+def work_done(*, work_key: str, user: Actor | None = None, kinds: Iterable[str] | None = None) -> int:
     """The work ``work_key`` names is done (a hand-off acknowledged, a referral decided, a message read):
     every notification about it that is not done yet is marked done (and read) — for everyone told, or only
-    for ``user`` when the work was one person's (a message they read). Call it in the transaction that does
-    the work. Returns how many were marked."""
+    for ``user`` when the work was one person's (a message they read); only those of ``kinds`` when given
+    (the provider's "needs you" is done when they answer, the sender's "it has an answer" when they read
+    it: one key, two pieces of work). Call it in the transaction that does the work. Returns how many were
+    marked. A notification that only informs (the officer told "acknowledged") is never passed here: it is
+    not work, and stays unread until its reader reads it (decision 0037)."""
     if not work_key:
         return 0
     now = clock.now()
     open_ = Notification.objects.filter(work_key=work_key, done_at__isnull=True)
     if user is not None:
         open_ = open_.filter(user=cast(Any, user))
-    marked = open_.update(done_at=now)
-    Notification.objects.filter(work_key=work_key, read_at__isnull=True, done_at=now).update(read_at=now)
+    if kinds is not None:
+        open_ = open_.filter(kind__in=list(kinds))
+    ids = list(open_.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    marked = Notification.objects.filter(pk__in=ids).update(done_at=now)
+    Notification.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=now)
     return marked
 
 

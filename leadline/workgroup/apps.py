@@ -6,4 +6,7 @@ class WorkgroupConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from leadline.workgroup import hooks  # noqa: F401
+        from leadline.workgroup import (
+            hooks,  # noqa: F401
+            inbox,  # noqa: F401  (registers its kind of work in the inbox)
+        )

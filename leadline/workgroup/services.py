@@ -17,7 +17,8 @@ from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
-from leadline.notifications.services import notify
+from leadline.notifications.models import Notification
+from leadline.notifications.services import notify, work_done
 from leadline.participants.services import StaleEdit
 from leadline.workgroup.models import ActionItem, AgendaItem, Decision, Meeting, Member
 from leadline.workgroup.policy import action_access
@@ -40,9 +41,14 @@ def _audit(actor: User, action: str, subject_type: str, subject_id: Any, **chang
     )
 
 
-def _tell(users: list[Any], kind: str, url: str) -> None:
+def _tell(users: list[Any], kind: str, url: str, work_key: str = "") -> None:
 
-    notify(users, kind=kind, url=url)
+    notify(users, kind=kind, url=url, work_key=work_key)
+
+
+def action_key(action: ActionItem | int) -> str:
+    """The work an action item is for its owner (core.inbox): doing it."""
+    return f"workgroup_action:{getattr(action, 'pk', action)}"
 
 
 # Members ----------------------------------------------------------------------------------------------------
@@ -205,7 +211,9 @@ def decision_record(
                     created_at=clock.now(),
                 )
                 _audit(actor, AuditEvent.Action.CREATE, "workgroup_action", action.pk, owner=owner.pk)
-                _tell([owner], "action_item", reverse("workgroup:actions"))
+                _tell(
+                    [owner], Notification.Kind.ACTION_ITEM, reverse("workgroup:actions"), action_key(action)
+                )
     except IntegrityError:
         return Decision.objects.get(meeting=meeting, recorded_by=actor, idempotency_key=idempotency_key)
     return decision
@@ -225,4 +233,5 @@ def action_done(*, actor: User, action_id: int, version: int, note: str = "") ->
         action.version += 1
         action.save()
         _audit(actor, AuditEvent.Action.UPDATE, "workgroup_action", action.pk, done=True)
+        work_done(work_key=action_key(action), kinds=[Notification.Kind.ACTION_ITEM])
     return action

@@ -22,7 +22,7 @@ from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
 from leadline.notifications.models import Delivery, Notification
-from leadline.notifications.services import notify, queue_to_address
+from leadline.notifications.services import notify, queue_to_address, work_done
 from leadline.participants.lookup import find_candidates
 from leadline.participants.models import Participant
 from leadline.participants.policy import participants_visible_to
@@ -85,6 +85,40 @@ def _recipient(handoff: Handoff, level: int) -> User | None:
     return person
 
 
+def handoff_key(handoff: Handoff) -> str:
+    """The work a hand-off is (core.inbox): its pages and the inbox item "waiting for you" carry it."""
+    return f"handoff:{handoff.pk}"
+
+
+def case_side_of(handoff: Handoff) -> list[User]:
+    """Who answers for the case-management side: the one who acknowledged, else everyone paged so far."""
+    if handoff.acknowledged_by_id is not None:
+        return [User.objects.get(pk=handoff.acknowledged_by_id)]
+    ids = HandoffPage.objects.filter(handoff_id=handoff.pk).values_list("recipient_id", flat=True)
+    return list(User.objects.filter(pk__in=list(ids)))
+
+
+def handoff_tell(*, actor: Any, handoff: Handoff, officer: bool = True, case_side: bool = True) -> None:
+    """A hand-off moved: tell both sides (the officer who raised it; the case side that answers it), never
+    the person who moved it, in the caller's transaction (deliveries after the commit). The notification is
+    the fixed sentence and a link: where the hand-off stands is read in Leadline (decision 0037)."""
+    from django.urls import reverse
+
+    told: list[Any] = []
+    if officer:
+        told.append(handoff.requested_by)
+    if case_side:
+        told.extend(case_side_of(handoff))
+    told = [u for u in told if u is not None and u.pk != getattr(actor, "pk", None)]
+    notify(told, kind=Notification.Kind.HANDOFF_UPDATE, url=reverse("referrals:handoffs"),
+           work_key=handoff_key(handoff))  # fmt: skip
+
+
+def handoff_pages_done(handoff: Handoff) -> None:
+    """The page's work (answer the LEAD line) is done: every page about this hand-off, for everyone paged."""
+    work_done(work_key=handoff_key(handoff), kinds=[Notification.Kind.HANDOFF_PAGE])
+
+
 def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
     """Page the person at ``level`` (skipping empty levels upwards). SMS goes after the commit."""
     while level <= 2:
@@ -99,7 +133,7 @@ def _page(handoff: Handoff, level: int, now: datetime) -> HandoffPage | None:
     Handoff.objects.filter(pk=handoff.pk).update(escalation_level=level, last_paged_at=now)
     handoff.escalation_level, handoff.last_paged_at = level, now
     told = notify([recipient], kind=Notification.Kind.HANDOFF_PAGE, url=reverse("referrals:handoffs"),
-                  text=page_text(handoff, level))  # fmt: skip
+                  text=page_text(handoff, level), work_key=handoff_key(handoff))  # fmt: skip
     return HandoffPage.objects.create(handoff=handoff, recipient=recipient, level=level, sent_at=now,
                                       notification=told[0] if told else None)  # fmt: skip
 
@@ -253,6 +287,8 @@ def handoff_acknowledge(*, actor: User, handoff: Handoff, eta_minutes: int) -> H
             actor=actor, handoff=handoff, frm=(Handoff.Status.REQUESTED,), to=Handoff.Status.ACKNOWLEDGED,
             stamp="acknowledged_at", acknowledged_by=actor, eta_minutes=eta_minutes,
         )  # fmt: skip
+        handoff_pages_done(handoff)  # the backup's and the supervisor's pages too: someone has it
+        handoff_tell(actor=actor, handoff=handoff, case_side=False)
         if handoff.channel != Handoff.Channel.APP:
             # The officer called from a phone, maybe without the app open: the status goes back by SMS.
             _tell_officer(handoff, f"LEAD hand-off #{handoff.pk}: acknowledged, arriving in about "
@@ -269,13 +305,13 @@ def _tell_officer(handoff: Handoff, body: str) -> None:
 
 def handoff_arrive(*, actor: User, handoff: Handoff) -> Handoff:
     _require_case_side(actor)
-    return _advance(
-        actor=actor,
-        handoff=handoff,
-        frm=(Handoff.Status.ACKNOWLEDGED,),
-        to=Handoff.Status.ARRIVED,
-        stamp="arrived_at",
-    )
+    with transaction.atomic():
+        handoff = _advance(
+            actor=actor, handoff=handoff, frm=(Handoff.Status.ACKNOWLEDGED,), to=Handoff.Status.ARRIVED,
+            stamp="arrived_at",
+        )  # fmt: skip
+        handoff_tell(actor=actor, handoff=handoff)
+    return handoff
 
 
 def handoff_complete(
@@ -300,6 +336,7 @@ def handoff_complete(
         )  # fmt: skip
         assert handoff.referral is not None
         participant_from_handoff(actor=actor, referral=handoff.referral, match=match, shown=shown)
+        handoff_tell(actor=actor, handoff=handoff)
     return handoff
 
 

@@ -31,7 +31,12 @@ from leadline.audit.services import audit_record
 from leadline.core import clock
 from leadline.referrals.models import Handoff, Referral
 from leadline.referrals.policy import handoff_access
-from leadline.referrals.services.handoffs import HandoffRefused, handoff_raise
+from leadline.referrals.services.handoffs import (
+    HandoffRefused,
+    handoff_pages_done,
+    handoff_raise,
+    handoff_tell,
+)
 from leadline.sites.selectors import site_get
 
 SIGNATURE_PREFIX = "sha256="
@@ -204,5 +209,8 @@ def handoff_cancel(*, actor: User, handoff: Handoff, reason: str) -> Handoff:
             actor=actor, action=AuditEvent.Action.UPDATE, subject_type="handoff", subject_id=handoff.pk,
             reason=reason[:500], changes={"status": {"before": handoff.status, "after": "cancelled"}},
         )  # fmt: skip
+        handoff.refresh_from_db()
+        handoff_pages_done(handoff)  # nothing left to answer
+        handoff_tell(actor=actor, handoff=handoff)  # the officer, or the case side that was on its way
     handoff.refresh_from_db()
     return handoff

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadline.accounts import policy
@@ -17,6 +18,8 @@ from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.services import audit_record
 from leadline.core import clock, refusals
+from leadline.notifications.models import Notification
+from leadline.notifications.services import notify, work_done
 from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.participants.services import caseload_limits
 from leadline.referrals import events
@@ -26,6 +29,7 @@ from leadline.referrals.policy import may_approve, referrals_visible_to
 from leadline.sites.models import EligibleOffence, Site
 from leadline.sites.selectors import policy_version_in_force, site_get
 
+K = Notification.Kind
 NotAllowed = refusals.NotAllowed  # the one "may not" of every app (403)
 IdempotencyConflict = refusals.IdempotencyConflict  # a form's key reused for another referral (409)
 
@@ -63,6 +67,16 @@ class ReferralInput:
 
 
 OPEN_STATUSES = CASELOAD_STATUSES  # everyone not exited counts against the caseload limits (decision 0010)
+
+
+def referral_key(referral: Referral) -> str:
+    """The work a referral is (core.inbox): its notifications and inbox items carry it."""
+    return f"referral:{referral.pk}"
+
+
+def community_approvers_to_tell() -> list[User]:
+    """The designated approvers: the capability and the designation (decision 0009)."""
+    return list(policy.users_with_capability("community_approval.edit").filter(is_community_approver=True))
 
 
 def program_has_capacity(*, site: Site) -> bool:
@@ -230,6 +244,10 @@ def referral_override(*, actor: User, referral: Referral, reason: str) -> Referr
             reason=reason.strip(),
             changes={"status": {"before": Referral.Status.INELIGIBLE, "after": Referral.Status.ELIGIBLE}},
         )
+        # The officer who referred hears of it (the reason is read in Leadline, never in an email).
+        url = reverse("referrals:detail", args=[referral.pk])
+        notify([u for u in [referral.referred_by] if u.pk != actor.pk], kind=K.REFERRAL_UPDATE, url=url,
+               work_key=referral_key(referral))  # fmt: skip
     referral.refresh_from_db()
     return referral
 
@@ -258,9 +276,14 @@ def community_referral_submit(
         occurred_at=clock.now(), date_of_birth=data.date_of_birth, stated_age=data.stated_age,
         exclusions_flagged=data.exclusions_flagged, place=data.place,
     )  # fmt: skip
-    referral, created = _submit(
-        actor=actor, data=referral_data, idempotency_key=idempotency_key, concern=data.concern
-    )
+    with transaction.atomic():
+        referral, created = _submit(
+            actor=actor, data=referral_data, idempotency_key=idempotency_key, concern=data.concern
+        )
+        if created and referral.status == Referral.Status.PENDING_APPROVAL:
+            # The work is the approvers': a decision (it leaves their inbox and is marked done when made).
+            url = reverse("referrals:detail", args=[referral.pk])
+            notify(community_approvers_to_tell(), kind=K.REFERRAL, url=url, work_key=referral_key(referral))
     return referral, created
 
 
@@ -282,6 +305,9 @@ def community_referral_decide(*, actor: User, referral: Referral, approve: bool,
             reason=reason.strip(),
             changes={"status": {"before": Referral.Status.PENDING_APPROVAL, "after": to}},
         )  # fmt: skip
+        work_done(work_key=referral_key(referral), kinds=[K.REFERRAL])  # every approver's: it is decided
+        notify([u for u in [referral.referred_by] if u.pk != actor.pk], kind=K.REFERRAL_UPDATE,
+               url=reverse("referrals:community_list"), work_key=referral_key(referral))  # fmt: skip
         events.referral_decided(actor=actor, referral=referral)  # an approval puts the person in the queue
     referral.refresh_from_db()
     return referral

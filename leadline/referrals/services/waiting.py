@@ -245,7 +245,7 @@ def referral_assign(
             },
         )  # fmt: skip
         # The program managers' notifications about this referral are done; the case manager is told.
-        work_done(work_key=work_key(fresh.pk))
+        work_done(work_key=work_key(fresh.pk), kinds=[Notification.Kind.REFERRAL])  # not the partner's news
         notify(
             [case_manager], kind=Notification.Kind.REFERRAL,
             url=reverse("participants:detail", args=[person.pk]), work_key=work_key(fresh.pk),
