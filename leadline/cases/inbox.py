@@ -51,10 +51,14 @@ def _intakes(user: Any) -> QuerySet[Participant]:
 def intakes_due(user: Any, limit: int) -> list[InboxItem]:
     return [
         InboxItem(
-            kind="intake_due", what=_("Intake to do"), who=p.display_name, since=p.created_at,
-            url=reverse("cases:intake", args=[p.pk]), work_key=f"participant_intake:{p.pk}",
+            kind="intake_due",
+            what=_("Intake to do"),
+            who=p.display_name,
+            since=p.created_at,
+            url=reverse("cases:intake", args=[p.pk]),
+            work_key=f"participant_intake:{p.pk}",
             participant_id=p.pk,
-        )  # fmt: skip
+        )
         for p in _intakes(user).order_by("created_at", "pk")[:limit]
     ]
 
@@ -81,10 +85,12 @@ def not_reached(user: Any, limit: int) -> list[InboxItem]:
                 if p.last_reached_at
                 else _("Not reached yet")
             ),
-            who=p.display_name, since=p.last_reached_at or p.engaged_at or p.created_at,
-            url=reverse("participants:detail", args=[p.pk]), work_key=f"participant_contact:{p.pk}",
+            who=p.display_name,
+            since=p.last_reached_at or p.engaged_at or p.created_at,
+            url=reverse("participants:detail", args=[p.pk]),
+            work_key=f"participant_contact:{p.pk}",
             participant_id=p.pk,
-        )  # fmt: skip
+        )
         for p in people[:limit]
     ]
 
@@ -101,9 +107,12 @@ def _visible_domains(user: Any) -> list[str]:
 
 def _steps(user: Any) -> QuerySet[PlanItem]:
     return PlanItem.objects.filter(
-        goal__participant__in=_mine(user), goal__domain__in=_visible_domains(user), done_at__isnull=True,
-        due_on__isnull=False, due_on__lte=clock.today() + timedelta(days=PLAN_STEP_DAYS),
-    )  # fmt: skip
+        goal__participant__in=_mine(user),
+        goal__domain__in=_visible_domains(user),
+        done_at__isnull=True,
+        due_on__isnull=False,
+        due_on__lte=clock.today() + timedelta(days=PLAN_STEP_DAYS),
+    )
 
 
 def steps_due(user: Any, limit: int) -> list[InboxItem]:
@@ -112,12 +121,19 @@ def steps_due(user: Any, limit: int) -> list[InboxItem]:
     return [
         InboxItem(
             kind="plan_step_due",
-            what=(_("Overdue plan step: %(step)s") if s.due_on and s.due_on < today else _("Plan step: %(step)s"))
+            what=(
+                _("Overdue plan step: %(step)s")
+                if s.due_on and s.due_on < today
+                else _("Plan step: %(step)s")
+            )
             % {"step": s.action},
-            who=s.goal.participant.display_name, since=s.created_at, due=s.due_on,
-            url=reverse("cases:plan", args=[s.goal.participant_id]), work_key=f"plan_item:{s.pk}",
+            who=s.goal.participant.display_name,
+            since=s.created_at,
+            due=s.due_on,
+            url=reverse("cases:plan", args=[s.goal.participant_id]),
+            work_key=f"plan_item:{s.pk}",
             participant_id=s.goal.participant_id,
-        )  # fmt: skip
+        )
         for s in steps
     ]
 
@@ -149,36 +165,55 @@ def monthly_due(user: Any, limit: int) -> list[InboxItem]:
     ends = (month + timedelta(days=32)).replace(day=1)
     return [
         InboxItem(
-            kind="monthly_status_due", what=_("Record the status for %(month)s") % {"month": label},
-            who=p.display_name, since=ends, url=reverse("participants:detail", args=[p.pk]),
-            work_key=f"participant_monthly:{p.pk}:{month:%Y-%m}", participant_id=p.pk,
-        )  # fmt: skip
+            kind="monthly_status_due",
+            what=_("Record the status for %(month)s") % {"month": label},
+            who=p.display_name,
+            since=ends,
+            url=reverse("participants:detail", args=[p.pk]),
+            work_key=f"participant_monthly:{p.pk}:{month:%Y-%m}",
+            participant_id=p.pk,
+        )
         for p in people.order_by("family_name", "given_name", "pk")[:limit]
     ]
 
 
 register_source(
     InboxSource(
-        kind="intake_due", label=gettext_lazy("Intakes to do"), capability="case_notes.edit",
-        items=intakes_due, count=lambda user: _intakes(user).count(), order=40,
-    )  # fmt: skip
+        kind="intake_due",
+        label=gettext_lazy("Intakes to do"),
+        capability="case_notes.edit",
+        items=intakes_due,
+        count=lambda user: _intakes(user).count(),
+        order=40,
+    )
 )
 register_source(
     InboxSource(
-        kind="not_reached", label=gettext_lazy("Not reached in two weeks"), capability="contact.edit",
-        items=not_reached, count=lambda user: _not_reached(user).count(), order=50,
-    )  # fmt: skip
+        kind="not_reached",
+        label=gettext_lazy("Not reached in two weeks"),
+        capability="contact.edit",
+        items=not_reached,
+        count=lambda user: _not_reached(user).count(),
+        order=50,
+    )
 )
 register_source(
     InboxSource(
-        kind="plan_step_due", label=gettext_lazy("Plan steps due"), capability="case_notes.view",
-        items=steps_due, count=lambda user: _steps(user).count(), order=70,
-    )  # fmt: skip
+        kind="plan_step_due",
+        label=gettext_lazy("Plan steps due"),
+        capability="case_notes.view",
+        items=steps_due,
+        count=lambda user: _steps(user).count(),
+        order=70,
+    )
 )
 register_source(
     InboxSource(
-        kind="monthly_status_due", label=gettext_lazy("Monthly status to record"),
-        capability="monthly_status.edit", items=monthly_due, count=lambda user: _monthly(user)[0].count(),
+        kind="monthly_status_due",
+        label=gettext_lazy("Monthly status to record"),
+        capability="monthly_status.edit",
+        items=monthly_due,
+        count=lambda user: _monthly(user)[0].count(),
         order=80,
-    )  # fmt: skip
+    )
 )

@@ -29,9 +29,12 @@ CONSENT_WARNING_DAYS = 30
 def _expiring(user: Any) -> QuerySet[Consent]:
     today = clock.today()
     return Consent.objects.filter(
-        participant__case_manager=user, participant__merged_into__isnull=True, ended_at__isnull=True,
-        expires_on__gte=today, expires_on__lte=today + timedelta(days=CONSENT_WARNING_DAYS),
-    )  # fmt: skip
+        participant__case_manager=user,
+        participant__merged_into__isnull=True,
+        ended_at__isnull=True,
+        expires_on__gte=today,
+        expires_on__lte=today + timedelta(days=CONSENT_WARNING_DAYS),
+    )
 
 
 def consents_expiring(user: Any, limit: int) -> list[InboxItem]:
@@ -40,10 +43,13 @@ def consents_expiring(user: Any, limit: int) -> list[InboxItem]:
         InboxItem(
             kind="consent_expiring",
             what=_("Consent ends soon: %(kind)s") % {"kind": c.get_kind_display()},
-            who=c.participant.display_name, since=c.given_at, due=c.expires_on,
-            url=reverse("consents:detail", args=[c.participant_id, c.pk]), work_key=f"consent:{c.pk}",
+            who=c.participant.display_name,
+            since=c.given_at,
+            due=c.expires_on,
+            url=reverse("consents:detail", args=[c.participant_id, c.pk]),
+            work_key=f"consent:{c.pk}",
             participant_id=c.participant_id,
-        )  # fmt: skip
+        )
         for c in consents
     ]
 
@@ -58,25 +64,36 @@ def accountings_due(user: Any, limit: int) -> list[InboxItem]:
     requests = _accountings(user).select_related("participant").order_by("due_on", "pk")[:limit]
     return [
         InboxItem(
-            kind="accounting_due", what=_("Accounting of disclosures to give"),
-            who=r.participant.display_name, since=r.received_on, due=r.due_on,
+            kind="accounting_due",
+            what=_("Accounting of disclosures to give"),
+            who=r.participant.display_name,
+            since=r.received_on,
+            due=r.due_on,
             url=reverse("consents:accounting_report", args=[r.participant_id, r.pk]),
-            work_key=f"accounting_request:{r.pk}", participant_id=r.participant_id,
-        )  # fmt: skip
+            work_key=f"accounting_request:{r.pk}",
+            participant_id=r.participant_id,
+        )
         for r in requests
     ]
 
 
 register_source(
     InboxSource(
-        kind="accounting_due", label=gettext_lazy("Accountings of disclosures to answer"),
-        capability="consent.edit", items=accountings_due, count=lambda user: _accountings(user).count(),
+        kind="accounting_due",
+        label=gettext_lazy("Accountings of disclosures to answer"),
+        capability="consent.edit",
+        items=accountings_due,
+        count=lambda user: _accountings(user).count(),
         order=55,
-    )  # fmt: skip
+    )
 )
 register_source(
     InboxSource(
-        kind="consent_expiring", label=gettext_lazy("Consents ending soon"), capability="consent.edit",
-        items=consents_expiring, count=lambda user: _expiring(user).count(), order=60,
-    )  # fmt: skip
+        kind="consent_expiring",
+        label=gettext_lazy("Consents ending soon"),
+        capability="consent.edit",
+        items=consents_expiring,
+        count=lambda user: _expiring(user).count(),
+        order=60,
+    )
 )

@@ -1,4 +1,4 @@
-"""The "needs you" inbox (issue #17, item 1): what each person must act on, read from the state of the records.
+"""The "needs you" inbox (issue #17, item 1): what each person must act on, read from the records' state.
 
 Every app that holds a kind of work registers an ``InboxSource`` here from its ``AppConfig.ready()`` (in its
 ``inbox.py``), the way apps register their parts of the participant's page; the home page (``web``) asks every
@@ -52,7 +52,8 @@ class InboxSource:
     kind: str
     label: str | Promise  # the section heading: "Hand-offs waiting for you"
     capability: str  # the source is asked only when the reader holds it (policy.can)
-    items: Callable[[Any, int], list[InboxItem]]  # (user, limit) -> at most limit items, oldest/most urgent first
+    # (user, limit) -> at most limit items, the oldest or most urgent first
+    items: Callable[[Any, int], list[InboxItem]]
     count: Callable[[Any], int]  # (user) -> how many items there are (one COUNT)
     order: int = 100  # sections in ascending order; hand-offs 0
     urgent: bool = False  # a live section: polled more often, shown at the top

@@ -26,8 +26,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from leadline.core import clock
 from leadline.core.inbox import InboxItem, InboxSource, register_source
@@ -50,9 +49,11 @@ def _site_clock() -> tuple[int, str]:
 def _deadlines(user: Any, warning: int, tz: str) -> QuerySet[LegalMatter]:
     until = legal_clock.start_of_day(clock.today() + timedelta(days=warning + 1), tz)
     return LegalMatter.objects.filter(
-        participant__case_manager=user, participant__merged_into__isnull=True, state=LegalMatter.State.HELD,
+        participant__case_manager=user,
+        participant__merged_into__isnull=True,
+        state=LegalMatter.State.HELD,
         deadline_at__lt=until,
-    )  # fmt: skip
+    )
 
 
 def _days_left(n: int) -> str:
@@ -65,16 +66,25 @@ def _days_left(n: int) -> str:
 
 def deadlines(user: Any, limit: int) -> list[InboxItem]:
     warning, tz = _site_clock()
-    matters = _deadlines(user, warning, tz).select_related("participant").order_by("deadline_at", "pk")[:limit]
+    matters = (
+        _deadlines(user, warning, tz).select_related("participant").order_by("deadline_at", "pk")[:limit]
+    )
     items = []
     for m in matters:
+        if m.participant is None:  # purged: names nobody (never held, so never here)
+            continue
         c = countdown(m, warning_days=warning, tz=tz)
         items.append(
             InboxItem(
-                kind="legal_deadline", what=_days_left(c.days_left), who=m.participant.display_name,
-                since=m.incident_at, due=c.last_day, url=reverse("participants:detail", args=[m.participant_id]),
-                work_key=f"legal_matter:{m.pk}", participant_id=m.participant_id,
-            )  # fmt: skip
+                kind="legal_deadline",
+                what=_days_left(c.days_left),
+                who=m.participant.display_name,
+                since=m.incident_at,
+                due=c.last_day,
+                url=reverse("participants:detail", args=[m.participant_id]),
+                work_key=f"legal_matter:{m.pk}",
+                participant_id=m.participant_id,
+            )
         )
     return items
 
@@ -82,9 +92,11 @@ def deadlines(user: Any, limit: int) -> list[InboxItem]:
 def _court_dates(user: Any) -> QuerySet[CourtDate]:
     now = clock.now()
     return CourtDate.objects.filter(
-        participant__case_manager=user, participant__merged_into__isnull=True, at__gte=now,
+        participant__case_manager=user,
+        participant__merged_into__isnull=True,
+        at__gte=now,
         at__lt=now + timedelta(days=COURT_DAYS),
-    )  # fmt: skip
+    )
 
 
 def court_dates(user: Any, limit: int) -> list[InboxItem]:
@@ -94,10 +106,13 @@ def court_dates(user: Any, limit: int) -> list[InboxItem]:
             kind="court_date",
             what=_("In court at %(time)s: %(court)s")
             % {"time": formats.time_format(timezone.localtime(d.at), "TIME_FORMAT"), "court": d.court},
-            who=d.participant.display_name, since=d.created_at, due=timezone.localtime(d.at).date(),
-            url=reverse("participants:detail", args=[d.participant_id]), work_key=f"court_date:{d.pk}",
+            who=d.participant.display_name,
+            since=d.created_at,
+            due=timezone.localtime(d.at).date(),
+            url=reverse("participants:detail", args=[d.participant_id]),
+            work_key=f"court_date:{d.pk}",
             participant_id=d.participant_id,
-        )  # fmt: skip
+        )
         for d in dates
     ]
 
@@ -115,11 +130,14 @@ def notices(user: Any, limit: int) -> list[InboxItem]:
     waiting = _notices(user).defer("pdf").select_related("matter__participant").order_by("generated_at", "pk")
     return [
         InboxItem(
-            kind="legal_notice", what=_("To confirm: %(notice)s") % {"notice": n.get_kind_display()},
-            who=n.matter.participant.display_name if n.matter.participant else "", since=n.generated_at,
-            url=reverse("legal:detail", args=[n.matter_id]), work_key=f"legal_notice:{n.pk}",
+            kind="legal_notice",
+            what=_("To confirm: %(notice)s") % {"notice": n.get_kind_display()},
+            who=n.matter.participant.display_name if n.matter.participant else "",
+            since=n.generated_at,
+            url=reverse("legal:detail", args=[n.matter_id]),
+            work_key=f"legal_notice:{n.pk}",
             participant_id=n.matter.participant_id,
-        )  # fmt: skip
+        )
         for n in waiting[:limit]
     ]
 
@@ -141,36 +159,55 @@ def charges(user: Any, limit: int) -> list[InboxItem]:
         named = c.participant_id in through_matter
         items.append(
             InboxItem(
-                kind="new_charge", what=_("New charge to decide: %(statute)s") % {"statute": c.statute},
-                who=c.participant.display_name if named else "", since=c.flagged_at,
-                url=reverse("legal:person", args=[c.participant_id]), work_key=f"new_charge:{c.pk}",
+                kind="new_charge",
+                what=_("New charge to decide: %(statute)s") % {"statute": c.statute},
+                who=c.participant.display_name if named else "",
+                since=c.flagged_at,
+                url=reverse("legal:person", args=[c.participant_id]),
+                work_key=f"new_charge:{c.pk}",
                 participant_id=c.participant_id if named else None,
-            )  # fmt: skip
+            )
         )
     return items
 
 
 register_source(
     InboxSource(
-        kind="legal_notice", label=gettext_lazy("Notices to confirm"), capability="legal_matter.edit",
-        items=notices, count=lambda user: _notices(user).count(), order=10,
-    )  # fmt: skip
+        kind="legal_notice",
+        label=gettext_lazy("Notices to confirm"),
+        capability="legal_matter.edit",
+        items=notices,
+        count=lambda user: _notices(user).count(),
+        order=10,
+    )
 )
 register_source(
     InboxSource(
-        kind="new_charge", label=gettext_lazy("New charges to decide"), capability="legal_matter.edit",
-        items=charges, count=lambda user: _charges(user).count(), order=20,
-    )  # fmt: skip
+        kind="new_charge",
+        label=gettext_lazy("New charges to decide"),
+        capability="legal_matter.edit",
+        items=charges,
+        count=lambda user: _charges(user).count(),
+        order=20,
+    )
 )
 register_source(
     InboxSource(
-        kind="legal_deadline", label=gettext_lazy("Legal deadlines soon"), capability="legal_clock.view",
-        items=deadlines, count=lambda user: _deadlines(user, *_site_clock()).count(), order=30,
-    )  # fmt: skip
+        kind="legal_deadline",
+        label=gettext_lazy("Legal deadlines soon"),
+        capability="legal_clock.view",
+        items=deadlines,
+        count=lambda user: _deadlines(user, *_site_clock()).count(),
+        order=30,
+    )
 )
 register_source(
     InboxSource(
-        kind="court_date", label=gettext_lazy("Court this week"), capability="legal_matter.view",
-        items=court_dates, count=lambda user: _court_dates(user).count(), order=35,
-    )  # fmt: skip
+        kind="court_date",
+        label=gettext_lazy("Court this week"),
+        capability="legal_matter.view",
+        items=court_dates,
+        count=lambda user: _court_dates(user).count(),
+        order=35,
+    )
 )
