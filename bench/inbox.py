@@ -33,6 +33,12 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=10_000)
     parser.add_argument("--caseload", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument(
+        "--queries", action="store_true", help="print each query of one home page, slowest first"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the case manager's home page instead"
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="leadline-inbox-")
     os.environ.update(
@@ -183,9 +189,44 @@ def run(args: argparse.Namespace) -> None:
         print(f"  {label:<62} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms")
 
     cm = verified_client(carmen)
+    from leadline.accounts import policy
+    from leadline.core.inbox import sources_for
+
+    for source in sources_for(carmen, policy.can):
+        t0 = time.perf_counter()
+        for _ in range(10):
+            source.items(carmen, 10)
+        t1 = time.perf_counter()
+        for _ in range(10):
+            source.count(carmen)
+        t2 = time.perf_counter()
+        print(f"    {source.kind:<22} items {(t1 - t0) * 100:6.1f} ms   count {(t2 - t1) * 100:6.1f} ms")
+    if args.queries:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        cm.get("/")
+        with CaptureQueriesContext(connection) as queries:
+            cm.get("/")
+        for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:12]:
+            print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+        print(f"  {len(queries)} queries")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        cm.get("/")
+        with cProfile.Profile() as prof:
+            for _ in range(5):
+                cm.get("/")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        return
     timed("GET / (case manager: the inbox + caseload)", cm, "/")
     timed("GET /inbox/count/ (the menu's count)", cm, "/inbox/count/")
     timed("GET /inbox/urgent/ (the live section)", cm, "/inbox/urgent/")
+    # For scale: a page this work did not touch, on the same machine at the same moment.
+    timed("GET /participants/ (program manager, first page; reference)", verified_client(world["program_manager"]),
+          "/participants/")  # fmt: skip
     timed("GET / (prosecutor: notices, new charges)", verified_client(world["prosecutor"]), "/")
     timed("GET /inbox/count/ (prosecutor)", verified_client(world["prosecutor"]), "/inbox/count/")
 

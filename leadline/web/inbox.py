@@ -18,7 +18,7 @@ from leadline.core.inbox import InboxItem, InboxSource, sources_for
 from leadline.participants.models import Participant
 from leadline.participants.selectors import participant_reads_audit
 
-ITEMS_PER_SECTION = 20
+ITEMS_PER_SECTION = 10  # a phone's screen or two a section; the rest counted ("And 12 more.")
 
 
 @dataclass(frozen=True)
