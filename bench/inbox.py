@@ -225,8 +225,8 @@ def run(args: argparse.Namespace) -> None:
     timed("GET /inbox/count/ (the menu's count)", cm, "/inbox/count/")
     timed("GET /inbox/urgent/ (the live section)", cm, "/inbox/urgent/")
     # For scale: a page this work did not touch, on the same machine at the same moment.
-    timed("GET /participants/ (program manager, first page; reference)", verified_client(world["program_manager"]),
-          "/participants/")  # fmt: skip
+    pm = verified_client(world["program_manager"])
+    timed("GET /participants/ (program manager, first page; reference)", pm, "/participants/")
     timed("GET / (prosecutor: notices, new charges)", verified_client(world["prosecutor"]), "/")
     timed("GET /inbox/count/ (prosecutor)", verified_client(world["prosecutor"]), "/inbox/count/")
 

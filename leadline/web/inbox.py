@@ -83,10 +83,12 @@ def inbox_count(user: Any) -> int:
     return sum(s.count(user) for s in sources_for(user, policy.can))
 
 
-def inbox_reads_audit(*, user: Any, sections: Iterable[Section]) -> None:
-    """One audited read for each participant the inbox names (a list of people, like the caseload)."""
-    ids = sorted({i.participant_id for s in sections for i in s.items if i.participant_id is not None})
+def inbox_reads_audit(*, user: Any, sections: Iterable[Section], also: Iterable[Participant] = ()) -> None:
+    """One audited read for each participant the inbox names (a list of people, like the caseload), with
+    ``also`` the other people the same page lists: one row a person, in one INSERT."""
+    ids = {i.participant_id for s in sections for i in s.items if i.participant_id is not None}
+    ids |= {p.pk for p in also}
     if ids:
         participant_reads_audit(
-            user=user, participants=[Participant(pk=pk) for pk in ids], action=AuditEvent.Action.LIST
+            user=user, participants=[Participant(pk=pk) for pk in sorted(ids)], action=AuditEvent.Action.LIST
         )

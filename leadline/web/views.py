@@ -19,8 +19,7 @@ from django.views.decorators.http import require_GET
 
 from leadline.accounts import policy
 from leadline.accounts.decorators import AuthedRequest
-from leadline.audit.models import AuditEvent
-from leadline.participants.selectors import participant_list_for, participant_reads_audit
+from leadline.participants.selectors import participant_list_for
 from leadline.web.inbox import inbox_count, inbox_for, inbox_reads_audit
 
 
@@ -28,11 +27,11 @@ from leadline.web.inbox import inbox_count, inbox_for, inbox_reads_audit
 def home(request: AuthedRequest) -> HttpResponse:
     """Each role's start page: what needs them now, and for a case manager, their caseload below it."""
     inbox = inbox_for(request.user)
-    inbox_reads_audit(user=request.user, sections=inbox.sections)
     caseload = None
     if policy.can(request.user, "participant_record.view"):
         caseload = list(participant_list_for(user=request.user, caseload_only=True)[:25])
-        participant_reads_audit(user=request.user, participants=caseload, action=AuditEvent.Action.LIST)
+    # One audited read for each participant the page names, in the inbox or the caseload (one INSERT).
+    inbox_reads_audit(user=request.user, sections=inbox.sections, also=caseload or [])
     return render(request, "web/home.html", {"inbox": inbox, "caseload": caseload})
 
 
