@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> None:
         stats.print_callers("widgets.py:.*\\(render\\)")
         return
     timed("GET /participants/caseloads/ (program manager, every caseload)", pm, "/participants/caseloads/")
-    timed("GET / (case manager: the day + caseload)", cm, "/")
+    timed("GET / (case manager: the inbox + caseload)", cm, "/")
     timed(
         f"GET /participants/{{id}}/ (case manager, {args.contacts_per} contacts)",
         cm,

@@ -101,12 +101,11 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
         set_limits(manage, soft=20, hard=25)
 
 
-def test_the_case_manager_completes_an_intake_from_the_day(page: Page) -> None:
+def test_the_case_manager_completes_an_intake_from_the_inbox(page: Page) -> None:
     sign_in(page, "", "carmen")
-    waiting = page.locator('[data-due="intake"] li').filter(has_not_text="Marcus Hill").first
-    name = waiting.locator("a").inner_text().strip()
-    waiting.locator("a").click()
-    page.locator("[data-intake-link]").click()
+    waiting = page.locator('[data-inbox-kind="intake_due"] li').filter(has_not_text="Marcus Hill").first
+    name = waiting.locator("[data-who]").inner_text().strip()
+    waiting.locator("a").click()  # straight to the intake form
     form = page.locator("[data-intake-form]")
     form.get_by_label("Housing", exact=True).first.check()  # acute: the checkbox comes first
     form.locator("textarea[name=housing_situation]").fill("Sleeping in a car since the eviction")

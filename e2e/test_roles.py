@@ -37,7 +37,7 @@ pytestmark = pytest.mark.e2e
 #   disclosure_requests: consent.view (the program manager all, a case manager her caseload's)
 POLICE_NAV = [
     *["home", "notifications", "lookup", "refer", "referrals", "handoffs", "dashboard"],
-    *["workgroup", "tokens", "api_docs"],
+    "workgroup",
 ]
 CASE_MANAGER_NAV = [
     *["home", "notifications", "lookup", "refer", "referrals", "handoffs", "dashboard"],
@@ -51,8 +51,6 @@ CASE_MANAGER_NAV = [
         "service_referrals",
         "workgroup",
         "messages",
-        "tokens",
-        "api_docs",
     ],
 ]
 EXPECTED_NAV: dict[str, list[str]] = {
@@ -62,7 +60,6 @@ EXPECTED_NAV: dict[str, list[str]] = {
     "casey": CASE_MANAGER_NAV,
     "omar": [
         *["home", "notifications", "lookup", "participants", "outreach", "directory", "workgroup"],
-        *["tokens", "api_docs"],
     ],  # outreach
     "paula": [
         "home",
@@ -87,11 +84,9 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "sealing",
         "outbox",
         "site",
-        "tokens",
-        "api_docs",
     ],  # manager
-    "priya": ["home", "notifications", "legal", "workgroup", "messages", "summaries", "tokens", "api_docs"],
-    "dana": ["home", "notifications", "legal", "workgroup", "messages", "summaries", "tokens", "api_docs"],
+    "priya": ["home", "notifications", "legal", "workgroup", "messages", "summaries"],
+    "dana": ["home", "notifications", "legal", "workgroup", "messages", "summaries"],
     "pat": [
         "home",
         "notifications",
@@ -102,10 +97,8 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "workgroup",
         "messages",
         "summaries",
-        "tokens",
-        "api_docs",
     ],  # provider
-    "ana": ["home", "notifications", "evidence", "policy_pack", "tokens", "api_docs"],  # evaluator
+    "ana": ["home", "notifications", "evidence", "policy_pack"],  # evaluator
     "adam": [
         "home",
         "notifications",
@@ -117,10 +110,12 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "outbox",
         "site",
         "admin",
-        "tokens",
-        "api_docs",
     ],  # site administrator
     "oscar": ["home", "notifications"],  # no role
+}
+# Not work, so not in the menu (issue #17): the account's links beside "Sign out" (leadline.web.nav.ACCOUNT).
+EXPECTED_ACCOUNT: dict[str, list[str]] = {
+    username: [] if username == "oscar" else ["tokens", "api_docs"] for username in EXPECTED_NAV
 }
 
 ENTRY_PATHS = {
@@ -205,13 +200,14 @@ NOT_ALLOWED = "Not allowed"
 
 
 def test_expected_menus_match_the_role_table() -> None:
-    from leadline.web.nav import NAV, nav_for
+    from leadline.web.nav import ACCOUNT, NAV, account_for, nav_for
 
     assert list(EXPECTED_NAV) == USERNAMES, "one row per demo user, in DEMO_USERS order"
-    assert {entry.key: entry.url() for entry in NAV} == ENTRY_PATHS
+    assert {entry.key: entry.url() for entry in [*NAV, *ACCOUNT]} == ENTRY_PATHS
     for du in DEMO_USERS:
         person = SimpleNamespace(is_authenticated=True, is_active=True, role=du.role.value if du.role else "")
         assert [entry.key for entry in nav_for(person)] == EXPECTED_NAV[du.username], du.username
+        assert [entry.key for entry in account_for(person)] == EXPECTED_ACCOUNT[du.username], du.username
 
 
 def _wait_for_api_docs(page: Page) -> None:
@@ -228,9 +224,8 @@ def _check_offered_page(page: Page, username: str, key: str, href: str) -> None:
     else:
         expect(page.locator("h1")).to_have_text(ENTRY_HEADINGS[key])
         if key != "admin":  # the Django admin has its own shell, without our menu
-            expect(page.locator(f'details.menu a[data-nav="{key}"]')).to_have_attribute(
-                "aria-current", "page"
-            )
+            link = "data-account-link" if key in ("tokens", "api_docs") else "data-nav"
+            expect(page.locator(f'details.menu a[{link}="{key}"]')).to_have_attribute("aria-current", "page")
         check_axe(page)
     check_no_horizontal_scroll(page)
 
@@ -268,6 +263,14 @@ def test_menu_offers_what_the_role_may_open_and_nothing_else(
         for link in open_menu(page).all()
     }
     assert hrefs == {key: ENTRY_PATHS[key] for key in EXPECTED_NAV[username]}
+    account = page.locator("details.menu [data-account-link]")
+    hrefs.update(
+        {
+            link.get_attribute("data-account-link") or "": link.get_attribute("href") or ""
+            for link in account.all()
+        }
+    )
+    assert hrefs == {key: ENTRY_PATHS[key] for key in [*EXPECTED_NAV[username], *EXPECTED_ACCOUNT[username]]}
 
     # The home page, menu open, then each offered page: accessible and no sideways scroll at 360 px.
     check_axe(page)

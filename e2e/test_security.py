@@ -79,7 +79,7 @@ def test_a_case_manager_can_work_in_spanish(page: Page) -> None:
     page.select_option("#language", "es")
     page.locator("form.lang button").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    expect(page.locator("h2#todo-h")).to_have_text("Lo que puede hacer aquí")
+    expect(page.locator("h2#caseload-h")).to_have_text("Su carga de casos")
     page.locator("details.menu > summary").click()
     expect(page.locator('[data-nav="participants"]')).to_have_text("Participantes")
     check_axe(page)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +26,8 @@ SEEN_KEY = "ll_seen_at"
 RESET_SESSION_KEY = "ll_after_reset"  # the CredentialReset a session's sign-in came after
 AUTH_KEY = "ll_auth_at"
 RESET_LINK_PREFIX = "/accounts/reset/"
+# Sent by a part of a page that asks by itself (an htmx poll): such a request does not count as activity.
+BACKGROUND_HEADER = "X-Leadline-Background"
 
 # Paths a signed-in person may reach before finishing MFA.
 MFA_EXEMPT_PREFIXES = (
@@ -88,8 +91,17 @@ class SessionLifetimeMiddleware:
                 if request.path_info.startswith("/api/"):
                     return JsonResponse({"detail": "Session expired."}, status=401)
                 messages.info(request, _idle_message() if reason == "idle" else _lifetime_message())
+                if request.headers.get("HX-Request"):
+                    # A part of a page asked by htmx (a poll): the whole page goes to the sign-in form,
+                    # instead of the form being swapped into the part.
+                    page = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+                    login = f"{reverse('accounts:login')}?{urlencode({'next': page})}"
+                    return HttpResponse(status=204, headers={"HX-Redirect": login})
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
-            request.session[SEEN_KEY] = now.isoformat()
+            if request.headers.get(BACKGROUND_HEADER) != "1":
+                # A poll the page makes by itself (the inbox's count, its live part) is not the person
+                # at work: it must not keep an unattended screen from locking.
+                request.session[SEEN_KEY] = now.isoformat()
             if started is None:
                 request.session[AUTH_KEY] = now.isoformat()
             if request.session.get(RESET_SESSION_KEY):

@@ -9,5 +9,6 @@ class ConsentsConfig(AppConfig):
     def ready(self) -> None:
         from leadline.consents import (
             hooks,  # noqa: F401
+            inbox,  # noqa: F401  (registers its kinds of work in the "needs you" inbox)
             pages,  # noqa: F401  (registers its part of the participant page)
         )

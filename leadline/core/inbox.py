@@ -1,4 +1,4 @@
-"""The "needs you" inbox (issue #17, item 1): what each person must act on, read from the state of the records.
+"""The "needs you" inbox (issue #17, item 1): what each person must act on, read from the records' state.
 
 Every app that holds a kind of work registers an ``InboxSource`` here from its ``AppConfig.ready()`` (in its
 ``inbox.py``), the way apps register their parts of the participant's page; the home page (``web``) asks every
@@ -14,6 +14,10 @@ Rules every source keeps:
   ``count`` is one ``COUNT`` query (the menu badge asks it every poll).
 - ``what`` is a sentence in the reader's language, never a code; ``who`` is the person the work is for as the
   reader may name them (a participant's display name, a referral's "J. Doe"), or "" when there is none.
+- An item that names a participant sets ``participant_id``: the reads are audited from it.
+- Each kind has a test named ``test_inbox_leaves_when_done__<kind>`` somewhere under ``leadline/`` that makes
+  the work appear in the right inbox, does it through the app's service or page, and sees the item gone
+  (``leadline/web/tests/test_inbox.py`` fails for a registered kind without one).
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ class InboxItem:
     urgent: bool = False  # shown first, in the live part (hand-offs)
     work_key: str = ""  # "<subject_type>:<id>": a notification about the same work carries the same key
     due: date | None = None  # when it falls due, if it has a due date
+    # The participant the item names (its ``who``), if any: the home page writes one audited read for each
+    # participant it shows (``participant_reads_audit``), as it does for every list of people.
+    participant_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,8 @@ class InboxSource:
     kind: str
     label: str | Promise  # the section heading: "Hand-offs waiting for you"
     capability: str  # the source is asked only when the reader holds it (policy.can)
-    items: Callable[[Any, int], list[InboxItem]]  # (user, limit) -> at most limit items, oldest/most urgent first
+    # (user, limit) -> at most limit items, the oldest or most urgent first
+    items: Callable[[Any, int], list[InboxItem]]
     count: Callable[[Any], int]  # (user) -> how many items there are (one COUNT)
     order: int = 100  # sections in ascending order; hand-offs 0
     urgent: bool = False  # a live section: polled more often, shown at the top

@@ -9,5 +9,6 @@ class LegalConfig(AppConfig):
     def ready(self) -> None:
         from leadline.legal import (
             hooks,  # noqa: F401
+            inbox,  # noqa: F401  (registers its kinds of work in the "needs you" inbox)
             pages,  # noqa: F401  (registers its part of the participant page)
         )

@@ -54,12 +54,25 @@ NAV: list[NavEntry] = [
     NavEntry("outbox", _("Notification outbox"), "outbox:index", "notification_outbox.view"),
     NavEntry("site", _("Site configuration"), "sites:detail", "site_config.view"),
     NavEntry("admin", _("Administration"), "admin:index", "user_account.edit"),
+]
+
+# Not work: the account's own settings, shown beside "Sign out" rather than in the main menu (issue #17).
+ACCOUNT: list[NavEntry] = [
     NavEntry("tokens", _("API tokens"), "accounts:tokens", "api_token.view"),
     NavEntry("api_docs", _("API documentation"), "api-docs", "api_token.view"),
 ]
 
 
-def nav_for(user) -> list[NavEntry]:
+def _open_to(user, entries: list[NavEntry]) -> list[NavEntry]:
     if not user.is_authenticated:
         return []
-    return [e for e in NAV if e.capability is None or policy.can(user, e.capability)]
+    return [e for e in entries if e.capability is None or policy.can(user, e.capability)]
+
+
+def nav_for(user) -> list[NavEntry]:
+    return _open_to(user, NAV)
+
+
+def account_for(user) -> list[NavEntry]:
+    """The account's links (not work): beside "Sign out" in the header."""
+    return _open_to(user, ACCOUNT)

@@ -124,7 +124,7 @@ def test_the_plan_stays_with_the_case_side(world, persona):
     assert response.status_code in (403, 404) and "Sleep through" not in response.content.decode()
 
 
-def test_steps_due_show_in_the_day(world):
+def test_steps_due_show_in_the_inbox(world):
     goal, _ = services.goal_add(
         actor=world["case_manager"], participant=world.mine, domain="id_documents", text="Get an ID",
         idempotency_key="d",
@@ -134,4 +134,4 @@ def test_steps_due_show_in_the_day(world):
         due_on=clock.today() + timedelta(days=2), idempotency_key="di",
     )  # fmt: skip
     page = verified_client(world["case_manager"]).get("/").content.decode()
-    assert 'data-due="steps"' in page and "Birth certificate request" in page
+    assert 'data-inbox-kind="plan_step_due"' in page and "Birth certificate request" in page

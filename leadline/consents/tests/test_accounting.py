@@ -299,7 +299,7 @@ def test_open_requests_reach_the_program_manager_and_only_the_participants_case_
     detail = verified_client(world["case_manager"]).get(f"/participants/{world.mine.pk}/").content.decode()
     assert "data-accounting-open" in detail
     home = verified_client(world["case_manager"]).get("/").content.decode()
-    assert 'data-due="accounting"' in home and f"/accounting/{made.pk}/" in home
+    assert f'data-work="accounting_request:{made.pk}"' in home and f"/accounting/{made.pk}/" in home
 
 
 @pytest.mark.parametrize("persona", ["officer", "prosecutor", "defender", "provider_staff", "evaluator"])

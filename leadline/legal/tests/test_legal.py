@@ -408,11 +408,11 @@ def test_merging_moves_the_matter_to_the_record_that_stays(world):
     assert world.matter.participant_id == world.other.pk
 
 
-def test_the_case_managers_day_warns_of_a_window_about_to_close_and_of_court(world):
+def test_the_case_managers_inbox_warns_of_a_window_about_to_close_and_of_court(world):
     from leadline.legal.records import record_add
 
     client = verified_client(world["case_manager"])
-    assert 'data-due="legal"' not in client.get("/").content.decode()  # 30 days left: not yet
+    assert 'data-inbox-kind="legal_deadline"' not in client.get("/").content.decode()  # 30 days left: not yet
     site = Site.objects.get()
     last = legal_clock.last_day(world.matter.incident_at, 30, site.time_zone)
     court = {"date": (last - timedelta(days=2)).isoformat(), "time": "09:30", "court": "City Court"}
@@ -420,8 +420,8 @@ def test_the_case_managers_day_warns_of_a_window_about_to_close_and_of_court(wor
     soon = legal_clock.start_of_day(last - timedelta(days=3), site.time_zone) + timedelta(hours=12)
     with time_machine.travel(soon, tick=False):
         page = verified_client(world["case_manager"]).get("/").content.decode()  # a fresh sign-in that day
-    assert 'data-due="legal"' in page and 'data-clock="3"' in page
-    assert 'data-due="court"' in page and "City Court" in page
+    assert f'data-work="legal_matter:{world.matter.pk}"' in page and "3 days left" in page
+    assert 'data-inbox-kind="court_date"' in page and "City Court" in page
 
 
 def test_the_workspace_runs_the_same_queries_for_two_holds_or_twenty(world):

@@ -40,8 +40,6 @@ def test_an_officer_is_offered_nothing_that_reaches_participant_content(small_wo
         "referrals",
         "handoffs",
         "dashboard",
-        "tokens",
-        "api_docs",
     }
     assert {e.key for e in nav_for(small_world["no_role"])} == {"home", "notifications"}
 
