@@ -112,3 +112,12 @@ def month(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = _local(value).date()
     return str(formats.date_format(value, "YEAR_MONTH_FORMAT"))
+
+
+def month_day(value: date | datetime | None) -> str:
+    """A day of the month without the year, for the head of a table of weeks: "December 7", "7 de diciembre"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return str(formats.date_format(value, "MONTH_DAY_FORMAT"))

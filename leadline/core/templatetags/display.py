@@ -49,3 +49,8 @@ def number(value: Any, places: Any = None) -> str:
 @register.filter
 def percent(value: Any, places: int = 0) -> str:
     return display.percent(value, int(places))
+
+
+@register.filter
+def month_day(value: Any) -> str:
+    return display.month_day(value)
