@@ -16,7 +16,7 @@ def in_first_viewport(locator: Locator) -> None:
     box = locator.bounding_box()
     assert box is not None
     assert locator.page.evaluate("window.scrollY") == 0
-    assert 0 <= box["y"] and box["y"] + box["height"] <= VIEWPORT["height"], box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT["height"], box
 
 
 def refer(page: Page, given: str, *, grams: str, exclusion: str | None = None) -> None:

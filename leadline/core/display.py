@@ -115,7 +115,7 @@ def month(value: date | datetime | None) -> str:
 
 
 def month_day(value: date | datetime | None) -> str:
-    """A day of the month without the year, for the head of a table of weeks: "December 7", "7 de diciembre"."""
+    """A day of the month without its year, for a table of weeks: "December 7", "7 de diciembre"."""
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):

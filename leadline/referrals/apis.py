@@ -16,7 +16,6 @@ from leadline.core import clock
 from leadline.core.api import SOME_TEXT, LeadlineApi, Pages, errors, record_id
 from leadline.referrals import services
 from leadline.referrals.models import Referral
-from leadline.referrals.sentences import facts_of, sentence
 from leadline.referrals.selectors import (
     Outcome,
     referral_get_for,
@@ -24,6 +23,7 @@ from leadline.referrals.selectors import (
     referral_outcomes_for,
     referral_reads_audit,
 )
+from leadline.referrals.sentences import facts_of, sentence
 from leadline.sites.selectors import policy_version_today
 
 
@@ -78,7 +78,9 @@ class ReferralInScheme(OpenApiSerializerExtension):
 
 
 class CheckOut(serializers.Serializer):
-    criterion = serializers.CharField(help_text="The criterion's code (machine value; stable across languages).")
+    criterion = serializers.CharField(
+        help_text="The criterion's code (machine value; stable across languages)."
+    )
     passed = serializers.BooleanField()
     detail = serializers.CharField()
     reason = serializers.CharField(

@@ -1,9 +1,9 @@
 """Eligibility in plain words: every criterion's result, and the referral's result, as a sentence in the
 reader's language ("Not eligible: there is a no-contact order with a current participant."), never a code.
 
-The stored EligibilityCheck keeps its machine ``criterion`` (the equity analysis counts by it; the API gives it
-as a code) and its ``detail`` (the English account of the facts at the time). What people read is built here
-from the criterion, whether it passed, and the referral's facts under its policy version (decision 0040).
+The stored EligibilityCheck keeps its machine ``criterion`` (the equity analysis counts by it; the API gives
+it as a code) and its ``detail`` (the English account of the facts at the time). What people read is built
+here from the criterion, whether it passed, and the referral's facts under its policy version (decision 0040).
 
 The exclusions a site's policy names are data. Those of the LEAD literature (PRODUCT.md §1) have sentences of
 their own here; an exclusion a site adds reads with the site's own description; a code in no policy version
@@ -126,6 +126,7 @@ def _grams(value: Decimal | None) -> str:
 def clause(criterion: str, passed: bool, facts: SentenceFacts) -> str:
     """The result of one criterion as a clause ("the person is 35, at least the minimum age of 18")."""
     f = facts
+    args: dict[str, object]
     if criterion == "adult":
         if f.age is None:
             return _("the person's age is not known (no date of birth or age was given)")
@@ -135,14 +136,19 @@ def clause(criterion: str, passed: bool, facts: SentenceFacts) -> str:
         return _("the person is %(age)s, under the minimum age of %(minimum)s") % args
     if criterion == "eligible_offence":
         if passed:
-            return _("%(offence)s (%(statute)s) is a LEAD offence") % {"offence": f.offence, "statute": f.statute}
+            return _("%(offence)s (%(statute)s) is a LEAD offence") % {
+                "offence": f.offence,
+                "statute": f.statute,
+            }
         if f.statute:
             return _("%(statute)s is not an eligible offence in this policy") % {"statute": f.statute}
         return _("no eligible offence was given")
     if criterion == "drug_quantity_cap":
         cap = _grams(f.cap_grams)
         if f.quantity_grams is None:
-            return _("the drug quantity was not given, and this offence has a limit of %(cap)s g") % {"cap": cap}
+            return _("the drug quantity was not given, and this offence has a limit of %(cap)s g") % {
+                "cap": cap
+            }
         args = {"quantity": _grams(f.quantity_grams), "cap": cap}
         if passed:
             return _("%(quantity)s g of drugs is within the limit of %(cap)s g") % args
@@ -225,7 +231,9 @@ def result_of(referral: Referral, checks: list, *, for_referrer: bool) -> Result
     steps: list[str] = []
     social_door = False
     review = _("If you think this is wrong, the program manager can review it: your referral is kept.")
-    carry_on = _("You can proceed as usual.") if referral.door == ARREST else _("No further action is needed.")
+    carry_on = (
+        _("You can proceed as usual.") if referral.door == ARREST else _("No further action is needed.")
+    )
     if status == Referral.Status.ELIGIBLE:
         tone = "eligible"
         if referral.override_reason:
@@ -234,8 +242,8 @@ def result_of(referral: Referral, checks: list, *, for_referrer: bool) -> Result
             text = sentence("eligible_offence", True, facts)
         elif referral.door == SOCIAL:
             text = _(
-                "Eligible: the risk of arrest was verified inside the catchment area within the last %(months)s "
-                "months."
+                "Eligible: the risk of arrest was verified inside the catchment area within the last "
+                "%(months)s months."
             ) % {"months": facts.lookback_months}
         else:
             text = _("Approved: the designated approver accepted this community referral.")
@@ -249,15 +257,19 @@ def result_of(referral: Referral, checks: list, *, for_referrer: bool) -> Result
             declined = any(c.criterion == "aggrieved_party" for c in failed)
             if declined:
                 steps.append(
-                    _("The aggrieved party's agreement is a condition of diversion, so a review cannot change "
-                      "this result. Your referral is kept.")  # fmt: skip
+                    _(
+                        "The aggrieved party's agreement is a condition of diversion, so a review cannot "
+                        "change this result. Your referral is kept."
+                    )
                 )
             else:
                 if referral.door == ARREST and {c.criterion for c in failed} <= OFFENCE_ONLY:
                     social_door = True
                     steps.append(
-                        _("If the person is at high risk of arrest for eligible conduct, you can refer them "
-                          "through the social-contact door instead (no arrest).")  # fmt: skip
+                        _(
+                            "If the person is at high risk of arrest for eligible conduct, you can refer "
+                            "them through the social-contact door instead (no arrest)."
+                        )
                     )
                 steps.append(review)
     elif status == Referral.Status.DECLINED:
@@ -266,16 +278,20 @@ def result_of(referral: Referral, checks: list, *, for_referrer: bool) -> Result
         if for_referrer:
             steps.append(carry_on)
             steps.append(
-                _("If the person changes their mind, you can refer them again: the LEAD line can also be "
-                  "called later.")  # fmt: skip
+                _(
+                    "If the person changes their mind, you can refer them again: the LEAD line can also be "
+                    "called later."
+                )
             )
     elif status == Referral.Status.WAITLISTED:
         tone = "waiting"
         text = _("Eligible, but the program is at capacity: the referral is on the waiting list.")
         if for_referrer:
             steps.append(
-                _("No further action is needed: the program takes the referral up when a caseload has room. "
-                  "Your referral is kept.")  # fmt: skip
+                _(
+                    "No further action is needed: the program takes the referral up when a caseload has "
+                    "room. Your referral is kept."
+                )
             )
     elif status == Referral.Status.PENDING_APPROVAL:
         tone = "waiting"

@@ -17,7 +17,6 @@ from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Referral
-from leadline.referrals.sentences import check_rows, result_of
 from leadline.referrals.policy import (
     community_approvers,
     handoff_access,
@@ -32,6 +31,7 @@ from leadline.referrals.selectors import (
     referral_outcomes_for,
     referral_reads_audit,
 )
+from leadline.referrals.sentences import check_rows, result_of
 from leadline.sites.selectors import policy_version_today, site_get
 
 

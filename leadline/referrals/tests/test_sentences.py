@@ -34,6 +34,9 @@ from leadline.sites.models import EligibleOffence, Exclusion, PolicyVersion
 from leadline.sites.services import site_import
 
 ON = date(2026, 11, 28)
+ELIGIBLE_OFFENCE = (
+    "Eligible: Criminal possession of a controlled substance, 7th degree (PL 220.03) is a LEAD offence."
+)
 SITE_OWN = "gang_recruiting"  # an exclusion a site adds with its own words
 
 
@@ -76,7 +79,8 @@ def facts_for(policy: PolicyVersion, **kw: Any) -> SentenceFacts:
         "quantity_grams": Decimal("1.20"), "cap_grams": Decimal("3.00"), "verified_by": "Police records",
         "verified_on": date(2026, 3, 1), "lookback_months": 24, "inside_catchment": True,
         "aggrieved_party": AGGRIEVED_NONE_PRESENT,
-        "exclusions": {e.code: PolicyExclusion(e.description, e.lookback_years) for e in policy.exclusions.all()},
+        "exclusions": {e.code: PolicyExclusion(e.description, e.lookback_years)
+                       for e in policy.exclusions.all()},
     }  # fmt: skip
     base.update(kw)
     return SentenceFacts(**base)
@@ -119,11 +123,12 @@ def test_the_sentences_say_what_happened(policy):
         assert sentence("exclusion:no_contact_order", False, f) == (
             "Not eligible: there is a no-contact order with a current participant."
         )
-        assert sentence("eligible_offence", True, f) == (
-            "Eligible: Criminal possession of a controlled substance, 7th degree (PL 220.03) is a LEAD offence."
-        )
+        assert sentence("eligible_offence", True, f) == ELIGIBLE_OFFENCE
         over = facts_for(policy, quantity_grams=Decimal("4.50"))
-        assert sentence("drug_quantity_cap", False, over) == "Not eligible: 4.5 g of drugs is over the limit of 3 g."
+        assert (
+            sentence("drug_quantity_cap", False, over)
+            == "Not eligible: 4.5 g of drugs is over the limit of 3 g."
+        )
         assert sentence("verification_recent", False, facts_for(policy, verified_on=date(2020, 1, 1))) == (
             "Not eligible: the verified activity (Jan. 1, 2020) is not within the last 24 months."
         )
@@ -145,7 +150,9 @@ def test_the_sentences_say_what_happened(policy):
             "Not eligible: this exclusion applies: Recruiting for a gang."
         )
     with translation.override("es"):  # numbers and days in the reader's language
-        assert "4,5 g" in sentence("drug_quantity_cap", False, facts_for(policy, quantity_grams=Decimal("4.50")))
+        assert "4,5 g" in sentence(
+            "drug_quantity_cap", False, facts_for(policy, quantity_grams=Decimal("4.50"))
+        )
         assert "1 de enero de 2020" in sentence(
             "verification_recent", False, facts_for(policy, verified_on=date(2020, 1, 1))
         )
@@ -239,9 +246,9 @@ def _text(html: str) -> str:
 def _submit(client, world, **form: Any):
     offence = EligibleOffence.objects.get(statute="PL 220.03", policy_version=world.referral.policy_version)
     data = {
-        "door": "arrest_diversion", "given_name": "Rosa", "family_name": "Delgado", "date_of_birth": "1985-04-02",
-        "offence": offence.pk, "drug_quantity_grams": "0.8", "person_agrees": "yes",
-        "aggrieved_party": "none_present", "idempotency_key": uuid.uuid4().hex,
+        "door": "arrest_diversion", "given_name": "Rosa", "family_name": "Delgado",
+        "date_of_birth": "1985-04-02", "offence": offence.pk, "drug_quantity_grams": "0.8",
+        "person_agrees": "yes", "aggrieved_party": "none_present", "idempotency_key": uuid.uuid4().hex,
     }  # fmt: skip
     data.update(form)
     response = client.post("/referrals/new/", data)
@@ -253,11 +260,18 @@ def test_after_submitting_the_officer_reads_the_result_and_the_lead_line_first(w
     client = verified_client(world["officer"])
     page = _submit(client, world)
     sentence_at = page.index("data-result-sentence")
-    assert "Eligible: Criminal possession of a controlled substance, 7th degree (PL 220.03) is a LEAD offence." in page
+    assert ELIGIBLE_OFFENCE in page
     call_at = page.index(">Call the LEAD line</button>")
     phone_at = page.index('href="tel:+1 585 555 0100"')
     # The result, then the call: before the name, the facts and the criteria.
-    assert page.index("<main") < sentence_at < call_at < phone_at < page.index("<h1") < page.index('class="checks"')
+    assert (
+        page.index("<main")
+        < sentence_at
+        < call_at
+        < phone_at
+        < page.index("<h1")
+        < page.index('class="checks"')
+    )
     assert page.count("Call the LEAD line</button>") == 1  # one request form on the page
 
 
