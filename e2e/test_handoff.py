@@ -127,9 +127,9 @@ def test_completing_a_hand_off_confirms_a_suggested_match(
     # Not joined yet: the page asks who the person is, with both dates of birth to compare.
     form = carmen.locator("[data-handoff-match]")
     expect(form).to_be_visible()
-    expect(carmen.locator("[data-referred-person]")).to_contain_text((born + timedelta(days=1)).isoformat())
+    expect(carmen.locator("[data-referred-person]")).to_contain_text(_day(born + timedelta(days=1)))
     suggested = form.locator(f'label:has([data-candidate="{known_id}"])')
-    expect(suggested).to_contain_text(born.isoformat())
+    expect(suggested).to_contain_text(_day(born))
     check_axe(carmen)
     check_no_horizontal_scroll(carmen)
     # Nothing is chosen for her: pressing on without an answer stays on the question (the server refuses
@@ -265,3 +265,13 @@ def test_an_officer_texts_the_lead_line_and_links_the_referral_afterwards(
     carmen.locator(f'li[data-handoff="{request_id}"]').get_by_role("button", name="Hand-off done").click()
     carmen.goto("/")
     expect(carmen.locator(CASELOAD).filter(has_text="Sky Morales")).to_contain_text("Referred")
+
+
+def _day(value: date) -> str:
+    """A date of birth as the page writes it in English (leadline.core.display; decision 0040)."""
+    from django.utils import translation
+
+    from leadline.core import display
+
+    with translation.override("en"):
+        return display.day(value)

@@ -6,16 +6,17 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from leadline.consents.accounting import AccountingRow
 from leadline.consents.models import AccountingRequest, Consent, ConsentDocument
+from leadline.core import display
 from leadline.core.pdf import Document
 
 
 def _date(value: Any) -> str:
-    return formats.date_format(value, "DATE_FORMAT") if value else ""
+    return display.day(value) if value else ""  # the one helper (decision 0040), in the site's zone
 
 
 def consent_form_pdf(consent: Consent) -> bytes:

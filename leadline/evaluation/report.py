@@ -17,10 +17,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
-from leadline.core import clock
+from leadline.core import clock, display
 from leadline.core.pdf import Document
 from leadline.evaluation import charts
 from leadline.evaluation.labels import (
@@ -46,21 +45,19 @@ def _chart(doc: Document, chart: Chart | None) -> None:
         draw_pdf(doc, chart.wide)
 
 
+# Figures as the reader's language writes them, by the one helper (leadline.core.display; decision 0040).
 def _num(value: Any, places: int = 2) -> str:
     if value is None or isinstance(value, bool):
         return DASH
-    # number_format cuts a float's digits off; round first so 0.4786 reads 0.48, as floatformat would
-    return str(formats.number_format(round(value, places), places, force_grouping=True))
+    return display.number(value, places)
 
 
 def _pct(rate: Any) -> str:
-    return DASH if rate is None else f"{_num(rate * 100, 0)}%"
+    return DASH if rate is None else display.percent(rate, 0)
 
 
 def _money(value: Any) -> str:
-    if value is None:
-        return DASH
-    return ("−$" if value < 0 else "$") + _num(abs(value))
+    return DASH if value is None else display.money(value)
 
 
 def _p(value: Any) -> str:
@@ -75,12 +72,12 @@ def _interval(node: dict[str, Any]) -> str:
 
 
 def quarter_label(as_of: date) -> str:
-    """ "Quarter 3 2026 (data to 2026-09-30)": the calendar quarter the run's cutoff falls in."""
+    """ "Quarter 3 2026 (data to Sept. 30, 2026)": the calendar quarter the run's cutoff falls in."""
     quarter = (as_of.month - 1) // 3 + 1
     return _("Quarter %(q)s %(year)s (data to %(date)s)") % {
         "q": quarter,
         "year": as_of.year,
-        "date": as_of.isoformat(),
+        "date": display.day(as_of),
     }
 
 
@@ -100,7 +97,7 @@ def quarterly_report_pdf(*, run: EvaluationRun, site: Site | None) -> bytes:
             "the comparison group."
         )
         % {
-            "date": clock.local_date(run.created_at).isoformat(),
+            "date": display.day(clock.local_date(run.created_at)),
             "lead": _num(n.get("lead"), 0),
             "comparison": _num(n.get("comparison"), 0),
         }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from leadline.core import clock
+from leadline.core import clock, display
 from leadline.core.pdf import Document
 from leadline.legal import clock as legal_clock
 from leadline.legal.models import LegalMatter, Notice
@@ -29,7 +29,7 @@ class _Blank(dict[str, str]):
 
 
 def _date(value: Any) -> str:
-    return formats.date_format(value, "DATE_FORMAT") if value else "—"
+    return display.day(value) if value else "—"  # the one helper (decision 0040), in the site's zone
 
 
 def rule_text(matter: LegalMatter) -> str:

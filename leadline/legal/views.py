@@ -9,6 +9,7 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,8 +51,14 @@ def workspace(request: AuthedRequest) -> HttpResponse:
     return render(request, "legal/workspace.html", context)
 
 
-CSV_COLUMNS = ["matter", "given_name", "family_name", "date_of_birth", "charges", "incident_date", "rule",
-               "window_days", "last_day", "days_left", "state", "defender"]  # fmt: skip
+# A spreadsheet for people: headers in the reader's language; every date (ISO), number and code in it a
+# machine value, the same in every language (decision 0040).
+CSV_COLUMNS = [
+    gettext_lazy("Matter"), gettext_lazy("Given name"), gettext_lazy("Family name"),
+    gettext_lazy("Date of birth"), gettext_lazy("Charges"), gettext_lazy("Incident date"),
+    gettext_lazy("Rule"), gettext_lazy("Window (days)"), gettext_lazy("Last day"), gettext_lazy("Days left"),
+    gettext_lazy("State"), gettext_lazy("Defender"),
+]  # fmt: skip
 
 
 @capability_required("legal_matter.view")
@@ -79,7 +86,7 @@ def holds_csv(request: AuthedRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="legal-holds.csv"'
     writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(label) for label in CSV_COLUMNS])
     for m in matters:
         p = m.participant
         assert p is not None

@@ -13,7 +13,9 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,19 +32,21 @@ from leadline.sites.selectors import site_get
 
 MINUS = "\u2212"  # a true minus sign in the offset a person reads
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
-CSV_COLUMNS = [
-    "occurred_at",
-    "actor_username",
-    "actor_role",
-    "actor_agency",
-    "action",
-    "subject_type",
-    "subject_id",
-    "participant_id",
-    "reason",
-    "client_ip",
-    "via",
-    "path",
+# A spreadsheet for people: headers in the reader's language; the values (ISO times, usernames, codes, ids)
+# are machine values, the same in every language (decision 0040).
+CSV_COLUMNS: list[tuple[str, Promise]] = [
+    ("occurred_at", gettext_lazy("When (ISO, site time)")),
+    ("actor_username", gettext_lazy("Username")),
+    ("actor_role", gettext_lazy("Role")),
+    ("actor_agency", gettext_lazy("Agency")),
+    ("action", gettext_lazy("Action")),
+    ("subject_type", gettext_lazy("Record kind")),
+    ("subject_id", gettext_lazy("Record id")),
+    ("participant_id", gettext_lazy("Participant id")),
+    ("reason", gettext_lazy("Reason")),
+    ("client_ip", gettext_lazy("IP address")),
+    ("via", gettext_lazy("Via")),
+    ("path", gettext_lazy("Page or endpoint")),
 ]
 
 
@@ -53,13 +57,13 @@ def _events_page(
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
         writer = csv.writer(response)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([str(label) for _key, label in CSV_COLUMNS])
         tz = ZoneInfo(zone_name())
         for e in events.iterator():
             writer.writerow(
                 [
                     _iso(e.occurred_at, tz) if c == "occurred_at" else csv_cell(getattr(e, c))
-                    for c in CSV_COLUMNS
+                    for c, _label in CSV_COLUMNS
                 ]
             )
         return response

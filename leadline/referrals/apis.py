@@ -23,6 +23,7 @@ from leadline.referrals.selectors import (
     referral_outcomes_for,
     referral_reads_audit,
 )
+from leadline.referrals.sentences import facts_of, sentence
 from leadline.sites.selectors import policy_version_today
 
 
@@ -77,9 +78,14 @@ class ReferralInScheme(OpenApiSerializerExtension):
 
 
 class CheckOut(serializers.Serializer):
-    criterion = serializers.CharField()
+    criterion = serializers.CharField(
+        help_text="The criterion's code (machine value; stable across languages)."
+    )
     passed = serializers.BooleanField()
     detail = serializers.CharField()
+    reason = serializers.CharField(
+        help_text="The result as a sentence in the request's language (Accept-Language), for people to read."
+    )
 
 
 class ReferralOut(serializers.Serializer):
@@ -104,6 +110,7 @@ class ReferralOut(serializers.Serializer):
 
 
 def referral_data(r: Referral, outcome: Outcome | None = None) -> dict[str, Any]:
+    facts = facts_of(r)
     return {
         "outcome": outcome.state if outcome else None,
         "housed": outcome.housed if outcome else None,
@@ -115,7 +122,13 @@ def referral_data(r: Referral, outcome: Outcome | None = None) -> dict[str, Any]
         "family_name": r.family_name,
         "created_at": r.created_at,
         "checks": [
-            {"criterion": c.criterion, "passed": c.passed, "detail": c.detail} for c in r.checks.all()
+            {
+                "criterion": c.criterion,
+                "passed": c.passed,
+                "detail": c.detail,
+                "reason": sentence(c.criterion, c.passed, facts),
+            }
+            for c in r.checks.all()
         ],
     }
 
@@ -128,7 +141,7 @@ class ReferralListApi(LeadlineApi):
         if not policy.can(request.user, "referral.view"):
             raise PermissionDenied
         paginator = self.pagination_class()
-        qs = referral_list_for(user=request.user).prefetch_related("checks")
+        qs = referral_list_for(user=request.user).prefetch_related("checks", "policy_version__exclusions")
         page = paginator.paginate_queryset(qs, request, view=self) or []
         referral_reads_audit(user=request.user, referrals=page)
         outcomes = referral_outcomes_for(user=request.user, referrals=page, channel="api")

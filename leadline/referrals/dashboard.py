@@ -14,8 +14,10 @@ from django.db.models.functions import TruncWeek
 
 from leadline.accounts.models import User
 from leadline.core import clock
+from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.models import EligibilityCheck, Handoff
 from leadline.referrals.policy import referrals_visible_to
+from leadline.sites.models import Exclusion
 from leadline.sites.selectors import site_get
 
 WEEKS = 12
@@ -32,6 +34,13 @@ class Dashboard:
     median_minutes: float | None
     within_target: float | None
     target: int
+
+    def reason_rows(self) -> list[tuple[str, int]]:
+        """The reasons as people read them (``reasons`` keeps the criterion codes the analysis counts by)."""
+        exclusions = dict(
+            Exclusion.objects.order_by("policy_version__effective_from").values_list("code", "description")
+        )
+        return [(criterion_label(c, exclusions), n) for c, n in self.reasons]
 
 
 def dashboard_for(*, user: User) -> Dashboard:

@@ -73,13 +73,30 @@ class Decision:
         return [c for c in self.checks if not c.passed]
 
 
+# The exclusions of the LEAD literature (PRODUCT.md §1) by their usual codes, in the reader's language; an
+# exclusion a site adds reads with the site's own description (referrals/sentences.py has their sentences).
+EXCLUSION_LABELS: dict[str, Promise] = {
+    "dealing_above_subsistence": _("Dealing above subsistence level"),
+    "exploits_minors": _("Exploiting minors"),
+    "promoting_prostitution": _("Promoting prostitution"),
+    "violent_history": _("Disqualifying violent history"),
+    "pending_specialty_court": _("Pending drug or mental-health court case"),
+    "no_contact_order": _("No-contact order with a current participant"),
+}
+
+
 def criterion_label(criterion: str, exclusions: dict[str, str] | None = None) -> str:
-    """The reason a criterion was not met, in the active language (exclusions by their description)."""
+    """The reason a criterion was not met, in the active language, for a table of reasons: never the code
+    (an exclusion by its usual label or the site's description; one no policy names, and a criterion of an
+    older release, by what they are)."""
     if criterion.startswith("exclusion:"):
         code = criterion.split(":", 1)[1]
-        return str(_("Exclusion: %(description)s") % {"description": (exclusions or {}).get(code, code)})
+        description = EXCLUSION_LABELS.get(code) or (exclusions or {}).get(code)
+        if description is None:
+            return str(_("An exclusion that is not in this policy"))
+        return str(_("Exclusion: %(description)s") % {"description": description})
     label = CRITERION_LABELS.get(criterion)
-    return str(label) if label is not None else criterion
+    return str(label) if label is not None else str(_("A criterion of an earlier policy"))
 
 
 def age_on(dob: date, on: date) -> int:

@@ -15,7 +15,6 @@ from leadline.accounts.decorators import AuthedRequest, capability_required, per
 from leadline.core import clock, refusals
 from leadline.referrals import services
 from leadline.referrals.dashboard import dashboard_for
-from leadline.referrals.eligibility import criterion_label
 from leadline.referrals.forms import ApprovalForm, CommunityReferralForm, OverrideForm, ReferralForm
 from leadline.referrals.models import Referral
 from leadline.referrals.policy import (
@@ -33,6 +32,7 @@ from leadline.referrals.selectors import (
     referral_outcomes_for,
     referral_reads_audit,
 )
+from leadline.referrals.sentences import check_rows, result_of
 from leadline.referrals.services.waiting import is_waiting
 from leadline.sites.selectors import policy_version_today, site_get
 
@@ -73,7 +73,12 @@ def referral_new(request: AuthedRequest) -> HttpResponse:
     form = ReferralForm(
         request.POST or None,
         policy_version=version,
-        initial={"idempotency_key": uuid.uuid4().hex, "aggrieved_party": "none_present"},
+        initial={
+            "idempotency_key": uuid.uuid4().hex,
+            "aggrieved_party": "none_present",
+            # "Refer through the social-contact door instead" on an ineligible result opens that door.
+            **({"door": request.GET["door"]} if request.GET.get("door") in Referral.Door.values else {}),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,12 +112,8 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _checks_read(referral: Referral) -> list:
-    """Every criterion's row, a failed one with its reason in the reader's language."""
-    exclusions = {e.code: e.description for e in referral.policy_version.exclusions.all()}
-    checks = list(referral.checks.all())
-    for c in checks:
-        c.reason = "" if c.passed else criterion_label(c.criterion, exclusions)  # type: ignore[attr-defined]
-    return checks
+    """Every criterion's row with its sentence in the reader's language (``c.sentence``; decision 0040)."""
+    return check_rows(referral, list(referral.checks.all()))
 
 
 def _detail_context(
@@ -139,6 +140,8 @@ def _detail_context(
         "assigned_to": _case_manager_name(referral) if next_step.step == "assigned" and program_side else "",
         "outcome": referral_outcomes_for(user=request.user, referrals=[referral]).get(referral.pk),
         "checks": checks,
+        # The result in one sentence, first on the page; what to do next for the officer who referred.
+        "result": result_of(referral, checks, for_referrer=referral.referred_by_id == request.user.pk),
         "override_form": override_form,
         "no_override_aggrieved": aggrieved_declined and ineligible and may_override(request.user),
         "h": handoff,

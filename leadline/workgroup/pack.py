@@ -21,7 +21,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from leadline.accounts.models import User
@@ -29,7 +28,7 @@ from leadline.accounts.policy import users_with_capability
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
 from leadline.audit.selectors import law_enforcement_events
-from leadline.core import clock
+from leadline.core import clock, display
 from leadline.core.clock import zone_name
 from leadline.core.pdf import Document
 from leadline.evaluation.labels import suppression_threshold
@@ -65,7 +64,7 @@ class Cell:
 
 
 def _count_text(n: int) -> str:
-    return str(formats.number_format(n, 0, force_grouping=True))
+    return display.number(n, 0)
 
 
 def _small(n: int, threshold: int) -> bool:
@@ -187,12 +186,17 @@ def _handoffs(since: datetime, until: datetime, threshold: int, target: int) -> 
     figures["median"] = _minutes(statistics.median(minutes))
     figures["p90"] = _minutes(p90)
     if not (_small(within, threshold) or _small(n - within, threshold)):
-        figures["within_target"] = f"{formats.number_format(round(100 * within / n), 0)}%"
+        figures["within_target"] = display.percent(within / n, 0)
     return figures
 
 
+def _savings_pct(value: Any) -> str:
+    """The evaluation's savings share is kept in percent units (17.0 for 17 %)."""
+    return DASH if value is None else display.percent(value / 100, 1)
+
+
 def _minutes(value: float) -> str:
-    return str(formats.number_format(round(value, 1), 1))
+    return display.number(value, 1)
 
 
 def _caseloads(threshold: int) -> dict[str, Any]:
@@ -312,7 +316,7 @@ def _evidence() -> dict[str, Any] | None:
         figures.append(
             (
                 _("Savings per person-year, comparison minus LEAD"),
-                f"{_money(costs.get('savings'))} ({_num(costs.get('savings_pct'), 1)}%)",
+                f"{_money(costs.get('savings'))} ({_savings_pct(costs.get('savings_pct'))})",
             )
         )
     return {
@@ -350,7 +354,7 @@ def pack_data(start: date, end: date) -> dict[str, Any]:
 
 
 def period_label(start: date, end: date) -> str:
-    return _("%(start)s to %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
+    return _("%(start)s to %(end)s") % {"start": display.day(start), "end": display.day(end)}
 
 
 def pack_pdf(pack: dict[str, Any]) -> bytes:
@@ -366,7 +370,7 @@ def pack_pdf(pack: dict[str, Any]) -> bytes:
             "Made on %(date)s. Aggregates only: no participant is named. Counts of people from 1 to %(t)s "
             "read ≤%(t)s, and a cell that would let one be worked out from a total reads —."
         )
-        % {"date": pack["made_on"].isoformat(), "t": pack["threshold"]}
+        % {"date": display.day(pack["made_on"]), "t": pack["threshold"]}
     )
     _pdf_referrals(doc, pack["referrals"])
     _pdf_handoffs(doc, pack["handoffs"])
@@ -422,7 +426,7 @@ def _pdf_caseloads(doc: Document, c: dict[str, Any]) -> None:
             "the soft limit, %(above_hard)s above the hard limit."
         )
         % {
-            "d": c["as_of"].isoformat(),
+            "d": display.day(c["as_of"]),
             "soft": c["soft"],
             "hard": c["hard"],
             "above_soft": c["above_soft"],
@@ -463,7 +467,7 @@ def _pdf_evidence(doc: Document, ev: dict[str, Any] | None) -> None:
             "From the evaluation run on %(run)s (data to %(as_of)s), with small cells suppressed as in the "
             "public report (counts from 1 to %(t)s)."
         )
-        % {"run": ev["run_on"].isoformat(), "as_of": ev["as_of"].isoformat(), "t": ev["threshold"]}
+        % {"run": display.day(ev["run_on"]), "as_of": display.day(ev["as_of"]), "t": ev["threshold"]}
     )
     if ev["demo"]:
         doc.paragraph(

@@ -247,10 +247,13 @@ def test_the_public_spreadsheet_is_the_same_file_in_every_language(small_world):
     [("prosecutor", "/legal/holds.csv"), ("program_manager", "/participants/export.csv")],
 )
 def test_the_program_spreadsheets_are_the_same_file_in_every_language(world, persona, path):
-    """The other CSV downloads (dates, day counts, ids): machine values, never localised."""
+    """The other CSV downloads (dates, day counts, ids): machine values, never localised. A spreadsheet made
+    for people has its headers in the reader's language (decision 0040): every row after them is the same."""
     files = {language: _client_in(language, world[persona]).get(path) for language in LANGUAGES}
     first = files[LANGUAGES[0]]
     assert first.status_code == 200 and first["Content-Type"].startswith("text/csv")
     assert first.content.count(b"\n") >= 2  # a header and at least one row
     for language, answer in files.items():
-        assert answer.content == first.content, f"{path} differs in {language!r}"
+        assert answer.content.split(b"\n", 1)[1] == first.content.split(b"\n", 1)[1], (
+            f"{path} differs in {language!r}"
+        )

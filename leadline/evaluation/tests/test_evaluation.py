@@ -140,7 +140,9 @@ def test_the_quarterly_report_is_a_pdf_of_the_suppressed_copy_only(small_world, 
     assert response.content.startswith(b"%PDF")
     text = " ".join(_pdf_text(response.content).split())
     quarter = (run.as_of.month - 1) // 3 + 1
-    assert f"Quarter {quarter} {run.as_of.year} (data to {run.as_of.isoformat()})" in text
+    from leadline.core import display
+
+    assert f"Quarter {quarter} {run.as_of.year} (data to {display.day(run.as_of)})" in text
     assert "synthetic cohort" in text and "Summary" in text and "Methods and definitions" in text
     public = run.public_results
     did = public["recidivism"]["did_or"]
@@ -187,5 +189,6 @@ def test_the_quarter_is_the_calendar_quarter_of_the_runs_cutoff():
 
     from leadline.evaluation.report import quarter_label
 
-    assert quarter_label(date(2026, 9, 30)) == "Quarter 3 2026 (data to 2026-09-30)"
-    assert quarter_label(date(2027, 1, 2)) == "Quarter 1 2027 (data to 2027-01-02)"
+    # The day as the reader's language writes it (decision 0040).
+    assert quarter_label(date(2026, 9, 30)) == "Quarter 3 2026 (data to Sept. 30, 2026)"
+    assert quarter_label(date(2027, 1, 2)) == "Quarter 1 2027 (data to Jan. 2, 2027)"

@@ -212,10 +212,10 @@ def test_a_declined_aggrieved_party_is_stored_as_a_reason_on_the_referral(world)
     event = AuditEvent.objects.get(subject_type="referral", subject_id=str(referral.pk), action="create")
     assert event.changes["ineligible_reasons"] == ["aggrieved_party"]
     page = client.get(response["Location"]).content.decode()
-    assert "The aggrieved party declined" in page
+    assert "Not eligible: the aggrieved party declines diversion." in page  # the sentence (decision 0040)
     User.objects.filter(pk=world["officer"].pk).update(preferred_language="es")
     spanish = client.get(response["Location"]).content.decode()
-    assert "La parte agraviada no estuvo de acuerdo" in spanish
+    assert "Parte agraviada presente y no está de acuerdo" in spanish  # the facts, in the reader's language
 
 
 def test_the_form_tells_the_officer_when_a_decline_ends_the_referral(world):

@@ -100,8 +100,9 @@ def test_the_page_asks_then_confirms_and_a_double_submit_makes_one_participant(f
     asked = client.post(url)
     assert asked.status_code == 409
     page = asked.content.decode()
-    assert "data-handoff-match" in page and f'value="{known.pk}"' in page and "1988-08-18" in page
-    assert "1988-08-19" in page  # the referred person's date, to compare
+    # Dates of birth as people read them (decision 0040), the two to compare side by side.
+    assert "data-handoff-match" in page and f'value="{known.pk}"' in page and "Aug. 18, 1988" in page
+    assert "Aug. 19, 1988" in page  # the referred person's date, to compare
     assert AuditEvent.objects.filter(participant_id=known.pk, action="search",
                                      reason="match check before completing a hand-off").exists()  # fmt: skip
     assert _state(handoff)[0] == "arrived"

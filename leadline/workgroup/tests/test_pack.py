@@ -169,7 +169,9 @@ def test_the_page_and_the_pdf_suppress_small_cells_and_name_nobody(
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf["Content-Disposition"] == 'inline; filename="lead-policy-pack-2026-04-01-2026-06-30.pdf"'
     text = _pdf_text(pdf.content)
-    assert "Policy Coordinating Group pack" in text and "2026-04-01 to 2026-06-30" in text
+    assert (
+        "Policy Coordinating Group pack" in text and "April 1, 2026 to June 30, 2026" in text
+    )  # people read days their way (decision 0040)
     assert "≤10" in text and "Exclusion: Disqualifying violent history" in text and "carmen" in text
     referral_names = set(Referral.objects.values_list("given_name", "family_name"))
     participant_names = set(Participant.objects.values_list("given_name", "family_name"))
