@@ -47,6 +47,7 @@ NAV: list[NavEntry] = [
     NavEntry("messages", _("Messages"), "messaging:list", "message.view"),
     NavEntry("summaries", _("Progress summaries"), "summaries:list", "progress_summary.view"),
     NavEntry("evidence", _("Evidence"), "evaluation:evidence", "evaluation.view"),
+    NavEntry("operations", _("Operations dashboard"), "operations:dashboard", "operations.view"),
     NavEntry("policy_pack", _("Policy group pack"), "policy_pack:pack", "policy_pack.view"),
     NavEntry("audit", _("Audit reports"), "audit:index", "audit_report.view"),
     NavEntry("sealing", _("Sealing report"), "legal:sealing", "sealing_report.view"),
