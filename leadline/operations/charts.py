@@ -68,7 +68,8 @@ def week_bars(
     legend = [{"fill": PALETTE[s % len(PALETTE)], "label": label} for s, (label, _v) in enumerate(series)]
     return {
         "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP, "base": base,
-        "bars": bars, "x_label_y": base + 14, "ticks_x": ticks_x, "ticks_y": ticks_y, "legend": legend if len(series) > 1 else [],
+        "bars": bars, "x_label_y": base + 14, "ticks_x": ticks_x, "ticks_y": ticks_y,
+        "legend": legend if len(series) > 1 else [],
         "y_title": y_title, "x_title": x_title, "x_title_y": HEIGHT - 4, "y_title_x": 12,
         "y_title_y": round(TOP + plot_h / 2, 1),
     }  # fmt: skip

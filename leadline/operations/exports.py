@@ -103,8 +103,9 @@ def _staff(user: User | None) -> str:
 
 def participant_rows(period: Period) -> list[dict[str, Any]]:
     """Everyone in LEAD at some time in the period: on the books before it ended, and not gone (exited, and
-    still exited when it ended) before it began. The status is the one at the period's end. One query for the participants (the status at the period's end and the dates as subqueries), one
-    for their first referrals."""
+    still exited when it ended) before it began. Every figure is as it stood at the period's end: the status,
+    and only dates up to then (a past quarter's file reads the same next year). One query for the participants
+    (the status at the period's end and the dates as subqueries), one for their first referrals."""
     start_at, end_at = period.start_at, period.end_at
     changes = StatusChange.objects.filter(participant=OuterRef("pk"))
     last_exit = (
@@ -115,12 +116,17 @@ def participant_rows(period: Period) -> list[dict[str, Any]]:
     before_end = changes.filter(changed_at__lt=end_at).order_by("-changed_at", "-id").values("to_status")[:1]
     after_end = changes.filter(changed_at__gte=end_at).order_by("changed_at", "id").values("from_status")[:1]
     first_intake = (
-        Intake.objects.filter(participant=OuterRef("pk"), completed_at__isnull=False)
+        Intake.objects.filter(participant=OuterRef("pk"), completed_at__lt=end_at)
         .order_by("completed_at", "id")
         .values("completed_at")[:1]
     )
+    last_contact = (
+        Contact.objects.filter(participant=OuterRef("pk"), occurred_at__lt=end_at)
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at")[:1]
+    )
     first_referral = (
-        Referral.objects.filter(participant=OuterRef("pk"))
+        Referral.objects.filter(participant=OuterRef("pk"), occurred_at__lt=end_at)
         .exclude(legal_matter__sealed_at__isnull=False)
         .order_by("occurred_at", "id")
         .values("id")[:1]
@@ -131,6 +137,7 @@ def participant_rows(period: Period) -> list[dict[str, Any]]:
             exited_at=Subquery(last_exit),
             status_at_end=Coalesce(Subquery(before_end), Subquery(after_end), F("status")),
             intake_at=Subquery(first_intake),
+            contact_at=Subquery(last_contact),
             referral_id=Subquery(first_referral),
         )
         .exclude(status_at_end="exited", exited_at__lt=start_at)  # gone before the period began
@@ -140,9 +147,9 @@ def participant_rows(period: Period) -> list[dict[str, Any]]:
     n = people.count()
     if n > MAX_ROWS:
         raise TooLarge(n)
-    people_list = list(people)
+    people_list: list[Any] = list(people)
     referrals = Referral.objects.select_related("precinct", "agency").in_bulk(
-        [p.referral_id for p in people_list if p.referral_id]  # type: ignore[attr-defined]
+        [a.referral_id for a in people_list if a.referral_id]
     )
     rows = []
     for p in people_list:
@@ -156,11 +163,11 @@ def participant_rows(period: Period) -> list[dict[str, Any]]:
                 "referral_door": referral.door if referral else "",
                 "referred_on": _local(referral.occurred_at) if referral else None,
                 "intake_on": _local(a.intake_at),
-                "enrolled_on": _local(p.engaged_at),
+                "enrolled_on": _local(p.engaged_at) if p.engaged_at and p.engaged_at < end_at else None,
                 "exited_on": _local(a.exited_at) if a.status_at_end == "exited" else None,
                 "precinct": referral.precinct.name if referral and referral.precinct else "",
                 "referring_agency": referral.agency.name if referral and referral.agency else "",
-                "last_contact_on": _local(p.last_contact_at),
+                "last_contact_on": _local(a.contact_at),
             }
         )
     return rows
@@ -220,7 +227,7 @@ def write_xlsx(columns: list[Column], rows: Iterable[dict[str, Any]], *, title: 
         for c in columns:
             value = row[c.key]
             if isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # a date cell is allowed
                 cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             else:

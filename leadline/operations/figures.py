@@ -1,10 +1,10 @@
 """The operational dashboard's figures (issue #17 item 6): counts only, never a person.
 
-Every figure is one or a few aggregate queries (COUNT ... GROUP BY, with weeks bucketed in SQL by CASE over the
-week boundaries, so it reads the same on SQLite and PostgreSQL and across a change of clocks): what Python
-loops over is at most weeks × statuses, never participants. The one exception is the hand-off minutes: a median
-and a 90th percentile are not portable SQL aggregates, so the arrival times of the period's hand-offs (a few
-hundred a quarter at most; bounded by the period, at most a year) are read and ordered here.
+Every figure is one or a few aggregate queries (COUNT ... GROUP BY, with weeks bucketed in SQL by CASE over
+the week boundaries, so it reads the same on SQLite and PostgreSQL and across a change of clocks): what Python
+loops over is at most weeks × statuses, never participants. The one exception is the hand-off minutes: a
+median and a 90th percentile are not portable SQL aggregates, so the arrival times of the period's hand-offs
+(a few hundred a quarter at most; bounded by the period, at most a year) are read and ordered here.
 
 Which participants count: every record that is not a merged duplicate. The figures are the program's own
 counts for its own staff (``operations.view``); sealed matters are hidden from a reader whom
@@ -19,7 +19,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from leadline.accounts import policy
@@ -67,8 +79,8 @@ class StatusWeek:
 
 
 def status_by_week(*, last_day: date, now: datetime | None = None) -> list[StatusWeek]:
-    """The 12 weeks ending with the week of ``last_day``: new enrolments and exits in each, and how many people
-    were in each status when it ended.
+    """The 12 weeks ending with the week of ``last_day``: new enrolments and exits in each, and how many
+    people were in each status when it ended.
 
     A status at a past moment is read back from today's: today's count of a status, less the moves into it
     since that moment, plus the moves out of it, less the people created since then who started in it (their
@@ -81,6 +93,8 @@ def status_by_week(*, last_day: date, now: datetime | None = None) -> list[Statu
     bounds = [start_of_day(first, zone)] + [
         min(start_of_day(m + timedelta(days=7), zone), now) for m in mondays
     ]
+    rows: Any  # one grouped query after another: Django's typed rows differ, the loops read them alike
+    row: Any
     current = {s: 0 for s in STATUSES}
     for row in live_participants().values("status").annotate(n=Count("id")).order_by():
         current[row["status"]] += row["n"]
@@ -165,6 +179,7 @@ def contacts_in(period: Period) -> Contacts:
         occurred_at__gte=period.start_at, occurred_at__lt=period.end_at, participant__merged_into__isnull=True
     )
     weeks = [ContactWeek(m) for m in period.weeks()]
+    row: Any
     rows = contacts.annotate(b=bucket("occurred_at", bounds)).values("b", "reached").annotate(n=Count("id"))
     for row in rows.order_by():
         week = weeks[row["b"]]
@@ -274,8 +289,8 @@ def overdue_by_staff() -> list[StaffWork]:
         )
         .order_by()
     )
-    counts: dict[int | None, dict[str, Any]] = {r["case_manager"]: r for r in rows}
-    steps = dict(
+    counts: dict[int | None, Any] = {r["case_manager"]: r for r in rows}
+    steps: dict[int | None, int] = dict(
         PlanItem.objects.filter(
             goal__participant__merged_into__isnull=True,
             goal__participant__status__in=CASELOAD_STATUSES,
@@ -343,6 +358,7 @@ def referrals_in(period: Period, *, user: User) -> Referrals:
     referrals = without_sealed(user, referrals, matter="legal_matter")
     bounds = [lo for lo, _hi in period.week_bounds()]
     weeks = [DoorWeek(m, {d: 0 for d in DOORS}) for m in period.weeks()]
+    row: Any
     rows = referrals.annotate(b=bucket("created_at", bounds)).values("b", "door").annotate(n=Count("id"))
     for row in rows.order_by():
         weeks[row["b"]].by_door[row["door"]] += row["n"]

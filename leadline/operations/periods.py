@@ -1,5 +1,5 @@
 """The period the dashboard and its exports cover: this month, this quarter or a custom range of whole local
-days (the site's zone), and the weeks (Monday to Sunday) that cut it. The form names the field in each error."""
+days (the site's zone), and the weeks (Monday to Sunday) that cut it. Each error sits on its field."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def this_quarter(today: date) -> Period:
 
 
 class PeriodForm(forms.Form):
-    """GET ``period`` (month | quarter | custom) and, for a custom range, ``start`` and ``end`` (ISO dates)."""
+    """GET ``period`` (month | quarter | custom) and, for a custom range, ``start`` and ``end`` (ISO)."""
 
     period = forms.ChoiceField(
         label=_("Period"),
@@ -88,7 +88,7 @@ class PeriodForm(forms.Form):
                 self.add_error("end", _("A period holds at most %(n)s days.") % {"n": MAX_DAYS})
         return data
 
-    def period(self) -> Period:
+    def chosen(self) -> Period:
         """The chosen period (call after is_valid())."""
         today = clock.today()
         kind = self.cleaned_data.get("period") or "month"

@@ -58,8 +58,10 @@ def _page(request: AuthedRequest, form: PeriodForm, status: int = 200) -> HttpRe
         "max_rows": exports.MAX_ROWS,
     }
     if status == 200:
-        d = dashboard_for(user=request.user, period=form.period())
-        kinds = [(Contact.Kind(k).label, reached, not_reached) for k, reached, not_reached in d.contacts.by_kind]
+        d = dashboard_for(user=request.user, period=form.chosen())
+        kinds = [
+            (Contact.Kind(k).label, reached, not_reached) for k, reached, not_reached in d.contacts.by_kind
+        ]
         context.update(d=d, kinds=kinds, query=request.GET.urlencode(), **_charts(d))
     return render(request, TEMPLATE, context, status=status)
 
@@ -82,7 +84,7 @@ def export(request: AuthedRequest, kind: str, fmt: str) -> HttpResponse:
         return _page(request, form, 400)
     try:
         body, content_type, name = exports.export_build(
-            user=request.user, kind=kind, fmt=fmt, period=form.period()
+            user=request.user, kind=kind, fmt=fmt, period=form.chosen()
         )
     except refusals.Refused as exc:
         refusals.on_form(form, exc)

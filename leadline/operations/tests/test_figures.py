@@ -33,8 +33,12 @@ def test_participants_by_status_week_by_week(ops):
     by_monday = {w.monday: w for w in weeks}
     # Week of 31 August: A referred, C active, D referred (created 1 September); B, E, F, G not yet there.
     assert by_monday[date(2026, 8, 31)].at_end == {
-        "referred": 2, "engaged": 0, "active": 1, "inactive": 0, "exited": 0
-    }  # fmt: skip
+        "referred": 2,
+        "engaged": 0,
+        "active": 1,
+        "inactive": 0,
+        "exited": 0,
+    }
     assert by_monday[date(2026, 9, 14)].exited == 1  # D, on 20 September
     # The week of 2 November: A enrolled (engaged on the 3rd).
     nov2 = by_monday[date(2026, 11, 2)]
@@ -70,8 +74,11 @@ def test_contacts_in_the_month_reached_and_not_by_week_and_kind(ops):
     # A's contact at 23:30 on 31 October (Rochester) is October's, though already November in UTC; G's counts.
     assert (c.total, c.reached, c.not_reached) == (5, 4, 1)
     assert [(w.monday, w.reached, w.not_reached) for w in c.weeks] == [
-        (date(2026, 10, 26), 1, 0), (date(2026, 11, 2), 2, 1), (date(2026, 11, 9), 0, 0), (date(2026, 11, 16), 1, 0)
-    ]  # fmt: skip
+        (date(2026, 10, 26), 1, 0),
+        (date(2026, 11, 2), 2, 1),
+        (date(2026, 11, 9), 0, 0),
+        (date(2026, 11, 16), 1, 0),
+    ]
     assert c.by_kind == [("in_person", 1, 0), ("phone", 2, 0), ("text", 1, 0), ("outreach", 0, 1)]
 
 
@@ -109,10 +116,16 @@ def test_referrals_by_door_week_by_week_and_by_precinct(ops):
     assert r.total == 4  # R5 (30 October) is outside
     assert r.by_door == {"arrest_diversion": 2, "social_contact": 1, "community": 1}
     assert [(w.monday, w.counts) for w in r.weeks] == [
-        (date(2026, 10, 26), [0, 0, 0]), (date(2026, 11, 2), [1, 1, 0]),
-        (date(2026, 11, 9), [1, 0, 0]), (date(2026, 11, 16), [0, 0, 1]),
-    ]  # fmt: skip
-    assert r.precincts == [("Clinton Section", [1, 1, 0], 2), ("Genesee Section", [1, 0, 0], 1), ("", [0, 0, 1], 1)]
+        (date(2026, 10, 26), [0, 0, 0]),
+        (date(2026, 11, 2), [1, 1, 0]),
+        (date(2026, 11, 9), [1, 0, 0]),
+        (date(2026, 11, 16), [0, 0, 1]),
+    ]
+    assert r.precincts == [
+        ("Clinton Section", [1, 1, 0], 2),
+        ("Genesee Section", [1, 0, 0], 1),
+        ("", [0, 0, 1], 1),
+    ]
 
 
 def test_the_page_shows_the_figures_in_a_few_queries(ops, login, django_assert_max_num_queries):
@@ -130,7 +143,7 @@ def test_the_page_shows_the_figures_in_a_few_queries(ops, login, django_assert_m
 
 def test_a_case_manager_reads_the_dashboard_without_the_exports_and_police_are_refused(ops, login):
     page = login(ops["case_manager"]).get("/operations/").content.decode()
-    assert "data-figure=\"overdue\"" in page and "data-exports" not in page
+    assert 'data-figure="overdue"' in page and "data-exports" not in page
     assert login(ops["case_manager"]).get("/operations/export/participants.csv").status_code == 403
     for persona in ("officer", "police_liaison", "prosecutor", "defender", "provider_staff", "evaluator"):
         assert login(ops[persona]).get("/operations/").status_code == 403, persona
