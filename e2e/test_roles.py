@@ -35,6 +35,7 @@ pytestmark = pytest.mark.e2e
 #   legal: legal_matter.view              sealing: sealing_report.view   evidence: evaluation.view
 #   directory: directory.view            service_referrals: service_referral.view
 #   disclosure_requests: consent.view (the program manager all, a case manager her caseload's)
+#   operations: operations.view (the program manager and the case managers)
 POLICE_NAV = [
     *["home", "notifications", "lookup", "refer", "referrals", "handoffs", "dashboard"],
     *["workgroup", "tokens", "api_docs"],
@@ -51,6 +52,7 @@ CASE_MANAGER_NAV = [
         "service_referrals",
         "workgroup",
         "messages",
+        "operations",
         "tokens",
         "api_docs",
     ],
@@ -82,6 +84,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "workgroup",
         "messages",
         "evidence",
+        "operations",
         "policy_pack",
         "audit",
         "sealing",
@@ -144,6 +147,7 @@ ENTRY_PATHS = {
     "messages": "/messages/",
     "summaries": "/summaries/",
     "evidence": "/evidence/",
+    "operations": "/operations/",
     "policy_pack": "/policy-pack/",
     "audit": "/audit/",
     "sealing": "/legal/sealing/",
@@ -160,6 +164,7 @@ ENTRY_HEADINGS = {
     "workgroup": "Operational workgroup",
     "messages": "Messages",
     "policy_pack": "Policy Coordinating Group pack",
+    "operations": "Operations dashboard",
     "outbox": "Notification outbox",
     "lookup": "Is this person in LEAD?",
     "refer": "New referral",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
+
 from leadline.core import clock
 from leadline.legal.clock import start_of_day
 from leadline.operations.figures import (
@@ -147,3 +149,27 @@ def test_a_case_manager_reads_the_dashboard_without_the_exports_and_police_are_r
     assert login(ops["case_manager"]).get("/operations/export/participants.csv").status_code == 403
     for persona in ("officer", "police_liaison", "prosecutor", "defender", "provider_staff", "evaluator"):
         assert login(ops[persona]).get("/operations/").status_code == 403, persona
+
+
+def test_the_charts_draw_the_same_geometry_in_every_language(ops, login):
+    """SVG coordinates are machine values (decision 0027): the Spanish page draws every bar where the English
+    one does, with a dot, while the figures a person reads are in their language."""
+    import re
+
+    english = login(ops["program_manager"]).get("/operations/").content.decode()
+    in_spanish = login(ops["program_manager"])
+    in_spanish.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    spanish = in_spanish.get("/operations/").content.decode()
+    geometry = re.compile(r'\b(?:x|y|x1|x2|y1|y2|width|height|viewBox)="([^"]*)"')
+    drawn = [
+        g
+        for svg in re.findall(r"<svg class=\"chart\".*?</svg>", english, re.S)
+        for g in geometry.findall(svg)
+    ]
+    assert len(drawn) > 50 and any("." in g for g in drawn)
+    assert drawn == [
+        g
+        for svg in re.findall(r"<svg class=\"chart\".*?</svg>", spanish, re.S)
+        for g in geometry.findall(svg)
+    ]
+    assert 'lang="es"' in spanish and "25,0" in spanish  # the median, as a Spanish reader reads it
