@@ -173,23 +173,27 @@ class Contacts:
 
 
 def contacts_in(period: Period) -> Contacts:
-    """Contacts and outreach attempts in the period: reached or not, by week and by kind. Two queries."""
+    """Contacts and outreach attempts in the period: reached or not, by week and by kind. One query."""
     bounds = [lo for lo, _hi in period.week_bounds()]
     contacts = Contact.objects.filter(
         occurred_at__gte=period.start_at, occurred_at__lt=period.end_at, participant__merged_into__isnull=True
     )
     weeks = [ContactWeek(m) for m in period.weeks()]
+    kinds: dict[str, list[int]] = {}
     row: Any
-    rows = contacts.annotate(b=bucket("occurred_at", bounds)).values("b", "reached").annotate(n=Count("id"))
-    for row in rows.order_by():
-        week = weeks[row["b"]]
+    rows = (
+        contacts.annotate(b=bucket("occurred_at", bounds))
+        .values("b", "kind", "reached")
+        .annotate(n=Count("id"))
+    )
+    for row in rows.order_by():  # at most weeks × kinds × 2 rows
+        week, counts = weeks[row["b"]], kinds.setdefault(row["kind"], [0, 0])
         if row["reached"]:
             week.reached += row["n"]
+            counts[0] += row["n"]
         else:
             week.not_reached += row["n"]
-    kinds: dict[str, list[int]] = {}
-    for row in contacts.values("kind", "reached").annotate(n=Count("id")).order_by():
-        kinds.setdefault(row["kind"], [0, 0])[0 if row["reached"] else 1] += row["n"]
+            counts[1] += row["n"]
     reached = sum(w.reached for w in weeks)
     not_reached = sum(w.not_reached for w in weeks)
     order = [k.value for k in Contact.Kind]
