@@ -12,8 +12,9 @@ local date), plain integers, codes for statuses, doors and kinds, ``yes``/``no``
 would run as a formula is quoted (core.csvsafe), in the CSV and in the XLSX alike.
 
 A file holds at most ``MAX_ROWS`` rows, counted first: a bigger period is refused (naming the period) rather
-than built for minutes inside a request. At that size both formats are written in about a second
-(bench/dashboard.py); a background job with a progress page (core.imports) is the path if sites need more.
+than built for minutes inside a request. What costs most is the audit trail's one row per participant
+(bench/dashboard.py: about 1.5 ms a row on a loaded machine); a background job with a progress page (the
+pattern of core.imports) is the path for bigger files.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
@@ -43,7 +43,7 @@ from leadline.operations.periods import Period
 from leadline.participants.models import Participant, StatusChange
 from leadline.referrals.models import Referral
 
-MAX_ROWS = 20_000
+MAX_ROWS = 10_000
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -235,16 +235,8 @@ def write_xlsx(columns: list[Column], rows: Iterable[dict[str, Any]], *, title: 
     sheet = book.create_sheet(title=title[:31])
     sheet.append([csv_cell(str(c.label)) for c in columns])
     for row in rows:
-        cells = []
-        for c in columns:
-            value = row[c.key]
-            if isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # a date cell is allowed
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-            else:
-                cells.append(csv_cell(value))
-        sheet.append(cells)
+        # A date goes in as a date: openpyxl makes it a date cell shown "yyyy-mm-dd" (its format for dates).
+        sheet.append([row[c.key] if isinstance(row[c.key], date) else csv_cell(row[c.key]) for c in columns])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
