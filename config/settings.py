@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "leadline.messaging",
     "leadline.workgroup",
     "leadline.oversight",
+    "leadline.operations",
     "leadline.web",
     "leadline.demo",
 ]

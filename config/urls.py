@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/hsds/", include("leadline.directory.hsds_urls")),
     path("workgroup/", include("leadline.workgroup.urls")),
     path("policy-pack/", include("leadline.workgroup.pack_urls")),
+    path("operations/", include("leadline.operations.urls")),
     path("messages/", include("leadline.messaging.urls")),
     path("notifications/outbox/", include("leadline.oversight.outbox_urls")),
     path("notifications/", include("leadline.notifications.urls")),

@@ -93,7 +93,9 @@ def test_a_community_referral_goes_from_the_approvers_inbox_through_the_queue_on
     expect(paula.locator("[data-status]")).to_have_attribute("data-status", "eligible")
 
     paula.goto("/")
-    expect(_section(paula, "community_to_approve").locator("li").filter(has_text="Inboxwright")).to_have_count(0)
+    expect(
+        _section(paula, "community_to_approve").locator("li").filter(has_text="Inboxwright")
+    ).to_have_count(0)
     queued = _section(paula, "waiting_for_case_manager").locator("li").filter(has_text="Inboxwright")
     expect(queued).to_have_count(1)
     queued.get_by_role("link").click()

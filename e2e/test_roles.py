@@ -35,6 +35,8 @@ pytestmark = pytest.mark.e2e
 #   legal: legal_matter.view              sealing: sealing_report.view   evidence: evaluation.view
 #   directory: directory.view            service_referrals: service_referral.view
 #   disclosure_requests: consent.view (the program manager all, a case manager her caseload's)
+#   operations: operations.view (the program manager and the case managers)
+#   waiting: caseload.edit (the program manager assigns from the waiting queue)
 POLICE_NAV = [
     *["home", "notifications", "lookup", "refer", "referrals", "handoffs", "dashboard"],
     "workgroup",
@@ -51,6 +53,7 @@ CASE_MANAGER_NAV = [
         "service_referrals",
         "workgroup",
         "messages",
+        "operations",
     ],
 ]
 EXPECTED_NAV: dict[str, list[str]] = {
@@ -71,6 +74,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "dashboard",
         "participants",
         "caseloads",
+        "waiting",
         "outreach",
         "legal",
         "disclosure_requests",
@@ -79,6 +83,7 @@ EXPECTED_NAV: dict[str, list[str]] = {
         "workgroup",
         "messages",
         "evidence",
+        "operations",
         "policy_pack",
         "audit",
         "sealing",
@@ -139,6 +144,8 @@ ENTRY_PATHS = {
     "messages": "/messages/",
     "summaries": "/summaries/",
     "evidence": "/evidence/",
+    "operations": "/operations/",
+    "waiting": "/referrals/waiting/",
     "policy_pack": "/policy-pack/",
     "audit": "/audit/",
     "sealing": "/legal/sealing/",
@@ -151,10 +158,12 @@ ENTRY_PATHS = {
 }
 
 ENTRY_HEADINGS = {
+    "waiting": "Waiting for a case manager",
     "notifications": "Notifications",
     "workgroup": "Operational workgroup",
     "messages": "Messages",
     "policy_pack": "Policy Coordinating Group pack",
+    "operations": "Operations dashboard",
     "outbox": "Notification outbox",
     "lookup": "Is this person in LEAD?",
     "refer": "New referral",

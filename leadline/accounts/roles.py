@@ -149,6 +149,9 @@ CAPABILITIES: dict[str, Capability] = {
         # agenda item is shown to each member through their role and the participant's consents.
         *_pair("workgroup", DataClass.OPERATIONAL, "the operational workgroup's meetings"),
         Capability("policy_pack.view", DataClass.AUDIT, "the Policy Coordinating Group pack (aggregates)"),
+        # The operational dashboard (issue #17 item 6): counts only, never a person; the program's own staff.
+        # Its exports of participants and contacts need participant_export.view on top.
+        Capability("operations.view", DataClass.OPERATIONAL, "the operational dashboard (counts only)"),
         # Threads about a participant; who may be in one is decided per participant by consents.policy.
         *_pair("message", DataClass.OPERATIONAL, "messages about a participant"),
         Capability("notification_outbox.view", DataClass.CONFIG, "the notification outbox (no content)"),
@@ -209,6 +212,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "service_referral.view": CL, "service_referral.edit": CL,
         "directory.view": A,
         "workgroup.view": OWN, "workgroup.edit": OWN,
+        "operations.view": A,
         "message.view": CL, "message.edit": CL,
         **_TOKENS,
     },
@@ -253,6 +257,7 @@ ROLE_CAPABILITIES: dict[Role, dict[str, Scope]] = {
         "site_config.view": SITE,
         "workgroup.view": A, "workgroup.edit": A,
         "policy_pack.view": A,
+        "operations.view": A,
         "message.view": A, "message.edit": A,
         "notification_outbox.view": SITE,
         **_TOKENS,
