@@ -10,4 +10,5 @@ class CasesConfig(AppConfig):
         from leadline.cases import (
             hooks,  # noqa: F401
             pages,  # noqa: F401  (registers its part of the participant page)
+            timeline,  # noqa: F401  (its sources of the participant's timeline)
         )

@@ -7,4 +7,7 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Service directory"
 
     def ready(self) -> None:
-        from leadline.directory import hooks  # noqa: F401
+        from leadline.directory import (
+            hooks,  # noqa: F401
+            timeline,  # noqa: F401  (service referrals in the participant's timeline)
+        )
