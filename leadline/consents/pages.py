@@ -13,6 +13,7 @@ from leadline.consents.forms import ConsentForm, RevokeForm
 from leadline.consents.models import Consent
 from leadline.consents.selectors import accounting_open_for_participant, consent_list_for_participant
 from leadline.core import clock
+from leadline.participants.models import CASELOAD_STATUSES
 from leadline.participants.pages import NextStep, register_next_step, register_part
 from leadline.participants.selectors import ParticipantView
 
@@ -42,8 +43,9 @@ CONSENT_WARNING_DAYS = 30  # as the case manager's day warns (web.day)
 
 def _consent_expiring(request: HttpRequest, view: ParticipantView) -> NextStep | None:
     """A consent in force that runs out within 30 days: ask the participant whether to renew it."""
-    if not view.access.has("consent.edit") or view.participant.merged_into_id:
-        return None
+    p = view.participant
+    if not view.access.has("consent.edit") or p.merged_into_id or p.status not in CASELOAD_STATUSES:
+        return None  # nobody is asked to renew after leaving LEAD
     today = clock.today()
     consent = (
         Consent.objects.filter(

@@ -17,8 +17,8 @@ A source is ``fn(request, view, before, limit) -> list[TimelineEntry]``:
   bounded query (or a few), whatever the length of the participant's history.
 
 ``timeline_page`` merges the sources and cuts one page. The page is exact however the sources interleave
-(a k-way merge): when a source returned a full ``limit``, entries older than its last one may exist that it
-did not return, so the page stops at the newest such horizon; and a page never ends between two entries of
+(a k-way merge): each source is asked for one entry more than a page, and when it returns that many, entries
+older than its last one may exist that it did not return, so the page stops before the newest such horizon; and a page never ends between two entries of
 the same instant (the next page starts strictly before the last one shown), so nothing is shown twice or
 skipped.
 """
@@ -82,7 +82,7 @@ def timeline_page(
     limit: int = PAGE_SIZE,
     names: Iterable[str] | None = None,
 ) -> TimelinePage:
-    """One page of the participant's timeline as this reader may see it, newest first (at most ``limit``
+    """One page of the participant's timeline as this reader may see it, newest first (at most ``limit + 1``
     entries from each source: ``len(sources)`` bounded queries)."""
     wanted = set(names) if names is not None else None
     merged: list[TimelineEntry] = []
@@ -90,9 +90,9 @@ def timeline_page(
     for name, fn in _sources.items():
         if wanted is not None and name not in wanted:
             continue
-        got = fn(request, view, before, limit)
+        got = fn(request, view, before, limit + 1)  # one more than a page: was this source cut short?
         merged.extend(got)
-        if len(got) >= limit:
+        if len(got) > limit:
             oldest = min(e.at for e in got)
             horizon = oldest if horizon is None else max(horizon, oldest)
     merged.sort(key=lambda e: (e.at, e.key), reverse=True)
