@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import RequestFactory
 
+from leadline.accounts.decorators import AuthedRequest
 from leadline.audit.models import AuditEvent
 from leadline.cases.models import CaseNote, Contact, MonthlyStatus, PlanGoal, PlanItem
 from leadline.cases.timeline import contacts as contact_source
@@ -38,6 +40,12 @@ def _section(html: str, key: str) -> str:
 def _header(html: str) -> str:
     """Everything of the page before the section menu: the header."""
     return html[html.index("data-participant-page") : html.index('<section id="overview"')]
+
+
+def _request(user) -> AuthedRequest:
+    request = cast(AuthedRequest, RequestFactory().get("/"))
+    request.user = user
+    return request
 
 
 def _local(dt: datetime) -> str:
@@ -208,8 +216,7 @@ def test_the_timeline_never_shows_a_contacts_place_or_note_to_a_reader_who_may_n
 
     # A reader who may see contacts but not where they happened nor what was said (the sources decide from
     # the access object, not from the template): none of it reaches the entries.
-    rf = RequestFactory().get("/")
-    rf.user = carmen
+    rf = _request(carmen)
     narrow = ParticipantView(world.mine, ParticipantAccess({"contact.view", "case_notes.view"}))
     entries = contact_source(rf, narrow, None, 10)
     assert entries and all(name != "contact-place" for e in entries for name, _t in e.details)
@@ -238,8 +245,7 @@ def test_pages_of_the_timeline_show_every_entry_once_even_when_entries_share_an_
             participant=p, from_status="active", to_status="inactive", note=f"n{i}", changed_by=carmen,
             changed_at=same if i == 0 else clock.now() - timedelta(days=i * 2.3),
         )  # fmt: skip
-    rf = RequestFactory().get("/")
-    rf.user = carmen
+    rf = _request(carmen)
     view = ParticipantView(p, participant_access(carmen, p))
     seen: list[str] = []
     before = None
