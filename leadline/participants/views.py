@@ -147,9 +147,12 @@ def _detail_context(request: AuthedRequest, participant_id: int, **extra: object
             ][:3]
     ctx.update(parts_context(request, view))
     ctx["next_step"] = next_step_for(request, view)
+    # The timeline is read when its section is first shown (htmx asks participant_timeline), which keeps
+    # its dozen queries out of every save's round trip; without JavaScript, its link asks for it here.
     before = parse_before(request.GET.get("before"))
-    ctx["timeline"] = timeline_page(request, view, before=before)
-    if before is not None:
+    ctx["timeline"] = None
+    if before is not None or request.GET.get("timeline"):
+        ctx["timeline"] = timeline_page(request, view, before=before)
         ctx["open_section"] = ctx["open_section"] or "timeline"
     if "status_form_errors" in extra:
         ctx["status_form"] = extra.pop("status_form_errors")
@@ -167,9 +170,7 @@ def _sections(ctx: dict) -> list[tuple[str, str]]:
     access = ctx["access"]
     shown = {
         "overview": True,
-        "timeline": bool(ctx["timeline"].entries)
-        or access.has("contact.view")
-        or access.has("participant_record.view"),
+        "timeline": access.has("contact.view") or access.has("participant_record.view"),
         "contacts": ctx.get("contacts") is not None or bool(ctx.get("contact_form")),
         "notes": ctx.get("notes") is not None,
         "plan": bool(
@@ -201,15 +202,16 @@ def participant_detail(request: AuthedRequest, participant_id: int) -> HttpRespo
 @login_required  # the selector decides (404), as for the page itself
 @require_GET
 def participant_timeline(request: AuthedRequest, participant_id: int) -> HttpResponse:
-    """One more page of the timeline, for the page's "Older" button (htmx appends it); without htmx the
-    button is a link to the page itself with ``?before=`` and this is never asked."""
+    """The timeline, for the page's section when it is first shown (no ``before``: the newest page with its
+    "Older" button), and each older page after it (``before``: the entries htmx appends, and the button
+    again). Without htmx the page itself serves both (``?timeline=1``, ``?before=``)."""
     view = participant_get_for(user=request.user, participant_id=participant_id, reason="timeline")
-    page = timeline_page(request, view, before=parse_before(request.GET.get("before")))
-    return render(
-        request,
-        "participants/_timeline_more.html",
-        {"p": view.participant, "timeline": page, "appended": True},
-    )
+    before = parse_before(request.GET.get("before"))
+    page = timeline_page(request, view, before=before)
+    ctx = {"p": view.participant, "timeline": page, "appended": True}
+    if before is None:
+        return render(request, "participants/_timeline_block.html", ctx)
+    return render(request, "participants/_timeline_more.html", ctx)
 
 
 @capability_required("whereabouts.edit")

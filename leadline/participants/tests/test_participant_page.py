@@ -191,8 +191,14 @@ def test_the_timeline_has_everything_that_happened_newest_first(world):
     carmen = world["case_manager"]
     Referral.objects.filter(pk=world.eligible.pk).update(participant=world.mine)  # as its hand-off does
     _contact(world.mine, carmen, days_ago=1, place="Shelter on Andrews St", summary="Talked about housing")
-    html = verified_client(carmen).get(f"/participants/{world.mine.pk}/").content.decode()
-    timeline = _section(html, "timeline")
+    client = verified_client(carmen)
+    html = client.get(f"/participants/{world.mine.pk}/").content.decode()
+    # The section reads it when first shown (htmx), or by its link without JavaScript.
+    assert f'hx-get="/participants/{world.mine.pk}/timeline/"' in _section(html, "timeline")
+    assert 'href="?timeline=1#timeline"' in _section(html, "timeline")
+    timeline = client.get(f"/participants/{world.mine.pk}/timeline/").content.decode()
+    inline = _section(client.get(f"/participants/{world.mine.pk}/?timeline=1").content.decode(), "timeline")
+    assert re.findall(r'data-entry="([^"]+)"', inline) == re.findall(r'data-entry="([^"]+)"', timeline)
     kinds = set(re.findall(r'data-kind="([a-z_]+)"', timeline))
     # contacts, consents given, the legal matter, the LEAD referral behind it, the service referral
     assert {"contact", "consent", "legal", "referral", "service_referral"} <= kinds
@@ -208,8 +214,12 @@ def test_the_timeline_never_shows_a_contacts_place_or_note_to_a_reader_who_may_n
         participant=world.mine, author=carmen, body="Started methadone at the clinic",
         sensitivity="substance_use", created_at=clock.now(), idempotency_key="n1",
     )  # fmt: skip
-    omar = verified_client(world["outreach_worker"]).get(f"/participants/{world.mine.pk}/").content.decode()
+    client = verified_client(world["outreach_worker"])
+    omar = client.get(f"/participants/{world.mine.pk}/?timeline=1").content.decode()
     timeline = _section(omar, "timeline")
+    assert "data-timeline" in timeline
+    fragment = client.get(f"/participants/{world.mine.pk}/timeline/").content.decode()
+    assert "Behind the laundromat" in fragment and "Relapsed last week" not in fragment
     assert "Behind the laundromat" in timeline  # outreach may read where contacts happened
     assert "Relapsed last week" not in omar and "methadone" not in omar  # never case content
     assert 'data-kind="note"' not in timeline and 'data-kind="consent"' not in timeline
@@ -269,7 +279,7 @@ def test_the_older_button_brings_the_next_page_and_is_audited(small_world):
     for i in range(30):
         _contact(p, carmen, days_ago=i)
     client = verified_client(carmen)
-    html = client.get(f"/participants/{p.pk}/").content.decode()
+    html = client.get(f"/participants/{p.pk}/timeline/").content.decode()
     assert html.count('data-kind="contact"') == 25
     m = re.search(r'hx-get="(/participants/\d+/timeline/\?before=[^"]+)"', html)
     assert m
