@@ -48,9 +48,7 @@ def main() -> None:
         with psycopg.connect(PG, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
             conn.execute(f"CREATE SCHEMA {SCHEMA}")
-        os.environ["DATABASE_URL"] = (
-            f"postgres://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{SCHEMA}"
-        )
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/test"  # its schema: set on connect
     else:
         db = var / "participant_page.sqlite3"
         for suffix in ("", "-wal", "-shm"):
