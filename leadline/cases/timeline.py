@@ -54,9 +54,14 @@ def contacts(
             details.append(("contact-summary", c.summary))
         out.append(
             TimelineEntry(
-                at=c.occurred_at, kind="contact", key=f"contact:{c.pk}",
-                title=f"{c.get_kind_display()} · {outcome}", details=tuple(details), by=_name(c.logged_by),
-                section="contacts", attrs={"reached": "yes" if c.reached else "no"},
+                at=c.occurred_at,
+                kind="contact",
+                key=f"contact:{c.pk}",
+                title=f"{c.get_kind_display()} · {outcome}",
+                details=tuple(details),
+                by=_name(c.logged_by),
+                section="contacts",
+                attrs={"reached": "yes" if c.reached else "no"},
             )
         )
     return out
@@ -75,10 +80,14 @@ def notes(
     for n in rows.select_related("author").order_by("-created_at", "-id")[:limit]:
         out.append(
             TimelineEntry(
-                at=n.created_at, kind="note", key=f"note:{n.pk}",
+                at=n.created_at,
+                kind="note",
+                key=f"note:{n.pk}",
                 title=_("Case note (%(s)s)") % {"s": n.get_sensitivity_display()},
-                details=(("note-body", Truncator(n.body).chars(NOTE_CHARS)),), by=_name(n.author),
-                section="notes", attrs={"sensitivity": n.sensitivity},
+                details=(("note-body", Truncator(n.body).chars(NOTE_CHARS)),),
+                by=_name(n.author),
+                section="notes",
+                attrs={"sensitivity": n.sensitivity},
             )
         )
     return out
@@ -95,8 +104,12 @@ def intakes(
         rows = rows.filter(completed_at__lt=before)
     return [
         TimelineEntry(
-            at=i.completed_at, kind="intake", key=f"intake:{i.pk}",  # type: ignore[arg-type]
-            title=_("Intake completed"), by=_name(i.completed_by), section="plan",
+            at=i.completed_at,
+            kind="intake",
+            key=f"intake:{i.pk}",  # type: ignore[arg-type]
+            title=_("Intake completed"),
+            by=_name(i.completed_by),
+            section="plan",
         )
         for i in rows.select_related("completed_by").order_by("-completed_at", "-id")[:limit]
     ]
@@ -120,9 +133,13 @@ def months(
         }
         out.append(
             TimelineEntry(
-                at=m.recorded_at, kind="monthly", key=f"monthly:{m.pk}",
+                at=m.recorded_at,
+                kind="monthly",
+                key=f"monthly:{m.pk}",
                 title=_("Monthly status for %(m)s") % {"m": m.month.strftime("%Y-%m")},
-                details=(("monthly", text),), by=_name(m.recorded_by), section="plan",
+                details=(("monthly", text),),
+                by=_name(m.recorded_by),
+                section="plan",
             )
         )
     return out

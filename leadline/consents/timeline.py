@@ -29,10 +29,14 @@ def given(
         rows = rows.filter(given_at__lt=before)
     return [
         TimelineEntry(
-            at=c.given_at, kind="consent", key=f"consent:{c.pk}:given",
+            at=c.given_at,
+            kind="consent",
+            key=f"consent:{c.pk}:given",
             title=_("Consent given: %(kind)s") % {"kind": c.get_kind_display()},
             details=(("consent-recipient", _("To: %(r)s") % {"r": c.recipient}),),
-            by=c.recorded_by.get_full_name(), url=_url(c), section="consents",
+            by=c.recorded_by.get_full_name(),
+            url=_url(c),
+            section="consents",
         )
         for c in rows.select_related("recorded_by").order_by("-given_at", "-id")[:limit]
     ]
@@ -52,10 +56,13 @@ def ended(
         out.append(
             TimelineEntry(
                 at=c.ended_at,  # type: ignore[arg-type]
-                kind="consent", key=f"consent:{c.pk}:ended",
+                kind="consent",
+                key=f"consent:{c.pk}:ended",
                 title=_("Consent ended: %(kind)s") % {"kind": c.get_kind_display()},
                 details=(("consent-end", str(reason)),) if reason else (),
-                by=c.revoked_by.get_full_name() if c.revoked_by else "", url=_url(c), section="consents",
+                by=c.revoked_by.get_full_name() if c.revoked_by else "",
+                url=_url(c),
+                section="consents",
             )
         )
     return out

@@ -33,9 +33,14 @@ def service_referrals(
         by = e.by.get_full_name() if e.by else (_("the provider, by the emailed link") if e.by_link else "")
         out.append(
             TimelineEntry(
-                at=e.at, kind="service_referral", key=f"service_referral_event:{e.pk}", title=title,
-                details=(("referral-reason", e.reason),) if e.reason else (), by=str(by),
-                url=reverse("directory:referral", args=[e.referral_id]), section="timeline",
+                at=e.at,
+                kind="service_referral",
+                key=f"service_referral_event:{e.pk}",
+                title=title,
+                details=(("referral-reason", e.reason),) if e.reason else (),
+                by=str(by),
+                url=reverse("directory:referral", args=[e.referral_id]),
+                section="timeline",
             )
         )
     return out

@@ -44,9 +44,12 @@ def matters(
         rows = rows.filter(created_at__lt=before)
     return [
         TimelineEntry(
-            at=m.created_at, kind="legal", key=f"matter:{m.pk}",
+            at=m.created_at,
+            kind="legal",
+            key=f"matter:{m.pk}",
             title=_("Legal matter opened: the charge is held (%(state)s)") % {"state": m.get_state_display()},
-            url=reverse("legal:detail", args=[m.pk]), section="legal",
+            url=reverse("legal:detail", args=[m.pk]),
+            section="legal",
         )
         for m in rows.order_by("-created_at", "-id")[:limit]
     ]
@@ -62,10 +65,14 @@ def extensions(
         rows = rows.filter(granted_at__lt=before)
     return [
         TimelineEntry(
-            at=e.granted_at, kind="legal", key=f"extension:{e.pk}",
+            at=e.granted_at,
+            kind="legal",
+            key=f"extension:{e.pk}",
             title=_("Legal window extended by %(n)s days") % {"n": e.days},
-            details=(("extension-reason", e.reason),), by=_name(e.granted_by),
-            url=reverse("legal:detail", args=[e.matter_id]), section="legal",
+            details=(("extension-reason", e.reason),),
+            by=_name(e.granted_by),
+            url=reverse("legal:detail", args=[e.matter_id]),
+            section="legal",
         )
         for e in rows.select_related("granted_by").order_by("-granted_at", "-id")[:limit]
     ]
@@ -84,19 +91,25 @@ def notices(
         done = done.filter(confirmed_at__lt=before)
     out = [
         TimelineEntry(
-            at=n.generated_at, kind="legal", key=f"notice:{n.pk}",
+            at=n.generated_at,
+            kind="legal",
+            key=f"notice:{n.pk}",
             title=_("Notice sent: %(kind)s") % {"kind": n.get_kind_display()},
             details=(("notice-to", _("To: %(to)s") % {"to": n.sent_to}),),
-            url=reverse("legal:detail", args=[n.matter_id]), section="legal",
+            url=reverse("legal:detail", args=[n.matter_id]),
+            section="legal",
         )
         for n in made.order_by("-generated_at", "-id")[:limit]
     ]
     out += [
         TimelineEntry(
             at=n.confirmed_at,  # type: ignore[arg-type]
-            kind="legal", key=f"notice:{n.pk}:confirmed",
+            kind="legal",
+            key=f"notice:{n.pk}:confirmed",
             title=_("Notice confirmed: %(kind)s") % {"kind": n.get_kind_display()},
-            by=_name(n.confirmed_by), url=reverse("legal:detail", args=[n.matter_id]), section="legal",
+            by=_name(n.confirmed_by),
+            url=reverse("legal:detail", args=[n.matter_id]),
+            section="legal",
         )
         for n in done.select_related("confirmed_by").order_by("-confirmed_at", "-id")[:limit]
     ]
@@ -117,10 +130,13 @@ def court_dates(
     rows = CourtDate.objects.filter(participant=view.participant, participant_id__in=reachable, at__lt=until)
     return [
         TimelineEntry(
-            at=d.at, kind="legal", key=f"court_date:{d.pk}",
+            at=d.at,
+            kind="legal",
+            key=f"court_date:{d.pk}",
             title=_("Court date: %(court)s") % {"court": d.court},
             details=(("court-purpose", d.purpose),) if d.purpose else (),
-            url=reverse("legal:person", args=[view.participant.pk]), section="legal",
+            url=reverse("legal:person", args=[view.participant.pk]),
+            section="legal",
         )
         for d in rows.order_by("-at", "-id")[:limit]
     ]
@@ -138,10 +154,14 @@ def lead_referrals(
         rows = rows.filter(created_at__lt=before)
     return [
         TimelineEntry(
-            at=r.created_at, kind="referral", key=f"referral:{r.pk}",
+            at=r.created_at,
+            kind="referral",
+            key=f"referral:{r.pk}",
             title=_("Referred to LEAD: %(door)s (%(status)s)")
             % {"door": r.get_door_display(), "status": r.get_status_display()},
-            by=_name(r.referred_by), url=reverse("referrals:detail", args=[r.pk]), section="timeline",
+            by=_name(r.referred_by),
+            url=reverse("referrals:detail", args=[r.pk]),
+            section="timeline",
         )
         for r in rows.select_related("referred_by").order_by("-created_at", "-id")[:limit]
     ]

@@ -18,9 +18,9 @@ A source is ``fn(request, view, before, limit) -> list[TimelineEntry]``:
 
 ``timeline_page`` merges the sources and cuts one page. The page is exact however the sources interleave
 (a k-way merge): each source is asked for one entry more than a page, and when it returns that many, entries
-older than its last one may exist that it did not return, so the page stops before the newest such horizon; and a page never ends between two entries of
-the same instant (the next page starts strictly before the last one shown), so nothing is shown twice or
-skipped.
+older than its last one may exist that it did not return, so the page stops before the newest such horizon;
+and a page never ends between two entries of the same instant (the next page starts strictly before the last
+one shown), so nothing is shown twice or skipped.
 """
 
 from __future__ import annotations
@@ -145,8 +145,13 @@ def _status_changes(
             details.append(("status-note", c.note))
         out.append(
             TimelineEntry(
-                at=c.changed_at, kind="status", key=f"status:{c.pk}", title=title, details=tuple(details),
-                by=c.changed_by.get_full_name() if c.changed_by else "Leadline", section="plan",
+                at=c.changed_at,
+                kind="status",
+                key=f"status:{c.pk}",
+                title=title,
+                details=tuple(details),
+                by=c.changed_by.get_full_name() if c.changed_by else "Leadline",
+                section="plan",
             )
         )
     return out

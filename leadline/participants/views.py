@@ -161,7 +161,8 @@ def _detail_context(request: AuthedRequest, participant_id: int, **extra: object
     ctx["section_keys"] = {key for key, _label in ctx["sections"]}
     step = ctx["next_step"]
     # The outreach attempt's form opens first when finding them is the next step, or for outreach staff.
-    ctx["outreach_first"] = (step is not None and step.kind == "outreach") or not access.has("case_notes.edit")
+    outreach_step = step is not None and step.kind == "outreach"
+    ctx["outreach_first"] = outreach_step or not access.has("case_notes.edit")
     return ctx
 
 
@@ -173,9 +174,7 @@ def _sections(ctx: dict) -> list[tuple[str, str]]:
         "timeline": access.has("contact.view") or access.has("participant_record.view"),
         "contacts": ctx.get("contacts") is not None or bool(ctx.get("contact_form")),
         "notes": ctx.get("notes") is not None,
-        "plan": bool(
-            ctx.get("status_form") or ctx.get("status_history") or ctx.get("monthly_form") or ctx.get("monthly")
-        )
+        "plan": any(ctx.get(k) for k in ("status_form", "status_history", "monthly_form", "monthly"))
         or access.has("case_notes.view"),
         "consents": ctx.get("consents") is not None,
         "legal": bool(ctx.get("legal_clocks"))
