@@ -141,3 +141,15 @@ def check_no_horizontal_scroll(page: Page) -> None:
 def site_today() -> date:
     """Today in the demo site's time zone (the server is another process: the test has no database)."""
     return datetime.now(ZoneInfo(DEMO_TIME_ZONE)).date()
+
+
+def open_section(page: Page, section: str, *, form: str = "") -> None:
+    """On a participant's page (issue #17: one section at a time), tap the section's name in its menu, and
+    open the collapsed form ``form`` (the id of its <details>, e.g. "contact-form") if it is closed."""
+    page.locator(f"[data-tab-link={section}]").click()
+    expect(page.locator(f"[data-tab={section}]")).to_be_visible()
+    if form:
+        details = page.locator(f"details#{form}")
+        if details.get_attribute("open") is None:
+            details.locator("> summary").click()
+        expect(details).to_have_attribute("open", "")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, open_section, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +20,8 @@ ACTIVE = re.compile(r"\bActive\b")  # not "Inactive"
 
 
 def _change_status(page: Page, to: str, why: str, exit_reason: str | None = None) -> None:
+    if not page.locator("[data-status-form]").is_visible():  # after an error it is open already
+        open_section(page, "plan", form="status-form")
     form = page.locator("[data-status-form]")
     form.get_by_label("New status").select_option(label=to)
     if exit_reason:
@@ -52,10 +54,11 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
     expect(history.nth(1)).to_contain_text("Active → Inactive (in the wind)")
 
     # A contact, logged from the phone: two taps and a line.
+    open_section(page, "contacts", form="contact-form")
     form = page.locator("[data-contact-form]")
     form.get_by_label("In person").check()
     form.get_by_label("Substantive (more than a hello)").check()
-    form.get_by_label("Where").fill("Shelter on Andrews St")
+    form.get_by_label("Where", exact=True).fill("Shelter on Andrews St")
     form.get_by_label("Summary").fill("Agreed to start the housing application on Monday")
     form.get_by_role("button", name="Log contact").click()
     expect(page.locator("main")).to_contain_text("Contact logged.")
@@ -80,7 +83,7 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
     form.get_by_label("Reason").fill("Closer to where they sleep")
     form.get_by_role("button", name="Transfer").click()
     expect(paula.locator("main")).to_contain_text("Case assigned.")
-    expect(paula.locator("main > p").first).to_contain_text("Casey")
+    expect(paula.locator("[data-person-line]")).to_contain_text("Casey")
 
     # Casey is now at the hard limit (set low for this test): the next transfer to her is refused.
     set_limits(manage, soft=casey_before, hard=casey_before + 1)
@@ -192,12 +195,13 @@ def test_outreach_logs_an_attempt_where_they_looked(page: Page) -> None:
     check_axe(page)
     check_no_horizontal_scroll(page)
     page.locator("[data-outreach] li a").first.click()
-    form = page.locator("[data-contact-form]")
+    open_section(page, "contacts", form="outreach-form")
+    form = page.locator("[data-outreach-form]")
     expect(form.get_by_label("Summary")).to_have_count(0)  # outreach writes no case content
-    form.get_by_label("Outreach: looked for them").check()
-    form.locator("input[name=reached][value=no]").check()
-    form.get_by_label("Where").fill("Under the Court St bridge")
-    form.get_by_role("button", name="Log contact").click()
+    expect(form.get_by_label("Outreach: looked for them")).to_be_checked()  # the attempt's defaults
+    expect(form.locator("input[name=reached][value=no]")).to_be_checked()
+    form.get_by_label("Where you looked").fill("Under the Court St bridge")
+    form.get_by_role("button", name="Log the attempt").click()
     expect(page.locator("[data-contacts] li").first).to_contain_text("not reached")
     expect(page.locator("[data-contacts] li").first).to_contain_text("Under the Court St bridge")
     check_axe(page)

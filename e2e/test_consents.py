@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
-from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in, site_today
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, open_section, sign_in, site_today
 
 pytestmark = pytest.mark.e2e
 
@@ -47,6 +47,7 @@ def test_a_2_35_consent_signed_on_screen_shown_to_the_prosecutor_then_revoked_in
     sign_in(page, "", "carmen")
     participant_url = _new_participant(page, "Quinn", "Signer")
     pid = re.search(r"/participants/(\d+)/", participant_url).group(1)  # type: ignore[union-attr]
+    open_section(page, "consents")
     page.locator('[data-new-consent="criminal_justice"]').click()
     form = page.locator("[data-part2-form]")
     check_axe(page)
@@ -125,6 +126,7 @@ def test_a_2_31_consent_signed_on_paper_opens_the_providers_summary(
 ) -> None:
     sign_in(page, "", "carmen")
     _new_participant(page, "Rowan", "Paper")
+    open_section(page, "consents")
     page.locator('[data-new-consent="part2"]').click()
     form = page.locator("[data-part2-form]")
     form.get_by_label("A service provider").check()

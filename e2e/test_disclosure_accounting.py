@@ -32,7 +32,7 @@ def test_a_case_manager_records_a_request_and_gives_the_accounting(
 
     carmen = page
     sign_in(carmen, "", "carmen")
-    carmen.goto(f"/participants/{participant_id}/")
+    carmen.goto(f"/participants/{participant_id}/#consents")
     carmen.locator("[data-accounting-link]").click()
     expect(carmen.get_by_role("heading", level=1)).to_have_text("Accounting of disclosures and restrictions")
     check_axe(carmen)

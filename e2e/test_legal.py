@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, sign_in
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_menu, open_section, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,8 @@ def test_thirty_days_of_participation_clear_and_seal_the_infraction(
     form.locator("textarea[name=id_documents_situation]").fill("Needs a birth certificate")
     form.get_by_role("button", name="Complete the intake").click()
     expect(carmen.locator("[data-intake-link]")).to_contain_text("Intake completed")
-    carmen.locator("input[name=substantive]").check()
+    open_section(carmen, "contacts", form="contact-form")
+    carmen.locator("[data-contact-form] input[name=substantive]").check()
     carmen.get_by_role("button", name="Log contact").click()
     expect(carmen.locator("[data-contact-reached=yes]").first).to_be_visible()
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.helpers import check_axe, check_no_horizontal_scroll, sign_in
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_section, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,7 @@ def test_the_officer_sees_the_outcome_only_after_the_opt_in(
     sign_in(carmen, "", "carmen")
     carmen.goto("/participants/?q=Marcus+Hill")
     carmen.get_by_role("link", name="Marcus Hill").first.click()
+    open_section(carmen, "consents")
     form = carmen.locator("[data-consent-form]")
     expect(form).to_contain_text("whether you engaged with LEAD")
     form.get_by_label("Said so to the case manager").check()

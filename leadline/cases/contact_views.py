@@ -5,41 +5,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import F
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts.decorators import AuthedRequest, capability_required
 from leadline.audit.models import AuditEvent
 from leadline.cases import services as case_services
-from leadline.cases.forms import ContactForm, MonthlyStatusForm
+from leadline.cases.forms import MonthlyStatusForm
 from leadline.cases.outreach import outreach_parts
+from leadline.cases.pages import contact_form_for
 from leadline.core import refusals
 from leadline.participants.models import Participant
 from leadline.participants.policy import participant_access, participants_visible_to
 from leadline.participants.selectors import participant_get_for, participant_reads_audit
-from leadline.participants.views import _detail_context
+from leadline.participants.views import _detail_context, back_to_section
 
 
 @capability_required("contact.edit")
 @require_POST
 def contact_add(request: AuthedRequest, participant_id: int) -> HttpResponse:
+    """The contact form and the outreach attempt's (``form=outreach``) post here; each comes back to its
+    place in the contacts section, saved or with its errors at the fields."""
     view = participant_get_for(user=request.user, participant_id=participant_id)
     access = view.access
     if not access.has("contact.edit"):
         raise Http404
-    form = ContactForm(
-        request.POST, place=access.has("contact_locations.edit"), summary=access.has("case_notes.edit")
-    )
+    which = "outreach" if request.POST.get("form") == "outreach" else "contact"
+    form = contact_form_for(view, which, request.POST)
     status = 400
     if form.is_valid():
         d = form.cleaned_data
         data = case_services.ContactInput(
             kind=d["kind"], reached=d["reached"] == "yes", substantive=d["substantive"],
             occurred_at=d["occurred_at"], place=d.get("place", ""), summary=d.get("summary", ""),
+            update_whereabouts=bool(d.get("update_whereabouts")),
         )  # fmt: skip
         try:
             _c, created = case_services.contact_log(
@@ -52,11 +54,14 @@ def contact_add(request: AuthedRequest, participant_id: int) -> HttpResponse:
             refusals.on_form(form, exc)
             status = exc.status  # 409 when the form's key was used for another contact
         else:
-            messages.success(
-                request, _("Contact logged.") if created else _("This contact was already logged.")
-            )
-            return redirect("participants:detail", participant_id=participant_id)
-    ctx = _detail_context(request, participant_id, contact_form=form)
+            if not created:
+                said = _("This contact was already logged.")
+            elif which == "outreach":
+                said = _("Outreach attempt logged.")
+            else:
+                said = _("Contact logged.")
+            return back_to_section(request, participant_id, "contacts", ("success", said))
+    ctx = _detail_context(request, participant_id, **{f"{which}_form": form})
     return render(request, "participants/detail.html", ctx, status=status)
 
 
@@ -113,9 +118,7 @@ def monthly_status(request: AuthedRequest, participant_id: int) -> HttpResponse:
         except refusals.Refused as exc:
             refusals.on_form(form, exc)
         else:
-            messages.success(
-                request, _("Monthly status recorded.") if created else _("Monthly status corrected.")
-            )
-            return redirect("participants:detail", participant_id=participant_id)
+            said = _("Monthly status recorded.") if created else _("Monthly status corrected.")
+            return back_to_section(request, participant_id, "plan", ("success", said))
     ctx = _detail_context(request, participant_id, monthly_form=form)
     return render(request, "participants/detail.html", ctx, status=400)

@@ -42,15 +42,33 @@ class ContactForm(PrefixedForm):
     summary = forms.CharField(
         label=_("Summary"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    update_whereabouts = forms.BooleanField(
+        label=_("Also make this place their last known whereabouts"), required=False
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    form = forms.CharField(widget=forms.HiddenInput, required=False, max_length=16)
 
-    def __init__(self, *args: Any, place: bool, summary: bool, **kwargs: Any):
+    def __init__(
+        self, *args: Any, place: bool, summary: bool, whereabouts: bool = False, which: str = "contact",
+        **kwargs: Any,
+    ):  # fmt: skip
+        """``which`` "outreach" is the outreach attempt's form on the same page (issue #17): its own ids,
+        "where they looked", and the same view; ``whereabouts``: the reader may update the whereabouts."""
+        if which == "outreach":
+            kwargs.setdefault("auto_id", "outreach_%s")
         super().__init__(*args, **kwargs)
+        self.which = which
+        self.fields["form"].initial = which
         self.fields["kind"].choices = Contact.Kind.choices  # type: ignore[attr-defined]
+        if which == "outreach":
+            self.fields["reached"].label = _("Did you find them?")
+            self.fields["place"].label = _("Where you looked")
         if not place:
             del self.fields["place"]
         if not summary:
             del self.fields["summary"]
+        if not (place and whereabouts):
+            del self.fields["update_whereabouts"]
 
 
 class MonthlyStatusForm(PrefixedForm):

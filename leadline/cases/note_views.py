@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +12,7 @@ from leadline.cases import services as case_services
 from leadline.cases.forms import CaseNoteForm
 from leadline.core import refusals
 from leadline.participants.selectors import participant_get_for
-from leadline.participants.views import _detail_context
+from leadline.participants.views import _detail_context, back_to_section
 
 
 @capability_required("case_notes.edit")
@@ -38,5 +37,5 @@ def case_note_add(request: AuthedRequest, participant_id: int) -> HttpResponse:
             _detail_context(request, participant_id, note_form=form),
             status=409 if isinstance(exc, refusals.Conflict) else 400,  # a sensitivity refused stays a 400
         )
-    messages.success(request, _("Note saved.") if created else _("This note was already saved."))
-    return redirect("participants:detail", participant_id=participant_id)
+    said = _("Note saved.") if created else _("This note was already saved.")
+    return back_to_section(request, participant_id, "notes", ("success", said))

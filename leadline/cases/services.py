@@ -29,6 +29,7 @@ from leadline.participants.policy import participant_access
 from leadline.participants.services import (  # one "someone saved meanwhile" for every case record
     StaleEdit,
     participant_update,
+    participant_whereabouts_seen,
 )
 
 NotAllowed = refusals.NotAllowed  # the one "may not" of every app (403)
@@ -97,6 +98,7 @@ class ContactInput:
     occurred_at: datetime
     place: str = ""
     summary: str = ""
+    update_whereabouts: bool = False  # the place becomes the last known whereabouts (whereabouts.edit)
 
 
 def contact_log(
@@ -113,6 +115,8 @@ def contact_log(
         raise InvalidCaseInput("place", _("You may not record where a contact happened."))
     if data.summary.strip() and not access.has("case_notes.edit"):
         raise InvalidCaseInput("summary", _("You may not write a summary for this participant."))
+    if data.update_whereabouts and data.place.strip() and not access.has("whereabouts.edit"):
+        raise InvalidCaseInput("update_whereabouts", _("You may not change where this person is."))
     if data.kind not in Contact.Kind.values:
         raise InvalidCaseInput("kind", _("Kind of contact: choose one."))
     now = clock.now()
@@ -141,6 +145,11 @@ def contact_log(
                 Participant.objects.filter(pk=participant.pk).filter(
                     Q(last_reached_at__isnull=True) | Q(last_reached_at__lt=contact.occurred_at)
                 ).update(last_reached_at=contact.occurred_at)
+            if data.update_whereabouts and contact.place:
+                # Where they looked is where to look next: participants' own service writes it.
+                participant_whereabouts_seen(
+                    actor=actor, participant=participant, place=contact.place, seen_at=contact.occurred_at
+                )
             audit_record(
                 actor=actor, action=AuditEvent.Action.CREATE, subject_type="contact", subject_id=contact.pk,
                 participant_id=participant.pk,

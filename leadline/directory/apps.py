@@ -10,4 +10,5 @@ class DirectoryConfig(AppConfig):
         from leadline.directory import (
             hooks,  # noqa: F401
             inbox,  # noqa: F401  (registers its kinds of work in the inbox)
+            timeline,  # noqa: F401  (service referrals in the participant's timeline)
         )

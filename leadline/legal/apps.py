@@ -11,4 +11,5 @@ class LegalConfig(AppConfig):
             hooks,  # noqa: F401
             inbox,  # noqa: F401  (registers its kinds of work in the "needs you" inbox)
             pages,  # noqa: F401  (registers its part of the participant page)
+            timeline,  # noqa: F401  (its sources of the participant's timeline)
         )

@@ -9,7 +9,10 @@ class ParticipantsConfig(AppConfig):
     def ready(self) -> None:
         from django.core.checks import register
 
-        from leadline.participants import hooks  # noqa: F401
+        from leadline.participants import (
+            hooks,  # noqa: F401
+            timeline,  # noqa: F401  (its own source: status changes)
+        )
         from leadline.participants.lifecycle import check_every_model_answers
 
         register(check_every_model_answers)

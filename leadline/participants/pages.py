@@ -6,6 +6,10 @@ clocks (legal), whether a thread may be started (messaging). Participants may no
 apps registers its part here from its ``AppConfig.ready()``, and the page merges every part's dict into its
 context. The template reads the same names as before.
 
+The header's *next step* (issue #17, item 4) is asked of rules the apps register here too
+(``register_next_step``): intake due, not reached in two weeks, the month's status, a plan step, a consent
+running out... the first that applies is the one sentence at the top of the page.
+
 A part is ``fn(request, view) -> dict``: ``view`` is the ``ParticipantView`` the page already read (the
 participant and the reader's ``ParticipantAccess``), so a part decides from the same access object as the
 page and adds no query of its own to find the participant. A part returns only what the reader may see.
@@ -14,7 +18,10 @@ page and adds no query of its own to find the participant. A part returns only w
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from django.utils.functional import Promise
 
 from leadline.accounts.decorators import AuthedRequest
 from leadline.participants.selectors import ParticipantView
@@ -35,3 +42,33 @@ def parts_context(request: AuthedRequest, view: ParticipantView) -> dict[str, An
     for fn in _parts.values():
         ctx.update(fn(request, view))
     return ctx
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The one thing to do next for this participant, as a sentence and the place where it is done."""
+
+    kind: str  # "intake", "outreach", "monthly", "plan_step", "consent", ...
+    text: str | Promise  # "Not reached since 2026-11-20."
+    action: str | Promise  # the link's words: "Log an outreach attempt"
+    url: str  # a page, or "#section" / "#form" on the participant's page
+
+
+NextStepRule = Callable[[AuthedRequest, ParticipantView], "NextStep | None"]
+
+_next_steps: dict[str, tuple[int, NextStepRule]] = {}
+
+
+def register_next_step(name: str, rank: int, fn: NextStepRule) -> None:
+    """Add a rule for the header's next step; the rules are asked in ascending ``rank`` and the first that
+    applies is shown. A rule reads the record's state (at most one small query), only what the reader may
+    see, and returns None when it does not apply or the reader could not do it."""
+    _next_steps[name] = (rank, fn)
+
+
+def next_step_for(request: AuthedRequest, view: ParticipantView) -> NextStep | None:
+    for _rank, fn in sorted(_next_steps.values(), key=lambda r: r[0]):
+        step = fn(request, view)
+        if step is not None:
+            return step
+    return None

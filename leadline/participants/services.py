@@ -96,6 +96,46 @@ def participant_update_whereabouts(
     return participant
 
 
+def participant_whereabouts_seen(
+    *, actor: User, participant: Participant, place: str, seen_at: Any, reason: str = "contact"
+) -> bool:
+    """The place a contact or an outreach attempt was logged at becomes the last known whereabouts
+    (issue #17), unless the whereabouts already say something newer: only moving forward in time, so a
+    contact logged late never overwrites what someone wrote since. No version is asked (the contact form
+    carries none); the version still moves, so an edit opened before this one is refused as stale.
+    Returns whether the whereabouts changed. Composed inside the contact's transaction (a savepoint)."""
+    if not participant_access(actor, participant).has("whereabouts.edit"):
+        raise NotAllowed
+    place = place.strip()[:300]
+    if not place:
+        return False
+    with transaction.atomic():
+        current = (
+            Participant.objects.select_for_update()
+            .filter(pk=participant.pk)
+            .values("last_known_whereabouts", "whereabouts_updated_at", "version")
+            .first()
+        )
+        if current is None:
+            return False
+        newer = current["whereabouts_updated_at"] is not None and current["whereabouts_updated_at"] >= seen_at
+        if newer or current["last_known_whereabouts"] == place:
+            return False
+        Participant.objects.filter(pk=participant.pk).update(
+            last_known_whereabouts=place,
+            whereabouts_updated_at=seen_at,
+            updated_at=clock.now(),
+            version=current["version"] + 1,
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, subject_type="participant",
+            subject_id=participant.pk, participant_id=participant.pk, reason=reason,
+            changes=diff({"last_known_whereabouts": current["last_known_whereabouts"]},
+                         {"last_known_whereabouts": place}),
+        )  # fmt: skip
+    return True
+
+
 def participant_match_keys_refresh(*, participant: Participant) -> None:
     """Store the participant's blocking keys for the field lookup and duplicate detection."""
     keys = blocking_keys(

@@ -36,9 +36,9 @@ def test_the_detail_page_runs_a_bounded_number_of_queries(crowded, django_assert
     client = verified_client(crowded["case_manager"])
     # A fixed number per panel (identity, aliases, status history, contacts, monthly status, intake, notes,
     # consents with their disclosure counts, accounting-of-disclosure requests open, the legal clock with
-    # the site's warning period, the audit row): it must not grow with the data, which test_contacts also
-    # checks.
-    with django_assert_max_num_queries(23):
+    # the site's warning period, the audit row, the header's next step; the timeline is its own request):
+    # it must not grow with the data, which test_contacts also checks.
+    with django_assert_max_num_queries(26):
         assert client.get(f"/participants/{crowded.mine.pk}/").status_code == 200
 
 
@@ -101,3 +101,12 @@ def test_the_export_neutralises_spreadsheet_formulas(world):
     world.mine.save()
     body = verified_client(world["program_manager"]).get("/participants/export.csv").content.decode()
     assert "'=HYPERLINK" in body
+
+
+def test_the_timeline_runs_a_bounded_number_of_queries(crowded, django_assert_max_num_queries):
+    client = verified_client(crowded["case_manager"])
+    # The participant, the audit row, and one query per source of the timeline (status changes, contacts,
+    # notes, intakes, months, consents given and ended, legal matters, extensions, notices sent and confirmed,
+    # court dates, LEAD and service referrals), whatever the length of the history.
+    with django_assert_max_num_queries(24):
+        assert client.get(f"/participants/{crowded.mine.pk}/timeline/").status_code == 200
