@@ -145,9 +145,12 @@ class CaseloadMoveForm(PrefixedForm):
 
     id_prefix = "move"
 
-    from_manager = forms.ModelChoiceField(label=_("Move every participant of"), queryset=None,
-                                          empty_label=_("Choose"))  # fmt: skip
-    to_manager = forms.ModelChoiceField(label=_("To"), queryset=None, empty_label=_("Choose"))
+    from_manager: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Move every participant of"), queryset=None, empty_label=_("Choose")
+    )
+    to_manager: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("To"), queryset=None, empty_label=_("Choose")
+    )
     reason = forms.CharField(
         label=_("Reason"), max_length=500, required=False,
         help_text=_("Written on every participant's record, e.g. \"Casey left the program\"."),

@@ -272,7 +272,9 @@ def referrals_history(users: dict[str, User]) -> None:
 
 def _referral(r: Referred, users: dict[str, User], rng: random.Random) -> None:
     when = days_ago(r.days_ago, 9 + rng.randint(0, 10), rng.choice((5, 20, 35, 50)))
-    version = policy_version_in_force(site=site_get(), on=clock.local_date(when))
+    site = site_get()
+    assert site is not None  # referrals_history returns before this without a site
+    version = policy_version_in_force(site=site, on=clock.local_date(when))
     if version is None:
         return  # before the demo's policy took effect
     offences = {o.statute: o for o in version.offences.all()}
