@@ -103,6 +103,7 @@ def participants_history(people: list[Person], users: dict[str, User]) -> None:
         (p.given_name, p.family_name, p.date_of_birth): p
         for p in Participant.objects.filter(referrals__isnull=True).order_by("pk")
     }
+    exits = 0
     for i, person in enumerate(people):
         participant = found.get((person.given, person.family, person.date_of_birth))
         if participant is None or person.manager is None or person.status == "referred":
@@ -133,6 +134,16 @@ def participants_history(people: list[Person], users: dict[str, User]) -> None:
         _contacts(participant, manager, users["omar"], rng, since=max(intake_day, today - timedelta(days=84)),
                   stop_days_ago=last_reached_gap, inactive_since=went_inactive, key=f"{i}")  # fmt: skip
         _monthly(participant, manager, rng, enrolled=enrolled, skip_last=i % 4 == 0)
+        if person.status == "active" and person.enrolled_days_ago > 240 and exits < 2:
+            # Housed and working after most of a year: they leave LEAD on their own terms (no fail-out;
+            # they may come back without a new referral). The program keeps room for the next referrals.
+            participant.refresh_from_db()
+            with as_of(clock.now() - timedelta(minutes=10)):  # after their last contact, this morning
+                participant_status_change(
+                    actor=manager, participant=participant, to="exited", exit_reason="stabilised",
+                    expected_version=participant.version, note="Housed and working; wants to go on alone.",
+                )  # fmt: skip
+            exits += 1
 
 
 def _contacts(participant: Participant, manager: User, omar: User, rng: random.Random, *, since: date,
