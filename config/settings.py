@@ -304,6 +304,7 @@ LOGGING = {
     # Participant content never goes to logs; request lines are logged without their query strings.
     "loggers": {
         "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # subsetting the PDFs' font logs hundreds of INFO lines per PDF
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },

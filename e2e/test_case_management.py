@@ -82,7 +82,7 @@ def test_inactive_and_back_then_a_transfer_and_the_hard_limit(
     form.get_by_label("Case manager").select_option(index=1 + _index_of(form, "Casey"))
     form.get_by_label("Reason").fill("Closer to where they sleep")
     form.get_by_role("button", name="Transfer").click()
-    expect(paula.locator("main")).to_contain_text("Case assigned.")
+    expect(paula.locator("main")).to_contain_text("Case moved from Carmen Castillo to Casey Clarke.")
     expect(paula.locator("[data-person-line]")).to_contain_text("Casey")
 
     # Casey is now at the hard limit (set low for this test): the next transfer to her is refused.

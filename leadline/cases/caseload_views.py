@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from leadline.accounts import policy
 from leadline.accounts.decorators import AuthedRequest, capability_required
+from leadline.accounts.models import User
 from leadline.accounts.roles import Scope
 from leadline.audit.models import AuditEvent
+from leadline.cases.forms import CaseloadMoveForm
 from leadline.cases.selectors import caseload_overview
 from leadline.core import refusals
 from leadline.participants import services
 from leadline.participants.forms import StatusForm
 from leadline.participants.models import CASELOAD_STATUSES, Participant
-from leadline.participants.selectors import participant_get_for, participant_reads_audit
+from leadline.participants.selectors import caseload_sizes, participant_get_for, participant_reads_audit
 from leadline.participants.views import _detail_context, assign_form
 
 
@@ -59,6 +64,7 @@ def assign(request: AuthedRequest, participant_id: int) -> HttpResponse:
     view = participant_get_for(user=request.user, participant_id=participant_id)
     form = assign_form(request.POST)
     status = 400
+    before = view.participant.case_manager
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -72,12 +78,22 @@ def assign(request: AuthedRequest, participant_id: int) -> HttpResponse:
         except refusals.Refused as exc:
             refusals.on_form(form, exc)
         else:
-            messages.success(request, _("Case assigned."))
+            messages.success(request, assigned_message(before, d["case_manager"]))
             if warning:
                 messages.warning(request, warning)
             return redirect("participants:detail", participant_id=participant_id)
     ctx = _detail_context(request, participant_id, assign_form=form)
     return render(request, "participants/detail.html", ctx, status=status)
+
+
+def assigned_message(before: User | None, after: User) -> str:
+    """What the program manager is told: a transfer names both case managers, a first assignment one."""
+    if before is None:
+        return _("Case assigned to %(to)s.") % {"to": after.get_full_name() or after.username}
+    return _("Case moved from %(from)s to %(to)s.") % {
+        "from": before.get_full_name() or before.username,
+        "to": after.get_full_name() or after.username,
+    }
 
 
 @capability_required("caseload.view")
@@ -89,6 +105,7 @@ def caseloads(request: AuthedRequest) -> HttpResponse:
     everyone = caseload_overview(user=request.user)
     page = Paginator(everyone, 50).get_page(request.GET.get("page"))
     waiting: list[Participant] = []
+    move = move_form() if policy.can(request.user, "caseload.edit") else None
     if policy.scope_of(request.user, "caseload.view") is Scope.ALL:
         waiting = list(
             Participant.objects.filter(status__in=CASELOAD_STATUSES, case_manager__isnull=True).order_by(
@@ -99,5 +116,66 @@ def caseloads(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "cases/caseloads.html",
-        {"rows": page.object_list, "page": page, "soft": soft, "hard": hard, "waiting": waiting},
+        {
+            "rows": page.object_list,
+            "page": page,
+            "soft": soft,
+            "hard": hard,
+            "waiting": waiting,
+            "move": move,
+        },
+    )
+
+
+def move_form(data: Any = None) -> CaseloadMoveForm:
+    _soft, hard = services.caseload_limits()
+    managers = policy.users_with_capability("caseload.view", scope=Scope.CASELOAD).order_by(
+        "last_name", "first_name"
+    )
+    return CaseloadMoveForm(data, managers=managers, sizes=caseload_sizes(), hard=hard)
+
+
+@capability_required("caseload.edit")
+@require_POST
+def caseload_move(request: AuthedRequest) -> HttpResponse:
+    """Move a whole caseload to another case manager (participants.services.caseload_move_all): all or
+    nothing, within the hard limit; a second submit moves nothing more and says so."""
+    form = move_form(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            moved, warning = services.caseload_move_all(
+                actor=request.user, from_manager=d["from_manager"], to_manager=d["to_manager"],
+                reason=d["reason"],
+            )  # fmt: skip
+        except refusals.Refused as exc:
+            refusals.on_form(form, exc)
+        else:
+            names = {
+                "from": d["from_manager"].get_full_name(),
+                "to": d["to_manager"].get_full_name(),
+                "n": moved,
+            }
+            if moved:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)s participant moved from %(from)s to %(to)s.",
+                        "%(n)s participants moved from %(from)s to %(to)s.",
+                        moved,
+                    )
+                    % names,
+                )
+            else:
+                messages.info(request, _("%(from)s has no participants left to move.") % names)
+            if warning:
+                messages.warning(request, warning)
+            return redirect("cases:caseloads")
+    soft, hard = services.caseload_limits()
+    page = Paginator(caseload_overview(user=request.user), 50).get_page(1)
+    return render(
+        request,
+        "cases/caseloads.html",
+        {"rows": page.object_list, "page": page, "soft": soft, "hard": hard, "waiting": [], "move": form},
+        status=400,
     )

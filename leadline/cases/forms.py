@@ -156,3 +156,29 @@ class PlanItemForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = PlanItem.Owner.choices  # type: ignore[attr-defined]
+
+
+class CaseloadMoveForm(PrefixedForm):
+    """A whole caseload moves at once (a case manager leaves): from whom, to whom, and why."""
+
+    id_prefix = "move"
+
+    from_manager: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Move every participant of"), queryset=None, empty_label=_("Choose")
+    )
+    to_manager: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("To"), queryset=None, empty_label=_("Choose")
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False,
+        help_text=_("Written on every participant's record, e.g. \"Casey left the program\"."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, managers: Any, sizes: dict[int, int], hard: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name in ("from_manager", "to_manager"):
+            field = self.fields[name]
+            field.queryset = managers  # type: ignore[attr-defined]
+            field.label_from_instance = (  # type: ignore[attr-defined]
+                lambda user: f"{user.get_full_name() or user.username} ({sizes.get(user.pk, 0)}/{hard})"
+            )

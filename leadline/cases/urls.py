@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:participant_id>/status/", caseload_views.status_change, name="status"),
     path("<int:participant_id>/assign/", caseload_views.assign, name="assign"),
     path("caseloads/", caseload_views.caseloads, name="caseloads"),
+    path("caseloads/move/", caseload_views.caseload_move, name="caseload_move"),
     path("<int:participant_id>/contacts/", contact_views.contact_add, name="contact_add"),
     path("outreach/", contact_views.outreach, name="outreach"),
     path("<int:participant_id>/monthly/", contact_views.monthly_status, name="monthly"),

@@ -22,8 +22,9 @@ from leadline.cases.services import case_note_add, monthly_status_record
 from leadline.consents.documents import Document
 from leadline.consents.services import consent_record
 from leadline.core import clock
+from leadline.demo import story
 from leadline.directory import tasks as directory_tasks
-from leadline.directory.models import Organization, Service, TaxonomyTerm
+from leadline.directory.models import Organization, Service, ServiceReferral, TaxonomyTerm
 from leadline.evaluation import tasks as evaluation_tasks
 from leadline.evaluation.models import EvaluationRun
 from leadline.evaluation.services import evaluation_run
@@ -237,16 +238,45 @@ def seed_demo() -> list[DemoUser]:
             user.set_password(DEMO_PASSWORD)
             user.save()
             users[du.username] = user
+        users |= _seed_precinct_officers(agencies)
+        people = demo_people()
         if not Participant.objects.exists():
-            _seed_participants(users)
+            _seed_participants(users, people)
         _seed_referrals(users)
         _seed_on_call(users)
         _seed_officer_feedback(users)
         _seed_legal(users)
-        _seed_evidence()
         _seed_directory()
+    # The months before today, through the services that need a transaction of their own (durable): each
+    # part runs once and is told as of its own days (demo/story.py).
+    story.participants_history(people, users)
+    story.referrals_history(users)
+    story.handed_off_history(users)
+    story.hand_off_today(users)
+    if not ServiceReferral.objects.exists():
+        story.service_referrals_history(users)
+    with transaction.atomic():
         _seed_workgroup(users)
+    _seed_evidence()
     return DEMO_USERS
+
+
+def _seed_precinct_officers(agencies: dict[str, Agency]) -> dict[str, User]:
+    """Officers of the other precincts, whose referrals fill the dashboards: demo accounts with no
+    password (nobody signs in as them), not among the printed logins."""
+    officers = {}
+    for username, first, last, precinct in story.PRECINCT_OFFICERS:
+        user, created = User.objects.get_or_create(username=username, defaults={"is_demo": True})
+        if not created and not user.is_demo:
+            raise DemoRefused(f"{username!r} is a real account here; the demo will not overwrite it.")
+        if created:
+            user.first_name, user.last_name, user.role = first, last, Role.OFFICER.value
+            user.agency, user.precinct = agencies["Rochester Police Department"], agencies[precinct]
+            user.email = f"{username}@demo.leadline.invalid"
+            user.set_unusable_password()
+            user.save()
+        officers[username] = user
+    return officers
 
 
 def _seed_workgroup(users: dict[str, User]) -> None:
@@ -257,7 +287,7 @@ def _seed_workgroup(users: dict[str, User]) -> None:
     from zoneinfo import ZoneInfo
 
     paula = users["paula"]
-    for user in users.values():
+    for user in (users[du.username] for du in DEMO_USERS):  # the other precincts' officers sit elsewhere
         if policy.can(user, "workgroup.view"):
             member_add(actor=paula, user=user)
     if not Meeting.objects.exists():
@@ -554,27 +584,45 @@ def _seed_referrals(users: dict[str, User]) -> None:
         )
 
 
-def _seed_participants(users: dict[str, User]) -> None:
+def demo_people() -> list[story.Person]:
+    """The 36 participants of the demo, always the same (names from the fixed seed 2026, as before the story
+    was told: every test and screenshot knows them), with where each one's story starts: on a caseload
+    and active for months, engaged after a recent intake, gone inactive, or referred and waiting — for
+    intake on a caseload, or for a case manager."""
     rng = random.Random(2026)  # fixed: the demo is the same on every machine
+    when = random.Random(story.STORY_SEED)
     statuses = ["active"] * 6 + ["engaged"] * 2 + ["inactive"] * 2 + ["referred"]
+    people = []
     for i in range(36):
-        manager = users["carmen"] if i < 14 else users["casey"] if i < 26 else None
-        p = participant_create(
-            actor=None,
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY),
-            date_of_birth=date(1960, 1, 1) + timedelta(days=rng.randint(0, 365 * 40)),
-            language="es" if rng.random() < 0.2 else "en",
-            status="referred" if manager is None else rng.choice(statuses),
-            case_manager=manager,
-            last_known_whereabouts=rng.choice(PLACES),
+        manager = "carmen" if i < 14 else "casey" if i < 26 else None
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        dob = date(1960, 1, 1) + timedelta(days=rng.randint(0, 365 * 40))
+        language = "es" if rng.random() < 0.2 else "en"
+        status = "referred" if manager is None else rng.choice(statuses)
+        whereabouts = rng.choice(PLACES)
+        notes = tuple(rng.sample(NOTES, k=3)) if manager is not None else ()
+        enrolled = {"referred": when.randint(2, 12) if manager else when.randint(1, 20),
+                    "engaged": when.randint(20, 55)}.get(status, when.randint(120, 300))  # fmt: skip
+        people.append(
+            story.Person(given, family, dob, status, manager, enrolled, language, whereabouts, notes)
         )
-        if manager is not None:
-            for j, (sensitivity, body) in enumerate(rng.sample(NOTES, k=3)):
-                case_note_add(
-                    actor=manager,
-                    participant=p,
-                    body=body,
-                    sensitivity=sensitivity,
-                    idempotency_key=f"demo-{p.pk}-{j}",
-                )
+    return people
+
+
+def _seed_participants(users: dict[str, User], people: list[story.Person]) -> None:
+    """Each participant as they were referred (on the day their story starts), with three notes from the
+    first weeks; story.participants_history writes what came after."""
+    for i, person in enumerate(people):
+        manager = users[person.manager] if person.manager else None
+        start = story.days_ago(person.enrolled_days_ago, 10 + i % 7)
+        with story.as_of(start):
+            p = participant_create(
+                actor=None, given_name=person.given, family_name=person.family,
+                date_of_birth=person.date_of_birth, language=person.language, status="referred",
+                case_manager=manager, last_known_whereabouts=person.whereabouts,
+            )  # fmt: skip
+        for j, (sensitivity, body) in enumerate(person.notes):
+            assert manager is not None
+            with story.as_of(min(start + timedelta(days=2 + 5 * j, hours=3), clock.now())):
+                case_note_add(actor=manager, participant=p, body=body, sensitivity=sensitivity,
+                              idempotency_key=f"demo-{p.pk}-{j}")  # fmt: skip

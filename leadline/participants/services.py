@@ -365,6 +365,69 @@ def caseload_assign(
     return participant, warning
 
 
+def caseload_move_all(
+    *, actor: User, from_manager: User, to_manager: User, reason: str
+) -> tuple[int, str | None]:
+    """Move every participant on one case manager's caseload to another (a case manager leaves, or goes
+    on long leave), in one transaction: all move or none does. Each participant's move is audited as a
+    transfer with the reason (participant_update), and the whole move once more, with who and how many.
+
+    The hard limit is never crossed (PRODUCT.md §4 rule 5, decision 0043): a move that would take the
+    receiver above it is refused, saying by how many, so the program manager moves the rest elsewhere
+    (one by one from the participant's page, or this move to someone with room). Above the soft limit it
+    warns, like a single assignment. A second submit of the same move finds the caseload already empty
+    and moves nothing (the two are counted one at a time under the case managers' row locks).
+    Returns (how many moved, a warning or None)."""
+    if not policy.can(actor, "caseload.edit"):
+        raise NotAllowed
+    managers = policy.users_with_capability("caseload.view", scope=Scope.CASELOAD)
+    if to_manager is None or not managers.filter(pk=to_manager.pk).exists():
+        raise InvalidChange("to_manager", _("To: choose an active case manager."))
+    if from_manager is None:
+        raise InvalidChange("from_manager", _("From: choose whose caseload moves."))
+    if from_manager.pk == to_manager.pk:
+        raise InvalidChange(
+            "to_manager", _("To: choose another case manager than the one whose caseload moves.")
+        )
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise InvalidChange("reason", _("Reason: say in a few words why the caseload moves."))
+    soft, hard = caseload_limits()
+    with transaction.atomic(durable=True):
+        # Both caseloads counted one at a time (always in the same order, so two moves cannot deadlock).
+        list(User.objects.select_for_update().filter(pk__in=[from_manager.pk, to_manager.pk]).order_by("pk"))
+        movers = list(
+            Participant.objects.filter(case_manager=from_manager, merged_into__isnull=True).order_by("pk")
+        )
+        counting = sum(p.status in CASELOAD_STATUSES for p in movers)
+        size = caseload_size(to_manager) + counting
+        if counting and size > hard:
+            raise InvalidChange(
+                "to_manager",
+                _("%(to)s carries %(now)s participants: with %(from)s's %(n)s they would have "
+                  "%(size)s, %(over)s above the hard limit of %(hard)s. Move %(over)s of them to someone "
+                  "else first, or choose another case manager.")
+                % {"to": to_manager.get_full_name(), "now": size - counting, "n": counting, "size": size,
+                   "from": from_manager.get_full_name(), "over": size - hard, "hard": hard},
+            )  # fmt: skip
+        for participant in movers:
+            participant_update(actor=actor, participant=participant, reason=reason, case_manager=to_manager)
+        if movers:
+            audit_record(
+                actor=actor, action=AuditEvent.Action.UPDATE, subject_type="caseload",
+                subject_id=from_manager.pk, reason=reason,
+                changes={"moved_to": to_manager.pk, "participants": [p.pk for p in movers]},
+            )  # fmt: skip
+    warning = None
+    if counting and size > soft:
+        warning = _("%(name)s now carries %(n)s participants, above the soft limit of %(soft)s.") % {
+            "name": to_manager.get_full_name(),
+            "n": size,
+            "soft": soft,
+        }
+    return len(movers), warning
+
+
 def _plain(value: Any) -> Any:
     return value.pk if hasattr(value, "pk") else value
 

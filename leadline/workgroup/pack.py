@@ -201,21 +201,30 @@ def _minutes(value: float) -> str:
 
 def _caseloads(threshold: int) -> dict[str, Any]:
     """Each case manager's caseload today (everyone who counts against the limits), against the site's
-    soft and hard limits — as the caseloads page counts it (participants.selectors.caseload_sizes)."""
+    soft and hard limits — as the caseloads page counts it (participants.selectors.caseload_sizes). Case
+    managers by the name people know them by (their account's full name), not their username."""
 
     soft, hard = caseload_limits()
     sizes = caseload_sizes()
     carry = users_with_capability("caseload.view", scope=Scope.CASELOAD)  # everyone who carries a caseload
+    people = (carry | User.objects.filter(pk__in=list(sizes))).distinct()
     managers = sorted(
-        (carry | User.objects.filter(pk__in=list(sizes))).values_list("pk", "username"),
+        ((u.pk, u.get_full_name() or u.username) for u in people.only("username", "first_name", "last_name")),
         key=lambda m: (-sizes.get(m[0], 0), m[1]),
     )
-    counts = [sizes.get(pk, 0) for pk, _username in managers]
+    counts = [sizes.get(pk, 0) for pk, _name in managers]
     cells, total = suppress_row(counts, threshold)
     rows = []
-    for (_pk, username), n, shown in zip(managers, counts, cells, strict=True):
-        over = _("above the hard limit") if n > hard else _("above the soft limit") if n > soft else ""
-        rows.append({"case_manager": username, "participants": shown, "over": over})
+    for (_pk, name), n, shown in zip(managers, counts, cells, strict=True):
+        # Against the site's limits, in words: each row says where it stands, not only the rows over.
+        over = (
+            _("above the hard limit")
+            if n > hard
+            else _("above the soft limit")
+            if n > soft
+            else _("within the limits")
+        )
+        rows.append({"case_manager": name, "participants": shown, "over": over})
     return {
         "rows": rows,
         "total": total,
@@ -435,7 +444,7 @@ def _pdf_caseloads(doc: Document, c: dict[str, Any]) -> None:
     )
     rows = [[r["case_manager"], str(r["participants"]), r["over"]] for r in c["rows"]]
     rows.append([_("Total"), str(c["total"]), ""])
-    doc.data_table([_("Case manager"), _("Participants"), _("Limit")], rows, (3, 2, 3))
+    doc.data_table([_("Case manager"), _("Participants"), _("Against the limits")], rows, (3, 2, 3))
 
 
 def _pdf_law_enforcement(doc: Document, le: dict[str, Any]) -> None:

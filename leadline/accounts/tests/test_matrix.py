@@ -199,6 +199,12 @@ def _post_data(path: str, world: World) -> dict:
         pid = world.mine.pk if f"/{world.mine.pk}/" in path else world.other.pk
         version = Participant.objects.get(pk=pid).version
         return {"to": "inactive", "note": "Not seen for two weeks", "version": version}
+    if path == "/participants/caseloads/move/":  # Casey leaves: her caseload moves to Carmen
+        return {
+            "from_manager": world.casey.pk,
+            "to_manager": world["case_manager"].pk,
+            "reason": "Casey left",
+        }
     if path.endswith("/assign/"):
         version = Participant.objects.get(pk=world.mine.pk).version
         return {"case_manager": world.casey.pk, "reason": "Balancing caseloads", "version": version}

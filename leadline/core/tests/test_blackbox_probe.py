@@ -33,6 +33,7 @@ from django.urls import Resolver404, resolve
 from leadline.accounts.models import User
 from leadline.demo.seed import seed_demo
 from leadline.demo.testing import verified_client
+from leadline.legal.models import LegalMatter
 from leadline.participants.models import Participant
 
 pytestmark = pytest.mark.slow
@@ -393,7 +394,11 @@ def test_no_account_reads_what_it_must_not_see():
     accounts = sorted(EVERYONE - {""})
     clients = {name: verified_client(User.objects.get(username=name)) for name in accounts}
     clients[""] = Client()
-    start = ["/", f"/participants/{tanya.pk}/", "/api/v1/", "/api/hsds/", "/results/", "/evidence/"]
+    # The walk visits a few pages of each route; the demo holds many participants and matters (its story,
+    # decision 0043), so it starts at the planted records too, for the entitled to find what was planted.
+    marcus = LegalMatter.objects.get(participant__given_name="Marcus", participant__family_name="Hill")
+    start = ["/", f"/participants/{tanya.pk}/", f"/participants/{marcus.participant_id}/",
+             f"/legal/{marcus.pk}/", "/api/v1/", "/api/hsds/", "/results/", "/evidence/"]  # fmt: skip
 
     # Round one: each account's own walk; everything any of them was shown is then tried by all.
     walks: dict[str, Walk] = {name: Walk() for name in clients}

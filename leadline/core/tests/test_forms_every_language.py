@@ -142,6 +142,13 @@ def _service(world: Any) -> list[Case]:
     return [Case("service", instance=service, initial={"version": service.version})]
 
 
+def _case_managers() -> Any:
+    from leadline.accounts.policy import users_with_capability
+    from leadline.accounts.roles import Scope
+
+    return users_with_capability("caseload.view", scope=Scope.CASELOAD)
+
+
 BUILDERS: dict[str, Callable[[Any], list[Case]]] = {
     # The sensitivities the author may write come from the participant page's access object.
     "leadline.cases.forms.CaseNoteForm": lambda w: [Case("note", {"writable": ["standard", "health"]})],
@@ -150,6 +157,10 @@ BUILDERS: dict[str, Callable[[Any], list[Case]]] = {
     # The labels carry each case manager's caseload size against the site's limits.
     "leadline.participants.forms.AssignForm": lambda w: [
         Case("assign", {"sizes": {}, "soft": 20, "hard": 25})
+    ],
+    # A whole caseload moves (issue #17): both choices are the case managers, labelled with their sizes.
+    "leadline.cases.forms.CaseloadMoveForm": lambda w: [
+        Case("move", {"managers": _case_managers(), "sizes": {}, "hard": 25})
     ],
     # Place and summary are fields only for those who may write them.
     "leadline.cases.forms.ContactForm": lambda w: [Case("contact", {"place": True, "summary": True})],

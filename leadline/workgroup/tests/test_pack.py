@@ -80,7 +80,13 @@ def _plant(world: Any) -> None:
                 verified_on=clock.today() - timedelta(days=30),
                 inside_catchment=True,
             )
-    cora = UserFactory.create(username="cora", role="case_manager", agency=world["case_manager"].agency)
+    cora = UserFactory.create(
+        username="cora",
+        first_name="Cora",
+        last_name="Quinn",
+        role="case_manager",
+        agency=world["case_manager"].agency,
+    )
     for case_manager, n in ((world["case_manager"], 12), (world.casey, 3), (cora, 1)):
         for _i in range(n):
             ParticipantFactory.create(case_manager=case_manager, given_name=NAMES[2], family_name=NAMES[3])
@@ -132,7 +138,12 @@ def test_the_figures_come_from_what_happened_in_the_period(world):
     )
     c = pack["caseloads"]
     rows = {row["case_manager"]: (row["participants"].text, row["over"]) for row in c["rows"]}
-    assert rows == {"carmen": ("13", "above the hard limit"), "casey": ("—", ""), "cora": ("≤2", "")}
+    carmen, casey = world["case_manager"].get_full_name(), world.casey.get_full_name()
+    assert rows == {  # by the names people know them by, each row against the limits
+        carmen: ("13", "above the hard limit"),
+        casey: ("—", "within the limits"),
+        "Cora Quinn": ("≤2", "within the limits"),
+    }
     assert (c["total"].value, c["soft"], c["hard"], c["above_soft"], c["above_hard"]) == (18, 10, 12, 1, 1)
     assert pack["evidence"] is None
 
@@ -172,7 +183,8 @@ def test_the_page_and_the_pdf_suppress_small_cells_and_name_nobody(
     assert (
         "Policy Coordinating Group pack" in text and "April 1, 2026 to June 30, 2026" in text
     )  # people read days their way (decision 0040)
-    assert "≤10" in text and "Exclusion: Disqualifying violent history" in text and "carmen" in text
+    assert "≤10" in text and "Exclusion: Disqualifying violent history" in text
+    assert world["case_manager"].get_full_name() in text
     referral_names = set(Referral.objects.values_list("given_name", "family_name"))
     participant_names = set(Participant.objects.values_list("given_name", "family_name"))
     # Staff names are on the page (the reader's own in the header, case managers' caseloads): a random
@@ -340,3 +352,20 @@ def test_reading_and_downloading_the_pack_are_audited(world, login):
     assert AuditEvent.objects.filter(
         actor_id=world["officer"].pk, action="denied", reason="policy_pack.view"
     ).exists()
+
+
+def test_the_pack_names_case_managers_and_says_where_each_stands_against_the_limits(world, login):
+    """Issue #17, item 9: people's names, never usernames, and no empty "Limit" column."""
+    _plant(world)
+    _threshold(2, caseload_soft_limit=10, caseload_hard_limit=12)
+    client = login(world["evaluator"])
+    period = {"start": "2026-07-01", "end": "2026-09-30"}
+    page = client.get("/policy-pack/", period).content.decode()
+    section = page[page.index('data-section="caseloads"') :]
+    section = section[: section.index("</section>")]
+    assert "Cora Quinn" in section and world["case_manager"].get_full_name() in section
+    assert ">cora<" not in section and f">{world['case_manager'].username}<" not in section
+    assert "Against the limits" in section and section.count("<td></td>") == 1  # the total's row only
+    assert "within the limits" in section and "above the hard limit" in section
+    text = _pdf_text(client.get("/policy-pack/pack.pdf", period).content)
+    assert "Cora Quinn" in text and "Against the limits" in text

@@ -108,6 +108,18 @@ def _page(client, meeting: Meeting) -> str:
     return response.content.decode()
 
 
+def test_the_agenda_button_says_in_full_what_it_does(group, login):
+    """Issue #17, item 9: not "Add what is new since" (an unfinished sentence)."""
+    meeting = _meeting(group)
+    client = login(group["program_manager"])
+    assert "Build the agenda from what happened since the last meeting" in _page(client, meeting)
+    agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
+    page = _page(client, meeting)
+    start = page.index("data-build-agenda>")
+    button = page[start : page.index("</button>", start)]
+    assert "Add what has happened since the agenda was last built" in button
+
+
 def test_the_officer_and_the_case_manager_read_the_same_agenda_differently(group, login):
     meeting = _meeting(group)
     agenda.agenda_build(actor=group["program_manager"], meeting=meeting)
