@@ -24,7 +24,7 @@ from leadline.participants import services
 from leadline.participants.forms import StatusForm
 from leadline.participants.models import CASELOAD_STATUSES, Participant
 from leadline.participants.selectors import caseload_sizes, participant_get_for, participant_reads_audit
-from leadline.participants.views import _detail_context, assign_form
+from leadline.participants.views import _detail_context, assign_form, back_to_section
 
 
 @capability_required("participant_record.edit")
@@ -50,10 +50,8 @@ def status_change(request: AuthedRequest, participant_id: int) -> HttpResponse:
         except refusals.Refused as exc:
             refusals.on_form(form, exc)
         else:
-            messages.success(request, _("Status changed."))
-            if note:
-                messages.warning(request, note)
-            return redirect("participants:detail", participant_id=participant_id)
+            notes = [("success", _("Status changed."))] + ([("warning", note)] if note else [])
+            return back_to_section(request, participant_id, "plan", *notes)  # stay where the form was
     ctx = _detail_context(request, participant_id, status_form_errors=form)
     return render(request, "participants/detail.html", ctx, status=status)
 
@@ -78,10 +76,9 @@ def assign(request: AuthedRequest, participant_id: int) -> HttpResponse:
         except refusals.Refused as exc:
             refusals.on_form(form, exc)
         else:
-            messages.success(request, assigned_message(before, d["case_manager"]))
-            if warning:
-                messages.warning(request, warning)
-            return redirect("participants:detail", participant_id=participant_id)
+            notes = [("success", assigned_message(before, d["case_manager"]))]
+            notes += [("warning", warning)] if warning else []
+            return back_to_section(request, participant_id, "overview", *notes)  # stay where the form was
     ctx = _detail_context(request, participant_id, assign_form=form)
     return render(request, "participants/detail.html", ctx, status=status)
 

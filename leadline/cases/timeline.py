@@ -9,6 +9,7 @@ sensitivity the reader may read (health and Part 2 need their own capability).""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -104,9 +105,9 @@ def intakes(
         rows = rows.filter(completed_at__lt=before)
     return [
         TimelineEntry(
-            at=i.completed_at,
+            at=cast(datetime, i.completed_at),  # filtered on completed_at above
             kind="intake",
-            key=f"intake:{i.pk}",  # type: ignore[arg-type]
+            key=f"intake:{i.pk}",
             title=_("Intake completed"),
             by=_name(i.completed_by),
             section="plan",
