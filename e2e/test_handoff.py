@@ -157,7 +157,7 @@ def test_an_officer_lookup_reveals_only_enrolled_and_the_lead_line(
 ) -> None:
     carmen = make_page()
     sign_in(carmen, "", "carmen")
-    carmen.locator(".cards a").first.click()
+    carmen.locator("section[aria-labelledby='caseload-h'] a").first.click()
     legal = carmen.locator(".facts dd").nth(0).inner_text().strip()  # "Given Family"
     dob = carmen.locator(".facts dd").nth(1).inner_text().strip()
     whereabouts = carmen.locator('[data-field="whereabouts"]').inner_text().strip()

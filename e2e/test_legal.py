@@ -62,7 +62,7 @@ def test_thirty_days_of_participation_clear_and_seal_the_infraction(
 
     # The case manager sees the clock on the participant's page, completes intake and logs a contact.
     carmen.goto("/")
-    carmen.locator("a", has_text="Rowan Sealey").first.click()
+    carmen.locator("section[aria-labelledby='caseload-h'] a", has_text="Rowan Sealey").first.click()
     clock = carmen.locator('[data-section="legal-clock"] [data-clock]')
     expect(clock).to_have_attribute("data-clock", "30")
     check_axe(carmen)

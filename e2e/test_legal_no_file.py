@@ -57,7 +57,7 @@ def test_intake_within_the_window_makes_a_do_not_file_notice_and_seals_the_infra
 
     # The case manager sees the no-file window's clock and completes the intake; no contact is logged.
     carmen.goto("/")
-    carmen.locator("a", has_text="Marlow Quint").first.click()
+    carmen.locator("section[aria-labelledby='caseload-h'] a", has_text="Marlow Quint").first.click()
     expect(carmen.locator('[data-section="legal-clock"] [data-clock]')).to_have_attribute(
         "data-clock", str(WINDOW)
     )

@@ -53,7 +53,7 @@ def test_a_real_account_must_enrol_a_second_factor_even_on_the_demo(
 def test_the_same_note_form_sent_twice_makes_one_note(page: Page) -> None:
     """A double tap, or a resend on a flaky connection, posts the same form (same one-time key) twice."""
     sign_in(page, "", "carmen")
-    page.locator(".cards a").first.click()
+    page.locator("section[aria-labelledby='caseload-h'] a").first.click()
     before = page.locator('[data-field="note-body"]').count()
     form = page.locator("form", has=page.locator("#note_body"))
     fields: dict[str, str | float | bool] = {

@@ -25,7 +25,7 @@ from leadline.consents.wording import default_purpose
 from leadline.core import refusals
 from leadline.core.uploads import upload_limit, upload_refused
 from leadline.participants.selectors import ParticipantView, participant_get_for
-from leadline.participants.views import _detail_context
+from leadline.participants.views import _detail_context, back_to_section
 
 PART2_KINDS = (Consent.Kind.PART2, Consent.Kind.CRIMINAL_JUSTICE)
 
@@ -60,10 +60,8 @@ def consent_record(request: AuthedRequest, participant_id: int) -> HttpResponse:
         except refusals.Refused as exc:
             refusals.on_form(form, exc)
         else:
-            messages.success(
-                request, _("Consent recorded.") if created else _("This consent was already recorded.")
-            )
-            return redirect("participants:detail", participant_id=participant_id)
+            said = _("Consent recorded.") if created else _("This consent was already recorded.")
+            return back_to_section(request, participant_id, "consents", ("success", said))
     ctx = _detail_context(request, participant_id, consent_form=form)
     return render(request, "participants/detail.html", ctx, status=400)
 
@@ -210,10 +208,11 @@ def consent_revoke(request: AuthedRequest, participant_id: int, consent_id: int)
             except refusals.Refused as exc:
                 refusals.on_form(form, exc)
             else:
-                messages.success(request, _("Consent ended. Nothing more is shared under it."))
+                ended = _("Consent ended. Nothing more is shared under it.")
                 if from_detail:
+                    messages.success(request, ended)
                     return redirect("consents:detail", participant_id=participant_id, consent_id=consent.pk)
-                return redirect("participants:detail", participant_id=participant_id)
+                return back_to_section(request, participant_id, "consents", ("success", ended))
     if from_detail or consent.is_part2:
         return _detail(request, view, consent, status=400, revoke_form=form)
     ctx = _detail_context(request, participant_id, revoke_form=form, revoke_id=consent.pk)

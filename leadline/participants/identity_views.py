@@ -18,7 +18,7 @@ from leadline.participants.forms import IdentityForm, NewParticipantForm
 from leadline.participants.lookup import find_candidates
 from leadline.participants.policy import participants_visible_to
 from leadline.participants.selectors import participant_get_for, participant_reads_audit
-from leadline.participants.views import _detail_context
+from leadline.participants.views import _detail_context, back_to_section
 
 
 @capability_required("participant_record.edit")
@@ -39,8 +39,7 @@ def identity_update(request: AuthedRequest, participant_id: int) -> HttpResponse
         except services.StaleEdit:
             ctx = _detail_context(request, participant_id, identity_conflict=True)
             return render(request, "participants/detail.html", ctx, status=409)
-        messages.success(request, _("Identity updated."))
-        return redirect("participants:detail", participant_id=participant_id)
+        return back_to_section(request, participant_id, "overview", ("success", _("Identity updated.")))
     ctx = _detail_context(request, participant_id, identity_form=form)
     return render(request, "participants/detail.html", ctx, status=400)
 
