@@ -220,6 +220,8 @@ def run(args: argparse.Namespace) -> None:
             for _ in range(5):
                 cm.get("/")
         pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        pstats.Stats(prof).print_callers("_bind|_reverse_with_prefix|base.py:462|_fetch_all")
         return
     timed("GET / (case manager: the inbox + caseload)", cm, "/")
     timed("GET /inbox/count/ (the menu's count)", cm, "/inbox/count/")

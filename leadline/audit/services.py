@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router, transaction
 
 from leadline.audit import context
 from leadline.audit.models import AuditEvent
@@ -173,13 +174,31 @@ def audit_record_subjects(
     reason: str = "",
     changes: Mapping[str, Any] | None = None,
 ) -> None:
-    """One row per record shown (subject id, and the participant it concerns if any), in one INSERT."""
-    AuditEvent.objects.bulk_create(
-        [
-            _event(
-                actor=actor, action=action, subject_type=subject_type, subject_id=sid, participant_id=pid,
-                reason=reason, changes=changes, break_glass_id=None,
-            )
-            for sid, pid in subjects
-        ]
+    """One row per record shown (subject id, and the participant it concerns if any), in one statement.
+
+    Every row shares the reader, the moment, the request and the reason: they are prepared once (by the
+    model's own fields, as ``save`` would) and only the subject varies, so an export of 10,000 people costs
+    one ``executemany`` rather than 10,000 model instances prepared field by field (bench/dashboard.py:
+    about 0.2 ms a row through ``bulk_create``). A plain INSERT: the append-only triggers see every row."""
+    rows = [("" if sid is None else str(sid), pid) for sid, pid in subjects]
+    if not rows:
+        return
+    shared = _event(
+        actor=actor, action=action, subject_type=subject_type, subject_id=None, participant_id=None,
+        reason=reason, changes=changes, break_glass_id=None,
     )  # fmt: skip
+    connection = connections[router.db_for_write(AuditEvent)]
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    prepared = {f.attname: f.get_db_prep_save(f.pre_save(shared, True), connection) for f in fields}
+    varying = ("subject_id", "participant_id")
+    names = [f.attname for f in fields if f.attname not in varying] + list(varying)
+    values = [prepared[n] for n in names[: -len(varying)]]
+    quote = connection.ops.quote_name
+    # Names from the model's own metadata, every value a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(AuditEvent._meta.db_table),
+        ", ".join(quote(str(f.column)) for n in names for f in fields if f.attname == n),
+        ", ".join(["%s"] * len(names)),
+    )
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:  # all rows or none
+        cursor.executemany(sql, [(*values, sid, pid) for sid, pid in rows])

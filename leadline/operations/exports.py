@@ -12,15 +12,18 @@ local date), plain integers, codes for statuses, doors and kinds, ``yes``/``no``
 would run as a formula is quoted (core.csvsafe), in the CSV and in the XLSX alike.
 
 A file holds at most ``MAX_ROWS`` rows, counted first: a bigger period is refused (naming the period) rather
-than built for minutes inside a request. What costs most is the audit trail's one row per participant
-(bench/dashboard.py: about 1.5 ms a row on a loaded machine); a background job with a progress page (the
-pattern of core.imports) is the path for bigger files.
+than built for minutes inside a request. Within the bound a file is built in the request, in about two
+seconds for 10,000 participants on the loaded shared machine (docs/benchmarks.md; decision 0041, "Speed"):
+the rows are plain values, the audit rows one prepared ``executemany`` (audit_record_subjects), the XLSX
+written as text (operations.xlsx). A background job with a progress page (the pattern of core.imports) is the
+path if sites ever need bigger files.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,7 +33,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
 
 from leadline.accounts.models import User
 from leadline.audit.models import AuditEvent
@@ -40,6 +42,7 @@ from leadline.core import clock, refusals
 from leadline.core.csvsafe import csv_cell
 from leadline.legal.models import LegalMatter
 from leadline.operations.periods import Period
+from leadline.operations.xlsx import xlsx_bytes
 from leadline.participants.models import Participant, StatusChange
 from leadline.referrals.models import Referral
 
@@ -229,17 +232,14 @@ def write_csv(columns: list[Column], rows: Iterable[dict[str, Any]]) -> bytes:
 
 
 def write_xlsx(columns: list[Column], rows: Iterable[dict[str, Any]], *, title: str) -> bytes:
-    """One sheet, written row by row (openpyxl's write-only mode: memory stays flat); dates are date cells
-    shown as ISO dates, ids integers."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append([csv_cell(str(c.label)) for c in columns])
-    for row in rows:
-        # A date goes in as a date: openpyxl makes it a date cell shown "yyyy-mm-dd" (its format for dates).
-        sheet.append([row[c.key] if isinstance(row[c.key], date) else csv_cell(row[c.key]) for c in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """One sheet (operations.xlsx: SpreadsheetML written as text, an order of magnitude faster than openpyxl
+    without lxml); dates are date cells shown as ISO dates, ids integers."""
+    header = [csv_cell(str(c.label)) for c in columns]
+    body = (
+        [row[c.key] if isinstance(row[c.key], date) else csv_cell(row[c.key]) for c in columns]
+        for row in rows
+    )
+    return xlsx_bytes(title, itertools.chain([header], body))
 
 
 @dataclass(frozen=True)

@@ -168,3 +168,42 @@ def test_request_logs_never_carry_query_strings():
     )
     StripQueryStrings().filter(record)
     assert "Keisha" not in record.getMessage() and "/participants/?[query removed]" in record.getMessage()
+
+
+def test_a_list_read_in_one_statement_writes_each_row_as_a_single_record_would(world):
+    """audit_record_subjects prepares the shared fields once (decision 0041, "Speed"): each of its rows must
+    hold what audit_record writes for the same read, only the subject varying."""
+    from leadline.audit import context
+    from leadline.audit.services import audit_record, audit_record_subjects
+
+    officer = world["officer"]  # law enforcement: the report's flag must be on every row
+    request = context.AuditContext(client_ip="198.51.100.4", path="/somewhere/", method="GET", via="web")
+    with context.use(request):
+        single = audit_record(
+            actor=officer, action="list", subject_type="participant", subject_id=world.mine.pk,
+            participant_id=world.mine.pk, reason="r", changes={"notes": {"before": "x", "after": "y"}},
+        )  # fmt: skip
+        first = AuditEvent.objects.latest("id").pk
+        audit_record_subjects(
+            actor=officer, action="list", subject_type="participant", reason="r",
+            subjects=[(world.mine.pk, world.mine.pk), ("c7", world.other.pk), (None, None)],
+            changes={"notes": {"before": "x", "after": "y"}},
+        )  # fmt: skip
+    rows = list(AuditEvent.objects.filter(pk__gt=first).order_by("id"))
+    assert [(r.subject_id, r.participant_id) for r in rows] == [
+        (str(world.mine.pk), world.mine.pk),
+        ("c7", world.other.pk),
+        ("", None),
+    ]
+    same = [
+        "actor_id", "actor_username", "actor_role", "actor_agency_id", "actor_agency", "law_enforcement",
+        "action", "subject_type", "reason", "changes", "client_ip", "path", "method", "via", "break_glass_id",
+    ]  # fmt: skip
+    single.refresh_from_db()
+    for row in rows:
+        assert {f: getattr(row, f) for f in same} == {f: getattr(single, f) for f in same}
+    assert rows[0].law_enforcement
+    assert rows[0].changes == {"notes": {"before": "[redacted]", "after": "[redacted]"}}
+    assert abs((rows[0].occurred_at - single.occurred_at).total_seconds()) < 60
+    audit_record_subjects(actor=officer, action="list", subject_type="participant", subjects=[])
+    assert AuditEvent.objects.filter(pk__gt=rows[-1].pk).count() == 0
