@@ -140,6 +140,10 @@ class MFARequiredMiddleware:
             and not request.path_info.startswith("/api/")
             and not mfa_satisfied(request)
         ):
+            if request.headers.get(BACKGROUND_HEADER):
+                # A poll (the menu's count) from the second-factor step: nothing to show yet, and the step's
+                # page must not be swapped into the badge. htmx swaps nothing on 204.
+                return HttpResponse(status=204)
             return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': request.path})}")
         return self.get_response(request)
 

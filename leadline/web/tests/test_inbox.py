@@ -208,3 +208,18 @@ def test_polling_does_not_keep_an_unattended_session_open(small_world):
         locked = client.get("/inbox/count/", headers=background)
         assert locked.status_code == 204 and locked["HX-Redirect"] == "/accounts/login/?next=%2F"
         assert client.get("/").status_code == 302  # signed out
+
+
+def test_a_poll_before_the_second_factor_swaps_nothing_into_the_menu(small_world):
+    """Signed in with a password but not yet past the second factor (a real account on the demo): the
+    menu's poll answers 204 with nothing in it, never the second-factor page swapped into the badge; a
+    page asked normally still goes to the second-factor step."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(small_world["case_manager"])
+    background = {"HX-Request": "true", "X-Leadline-Background": "1", "HX-Current-URL": "http://testserver/"}
+    polled = client.get("/inbox/count/", headers=background)
+    assert polled.status_code == 204 and polled.content == b""
+    page = client.get("/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/mfa/")
