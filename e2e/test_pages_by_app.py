@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.helpers import check_axe, check_no_horizontal_scroll, path_of, sign_in
+from e2e.helpers import check_axe, check_no_horizontal_scroll, open_section, path_of, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,10 @@ def test_the_case_manager_s_pages_assembled_from_every_app(page: Page) -> None:
     page.locator(CASELOAD).first.click()
     participant = path_of(page)
     assert re.fullmatch(r"/participants/\d+/", participant)
-    for heading in ("Contacts and outreach", "Monthly status", "Case notes", "Consents"):  # each app's part
+    parts = {"contacts": "Contacts and outreach", "plan": "Monthly status", "notes": "Case notes",
+             "consents": "Consents"}  # fmt: skip
+    for section, heading in parts.items():  # each app's part, in its section of the page
+        open_section(page, section)
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     _fine(page)
     for case_page in ("intake/", "plan/"):  # served by cases, at the participant's address as before

@@ -166,7 +166,7 @@ def test_a_referral_goes_round_the_loop_and_the_outcome_reaches_the_plan(
     expect(pat.locator("[data-referral-status]")).to_contain_text("Completed")
 
     carmen.goto(plan_url)
-    done = carmen.locator("li[data-service-referral]").filter(has_text="Rapid rehousing")
+    done = carmen.locator(f'li[data-service-referral="{reference.split("-")[1].lstrip("0")}"]')
     expect(done).to_contain_text("Completed")
     expect(done.locator("[data-outcome]")).to_contain_text("Moved into a studio on Friday")
 

@@ -66,7 +66,7 @@ def test_an_approved_community_referral_waits_in_the_queue_until_it_is_on_a_case
     # She is on Casey's caseload, intake due, with the name as the partner gave it (nothing typed again).
     casey = make_page()
     sign_in(casey, "", "casey")
-    casey.goto("/participants/")
+    casey.goto("/participants/?q=Okonkwo-Lindqvist")
     casey.get_by_role("link", name="Perpetua Okonkwo-Lindqvist").first.click()
     expect(casey.locator("h1")).to_contain_text("Perpetua Okonkwo-Lindqvist")
     check_axe(casey)

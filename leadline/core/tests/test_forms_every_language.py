@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -161,6 +162,18 @@ BUILDERS: dict[str, Callable[[Any], list[Case]]] = {
     # A whole caseload moves (issue #17): both choices are the case managers, labelled with their sizes.
     "leadline.cases.forms.CaseloadMoveForm": lambda w: [
         Case("move", {"managers": _case_managers(), "sizes": {}, "hard": 25})
+    ],
+    # Assigning from the waiting queue (issue #17): the case managers (with their sizes) and the matcher's
+    # candidates for who the person is, or a new participant.
+    "leadline.referrals.forms.AssignForm": lambda w: [
+        Case(
+            "waiting_assign",
+            {
+                "managers": [SimpleNamespace(user=u) for u in _case_managers()],
+                "candidates": [w.mine],
+                "new": "new",
+            },
+        )
     ],
     # Place and summary are fields only for those who may write them.
     "leadline.cases.forms.ContactForm": lambda w: [Case("contact", {"place": True, "summary": True})],
