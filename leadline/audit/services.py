@@ -200,5 +200,6 @@ def audit_record_subjects(
         ", ".join(quote(str(f.column)) for n in names for f in fields if f.attname == n),
         ", ".join(["%s"] * len(names)),
     )
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:  # all rows or none
+    # All rows or none; one statement needs no savepoint inside a caller's transaction.
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         cursor.executemany(sql, [(*values, sid, pid) for sid, pid in rows])

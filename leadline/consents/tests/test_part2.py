@@ -434,8 +434,7 @@ def test_the_summary_pages_run_a_bounded_number_of_queries(content, django_asser
         )  # fmt: skip
     client = verified_client(world["prosecutor"])
     # The list asks the decision point before it paginates (a restricted person is not counted): one more.
-    # 27 since issue #17 (was 25): the site is read twice more; still fixed whatever the number of people.
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(25):
         assert client.get("/summaries/").status_code == 200
     with django_assert_max_num_queries(24):
         assert client.get(f"/summaries/{person.pk}/").status_code == 200

@@ -384,9 +384,7 @@ def test_my_threads_page_reads_a_fixed_number_of_queries(world, login, django_as
     carmen, priya = login(world["case_manager"]), login(world["prosecutor"])
     with django_assert_max_num_queries(16):
         assert carmen.get("/messages/").status_code == 200
-    # 28 since issue #17 (was 25): the site is read three more times on this page; still fixed, not per thread
-    # (the six threads below); caching the site per request is the follow-up.
-    with django_assert_max_num_queries(28):
+    with django_assert_max_num_queries(25):
         page = priya.get("/messages/").content.decode()
     assert page.count("data-thread=") == 6
 
